@@ -1,0 +1,101 @@
+//! Per-crate files: `Cargo.toml`, `lib.rs`, and each module's `mod.rs` and `models.rs`.
+
+use std::collections::BTreeMap;
+
+use quote::{format_ident, quote};
+
+use super::{client::client_file, doc_attrs, header, models::models_file, render, rt};
+use crate::error::Result;
+use crate::ir::*;
+
+/// Emits one crate's files into `files` (paths relative to the workspace root).
+pub fn emit_crate(krate: &CrateIr, regenerate: &str, files: &mut BTreeMap<String, String>) -> Result<()> {
+    let all_sources: Vec<SourceFile> = {
+        let mut seen = BTreeMap::new();
+        for m in &krate.modules {
+            for s in &m.sources {
+                seen.entry(s.path.clone()).or_insert_with(|| s.clone());
+            }
+        }
+        seen.into_values().collect()
+    };
+    files.insert(format!("{}/Cargo.toml", krate.path), cargo_toml(krate, &all_sources, regenerate));
+
+    let rt = rt();
+    let mut mods = Vec::new();
+    let mut table = Vec::new();
+    for module in &krate.modules {
+        let name = format_ident!("{}", module.name);
+        let mut doc = format!("{} (api-version {}): [`{}::{}`].", module.title, module.client.api_version, module.name, module.client.name);
+        if let Some(feature) = &module.feature {
+            doc.push_str(&format!("\n\nEnabled by the `{feature}` feature{}.", if module.default { " (on by default)" } else { " (off by default)" }));
+        }
+        if let Some(note) = &module.note {
+            doc.push_str(&format!("\n\n{note}"));
+        }
+        let doc = doc_attrs(&doc);
+        let cfg = match &module.feature {
+            Some(f) => quote!(#[cfg(feature = #f)]),
+            None => quote!(),
+        };
+        mods.push(quote!(#cfg #doc pub mod #name;));
+        table.push(quote!(#cfg operations.extend_from_slice(#name::OPERATIONS);));
+
+        let head = header(&module.sources, regenerate, "//");
+        files.insert(format!("{}/src/{}/mod.rs", krate.path, module.name), render(&head, client_file(module)?)?);
+        files.insert(format!("{}/src/{}/models.rs", krate.path, module.name), render(&head, models_file(module)?)?);
+    }
+    let inner_docs: Vec<String> = super::doc_text(&format!(
+        "{}\n\nGenerated from Azure's OpenAPI specs by this repository's `codegen`; every behaviour (transport, errors, paging, polling) lives in the `keyvault-runtime` crate, re-exported as [`runtime`].",
+        krate.description
+    ))
+    .lines()
+    .map(|l| format!(" {l}").trim_end().to_owned())
+    .collect();
+    let lib = quote! {
+        #(#![doc = #inner_docs])*
+        #![deny(missing_docs)]
+        #![allow(clippy::module_inception)]
+
+        /// The runtime the clients are built on: options, errors, responses, pagers, pollers.
+        pub use #rt as runtime;
+
+        #(#mods)*
+
+        /// Every operation compiled into this build (by enabled features): its spec
+        /// `operationId` and the client method that serves it.
+        pub fn operations() -> Vec<#rt::OperationInfo> {
+            #[allow(unused_mut)]
+            let mut operations = Vec::new();
+            #(#table)*
+            operations
+        }
+    };
+    let head = header(&all_sources, regenerate, "//");
+    let lib_src = render(&head, lib)?;
+    // The intra-doc link to the re-export must resolve; `[`runtime`]` was escaped by doc_text.
+    files.insert(format!("{}/src/lib.rs", krate.path), lib_src.replace("\\[`runtime`\\]", "[`runtime`]"));
+    Ok(())
+}
+
+fn cargo_toml(krate: &CrateIr, sources: &[SourceFile], regenerate: &str) -> String {
+    let mut out = header(sources, regenerate, "#");
+    out.push_str(&format!(
+        "\n[package]\nname = \"{}\"\nversion = \"{}\"\nedition = \"2021\"\nrust-version = \"1.85\"\nlicense = \"MIT\"\ndescription = \"{}\"\n\n",
+        krate.name,
+        krate.version,
+        krate.description.replace('"', "\\\"")
+    ));
+    out.push_str("[features]\n");
+    let defaults: Vec<String> = krate.modules.iter().filter(|m| m.default).filter_map(|m| m.feature.clone()).map(|f| format!("\"{f}\"")).collect();
+    out.push_str(&format!("default = [{}]\n", defaults.join(", ")));
+    for m in &krate.modules {
+        if let Some(f) = &m.feature {
+            out.push_str(&format!("{f} = []\n"));
+        }
+    }
+    let depth = krate.path.split('/').count();
+    let up = "../".repeat(depth);
+    out.push_str(&format!("\n[dependencies]\nkeyvault-runtime = {{ path = \"{up}runtime\", version = \"0.1.0\" }}\n"));
+    out
+}

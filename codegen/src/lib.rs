@@ -1,0 +1,127 @@
+//! The Key Vault client generator: spec loader -> intermediate representation -> Rust source.
+//!
+//! Three front doors: [`generate`] (pure: config and specs in, file map out) used by tests,
+//! [`write`] / [`check`] over a workspace, and the `codegen` CLI.
+#![deny(missing_docs)]
+
+pub mod config;
+pub mod documents;
+pub mod emit;
+pub mod error;
+pub mod ir;
+pub mod lower;
+pub mod naming;
+pub mod spec;
+pub mod sync;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+pub use config::Config;
+pub use error::{Error, Origin, Result};
+
+/// Lowers every crate of the config into the IR. `specs_dir` holds the synced spec files;
+/// `commits` maps spec paths to pinned commits (for file headers).
+pub fn lower(config: &Config, specs_dir: &Path, commits: &BTreeMap<String, String>) -> Result<Vec<ir::CrateIr>> {
+    let mut docs = documents::Documents::new(specs_dir);
+    let mut crates = Vec::new();
+    for krate in &config.crates {
+        let mut modules = Vec::new();
+        for module in &krate.modules {
+            docs.load(&module.spec)?;
+            modules.push(lower::lower_module(&docs, krate, module, commits)?);
+        }
+        crates.push(ir::CrateIr {
+            name: krate.name.clone(),
+            path: krate.path.clone(),
+            version: krate.version.clone(),
+            description: krate.description.clone(),
+            modules,
+        });
+    }
+    Ok(crates)
+}
+
+/// Generates every file: a map from path (relative to the workspace root) to content.
+pub fn generate(config: &Config, specs_dir: &Path, commits: &BTreeMap<String, String>) -> Result<BTreeMap<String, String>> {
+    let crates = lower(config, specs_dir, commits)?;
+    emit::emit_all(&crates, &config.regenerate_command)
+}
+
+/// Loads the config, the lock file and the synced specs of a workspace and generates.
+pub fn generate_workspace(root: &Path, config_path: &Path) -> Result<(Config, BTreeMap<String, String>)> {
+    let config = Config::load(config_path)?;
+    let lock = sync::Lock::load(&root.join(&config.lock_file)).map_err(|e| Error::new(e.to_string()))?;
+    let specs_dir = root.join(&config.specs_dir);
+    sync::verify(&lock, &specs_dir)
+        .map_err(|e| Error::new(format!("{e}\nthe synced specs are missing or stale: run `cargo run -p codegen -- sync` first")))?;
+    let commits = lock.files.iter().map(|f| (f.path.clone(), f.commit.clone())).collect();
+    let files = generate(&config, &specs_dir, &commits)?;
+    Ok((config, files))
+}
+
+/// What [`write`] or [`check`] found.
+#[derive(Debug, Default)]
+pub struct Diff {
+    /// Files whose content differs (or that are missing).
+    pub changed: Vec<String>,
+    /// Files in generated folders that generation no longer produces.
+    pub stale: Vec<String>,
+}
+
+impl Diff {
+    /// Whether the tree matches.
+    pub fn is_clean(&self) -> bool {
+        self.changed.is_empty() && self.stale.is_empty()
+    }
+}
+
+fn diff(root: &Path, config: &Config, files: &BTreeMap<String, String>) -> Result<Diff> {
+    let mut result = Diff::default();
+    for (path, content) in files {
+        match std::fs::read(root.join(path)) {
+            Ok(existing) if existing == content.as_bytes() => {}
+            _ => result.changed.push(path.clone()),
+        }
+    }
+    for krate in &config.crates {
+        let mut stack = vec![root.join(&krate.path)];
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if let Ok(rel) = path.strip_prefix(root) {
+                    let rel = rel.to_string_lossy().replace('\\', "/");
+                    if !files.contains_key(&rel) {
+                        result.stale.push(rel);
+                    }
+                }
+            }
+        }
+    }
+    result.stale.sort();
+    Ok(result)
+}
+
+/// Writes the files that changed and removes stale ones; returns what it did.
+pub fn write(root: &Path, config: &Config, files: &BTreeMap<String, String>) -> Result<Diff> {
+    let d = diff(root, config, files)?;
+    for path in &d.changed {
+        let target = root.join(path);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| Error::new(format!("cannot create {}: {e}", parent.display())))?;
+        }
+        std::fs::write(&target, &files[path]).map_err(|e| Error::new(format!("cannot write {}: {e}", target.display())))?;
+    }
+    for path in &d.stale {
+        std::fs::remove_file(root.join(path)).map_err(|e| Error::new(format!("cannot remove {path}: {e}")))?;
+    }
+    Ok(d)
+}
+
+/// Compares the files with the tree without writing.
+pub fn check(root: &Path, config: &Config, files: &BTreeMap<String, String>) -> Result<Diff> {
+    diff(root, config, files)
+}

@@ -1,0 +1,292 @@
+//! Serde adapters for the spec's wire formats, used by generated models through
+//! `#[serde(with = "...")]`. Each has an `option` submodule for optional fields.
+
+use serde::{Deserialize, Deserializer, Serializer};
+use time::OffsetDateTime;
+
+/// `format: base64url`: bytes as unpadded URL-safe base64. Decoding also accepts padding and
+/// the standard alphabet, because services are not consistent about either.
+pub mod base64url {
+    use super::*;
+    use ::base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use ::base64::Engine;
+
+    /// Serializes bytes.
+    pub fn serialize<T: AsRef<[u8]>, S: Serializer>(value: &T, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&URL_SAFE_NO_PAD.encode(value.as_ref()))
+    }
+
+    /// Deserializes bytes.
+    pub fn deserialize<'de, T: From<Vec<u8>>, D: Deserializer<'de>>(deserializer: D) -> Result<T, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        super::decode_base64_lenient(&text).map(T::from).map_err(serde::de::Error::custom)
+    }
+
+    /// The same for `Option`.
+    pub mod option {
+        use super::*;
+
+        /// Serializes optional bytes (`None` is skipped by the field attribute).
+        pub fn serialize<T: AsRef<[u8]>, S: Serializer>(value: &Option<T>, serializer: S) -> Result<S::Ok, S::Error> {
+            match value {
+                Some(v) => super::serialize(v, serializer),
+                None => serializer.serialize_none(),
+            }
+        }
+
+        /// Deserializes optional bytes; `null` is `None`.
+        pub fn deserialize<'de, T: From<Vec<u8>>, D: Deserializer<'de>>(deserializer: D) -> Result<Option<T>, D::Error> {
+            let text = Option::<std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+            text.map(|t| super::super::decode_base64_lenient(&t).map(T::from).map_err(serde::de::Error::custom))
+                .transpose()
+        }
+    }
+}
+
+/// `format: byte`: bytes as standard padded base64.
+pub mod base64 {
+    use super::*;
+    use ::base64::engine::general_purpose::STANDARD;
+    use ::base64::Engine;
+
+    /// Serializes bytes.
+    pub fn serialize<T: AsRef<[u8]>, S: Serializer>(value: &T, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&STANDARD.encode(value.as_ref()))
+    }
+
+    /// Deserializes bytes.
+    pub fn deserialize<'de, T: From<Vec<u8>>, D: Deserializer<'de>>(deserializer: D) -> Result<T, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        super::decode_base64_lenient(&text).map(T::from).map_err(serde::de::Error::custom)
+    }
+
+    /// The same for `Option`.
+    pub mod option {
+        use super::*;
+
+        /// Serializes optional bytes.
+        pub fn serialize<T: AsRef<[u8]>, S: Serializer>(value: &Option<T>, serializer: S) -> Result<S::Ok, S::Error> {
+            match value {
+                Some(v) => super::serialize(v, serializer),
+                None => serializer.serialize_none(),
+            }
+        }
+
+        /// Deserializes optional bytes.
+        pub fn deserialize<'de, T: From<Vec<u8>>, D: Deserializer<'de>>(deserializer: D) -> Result<Option<T>, D::Error> {
+            let text = Option::<std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+            text.map(|t| super::super::decode_base64_lenient(&t).map(T::from).map_err(serde::de::Error::custom))
+                .transpose()
+        }
+    }
+}
+
+fn decode_base64_lenient(text: &str) -> Result<Vec<u8>, String> {
+    use ::base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
+    use ::base64::Engine;
+    let trimmed = text.trim_end_matches('=');
+    URL_SAFE_NO_PAD
+        .decode(trimmed)
+        .or_else(|_| STANDARD_NO_PAD.decode(trimmed))
+        .map_err(|e| format!("invalid base64 ({e})"))
+}
+
+/// `format: unixtime`: seconds since the epoch as an integer.
+pub mod unix_time {
+    use super::*;
+
+    /// Serializes a time as whole seconds.
+    pub fn serialize<S: Serializer>(value: &OffsetDateTime, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_i64(value.unix_timestamp())
+    }
+
+    /// Deserializes whole (or fractional, truncated) seconds.
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<OffsetDateTime, D::Error> {
+        let seconds = f64::deserialize(deserializer)?;
+        OffsetDateTime::from_unix_timestamp(seconds as i64).map_err(serde::de::Error::custom)
+    }
+
+    /// The same for `Option`.
+    pub mod option {
+        use super::*;
+
+        /// Serializes an optional time.
+        pub fn serialize<S: Serializer>(value: &Option<OffsetDateTime>, serializer: S) -> Result<S::Ok, S::Error> {
+            match value {
+                Some(v) => super::serialize(v, serializer),
+                None => serializer.serialize_none(),
+            }
+        }
+
+        /// Deserializes an optional time.
+        pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<OffsetDateTime>, D::Error> {
+            Option::<f64>::deserialize(deserializer)?
+                .map(|s| OffsetDateTime::from_unix_timestamp(s as i64).map_err(serde::de::Error::custom))
+                .transpose()
+        }
+    }
+}
+
+/// `format: date-time`: RFC 3339; a time without an offset is read as UTC, as Azure means it.
+pub mod rfc3339 {
+    use super::*;
+    use time::format_description::well_known::Rfc3339;
+
+    /// Serializes as RFC 3339.
+    pub fn serialize<S: Serializer>(value: &OffsetDateTime, serializer: S) -> Result<S::Ok, S::Error> {
+        let text = value.format(&Rfc3339).map_err(serde::ser::Error::custom)?;
+        serializer.serialize_str(&text)
+    }
+
+    /// Deserializes RFC 3339 (offset optional).
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<OffsetDateTime, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        super::parse_rfc3339(&text).map_err(serde::de::Error::custom)
+    }
+
+    /// The same for `Option`.
+    pub mod option {
+        use super::*;
+
+        /// Serializes an optional time.
+        pub fn serialize<S: Serializer>(value: &Option<OffsetDateTime>, serializer: S) -> Result<S::Ok, S::Error> {
+            match value {
+                Some(v) => super::serialize(v, serializer),
+                None => serializer.serialize_none(),
+            }
+        }
+
+        /// Deserializes an optional time.
+        pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<OffsetDateTime>, D::Error> {
+            Option::<std::borrow::Cow<'de, str>>::deserialize(deserializer)?
+                .map(|t| super::super::parse_rfc3339(&t).map_err(serde::de::Error::custom))
+                .transpose()
+        }
+    }
+}
+
+/// Parses RFC 3339, accepting a missing offset (read as UTC).
+pub fn parse_rfc3339(text: &str) -> Result<OffsetDateTime, String> {
+    use time::format_description::well_known::Rfc3339;
+    OffsetDateTime::parse(text, &Rfc3339)
+        .or_else(|_| OffsetDateTime::parse(&format!("{text}Z"), &Rfc3339))
+        .map_err(|e| format!("`{text}` is not an RFC 3339 date-time ({e})"))
+}
+
+/// `format: date-time-rfc1123`: e.g. `Sun, 06 Nov 1994 08:49:37 GMT`.
+pub mod rfc1123 {
+    use super::*;
+    use time::format_description::well_known::Rfc2822;
+    use time::macros::format_description;
+
+    /// Serializes as RFC 1123 in GMT.
+    pub fn serialize<S: Serializer>(value: &OffsetDateTime, serializer: S) -> Result<S::Ok, S::Error> {
+        let format = format_description!(
+            "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+        );
+        let text = value.to_offset(time::UtcOffset::UTC).format(&format).map_err(serde::ser::Error::custom)?;
+        serializer.serialize_str(&text)
+    }
+
+    /// Deserializes RFC 1123 / RFC 2822.
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<OffsetDateTime, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        parse(&text).map_err(serde::de::Error::custom)
+    }
+
+    pub(crate) fn parse(text: &str) -> Result<OffsetDateTime, String> {
+        let normalized = text.trim().replace("GMT", "+0000").replace("UTC", "+0000");
+        OffsetDateTime::parse(&normalized, &Rfc2822).map_err(|e| format!("`{text}` is not an RFC 1123 date ({e})"))
+    }
+
+    /// The same for `Option`.
+    pub mod option {
+        use super::*;
+
+        /// Serializes an optional time.
+        pub fn serialize<S: Serializer>(value: &Option<OffsetDateTime>, serializer: S) -> Result<S::Ok, S::Error> {
+            match value {
+                Some(v) => super::serialize(v, serializer),
+                None => serializer.serialize_none(),
+            }
+        }
+
+        /// Deserializes an optional time.
+        pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<OffsetDateTime>, D::Error> {
+            Option::<std::borrow::Cow<'de, str>>::deserialize(deserializer)?
+                .map(|t| super::parse(&t).map_err(serde::de::Error::custom))
+                .transpose()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::{Deserialize, Serialize};
+    use time::OffsetDateTime;
+
+    #[derive(Serialize, Deserialize, Debug, PartialEq)]
+    struct Sample {
+        #[serde(with = "super::base64url")]
+        bytes: Vec<u8>,
+        #[serde(with = "super::unix_time")]
+        created: OffsetDateTime,
+        #[serde(with = "super::rfc1123")]
+        modified: OffsetDateTime,
+        #[serde(with = "super::rfc3339::option", default, skip_serializing_if = "Option::is_none")]
+        seen: Option<OffsetDateTime>,
+    }
+
+    #[test]
+    fn round_trip() {
+        let json = r#"{"bytes":"-_8","created":1493938410,"modified":"Sun, 06 Nov 1994 08:49:37 GMT","seen":"2024-01-02T03:04:05Z"}"#;
+        let s: Sample = serde_json::from_str(json).unwrap();
+        assert_eq!(s.bytes, vec![0xfb, 0xff]);
+        assert_eq!(s.created.unix_timestamp(), 1493938410);
+        assert_eq!(serde_json::to_string(&s).unwrap(), json);
+    }
+
+    #[test]
+    fn lenient_base64() {
+        let s: Sample = serde_json::from_str(r#"{"bytes":"+/8=","created":0,"modified":"Sun, 06 Nov 1994 08:49:37 GMT"}"#).unwrap();
+        assert_eq!(s.bytes, vec![0xfb, 0xff]);
+    }
+}
+
+/// Arrays of bytes: `base64url_list` and `base64_list` encode each item; used only on optional
+/// fields, hence only the `option` forms.
+macro_rules! byte_list_codec {
+    ($name:ident, $engine:path, $doc:literal) => {
+        #[doc = $doc]
+        pub mod $name {
+            /// The `Option<Vec<Vec<u8>>>` form.
+            pub mod option {
+                use ::base64::Engine;
+                use serde::{Deserialize, Deserializer, Serializer};
+
+                /// Serializes each item.
+                pub fn serialize<S: Serializer>(value: &Option<Vec<Vec<u8>>>, serializer: S) -> Result<S::Ok, S::Error> {
+                    match value {
+                        Some(items) => serializer.collect_seq(items.iter().map(|i| $engine.encode(i))),
+                        None => serializer.serialize_none(),
+                    }
+                }
+
+                /// Deserializes each item.
+                pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Vec<Vec<u8>>>, D::Error> {
+                    Option::<Vec<String>>::deserialize(deserializer)?
+                        .map(|items| {
+                            items
+                                .iter()
+                                .map(|i| super::super::decode_base64_lenient(i).map_err(serde::de::Error::custom))
+                                .collect()
+                        })
+                        .transpose()
+                }
+            }
+        }
+    };
+}
+
+byte_list_codec!(base64url_list, ::base64::engine::general_purpose::URL_SAFE_NO_PAD, "Arrays of `format: base64url` items.");
+byte_list_codec!(base64_list, ::base64::engine::general_purpose::STANDARD, "Arrays of `format: byte` items.");

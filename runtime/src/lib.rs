@@ -1,0 +1,51 @@
+//! The hand-written runtime under the generated Azure Key Vault clients.
+//!
+//! Generated crates stay thin: every behaviour (transport, pipeline, errors, paging, polling,
+//! URL encoding, constraint checks, wire formats, secret redaction) lives here once.
+//!
+//! - [`http`]: requests, responses and the [`http::HttpClient`] transport trait;
+//!   [`transport::ReqwestTransport`] is the default, [`capture::CaptureTransport`] records
+//!   requests for tests.
+//! - [`pipeline`]: the policy chain authentication and retries plug into.
+//! - [`Error`]: one error type whose [`ErrorKind`] a caller can match.
+//! - [`pager::Pager`] and [`poller::Poller`]: lists and long-running operations.
+#![deny(missing_docs)]
+
+pub mod capture;
+pub mod codec;
+mod error;
+pub mod http;
+mod id;
+pub mod options;
+pub mod pager;
+pub mod pipeline;
+pub mod poller;
+pub mod response;
+pub mod secret;
+pub mod service;
+pub mod transport;
+pub mod url_builder;
+pub mod validate;
+
+pub use error::{Error, ErrorKind, Result, ServiceError};
+pub use options::ClientOptions;
+pub use pager::{Page, Pager};
+pub use pipeline::{Context, Pipeline};
+pub use poller::{FinalStateVia, PollStatus, Poller, PollerOptions};
+pub use response::Response;
+pub use secret::Secret;
+pub use service::{OperationInfo, ServiceInfo};
+/// Date-times in models are `time::OffsetDateTime`.
+pub use time::OffsetDateTime;
+/// Free-form JSON in models is `serde_json::Value`.
+pub use serde_json::Value as JsonValue;
+
+/// Re-exports generated code refers to, so generated crates need no direct dependencies on them.
+#[doc(hidden)]
+pub mod __private {
+    pub use bytes::Bytes;
+    pub use futures;
+    pub use serde;
+    pub use serde_json;
+    pub use time::OffsetDateTime;
+}

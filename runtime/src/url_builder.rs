@@ -1,0 +1,181 @@
+//! Builds request URLs so that every path parameter is exactly one percent-encoded segment:
+//! a value containing `/`, `..`, `?`, `#` or `%` can never change which resource is addressed.
+
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
+use crate::error::{Error, Result};
+use crate::http::Url;
+
+/// Everything but RFC 3986 unreserved characters is encoded, in path segments and query parts.
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// Appends path pieces and query parameters to a client's base URL.
+#[derive(Debug)]
+pub struct UrlBuilder {
+    buf: String,
+    has_query: bool,
+}
+
+impl UrlBuilder {
+    /// Starts from the client's endpoint; a trailing `/` on it is dropped because every spec
+    /// path starts with one.
+    pub fn new(base: &Url) -> Self {
+        let mut buf = String::with_capacity(base.as_str().len() + 96);
+        buf.push_str(base.as_str().trim_end_matches('/'));
+        UrlBuilder { buf, has_query: false }
+    }
+
+    /// Appends a fixed piece of the spec's path template.
+    pub fn literal(&mut self, text: &str) {
+        debug_assert!(!self.has_query, "path pieces must come before query parameters");
+        self.buf.push_str(text);
+    }
+
+    /// Appends a required path parameter as one encoded segment. Empty values and the dot
+    /// segments `.` and `..` are refused: they cannot be sent as one segment (URL parsers and
+    /// servers collapse them), whatever the constraint-check setting.
+    pub fn segment(&mut self, parameter: &str, value: &str) -> Result<()> {
+        if value.is_empty() {
+            return Err(Error::invalid_input(parameter, "must not be empty"));
+        }
+        self.push_segment(parameter, value)
+    }
+
+    /// Appends an optional path parameter: absent or empty leaves an empty segment, which Key
+    /// Vault reads as "the latest version".
+    pub fn optional_segment(&mut self, parameter: &str, value: Option<&str>) -> Result<()> {
+        match value {
+            None | Some("") => Ok(()),
+            Some(value) => self.push_segment(parameter, value),
+        }
+    }
+
+    /// Inserts a host parameter marked `x-ms-skip-url-encoding` verbatim.
+    pub fn raw(&mut self, text: &str) {
+        self.buf.push_str(text);
+    }
+
+    fn push_segment(&mut self, parameter: &str, value: &str) -> Result<()> {
+        if value == "." || value == ".." {
+            return Err(Error::invalid_input(parameter, "must not be `.` or `..`"));
+        }
+        self.buf.extend(utf8_percent_encode(value, COMPONENT));
+        Ok(())
+    }
+
+    /// Appends a query parameter, name and value encoded.
+    pub fn query(&mut self, name: &str, value: &str) {
+        self.buf.push(if self.has_query { '&' } else { '?' });
+        self.has_query = true;
+        self.buf.extend(utf8_percent_encode(name, COMPONENT));
+        self.buf.push('=');
+        self.buf.extend(utf8_percent_encode(value, COMPONENT));
+    }
+
+    /// Finishes the URL.
+    pub fn build(self) -> Result<Url> {
+        Url::parse(&self.buf).map_err(|e| Error::invalid_input("url", format!("not a valid URL: {e}")))
+    }
+}
+
+/// Percent-encodes a value as one URL component (host template parameters).
+pub fn encode_component(value: &str) -> String {
+    utf8_percent_encode(value, COMPONENT).to_string()
+}
+
+/// Parses and checks a service endpoint given by a caller: `http` or `https`, a host, and no
+/// query or fragment (they would end up in the middle of every request URL).
+pub fn parse_endpoint(parameter: &str, value: &str) -> Result<Url> {
+    let url = Url::parse(value).map_err(|e| {
+        Error::invalid_input(parameter, format!("`{value}` is not an absolute URL ({e}); expected e.g. https://myvault.vault.azure.net"))
+    })?;
+    if url.scheme() != "https" && url.scheme() != "http" {
+        return Err(Error::invalid_input(parameter, format!("scheme `{}` is not http or https", url.scheme())));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(Error::invalid_input(parameter, "has no host"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::invalid_input(parameter, "must not have a query or fragment"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::invalid_input(parameter, "must not carry user info"));
+    }
+    Ok(url)
+}
+
+/// Builds the URL of a next page from a `nextLink` the service returned: it must be on the same
+/// origin as the client's endpoint (a link elsewhere would carry our credentials away), and
+/// gets the client's api-version when it has none.
+pub fn next_link_url(endpoint: &Url, next_link: &str, api_version: &str) -> Result<Url> {
+    let mut url = endpoint
+        .join(next_link)
+        .map_err(|e| Error::invalid_input("nextLink", format!("the service returned an invalid next link: {e}")))?;
+    if url.origin() != endpoint.origin() {
+        return Err(Error::invalid_input(
+            "nextLink",
+            format!(
+                "the service returned a next link on another origin ({}), refusing to follow it",
+                url.origin().ascii_serialization()
+            ),
+        ));
+    }
+    if !url.query_pairs().any(|(name, _)| name == "api-version") {
+        url.query_pairs_mut().append_pair("api-version", api_version);
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn build(value: &str) -> Result<String> {
+        let base = Url::parse("https://v.vault.azure.net/").unwrap();
+        let mut b = UrlBuilder::new(&base);
+        b.literal("/secrets/");
+        b.segment("secret-name", value)?;
+        b.query("api-version", "2025-07-01");
+        Ok(b.build()?.to_string())
+    }
+
+    #[test]
+    fn hostile_values_stay_one_segment() {
+        let cases = [
+            ("../keys/k1", "/secrets/..%2Fkeys%2Fk1?"),
+            ("a/b", "/secrets/a%2Fb?"),
+            ("%2e%2e", "/secrets/%252e%252e?"),
+            ("x?y#z", "/secrets/x%3Fy%23z?"),
+            ("é ", "/secrets/%C3%A9%20?"),
+        ];
+        for (value, expected) in cases {
+            let url = build(value).unwrap();
+            assert!(url.contains(expected), "{value} -> {url}");
+        }
+    }
+
+    #[test]
+    fn dot_segments_and_empty_values_are_refused() {
+        for value in ["", ".", ".."] {
+            let err = build(value).unwrap_err();
+            assert!(err.to_string().contains("secret-name"), "{err}");
+        }
+    }
+
+    #[test]
+    fn endpoint_must_be_http_without_query() {
+        assert!(parse_endpoint("vaultBaseUrl", "https://v.vault.azure.net").is_ok());
+        for bad in ["v.vault.azure.net", "ftp://v", "https://v/?a=b", "https://u:p@v/"] {
+            let err = parse_endpoint("vaultBaseUrl", bad).unwrap_err();
+            assert!(err.to_string().contains("vaultBaseUrl"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn next_links_stay_on_origin() {
+        let endpoint = Url::parse("https://v.vault.azure.net").unwrap();
+        let ok = next_link_url(&endpoint, "https://v.vault.azure.net/secrets?$skiptoken=x", "7.6").unwrap();
+        assert!(ok.as_str().ends_with("api-version=7.6"), "{ok}");
+        assert!(next_link_url(&endpoint, "https://evil.example/secrets", "7.6").is_err());
+    }
+}
