@@ -80,8 +80,8 @@ impl Config {
 
     /// Parses a configuration; unknown keys are errors.
     pub fn parse(text: &str, origin: &Path) -> Result<Config> {
-        let config: Config =
-            toml::from_str(text).map_err(|e| Error::new(format!("invalid config {}: {e}", origin.display())))?;
+        let config: Config = toml::from_str(text)
+            .map_err(|e| Error::new(format!("invalid config {}: {e}", origin.display())))?;
         for krate in &config.crates {
             let mut names = std::collections::BTreeSet::new();
             for module in &krate.modules {

@@ -25,7 +25,10 @@ pub struct RefTarget {
 impl Documents {
     /// Documents found below `root`.
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        Documents { root: root.into(), files: BTreeMap::new() }
+        Documents {
+            root: root.into(),
+            files: BTreeMap::new(),
+        }
     }
 
     /// Loads `file` and, transitively, every spec file it refers to (examples excepted: they
@@ -49,7 +52,10 @@ impl Documents {
             collect_refs(&raw, &mut refs);
             let spec: SpecFile = serde_path_to_error::deserialize(&raw).map_err(|e| {
                 let pointer = path_to_pointer(e.path());
-                Error::at(&Origin::new(&file, pointer), format!("cannot interpret: {}", e.inner()))
+                Error::at(
+                    &Origin::new(&file, pointer),
+                    format!("cannot interpret: {}", e.inner()),
+                )
             })?;
             for reference in refs {
                 let target = resolve(&file, &reference)?;
@@ -64,7 +70,9 @@ impl Documents {
 
     /// A loaded file.
     pub fn file(&self, file: &str) -> Result<&SpecFile> {
-        self.files.get(file).ok_or_else(|| Error::new(format!("spec {file} is not loaded")))
+        self.files
+            .get(file)
+            .ok_or_else(|| Error::new(format!("spec {file} is not loaded")))
     }
 
     /// The definition a schema reference points at.
@@ -74,7 +82,12 @@ impl Documents {
             .pointer
             .strip_prefix("/definitions/")
             .filter(|n| !n.contains('/'))
-            .ok_or_else(|| Error::at(from, format!("`{reference}` does not point at a definition")))?;
+            .ok_or_else(|| {
+                Error::at(
+                    from,
+                    format!("`{reference}` does not point at a definition"),
+                )
+            })?;
         let schema = self
             .file(&target.file)?
             .definitions
@@ -84,20 +97,28 @@ impl Documents {
     }
 
     /// A parameter, following a reference to a named one.
-    pub fn parameter<'a>(&'a self, from: &Origin, param: &'a ParamOrRef) -> Result<(Origin, &'a Parameter)> {
+    pub fn parameter<'a>(
+        &'a self,
+        from: &Origin,
+        param: &'a ParamOrRef,
+    ) -> Result<(Origin, &'a Parameter)> {
         match param {
             ParamOrRef::Param(p) => Ok((from.clone(), p)),
             ParamOrRef::Ref(r) => {
                 let target = resolve(&from.file, &r.reference)?;
-                let name = target
-                    .pointer
-                    .strip_prefix("/parameters/")
-                    .ok_or_else(|| Error::at(from, format!("`{}` does not point at a parameter", r.reference)))?;
+                let name = target.pointer.strip_prefix("/parameters/").ok_or_else(|| {
+                    Error::at(
+                        from,
+                        format!("`{}` does not point at a parameter", r.reference),
+                    )
+                })?;
                 let p = self
                     .file(&target.file)?
                     .parameters
                     .get(&unescape(name))
-                    .ok_or_else(|| Error::at(from, format!("`{}`: no such parameter", r.reference)))?;
+                    .ok_or_else(|| {
+                        Error::at(from, format!("`{}`: no such parameter", r.reference))
+                    })?;
                 Ok((Origin::new(target.file, target.pointer), p))
             }
         }
@@ -112,10 +133,16 @@ pub fn resolve(from_file: &str, reference: &str) -> Result<RefTarget> {
     } else {
         let base = Path::new(from_file).parent().unwrap_or(Path::new(""));
         normalize(&base.join(path)).ok_or_else(|| {
-            Error::at(&Origin::new(from_file, ""), format!("`{reference}` leaves the specs folder"))
+            Error::at(
+                &Origin::new(from_file, ""),
+                format!("`{reference}` leaves the specs folder"),
+            )
         })?
     };
-    Ok(RefTarget { file, pointer: pointer.to_owned() })
+    Ok(RefTarget {
+        file,
+        pointer: pointer.to_owned(),
+    })
 }
 
 fn normalize(path: &Path) -> Option<String> {
@@ -183,7 +210,10 @@ mod tests {
         let t = resolve("a/b/c.json", "../../common/types.json#/definitions/X").unwrap();
         assert_eq!(t.file, "common/types.json");
         assert_eq!(t.pointer, "/definitions/X");
-        assert_eq!(resolve("a/c.json", "#/definitions/Y").unwrap().file, "a/c.json");
+        assert_eq!(
+            resolve("a/c.json", "#/definitions/Y").unwrap().file,
+            "a/c.json"
+        );
         assert!(resolve("a.json", "../../x.json").is_err());
     }
 }

@@ -17,13 +17,19 @@ pub struct Origin {
 impl Origin {
     /// A location.
     pub fn new(file: impl Into<String>, pointer: impl Into<String>) -> Self {
-        Origin { file: file.into(), pointer: pointer.into() }
+        Origin {
+            file: file.into(),
+            pointer: pointer.into(),
+        }
     }
 
     /// A location below this one; `segment` is escaped as JSON pointers require.
     pub fn child(&self, segment: &str) -> Origin {
         let escaped = segment.replace('~', "~0").replace('/', "~1");
-        Origin { file: self.file.clone(), pointer: format!("{}/{}", self.pointer, escaped) }
+        Origin {
+            file: self.file.clone(),
+            pointer: format!("{}/{}", self.pointer, escaped),
+        }
     }
 }
 
@@ -45,12 +51,18 @@ pub struct Error {
 impl Error {
     /// An error without a spec location.
     pub fn new(message: impl Into<String>) -> Self {
-        Error { origin: None, message: message.into() }
+        Error {
+            origin: None,
+            message: message.into(),
+        }
     }
 
     /// An error at a spec location.
     pub fn at(origin: &Origin, message: impl Into<String>) -> Self {
-        Error { origin: Some(origin.clone()), message: message.into() }
+        Error {
+            origin: Some(origin.clone()),
+            message: message.into(),
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! The Key Vault client generator: spec loader -> intermediate representation -> Rust source.
 //!
 //! Three front doors: [`generate`] (pure: config and specs in, file map out) used by tests,
-//! [`write`] / [`check`] over a workspace, and the `codegen` CLI.
+//! [`write()`] / [`check()`] over a workspace, and the `codegen` CLI.
 #![deny(missing_docs)]
 
 pub mod config;
@@ -22,7 +22,11 @@ pub use error::{Error, Origin, Result};
 
 /// Lowers every crate of the config into the IR. `specs_dir` holds the synced spec files;
 /// `commits` maps spec paths to pinned commits (for file headers).
-pub fn lower(config: &Config, specs_dir: &Path, commits: &BTreeMap<String, String>) -> Result<Vec<ir::CrateIr>> {
+pub fn lower(
+    config: &Config,
+    specs_dir: &Path,
+    commits: &BTreeMap<String, String>,
+) -> Result<Vec<ir::CrateIr>> {
     let mut docs = documents::Documents::new(specs_dir);
     let mut crates = Vec::new();
     for krate in &config.crates {
@@ -43,24 +47,39 @@ pub fn lower(config: &Config, specs_dir: &Path, commits: &BTreeMap<String, Strin
 }
 
 /// Generates every file: a map from path (relative to the workspace root) to content.
-pub fn generate(config: &Config, specs_dir: &Path, commits: &BTreeMap<String, String>) -> Result<BTreeMap<String, String>> {
+pub fn generate(
+    config: &Config,
+    specs_dir: &Path,
+    commits: &BTreeMap<String, String>,
+) -> Result<BTreeMap<String, String>> {
     let crates = lower(config, specs_dir, commits)?;
     emit::emit_all(&crates, &config.regenerate_command)
 }
 
 /// Loads the config, the lock file and the synced specs of a workspace and generates.
-pub fn generate_workspace(root: &Path, config_path: &Path) -> Result<(Config, BTreeMap<String, String>)> {
+pub fn generate_workspace(
+    root: &Path,
+    config_path: &Path,
+) -> Result<(Config, BTreeMap<String, String>)> {
     let config = Config::load(config_path)?;
-    let lock = sync::Lock::load(&root.join(&config.lock_file)).map_err(|e| Error::new(e.to_string()))?;
+    let lock =
+        sync::Lock::load(&root.join(&config.lock_file)).map_err(|e| Error::new(e.to_string()))?;
     let specs_dir = root.join(&config.specs_dir);
-    sync::verify(&lock, &specs_dir)
-        .map_err(|e| Error::new(format!("{e}\nthe synced specs are missing or stale: run `cargo run -p codegen -- sync` first")))?;
-    let commits = lock.files.iter().map(|f| (f.path.clone(), f.commit.clone())).collect();
+    sync::verify(&lock, &specs_dir).map_err(|e| {
+        Error::new(format!(
+            "{e}\nthe synced specs are missing or stale: run `cargo run -p codegen -- sync` first"
+        ))
+    })?;
+    let commits = lock
+        .files
+        .iter()
+        .map(|f| (f.path.clone(), f.commit.clone()))
+        .collect();
     let files = generate(&config, &specs_dir, &commits)?;
     Ok((config, files))
 }
 
-/// What [`write`] or [`check`] found.
+/// What [`write()`] or [`check()`] found.
 #[derive(Debug, Default)]
 pub struct Diff {
     /// Files whose content differs (or that are missing).
@@ -87,7 +106,9 @@ fn diff(root: &Path, config: &Config, files: &BTreeMap<String, String>) -> Resul
     for krate in &config.crates {
         let mut stack = vec![root.join(&krate.path)];
         while let Some(dir) = stack.pop() {
-            let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
             for entry in entries.flatten() {
                 let path = entry.path();
                 if path.is_dir() {
@@ -111,12 +132,15 @@ pub fn write(root: &Path, config: &Config, files: &BTreeMap<String, String>) -> 
     for path in &d.changed {
         let target = root.join(path);
         if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| Error::new(format!("cannot create {}: {e}", parent.display())))?;
+            std::fs::create_dir_all(parent)
+                .map_err(|e| Error::new(format!("cannot create {}: {e}", parent.display())))?;
         }
-        std::fs::write(&target, &files[path]).map_err(|e| Error::new(format!("cannot write {}: {e}", target.display())))?;
+        std::fs::write(&target, &files[path])
+            .map_err(|e| Error::new(format!("cannot write {}: {e}", target.display())))?;
     }
     for path in &d.stale {
-        std::fs::remove_file(root.join(path)).map_err(|e| Error::new(format!("cannot remove {path}: {e}")))?;
+        std::fs::remove_file(root.join(path))
+            .map_err(|e| Error::new(format!("cannot remove {path}: {e}")))?;
     }
     Ok(d)
 }

@@ -30,7 +30,10 @@ pub fn lower_module(
     files.sort_by_key(|f| (f != &module.spec, f.clone()));
     let sources = files
         .into_iter()
-        .map(|path| SourceFile { commit: commits.get(&path).cloned(), path })
+        .map(|path| SourceFile {
+            commit: commits.get(&path).cloned(),
+            path,
+        })
         .collect();
     Ok(ModuleIr {
         name: module.name.clone(),
@@ -67,7 +70,9 @@ impl<'a> Lowering<'a> {
             .map(|scope| {
                 // ARM specs name the scope `user_impersonation`; tokens are asked for the
                 // resource's `.default` scope, as every Azure SDK does.
-                if scope == "user_impersonation" && spec.host.as_deref() == Some("management.azure.com") {
+                if scope == "user_impersonation"
+                    && spec.host.as_deref() == Some("management.azure.com")
+                {
                     "https://management.azure.com/.default".to_owned()
                 } else {
                     scope.clone()
@@ -81,23 +86,45 @@ impl<'a> Lowering<'a> {
                 let origin = root.child("x-ms-parameterized-host");
                 let mut params = Vec::new();
                 for (i, p) in ph.parameters.iter().enumerate() {
-                    let (porigin, p) = self.docs.parameter(&origin.child("parameters").child(&i.to_string()), p)?;
+                    let (porigin, p) = self
+                        .docs
+                        .parameter(&origin.child("parameters").child(&i.to_string()), p)?;
                     let mut param = self.param(&porigin, p, "Host")?;
                     param.location = ParamLocation::Host;
                     params.push(param);
                 }
                 let scheme_prefix = if ph.use_scheme_prefix.unwrap_or(true) {
-                    Some(spec.schemes.first().cloned().unwrap_or_else(|| "https".into()))
+                    Some(
+                        spec.schemes
+                            .first()
+                            .cloned()
+                            .unwrap_or_else(|| "https".into()),
+                    )
                 } else {
                     None
                 };
-                Host::Template { template: ph.host_template.clone(), scheme_prefix, params }
+                Host::Template {
+                    template: ph.host_template.clone(),
+                    scheme_prefix,
+                    params,
+                }
             }
             (None, Some(host)) => {
                 let scheme = spec.schemes.first().map(String::as_str).unwrap_or("https");
-                Host::Fixed(format!("{scheme}://{host}{}", spec.base_path.as_deref().unwrap_or("").trim_end_matches('/')))
+                Host::Fixed(format!(
+                    "{scheme}://{host}{}",
+                    spec.base_path
+                        .as_deref()
+                        .unwrap_or("")
+                        .trim_end_matches('/')
+                ))
             }
-            (None, None) => return Err(Error::at(&root, "the spec has neither `host` nor `x-ms-parameterized-host`")),
+            (None, None) => {
+                return Err(Error::at(
+                    &root,
+                    "the spec has neither `host` nor `x-ms-parameterized-host`",
+                ))
+            }
         };
         let mut client = ClientIr {
             name: module.client.clone(),
@@ -109,15 +136,26 @@ impl<'a> Lowering<'a> {
             groups: Vec::new(),
         };
         let mut seen_ids: HashMap<String, Origin> = HashMap::new();
-        let all_paths = spec.paths.iter().map(|p| ("paths", p)).chain(spec.x_ms_paths.iter().map(|p| ("x-ms-paths", p)));
+        let all_paths = spec
+            .paths
+            .iter()
+            .map(|p| ("paths", p))
+            .chain(spec.x_ms_paths.iter().map(|p| ("x-ms-paths", p)));
         for (section, (path, item)) in all_paths {
             let path_origin = root.child(section).child(path);
             for (method, op) in item.operations() {
                 let origin = path_origin.child(&method.to_ascii_lowercase());
                 if let Some(previous) = seen_ids.insert(op.operation_id.clone(), origin.clone()) {
-                    return Err(Error::at(&origin, format!("operationId `{}` is also used at {previous}", op.operation_id)));
+                    return Err(Error::at(
+                        &origin,
+                        format!(
+                            "operationId `{}` is also used at {previous}",
+                            op.operation_id
+                        ),
+                    ));
                 }
-                let lowered = self.operation(&mut client, &origin, path, method, &item.parameters, op)?;
+                let lowered =
+                    self.operation(&mut client, &origin, path, method, &item.parameters, op)?;
                 let (group, _) = naming::split_operation_id(&op.operation_id);
                 let list = match group {
                     None => &mut client.operations,
@@ -140,7 +178,10 @@ impl<'a> Lowering<'a> {
                 if let Some(other) = list.iter().find(|o| o.method == lowered.method) {
                     return Err(Error::at(
                         &origin,
-                        format!("method name `{}` collides with operation `{}` at {}", lowered.method, other.operation_id, other.origin),
+                        format!(
+                            "method name `{}` collides with operation `{}` at {}",
+                            lowered.method, other.operation_id, other.origin
+                        ),
                     ));
                 }
                 list.push(lowered);
@@ -152,9 +193,19 @@ impl<'a> Lowering<'a> {
         }
         client.operations.sort_by(|a, b| a.method.cmp(&b.method));
         let mut builders: HashMap<&str, &OperationIr> = HashMap::new();
-        for op in client.operations.iter().chain(client.groups.iter().flat_map(|g| &g.operations)) {
+        for op in client
+            .operations
+            .iter()
+            .chain(client.groups.iter().flat_map(|g| &g.operations))
+        {
             if let Some(other) = builders.insert(&op.builder, op) {
-                return Err(Error::at(&op.origin, format!("builder type `{}` collides with {}", op.builder, other.origin)));
+                return Err(Error::at(
+                    &op.origin,
+                    format!(
+                        "builder type `{}` collides with {}",
+                        op.builder, other.origin
+                    ),
+                ));
             }
         }
         Ok(client)
@@ -172,17 +223,36 @@ impl<'a> Lowering<'a> {
     ) -> Result<OperationIr> {
         let (group, name) = naming::split_operation_id(&op.operation_id);
         let method = naming::method(name);
-        let builder = format!("{}{}Builder", group.map(naming::type_name).unwrap_or_default(), naming::type_name(name));
-        let type_prefix = format!("{}{}", group.map(naming::type_name).unwrap_or_default(), naming::type_name(name));
+        let builder = format!(
+            "{}{}Builder",
+            group.map(naming::type_name).unwrap_or_default(),
+            naming::type_name(name)
+        );
+        let type_prefix = format!(
+            "{}{}",
+            group.map(naming::type_name).unwrap_or_default(),
+            naming::type_name(name)
+        );
 
         // Operation parameters override path-level ones with the same name and location.
         let mut raw: Vec<(Origin, &Parameter)> = Vec::new();
         for (i, p) in path_params.iter().enumerate() {
-            let path_origin = Origin::new(&origin.file, origin.pointer.rsplit_once('/').map_or("", |(parent, _)| parent));
-            raw.push(self.docs.parameter(&path_origin.child("parameters").child(&i.to_string()), p)?);
+            let path_origin = Origin::new(
+                &origin.file,
+                origin
+                    .pointer
+                    .rsplit_once('/')
+                    .map_or("", |(parent, _)| parent),
+            );
+            raw.push(
+                self.docs
+                    .parameter(&path_origin.child("parameters").child(&i.to_string()), p)?,
+            );
         }
         for (i, p) in op.parameters.iter().enumerate() {
-            let (o, p) = self.docs.parameter(&origin.child("parameters").child(&i.to_string()), p)?;
+            let (o, p) = self
+                .docs
+                .parameter(&origin.child("parameters").child(&i.to_string()), p)?;
             raw.retain(|(_, q)| !(q.name == p.name && q.location == p.location));
             raw.push((o, p));
         }
@@ -204,13 +274,21 @@ impl<'a> Lowering<'a> {
         let mut body = None;
         let mut sends_api_version = false;
         for (porigin, p) in raw {
-            if p.location == "query" && p.name == "api-version" && p.x_ms_api_version != Some(false) {
+            if p.location == "query" && p.name == "api-version" && p.x_ms_api_version != Some(false)
+            {
                 sends_api_version = true;
                 continue;
             }
             if p.location == "body" {
-                let schema = p.schema.as_ref().ok_or_else(|| Error::at(&porigin, "body parameter without schema"))?;
-                let ty = self.schema_type(&porigin.child("schema"), schema, &format!("{type_prefix}Body"))?;
+                let schema = p
+                    .schema
+                    .as_ref()
+                    .ok_or_else(|| Error::at(&porigin, "body parameter without schema"))?;
+                let ty = self.schema_type(
+                    &porigin.child("schema"),
+                    schema,
+                    &format!("{type_prefix}Body"),
+                )?;
                 body = Some(BodyParam {
                     wire_name: p.name.clone(),
                     rust_name: naming::snake(p.client_name.as_deref().unwrap_or(&p.name)),
@@ -227,7 +305,12 @@ impl<'a> Lowering<'a> {
             let is_client_param = match p.parameter_location.as_deref() {
                 Some("client") => true,
                 Some("method") => false,
-                Some(other) => return Err(Error::at(&porigin, format!("unknown x-ms-parameter-location `{other}`"))),
+                Some(other) => {
+                    return Err(Error::at(
+                        &porigin,
+                        format!("unknown x-ms-parameter-location `{other}`"),
+                    ))
+                }
                 // Parameters defined once for the whole file (or in common-types) belong to the
                 // client unless they say otherwise; inline ones to the method.
                 None => porigin.pointer.starts_with("/parameters/"),
@@ -238,7 +321,12 @@ impl<'a> Lowering<'a> {
                 }
                 continue;
             }
-            if param.location == ParamLocation::Path && self.krate.optional_path_parameters.contains(&param.wire_name) {
+            if param.location == ParamLocation::Path
+                && self
+                    .krate
+                    .optional_path_parameters
+                    .contains(&param.wire_name)
+            {
                 param.required = false;
             }
             params.push(param);
@@ -247,15 +335,26 @@ impl<'a> Lowering<'a> {
         let mut path = Vec::new();
         let mut rest = path_part;
         while let Some(start) = rest.find('{') {
-            let end = rest[start..].find('}').map(|e| start + e).ok_or_else(|| Error::at(origin, "unclosed `{` in path"))?;
+            let end = rest[start..]
+                .find('}')
+                .map(|e| start + e)
+                .ok_or_else(|| Error::at(origin, "unclosed `{` in path"))?;
             if start > 0 {
                 path.push(PathPiece::Literal(rest[..start].to_owned()));
             }
             let name = &rest[start + 1..end];
-            let known = params.iter().any(|p| p.wire_name == name && p.location == ParamLocation::Path)
-                || client.params.iter().any(|p| p.wire_name == name && p.location == ParamLocation::Path);
+            let known = params
+                .iter()
+                .any(|p| p.wire_name == name && p.location == ParamLocation::Path)
+                || client
+                    .params
+                    .iter()
+                    .any(|p| p.wire_name == name && p.location == ParamLocation::Path);
             if !known {
-                return Err(Error::at(origin, format!("path parameter `{{{name}}}` has no parameter definition")));
+                return Err(Error::at(
+                    origin,
+                    format!("path parameter `{{{name}}}` has no parameter definition"),
+                ));
             }
             path.push(PathPiece::Param(name.to_owned()));
             rest = &rest[end + 1..];
@@ -265,7 +364,13 @@ impl<'a> Lowering<'a> {
         }
         for p in params.iter().filter(|p| p.location == ParamLocation::Path) {
             if !path.contains(&PathPiece::Param(p.wire_name.clone())) {
-                return Err(Error::at(&p.origin, format!("path parameter `{}` does not appear in the path", p.wire_name)));
+                return Err(Error::at(
+                    &p.origin,
+                    format!(
+                        "path parameter `{}` does not appear in the path",
+                        p.wire_name
+                    ),
+                ));
             }
         }
 
@@ -280,18 +385,27 @@ impl<'a> Lowering<'a> {
                 return Err(Error::at(&rorigin, "response references are not supported"));
             }
             let ty = match &response.schema {
-                Some(schema) if schema.ty.as_deref() == Some("file") || schema.format.as_deref() == Some("binary") => {
+                Some(schema)
+                    if schema.ty.as_deref() == Some("file")
+                        || schema.format.as_deref() == Some("binary") =>
+                {
                     binary = true;
                     None
                 }
-                Some(schema) => Some(self.schema_type(&rorigin.child("schema"), schema, &format!("{type_prefix}Response"))?),
+                Some(schema) => Some(self.schema_type(
+                    &rorigin.child("schema"),
+                    schema,
+                    &format!("{type_prefix}Response"),
+                )?),
                 None => None,
             };
             if code == "default" {
                 error_type = ty;
                 continue;
             }
-            let status: u16 = code.parse().map_err(|_| Error::at(&rorigin, format!("`{code}` is not a status code")))?;
+            let status: u16 = code
+                .parse()
+                .map_err(|_| Error::at(&rorigin, format!("`{code}` is not a status code")))?;
             if (200..300).contains(&status) {
                 success.push((status, ty.is_some() || binary));
                 if let Some(ty) = ty {
@@ -303,7 +417,10 @@ impl<'a> Lowering<'a> {
             return Err(Error::at(origin, "no success (2xx) response"));
         }
         if body_types.len() > 1 {
-            return Err(Error::at(origin, format!("success responses have different body types: {body_types:?}")));
+            return Err(Error::at(
+                origin,
+                format!("success responses have different body types: {body_types:?}"),
+            ));
         }
         let result = match (body_types.into_iter().next(), binary) {
             (_, true) => ResultShape::Bytes,
@@ -319,9 +436,15 @@ impl<'a> Lowering<'a> {
                     return Err(Error::at(origin, "x-ms-pageable operationName (a separate next-page operation) is not supported"));
                 }
                 let ResultShape::Body(TypeRef::Named(page_name)) = &result else {
-                    return Err(Error::at(origin, "a pageable operation must return a named page model"));
+                    return Err(Error::at(
+                        origin,
+                        "a pageable operation must return a named page model",
+                    ));
                 };
-                let page = self.types.get(page_name).ok_or_else(|| Error::at(origin, "page model missing"))?;
+                let page = self
+                    .types
+                    .get(page_name)
+                    .ok_or_else(|| Error::at(origin, "page model missing"))?;
                 let TypeKind::Struct(page_struct) = &page.kind else {
                     return Err(Error::at(origin, "the page model is not an object"));
                 };
@@ -330,9 +453,17 @@ impl<'a> Lowering<'a> {
                     .fields
                     .iter()
                     .find(|f| f.wire_name == item_wire)
-                    .ok_or_else(|| Error::at(origin, format!("page model `{page_name}` has no items field `{item_wire}`")))?;
+                    .ok_or_else(|| {
+                        Error::at(
+                            origin,
+                            format!("page model `{page_name}` has no items field `{item_wire}`"),
+                        )
+                    })?;
                 let TypeRef::Array(item_type) = &items.ty else {
-                    return Err(Error::at(origin, format!("items field `{item_wire}` is not an array")));
+                    return Err(Error::at(
+                        origin,
+                        format!("items field `{item_wire}` is not an array"),
+                    ));
                 };
                 let next = match &pageable.next_link_name {
                     None => None,
@@ -341,7 +472,14 @@ impl<'a> Lowering<'a> {
                             .fields
                             .iter()
                             .find(|f| &f.wire_name == name)
-                            .ok_or_else(|| Error::at(origin, format!("page model `{page_name}` has no next-link field `{name}`")))?,
+                            .ok_or_else(|| {
+                                Error::at(
+                                    origin,
+                                    format!(
+                                        "page model `{page_name}` has no next-link field `{name}`"
+                                    ),
+                                )
+                            })?,
                     ),
                 };
                 Some(Paging {
@@ -359,8 +497,18 @@ impl<'a> Lowering<'a> {
             let options = op.long_running_options.as_ref();
             let final_state_via = options.and_then(|o| o.final_state_via.clone());
             if let Some(via) = &final_state_via {
-                if !["azure-async-operation", "location", "original-uri", "operation-location"].contains(&via.as_str()) {
-                    return Err(Error::at(origin, format!("unknown final-state-via `{via}`")));
+                if ![
+                    "azure-async-operation",
+                    "location",
+                    "original-uri",
+                    "operation-location",
+                ]
+                .contains(&via.as_str())
+                {
+                    return Err(Error::at(
+                        origin,
+                        format!("unknown final-state-via `{via}`"),
+                    ));
                 }
             }
             let final_type = match options.and_then(|o| o.final_state_schema.as_deref()) {
@@ -370,18 +518,29 @@ impl<'a> Lowering<'a> {
                     _ => None,
                 },
             };
-            Some(Lro { final_state_via, final_type })
+            Some(Lro {
+                final_state_via,
+                final_type,
+            })
         } else {
             None
         };
         if lro.is_some() && paging.is_some() {
-            return Err(Error::at(origin, "pageable long-running operations are not supported"));
+            return Err(Error::at(
+                origin,
+                "pageable long-running operations are not supported",
+            ));
         }
 
         let examples = op
             .examples
             .iter()
-            .map(|(name, r)| Ok((name.clone(), crate::documents::resolve(&origin.file, &r.reference)?.file)))
+            .map(|(name, r)| {
+                Ok((
+                    name.clone(),
+                    crate::documents::resolve(&origin.file, &r.reference)?.file,
+                ))
+            })
             .collect::<Result<Vec<_>>>()?;
 
         Ok(OperationIr {
@@ -413,7 +572,12 @@ impl<'a> Lowering<'a> {
             "path" => ParamLocation::Path,
             "query" => ParamLocation::Query,
             "header" => ParamLocation::Header,
-            other => return Err(Error::at(origin, format!("unsupported parameter location `{other}`"))),
+            other => {
+                return Err(Error::at(
+                    origin,
+                    format!("unsupported parameter location `{other}`"),
+                ))
+            }
         };
         let as_schema = Schema {
             ty: p.ty.clone(),
@@ -424,9 +588,18 @@ impl<'a> Lowering<'a> {
             ..Schema::default()
         };
         let rust_name = naming::snake(p.client_name.as_deref().unwrap_or(&p.name));
-        let ty = self.schema_type(origin, &as_schema, &format!("{type_prefix}{}", naming::type_name(&rust_name)))?;
-        if matches!(ty, TypeRef::Json | TypeRef::Map(_)) || matches!(&ty, TypeRef::Named(n) if !self.is_enum(n)) {
-            return Err(Error::at(origin, "a non-body parameter must be a primitive, an enum or an array of them"));
+        let ty = self.schema_type(
+            origin,
+            &as_schema,
+            &format!("{type_prefix}{}", naming::type_name(&rust_name)),
+        )?;
+        if matches!(ty, TypeRef::Json | TypeRef::Map(_))
+            || matches!(&ty, TypeRef::Named(n) if !self.is_enum(n))
+        {
+            return Err(Error::at(
+                origin,
+                "a non-body parameter must be a primitive, an enum or an array of them",
+            ));
         }
         let constraints = Constraints {
             pattern: p.pattern.clone(),
@@ -460,7 +633,10 @@ impl<'a> Lowering<'a> {
     }
 
     fn is_enum(&self, name: &str) -> bool {
-        matches!(self.types.get(name).map(|t| &t.kind), Some(TypeKind::Enum(_)))
+        matches!(
+            self.types.get(name).map(|t| &t.kind),
+            Some(TypeKind::Enum(_))
+        )
     }
 
     /// The type of a `$ref`'d definition.
@@ -469,7 +645,10 @@ impl<'a> Lowering<'a> {
         if let Some(name) = self.by_target.get(&target) {
             return Ok(TypeRef::Named(name.clone()));
         }
-        let def_name = target.pointer.trim_start_matches("/definitions/").to_owned();
+        let def_name = target
+            .pointer
+            .trim_start_matches("/definitions/")
+            .to_owned();
         let origin = Origin::new(&target.file, &target.pointer);
         self.files.insert(target.file.clone());
         // Definitions that are plain primitives, arrays or maps are used inline.
@@ -494,19 +673,42 @@ impl<'a> Lowering<'a> {
     /// Reserves a type name; a second, different definition wanting it is an error.
     fn reserve(&mut self, name: &str, origin: &Origin) -> Result<()> {
         if let Some(existing) = self.types.get(name) {
-            return Err(Error::at(origin, format!("type name `{name}` collides with the definition at {}", existing.origin)));
+            return Err(Error::at(
+                origin,
+                format!(
+                    "type name `{name}` collides with the definition at {}",
+                    existing.origin
+                ),
+            ));
         }
         // Placeholder until the definition is lowered, so recursive references see the name.
         self.types.insert(
             name.to_owned(),
-            TypeDef { name: name.to_owned(), doc: None, kind: TypeKind::Struct(StructDef { fields: vec![], additional: None }), origin: origin.clone() },
+            TypeDef {
+                name: name.to_owned(),
+                doc: None,
+                kind: TypeKind::Struct(StructDef {
+                    fields: vec![],
+                    additional: None,
+                }),
+                origin: origin.clone(),
+            },
         );
         Ok(())
     }
 
-    fn struct_def(&mut self, origin: &Origin, schema: &Schema, name: &str, def_name: &str) -> Result<TypeDef> {
+    fn struct_def(
+        &mut self,
+        origin: &Origin,
+        schema: &Schema,
+        name: &str,
+        def_name: &str,
+    ) -> Result<TypeDef> {
         if schema.discriminator.is_some() {
-            return Err(Error::at(origin, "polymorphic definitions (`discriminator`) are not supported yet"));
+            return Err(Error::at(
+                origin,
+                "polymorphic definitions (`discriminator`) are not supported yet",
+            ));
         }
         let mut fields = Vec::new();
         let mut additional = None;
@@ -514,7 +716,13 @@ impl<'a> Lowering<'a> {
         let mut seen = HashMap::new();
         for f in &fields {
             if let Some(previous) = seen.insert(f.rust_name.clone(), f.wire_name.clone()) {
-                return Err(Error::at(origin, format!("properties `{previous}` and `{}` both map to field `{}`", f.wire_name, f.rust_name)));
+                return Err(Error::at(
+                    origin,
+                    format!(
+                        "properties `{previous}` and `{}` both map to field `{}`",
+                        f.wire_name, f.rust_name
+                    ),
+                ));
             }
         }
         Ok(TypeDef {
@@ -540,14 +748,29 @@ impl<'a> Lowering<'a> {
                 Some(reference) => {
                     let (target, parent_schema) = self.docs.definition(&porigin, reference)?;
                     if parent_schema.discriminator.is_some() {
-                        return Err(Error::at(&porigin, "polymorphic definitions (`discriminator`) are not supported yet"));
+                        return Err(Error::at(
+                            &porigin,
+                            "polymorphic definitions (`discriminator`) are not supported yet",
+                        ));
                     }
                     let parent_origin = Origin::new(&target.file, &target.pointer);
-                    let parent_def = target.pointer.trim_start_matches("/definitions/").to_owned();
+                    let parent_def = target
+                        .pointer
+                        .trim_start_matches("/definitions/")
+                        .to_owned();
                     self.files.insert(target.file.clone());
-                    self.collect_fields(&parent_origin, parent_schema, type_name, &parent_def, fields, additional)?;
+                    self.collect_fields(
+                        &parent_origin,
+                        parent_schema,
+                        type_name,
+                        &parent_def,
+                        fields,
+                        additional,
+                    )?;
                 }
-                None => self.collect_fields(&porigin, parent, type_name, def_name, fields, additional)?,
+                None => {
+                    self.collect_fields(&porigin, parent, type_name, def_name, fields, additional)?
+                }
             }
         }
         for (wire, prop) in &schema.properties {
@@ -555,9 +778,14 @@ impl<'a> Lowering<'a> {
             let rust_name = naming::snake(prop.client_name.as_deref().unwrap_or(wire));
             let context = format!("{type_name}{}", naming::type_name(&rust_name));
             let ty = self.schema_type(&porigin, prop, &context)?;
-            let read_only = prop.read_only || prop.mutability.as_deref() == Some(&["read".to_owned()][..]);
+            let read_only =
+                prop.read_only || prop.mutability.as_deref() == Some(&["read".to_owned()][..]);
             let secret = prop.secret == Some(true)
-                || self.krate.sensitive_fields.iter().any(|s| s == &format!("{def_name}.{wire}"));
+                || self
+                    .krate
+                    .sensitive_fields
+                    .iter()
+                    .any(|s| s == &format!("{def_name}.{wire}"));
             let field = Field {
                 wire_name: wire.clone(),
                 rust_name,
@@ -578,10 +806,18 @@ impl<'a> Lowering<'a> {
             }
         }
         match &schema.additional_properties {
-            Some(AdditionalProperties::Schema(values)) if !schema.properties.is_empty() || !schema.all_of.is_empty() => {
-                *additional = Some(self.schema_type(&origin.child("additionalProperties"), values, &format!("{type_name}Value"))?);
+            Some(AdditionalProperties::Schema(values))
+                if !schema.properties.is_empty() || !schema.all_of.is_empty() =>
+            {
+                *additional = Some(self.schema_type(
+                    &origin.child("additionalProperties"),
+                    values,
+                    &format!("{type_name}Value"),
+                )?);
             }
-            Some(AdditionalProperties::Bool(true)) if !schema.properties.is_empty() => *additional = Some(TypeRef::Json),
+            Some(AdditionalProperties::Bool(true)) if !schema.properties.is_empty() => {
+                *additional = Some(TypeRef::Json)
+            }
             _ => {}
         }
         Ok(())
@@ -593,7 +829,10 @@ impl<'a> Lowering<'a> {
             return self.reference_type(origin, reference);
         }
         // `allOf: [{$ref}]` alone is how TypeSpec attaches a description to a reference.
-        if schema.all_of.len() == 1 && schema.properties.is_empty() && schema.all_of[0].reference.is_some() {
+        if schema.all_of.len() == 1
+            && schema.properties.is_empty()
+            && schema.all_of[0].reference.is_some()
+        {
             let reference = schema.all_of[0].reference.clone().unwrap_or_default();
             return self.reference_type(&origin.child("allOf").child("0"), &reference);
         }
@@ -603,28 +842,54 @@ impl<'a> Lowering<'a> {
         let format = schema.format.as_deref();
         let ty = match schema.ty.as_deref() {
             Some("string") => match format {
-                None | Some("uuid" | "uri" | "url" | "arm-id" | "duration" | "date" | "password" | "email" | "char") => TypeRef::String,
+                None
+                | Some(
+                    "uuid" | "uri" | "url" | "arm-id" | "duration" | "date" | "password" | "email"
+                    | "char",
+                ) => TypeRef::String,
                 Some("date-time") => TypeRef::DateTime(TimeFormat::Rfc3339),
                 Some("date-time-rfc1123") => TypeRef::DateTime(TimeFormat::Rfc1123),
                 Some("byte") => TypeRef::Bytes(BytesFormat::Base64),
                 Some("base64url") => TypeRef::Bytes(BytesFormat::Base64Url),
-                Some(other) => return Err(Error::at(origin, format!("unsupported string format `{other}`"))),
+                Some(other) => {
+                    return Err(Error::at(
+                        origin,
+                        format!("unsupported string format `{other}`"),
+                    ))
+                }
             },
             Some("integer") => match format {
                 Some("int32") => TypeRef::I32,
                 None | Some("int64") => TypeRef::I64,
                 Some("unixtime") => TypeRef::DateTime(TimeFormat::Unix),
-                Some(other) => return Err(Error::at(origin, format!("unsupported integer format `{other}`"))),
+                Some(other) => {
+                    return Err(Error::at(
+                        origin,
+                        format!("unsupported integer format `{other}`"),
+                    ))
+                }
             },
             Some("number") => match format {
                 Some("float") => TypeRef::F32,
                 None | Some("double" | "decimal") => TypeRef::F64,
-                Some(other) => return Err(Error::at(origin, format!("unsupported number format `{other}`"))),
+                Some(other) => {
+                    return Err(Error::at(
+                        origin,
+                        format!("unsupported number format `{other}`"),
+                    ))
+                }
             },
             Some("boolean") => TypeRef::Bool,
             Some("array") => {
-                let items = schema.items.as_ref().ok_or_else(|| Error::at(origin, "array without `items`"))?;
-                TypeRef::Array(Box::new(self.schema_type(&origin.child("items"), items, &format!("{context}Item"))?))
+                let items = schema
+                    .items
+                    .as_ref()
+                    .ok_or_else(|| Error::at(origin, "array without `items`"))?;
+                TypeRef::Array(Box::new(self.schema_type(
+                    &origin.child("items"),
+                    items,
+                    &format!("{context}Item"),
+                )?))
             }
             Some("object") | None => {
                 if !schema.properties.is_empty() || !schema.all_of.is_empty() {
@@ -636,13 +901,22 @@ impl<'a> Lowering<'a> {
                 } else {
                     match &schema.additional_properties {
                         Some(AdditionalProperties::Schema(values)) => {
-                            TypeRef::Map(Box::new(self.schema_type(&origin.child("additionalProperties"), values, &format!("{context}Value"))?))
+                            TypeRef::Map(Box::new(self.schema_type(
+                                &origin.child("additionalProperties"),
+                                values,
+                                &format!("{context}Value"),
+                            )?))
                         }
                         _ => TypeRef::Json,
                     }
                 }
             }
-            Some("file") => return Err(Error::at(origin, "`type: file` is only supported as a response body")),
+            Some("file") => {
+                return Err(Error::at(
+                    origin,
+                    "`type: file` is only supported as a response body",
+                ))
+            }
             Some(other) => return Err(Error::at(origin, format!("unsupported type `{other}`"))),
         };
         Ok(ty)
@@ -651,14 +925,27 @@ impl<'a> Lowering<'a> {
     fn enum_type(&mut self, origin: &Origin, schema: &Schema, context: &str) -> Result<TypeRef> {
         let values = schema.enum_values.as_deref().unwrap_or_default();
         if schema.ty.as_deref().is_some_and(|t| t != "string") {
-            return Err(Error::at(origin, format!("enums of type `{}` are not supported", schema.ty.as_deref().unwrap_or(""))));
+            return Err(Error::at(
+                origin,
+                format!(
+                    "enums of type `{}` are not supported",
+                    schema.ty.as_deref().unwrap_or("")
+                ),
+            ));
         }
         let wire: Vec<String> = values
             .iter()
-            .map(|v| v.as_str().map(str::to_owned).ok_or_else(|| Error::at(origin, format!("enum value {v} is not a string"))))
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| Error::at(origin, format!("enum value {v} is not a string")))
+            })
             .collect::<Result<_>>()?;
         let (name, extensible) = match &schema.x_ms_enum {
-            Some(x) => (naming::type_name(x.name.as_deref().unwrap_or(context)), x.model_as_string != Some(false)),
+            Some(x) => (
+                naming::type_name(x.name.as_deref().unwrap_or(context)),
+                x.model_as_string != Some(false),
+            ),
             // Without x-ms-enum the enum stays open: services add values, and a closed enum
             // would make the whole response fail to decode.
             None => (naming::type_name(context), true),
@@ -667,22 +954,39 @@ impl<'a> Lowering<'a> {
             if existing == &wire {
                 return Ok(TypeRef::Named(name));
             }
-            return Err(Error::at(origin, format!("enum `{name}` is declared with other values at {first}")));
+            return Err(Error::at(
+                origin,
+                format!("enum `{name}` is declared with other values at {first}"),
+            ));
         }
         let named: HashMap<&str, (&Option<String>, &Option<String>)> = schema
             .x_ms_enum
             .as_ref()
             .and_then(|x| x.values.as_ref())
-            .map(|vs| vs.iter().filter_map(|v| v.value.as_str().map(|s| (s, (&v.name, &v.description)))).collect())
+            .map(|vs| {
+                vs.iter()
+                    .filter_map(|v| v.value.as_str().map(|s| (s, (&v.name, &v.description))))
+                    .collect()
+            })
             .unwrap_or_default();
         let mut variants: Vec<EnumVariant> = Vec::new();
         for value in &wire {
             let (given, doc) = named.get(value.as_str()).copied().unwrap_or((&None, &None));
             let rust_name = naming::variant(given.as_deref().unwrap_or(value));
             if let Some(other) = variants.iter().find(|v| v.rust_name == rust_name) {
-                return Err(Error::at(origin, format!("enum values `{}` and `{value}` both map to variant `{rust_name}`", other.value)));
+                return Err(Error::at(
+                    origin,
+                    format!(
+                        "enum values `{}` and `{value}` both map to variant `{rust_name}`",
+                        other.value
+                    ),
+                ));
             }
-            variants.push(EnumVariant { rust_name, value: value.clone(), doc: doc.clone() });
+            variants.push(EnumVariant {
+                rust_name,
+                value: value.clone(),
+                doc: doc.clone(),
+            });
         }
         self.reserve(&name, origin)?;
         self.enums.insert(name.clone(), (wire, origin.clone()));
@@ -691,7 +995,10 @@ impl<'a> Lowering<'a> {
             TypeDef {
                 name: name.clone(),
                 doc: schema.description.clone(),
-                kind: TypeKind::Enum(EnumDef { extensible, variants }),
+                kind: TypeKind::Enum(EnumDef {
+                    extensible,
+                    variants,
+                }),
                 origin: origin.clone(),
             },
         );
@@ -705,11 +1012,16 @@ fn is_named_shape(schema: &Schema) -> bool {
         || !schema.properties.is_empty()
         || !schema.all_of.is_empty()
         || schema.discriminator.is_some()
-        || (matches!(schema.ty.as_deref(), Some("object") | None) && schema.additional_properties.is_none() && schema.reference.is_none())
+        || (matches!(schema.ty.as_deref(), Some("object") | None)
+            && schema.additional_properties.is_none()
+            && schema.reference.is_none())
 }
 
 fn regex_check(origin: &Origin, pattern: &str) -> Result<()> {
-    regex_lite::Regex::new(pattern)
-        .map(|_| ())
-        .map_err(|e| Error::at(origin, format!("pattern `{pattern}` is not a valid regular expression: {e}")))
+    regex_lite::Regex::new(pattern).map(|_| ()).map_err(|e| {
+        Error::at(
+            origin,
+            format!("pattern `{pattern}` is not a valid regular expression: {e}"),
+        )
+    })
 }

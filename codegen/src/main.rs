@@ -35,7 +35,10 @@ fn run() -> Result<ExitCode, String> {
     let mut mirror = std::env::var_os("KV_SPECS_MIRROR").map(PathBuf::from);
     let mut base_url = None;
     while let Some(arg) = args.next() {
-        let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value\n\n{USAGE}"));
+        let mut value = |name: &str| {
+            args.next()
+                .ok_or_else(|| format!("{name} needs a value\n\n{USAGE}"))
+        };
         match arg.as_str() {
             "--root" => root = PathBuf::from(value("--root")?),
             "--config" => config = Some(PathBuf::from(value("--config")?)),
@@ -52,23 +55,34 @@ fn run() -> Result<ExitCode, String> {
     match command.as_str() {
         "sync" => {
             let cfg = codegen::Config::load(&config_path).map_err(|e| e.to_string())?;
-            let lock = codegen::sync::Lock::load(&root.join(&cfg.lock_file)).map_err(|e| e.to_string())?;
+            let lock =
+                codegen::sync::Lock::load(&root.join(&cfg.lock_file)).map_err(|e| e.to_string())?;
             let source = match (mirror, base_url) {
                 (_, Some(base_url)) => codegen::sync::SyncSource::Download { base_url },
                 (Some(dir), None) => codegen::sync::SyncSource::Mirror(dir),
-                (None, None) => codegen::sync::SyncSource::Download { base_url: codegen::sync::DEFAULT_DOWNLOAD_BASE.to_owned() },
+                (None, None) => codegen::sync::SyncSource::Download {
+                    base_url: codegen::sync::DEFAULT_DOWNLOAD_BASE.to_owned(),
+                },
             };
-            let report = codegen::sync::sync(&lock, &source, &root.join(&cfg.specs_dir)).map_err(|e| e.to_string())?;
+            let report = codegen::sync::sync(&lock, &source, &root.join(&cfg.specs_dir))
+                .map_err(|e| e.to_string())?;
             if report.unchanged {
-                println!("specs up to date: {} files verified in {}", report.files, cfg.specs_dir);
+                println!(
+                    "specs up to date: {} files verified in {}",
+                    report.files, cfg.specs_dir
+                );
             } else {
-                println!("synced {} files ({} bytes) into {}, every sha256 verified", report.files, report.bytes, cfg.specs_dir);
+                println!(
+                    "synced {} files ({} bytes) into {}, every sha256 verified",
+                    report.files, report.bytes, cfg.specs_dir
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
         "generate" | "check" => {
             let started = Instant::now();
-            let (cfg, files) = codegen::generate_workspace(&root, &config_path).map_err(|e| e.to_string())?;
+            let (cfg, files) =
+                codegen::generate_workspace(&root, &config_path).map_err(|e| e.to_string())?;
             let elapsed = started.elapsed();
             if command == "generate" {
                 let diff = codegen::write(&root, &cfg, &files).map_err(|e| e.to_string())?;
@@ -92,7 +106,10 @@ fn run() -> Result<ExitCode, String> {
                     for f in &diff.stale {
                         eprintln!("no longer generated: {f}");
                     }
-                    eprintln!("generated/ is out of date; run `{}`", cfg.regenerate_command);
+                    eprintln!(
+                        "generated/ is out of date; run `{}`",
+                        cfg.regenerate_command
+                    );
                     Ok(ExitCode::FAILURE)
                 }
             }

@@ -5,20 +5,35 @@ use heck::{ToSnakeCase, ToUpperCamelCase};
 
 /// Keywords that can be raw identifiers (`r#type`).
 const RAW_KEYWORDS: &[&str] = &[
-    "as", "async", "await", "break", "const", "continue", "dyn", "else", "enum", "extern", "false", "fn", "for",
-    "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "static", "struct",
-    "trait", "true", "type", "unsafe", "use", "where", "while", "abstract", "become", "box", "do", "final", "gen",
-    "macro", "override", "priv", "try", "typeof", "unsized", "virtual", "yield",
+    "as", "async", "await", "break", "const", "continue", "dyn", "else", "enum", "extern", "false",
+    "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref",
+    "return", "static", "struct", "trait", "true", "type", "unsafe", "use", "where", "while",
+    "abstract", "become", "box", "do", "final", "gen", "macro", "override", "priv", "try",
+    "typeof", "unsized", "virtual", "yield",
 ];
 
 /// Keywords that cannot be raw identifiers; they get a trailing `_`.
 const NON_RAW_KEYWORDS: &[&str] = &["crate", "self", "super", "Self"];
 
 /// Method names a builder or client already uses for itself.
-const RESERVED_METHODS: &[&str] = &["send", "into_future", "build_request", "into_stream", "into_pages", "into_poller", "new", "endpoint", "api_version", "clone"];
+const RESERVED_METHODS: &[&str] = &[
+    "send",
+    "into_future",
+    "build_request",
+    "into_stream",
+    "into_pages",
+    "into_poller",
+    "new",
+    "endpoint",
+    "api_version",
+    "clone",
+];
 
 /// Type names the generated code uses for itself (`Unknown` variants clash with enums' own).
-const RESERVED_TYPES: &[&str] = &["Result", "Error", "Response", "Option", "String", "Vec", "Box", "Client", "Pager", "Poller", "Request", "Secret", "Url"];
+const RESERVED_TYPES: &[&str] = &[
+    "Result", "Error", "Response", "Option", "String", "Vec", "Box", "Client", "Pager", "Poller",
+    "Request", "Secret", "Url",
+];
 
 /// Makes a word usable as an identifier: keywords raw or suffixed, leading digits prefixed.
 pub fn sanitize(name: &str) -> String {
@@ -39,7 +54,9 @@ pub fn sanitize(name: &str) -> String {
 
 /// Replaces characters that are not identifier characters with word breaks.
 fn words(name: &str) -> String {
-    name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' }).collect()
+    name.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
+        .collect()
 }
 
 /// A field, parameter or method name.
@@ -103,7 +120,8 @@ mod tests {
 
     #[test]
     fn table() {
-        let cases: &[(&str, fn(&str) -> String, &str)] = &[
+        type Case = (&'static str, fn(&str) -> String, &'static str);
+        let cases: &[Case] = &[
             ("secretName", snake, "secret_name"),
             ("secret-name", snake, "secret_name"),
             ("type", snake, "r#type"),
@@ -113,7 +131,11 @@ mod tests {
             ("send", method, "send_"),
             ("CreateOrUpdate", method, "create_or_update"),
             ("SecretBundle", type_name, "SecretBundle"),
-            ("Azure.Core.Foundations.Error", type_name, "AzureCoreFoundationsError"),
+            (
+                "Azure.Core.Foundations.Error",
+                type_name,
+                "AzureCoreFoundationsError",
+            ),
             ("Error", type_name, "ErrorModel"),
             ("RSA-HSM", variant, "RsaHsm"),
             ("Recoverable+Purgeable", variant, "RecoverablePurgeable"),
@@ -128,7 +150,10 @@ mod tests {
 
     #[test]
     fn operation_ids() {
-        assert_eq!(split_operation_id("Vaults_CreateOrUpdate"), (Some("Vaults"), "CreateOrUpdate"));
+        assert_eq!(
+            split_operation_id("Vaults_CreateOrUpdate"),
+            (Some("Vaults"), "CreateOrUpdate")
+        );
         assert_eq!(split_operation_id("GetSecret"), (None, "GetSecret"));
     }
 }

@@ -190,7 +190,11 @@ pub struct RefOnly {
 #[serde(deny_unknown_fields)]
 pub struct Pageable {
     /// The field with the next link; explicitly `null` means a single page.
-    #[serde(rename = "nextLinkName", default = "default_next_link", deserialize_with = "nullable_string")]
+    #[serde(
+        rename = "nextLinkName",
+        default = "default_next_link",
+        deserialize_with = "nullable_string"
+    )]
     pub next_link_name: Option<String>,
     /// The field with the items (default `value`).
     #[serde(rename = "itemName")]

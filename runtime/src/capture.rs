@@ -35,9 +35,16 @@ impl CaptureTransport {
     /// Queues a JSON response with the given status.
     pub fn push_json(&self, status: u16, body: &serde_json::Value) {
         let mut headers = HeaderMap::new();
-        headers.insert("content-type", "application/json".parse().expect("static header"));
+        headers.insert(
+            "content-type",
+            "application/json".parse().expect("static header"),
+        );
         let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        self.push_response(RawResponse::new(status, headers, Bytes::from(body.to_string())));
+        self.push_response(RawResponse::new(
+            status,
+            headers,
+            Bytes::from(body.to_string()),
+        ));
     }
 
     /// Every request sent so far, oldest first.

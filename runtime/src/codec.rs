@@ -12,14 +12,21 @@ pub mod base64url {
     use ::base64::Engine;
 
     /// Serializes bytes.
-    pub fn serialize<T: AsRef<[u8]>, S: Serializer>(value: &T, serializer: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<T: AsRef<[u8]>, S: Serializer>(
+        value: &T,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&URL_SAFE_NO_PAD.encode(value.as_ref()))
     }
 
     /// Deserializes bytes.
-    pub fn deserialize<'de, T: From<Vec<u8>>, D: Deserializer<'de>>(deserializer: D) -> Result<T, D::Error> {
+    pub fn deserialize<'de, T: From<Vec<u8>>, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<T, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        super::decode_base64_lenient(&text).map(T::from).map_err(serde::de::Error::custom)
+        super::decode_base64_lenient(&text)
+            .map(T::from)
+            .map_err(serde::de::Error::custom)
     }
 
     /// The same for `Option`.
@@ -27,7 +34,10 @@ pub mod base64url {
         use super::*;
 
         /// Serializes optional bytes (`None` is skipped by the field attribute).
-        pub fn serialize<T: AsRef<[u8]>, S: Serializer>(value: &Option<T>, serializer: S) -> Result<S::Ok, S::Error> {
+        pub fn serialize<T: AsRef<[u8]>, S: Serializer>(
+            value: &Option<T>,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error> {
             match value {
                 Some(v) => super::serialize(v, serializer),
                 None => serializer.serialize_none(),
@@ -35,10 +45,16 @@ pub mod base64url {
         }
 
         /// Deserializes optional bytes; `null` is `None`.
-        pub fn deserialize<'de, T: From<Vec<u8>>, D: Deserializer<'de>>(deserializer: D) -> Result<Option<T>, D::Error> {
+        pub fn deserialize<'de, T: From<Vec<u8>>, D: Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Option<T>, D::Error> {
             let text = Option::<std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-            text.map(|t| super::super::decode_base64_lenient(&t).map(T::from).map_err(serde::de::Error::custom))
-                .transpose()
+            text.map(|t| {
+                super::super::decode_base64_lenient(&t)
+                    .map(T::from)
+                    .map_err(serde::de::Error::custom)
+            })
+            .transpose()
         }
     }
 }
@@ -50,14 +66,21 @@ pub mod base64 {
     use ::base64::Engine;
 
     /// Serializes bytes.
-    pub fn serialize<T: AsRef<[u8]>, S: Serializer>(value: &T, serializer: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<T: AsRef<[u8]>, S: Serializer>(
+        value: &T,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&STANDARD.encode(value.as_ref()))
     }
 
     /// Deserializes bytes.
-    pub fn deserialize<'de, T: From<Vec<u8>>, D: Deserializer<'de>>(deserializer: D) -> Result<T, D::Error> {
+    pub fn deserialize<'de, T: From<Vec<u8>>, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<T, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        super::decode_base64_lenient(&text).map(T::from).map_err(serde::de::Error::custom)
+        super::decode_base64_lenient(&text)
+            .map(T::from)
+            .map_err(serde::de::Error::custom)
     }
 
     /// The same for `Option`.
@@ -65,7 +88,10 @@ pub mod base64 {
         use super::*;
 
         /// Serializes optional bytes.
-        pub fn serialize<T: AsRef<[u8]>, S: Serializer>(value: &Option<T>, serializer: S) -> Result<S::Ok, S::Error> {
+        pub fn serialize<T: AsRef<[u8]>, S: Serializer>(
+            value: &Option<T>,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error> {
             match value {
                 Some(v) => super::serialize(v, serializer),
                 None => serializer.serialize_none(),
@@ -73,10 +99,16 @@ pub mod base64 {
         }
 
         /// Deserializes optional bytes.
-        pub fn deserialize<'de, T: From<Vec<u8>>, D: Deserializer<'de>>(deserializer: D) -> Result<Option<T>, D::Error> {
+        pub fn deserialize<'de, T: From<Vec<u8>>, D: Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Option<T>, D::Error> {
             let text = Option::<std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-            text.map(|t| super::super::decode_base64_lenient(&t).map(T::from).map_err(serde::de::Error::custom))
-                .transpose()
+            text.map(|t| {
+                super::super::decode_base64_lenient(&t)
+                    .map(T::from)
+                    .map_err(serde::de::Error::custom)
+            })
+            .transpose()
         }
     }
 }
@@ -96,12 +128,17 @@ pub mod unix_time {
     use super::*;
 
     /// Serializes a time as whole seconds.
-    pub fn serialize<S: Serializer>(value: &OffsetDateTime, serializer: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(
+        value: &OffsetDateTime,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_i64(value.unix_timestamp())
     }
 
     /// Deserializes whole (or fractional, truncated) seconds.
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<OffsetDateTime, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<OffsetDateTime, D::Error> {
         let seconds = f64::deserialize(deserializer)?;
         OffsetDateTime::from_unix_timestamp(seconds as i64).map_err(serde::de::Error::custom)
     }
@@ -111,7 +148,10 @@ pub mod unix_time {
         use super::*;
 
         /// Serializes an optional time.
-        pub fn serialize<S: Serializer>(value: &Option<OffsetDateTime>, serializer: S) -> Result<S::Ok, S::Error> {
+        pub fn serialize<S: Serializer>(
+            value: &Option<OffsetDateTime>,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error> {
             match value {
                 Some(v) => super::serialize(v, serializer),
                 None => serializer.serialize_none(),
@@ -119,9 +159,13 @@ pub mod unix_time {
         }
 
         /// Deserializes an optional time.
-        pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<OffsetDateTime>, D::Error> {
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Option<OffsetDateTime>, D::Error> {
             Option::<f64>::deserialize(deserializer)?
-                .map(|s| OffsetDateTime::from_unix_timestamp(s as i64).map_err(serde::de::Error::custom))
+                .map(|s| {
+                    OffsetDateTime::from_unix_timestamp(s as i64).map_err(serde::de::Error::custom)
+                })
                 .transpose()
         }
     }
@@ -133,13 +177,18 @@ pub mod rfc3339 {
     use time::format_description::well_known::Rfc3339;
 
     /// Serializes as RFC 3339.
-    pub fn serialize<S: Serializer>(value: &OffsetDateTime, serializer: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(
+        value: &OffsetDateTime,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         let text = value.format(&Rfc3339).map_err(serde::ser::Error::custom)?;
         serializer.serialize_str(&text)
     }
 
     /// Deserializes RFC 3339 (offset optional).
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<OffsetDateTime, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<OffsetDateTime, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
         super::parse_rfc3339(&text).map_err(serde::de::Error::custom)
     }
@@ -149,7 +198,10 @@ pub mod rfc3339 {
         use super::*;
 
         /// Serializes an optional time.
-        pub fn serialize<S: Serializer>(value: &Option<OffsetDateTime>, serializer: S) -> Result<S::Ok, S::Error> {
+        pub fn serialize<S: Serializer>(
+            value: &Option<OffsetDateTime>,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error> {
             match value {
                 Some(v) => super::serialize(v, serializer),
                 None => serializer.serialize_none(),
@@ -157,7 +209,9 @@ pub mod rfc3339 {
         }
 
         /// Deserializes an optional time.
-        pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<OffsetDateTime>, D::Error> {
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Option<OffsetDateTime>, D::Error> {
             Option::<std::borrow::Cow<'de, str>>::deserialize(deserializer)?
                 .map(|t| super::super::parse_rfc3339(&t).map_err(serde::de::Error::custom))
                 .transpose()
@@ -180,23 +234,32 @@ pub mod rfc1123 {
     use time::macros::format_description;
 
     /// Serializes as RFC 1123 in GMT.
-    pub fn serialize<S: Serializer>(value: &OffsetDateTime, serializer: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(
+        value: &OffsetDateTime,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         let format = format_description!(
             "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
         );
-        let text = value.to_offset(time::UtcOffset::UTC).format(&format).map_err(serde::ser::Error::custom)?;
+        let text = value
+            .to_offset(time::UtcOffset::UTC)
+            .format(&format)
+            .map_err(serde::ser::Error::custom)?;
         serializer.serialize_str(&text)
     }
 
     /// Deserializes RFC 1123 / RFC 2822.
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<OffsetDateTime, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<OffsetDateTime, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
         parse(&text).map_err(serde::de::Error::custom)
     }
 
     pub(crate) fn parse(text: &str) -> Result<OffsetDateTime, String> {
         let normalized = text.trim().replace("GMT", "+0000").replace("UTC", "+0000");
-        OffsetDateTime::parse(&normalized, &Rfc2822).map_err(|e| format!("`{text}` is not an RFC 1123 date ({e})"))
+        OffsetDateTime::parse(&normalized, &Rfc2822)
+            .map_err(|e| format!("`{text}` is not an RFC 1123 date ({e})"))
     }
 
     /// The same for `Option`.
@@ -204,7 +267,10 @@ pub mod rfc1123 {
         use super::*;
 
         /// Serializes an optional time.
-        pub fn serialize<S: Serializer>(value: &Option<OffsetDateTime>, serializer: S) -> Result<S::Ok, S::Error> {
+        pub fn serialize<S: Serializer>(
+            value: &Option<OffsetDateTime>,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error> {
             match value {
                 Some(v) => super::serialize(v, serializer),
                 None => serializer.serialize_none(),
@@ -212,7 +278,9 @@ pub mod rfc1123 {
         }
 
         /// Deserializes an optional time.
-        pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<OffsetDateTime>, D::Error> {
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Option<OffsetDateTime>, D::Error> {
             Option::<std::borrow::Cow<'de, str>>::deserialize(deserializer)?
                 .map(|t| super::parse(&t).map_err(serde::de::Error::custom))
                 .transpose()
@@ -233,7 +301,11 @@ mod tests {
         created: OffsetDateTime,
         #[serde(with = "super::rfc1123")]
         modified: OffsetDateTime,
-        #[serde(with = "super::rfc3339::option", default, skip_serializing_if = "Option::is_none")]
+        #[serde(
+            with = "super::rfc3339::option",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
         seen: Option<OffsetDateTime>,
     }
 
@@ -248,7 +320,10 @@ mod tests {
 
     #[test]
     fn lenient_base64() {
-        let s: Sample = serde_json::from_str(r#"{"bytes":"+/8=","created":0,"modified":"Sun, 06 Nov 1994 08:49:37 GMT"}"#).unwrap();
+        let s: Sample = serde_json::from_str(
+            r#"{"bytes":"+/8=","created":0,"modified":"Sun, 06 Nov 1994 08:49:37 GMT"}"#,
+        )
+        .unwrap();
         assert_eq!(s.bytes, vec![0xfb, 0xff]);
     }
 }
@@ -265,20 +340,30 @@ macro_rules! byte_list_codec {
                 use serde::{Deserialize, Deserializer, Serializer};
 
                 /// Serializes each item.
-                pub fn serialize<S: Serializer>(value: &Option<Vec<Vec<u8>>>, serializer: S) -> Result<S::Ok, S::Error> {
+                pub fn serialize<S: Serializer>(
+                    value: &Option<Vec<Vec<u8>>>,
+                    serializer: S,
+                ) -> Result<S::Ok, S::Error> {
                     match value {
-                        Some(items) => serializer.collect_seq(items.iter().map(|i| $engine.encode(i))),
+                        Some(items) => {
+                            serializer.collect_seq(items.iter().map(|i| $engine.encode(i)))
+                        }
                         None => serializer.serialize_none(),
                     }
                 }
 
                 /// Deserializes each item.
-                pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Vec<Vec<u8>>>, D::Error> {
+                pub fn deserialize<'de, D: Deserializer<'de>>(
+                    deserializer: D,
+                ) -> Result<Option<Vec<Vec<u8>>>, D::Error> {
                     Option::<Vec<String>>::deserialize(deserializer)?
                         .map(|items| {
                             items
                                 .iter()
-                                .map(|i| super::super::decode_base64_lenient(i).map_err(serde::de::Error::custom))
+                                .map(|i| {
+                                    super::super::decode_base64_lenient(i)
+                                        .map_err(serde::de::Error::custom)
+                                })
                                 .collect()
                         })
                         .transpose()
@@ -288,5 +373,13 @@ macro_rules! byte_list_codec {
     };
 }
 
-byte_list_codec!(base64url_list, ::base64::engine::general_purpose::URL_SAFE_NO_PAD, "Arrays of `format: base64url` items.");
-byte_list_codec!(base64_list, ::base64::engine::general_purpose::STANDARD, "Arrays of `format: byte` items.");
+byte_list_codec!(
+    base64url_list,
+    ::base64::engine::general_purpose::URL_SAFE_NO_PAD,
+    "Arrays of `format: base64url` items."
+);
+byte_list_codec!(
+    base64_list,
+    ::base64::engine::general_purpose::STANDARD,
+    "Arrays of `format: byte` items."
+);

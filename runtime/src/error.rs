@@ -106,7 +106,13 @@ impl ServiceError {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned)
         });
-        ServiceError { status, code, message, headers, body }
+        ServiceError {
+            status,
+            code,
+            message,
+            headers,
+            body,
+        }
     }
 
     /// Decodes the body into the operation's typed error model (the spec's `default` response).
@@ -154,7 +160,9 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
 impl Error {
     /// Wraps a kind.
     pub fn new(kind: ErrorKind) -> Self {
-        Error { kind: Box::new(kind) }
+        Error {
+            kind: Box::new(kind),
+        }
     }
 
     /// What went wrong.
@@ -183,7 +191,10 @@ impl Error {
 
     /// An argument rejected before sending.
     pub fn invalid_input(parameter: impl Into<String>, reason: impl Into<String>) -> Self {
-        Error::new(ErrorKind::InvalidInput { parameter: parameter.into(), reason: reason.into() })
+        Error::new(ErrorKind::InvalidInput {
+            parameter: parameter.into(),
+            reason: reason.into(),
+        })
     }
 
     /// A transport failure with its cause.
@@ -191,17 +202,25 @@ impl Error {
         message: impl Into<String>,
         source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
     ) -> Self {
-        Error::new(ErrorKind::Transport { message: message.into(), source: Some(source.into()) })
+        Error::new(ErrorKind::Transport {
+            message: message.into(),
+            source: Some(source.into()),
+        })
     }
 
     /// A timeout.
     pub fn timeout(message: impl Into<String>) -> Self {
-        Error::new(ErrorKind::Timeout { message: message.into() })
+        Error::new(ErrorKind::Timeout {
+            message: message.into(),
+        })
     }
 
     /// A long-running operation that ended badly.
     pub fn poller(message: impl Into<String>, response: Option<ServiceError>) -> Self {
-        Error::new(ErrorKind::Poller { message: message.into(), response })
+        Error::new(ErrorKind::Poller {
+            message: message.into(),
+            response,
+        })
     }
 
     /// A credential that could not provide a token.
@@ -209,7 +228,10 @@ impl Error {
         message: impl Into<String>,
         source: Option<Box<dyn std::error::Error + Send + Sync>>,
     ) -> Self {
-        Error::new(ErrorKind::Credential { message: message.into(), source })
+        Error::new(ErrorKind::Credential {
+            message: message.into(),
+            source,
+        })
     }
 }
 
@@ -234,7 +256,11 @@ impl fmt::Display for Error {
                 None => write!(f, "transport error: {message}"),
             },
             ErrorKind::Timeout { message } => write!(f, "timed out: {message}"),
-            ErrorKind::Deserialize { type_name, message, excerpt } => write!(
+            ErrorKind::Deserialize {
+                type_name,
+                message,
+                excerpt,
+            } => write!(
                 f,
                 "could not decode the response as {type_name}: {message}; body starts: {excerpt}"
             ),
@@ -256,8 +282,12 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &*self.kind {
-            ErrorKind::Transport { source: Some(s), .. }
-            | ErrorKind::Credential { source: Some(s), .. } => Some(&**s),
+            ErrorKind::Transport {
+                source: Some(s), ..
+            }
+            | ErrorKind::Credential {
+                source: Some(s), ..
+            } => Some(&**s),
             _ => None,
         }
     }
@@ -272,7 +302,10 @@ mod tests {
         let body = Bytes::from_static(br#"{"error":{"code":"SecretNotFound","message":"gone"}}"#);
         let e = ServiceError::from_parts(StatusCode::NOT_FOUND, HeaderMap::new(), body);
         assert_eq!(e.code.as_deref(), Some("SecretNotFound"));
-        assert_eq!(e.to_string(), "the service answered 404 Not Found (SecretNotFound): gone");
+        assert_eq!(
+            e.to_string(),
+            "the service answered 404 Not Found (SecretNotFound): gone"
+        );
     }
 
     #[test]

@@ -49,19 +49,28 @@ pub struct Request {
 impl Request {
     /// A request without headers or body.
     pub fn new(method: Method, url: Url) -> Self {
-        Request { method, url, headers: HeaderMap::new(), body: Bytes::new() }
+        Request {
+            method,
+            url,
+            headers: HeaderMap::new(),
+            body: Bytes::new(),
+        }
     }
 
     /// Sets a JSON body and its content type.
     pub fn set_json_body(&mut self, body: Bytes) {
-        self.headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        self.headers.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
         self.body = body;
     }
 
     /// Serializes `value` as the JSON body.
     pub fn set_json<T: serde::Serialize>(&mut self, parameter: &str, value: &T) -> Result<()> {
-        let body = serde_json::to_vec(value)
-            .map_err(|e| crate::Error::invalid_input(parameter, format!("cannot be serialized as JSON: {e}")))?;
+        let body = serde_json::to_vec(value).map_err(|e| {
+            crate::Error::invalid_input(parameter, format!("cannot be serialized as JSON: {e}"))
+        })?;
         self.set_json_body(Bytes::from(body));
         Ok(())
     }
@@ -70,7 +79,10 @@ impl Request {
     /// the parameter.
     pub fn set_header(&mut self, parameter: &str, name: &'static str, value: &str) -> Result<()> {
         let value = HeaderValue::from_str(value).map_err(|_| {
-            crate::Error::invalid_input(parameter, "contains characters not allowed in an HTTP header")
+            crate::Error::invalid_input(
+                parameter,
+                "contains characters not allowed in an HTTP header",
+            )
         })?;
         self.headers.insert(HeaderName::from_static(name), value);
         Ok(())
@@ -102,7 +114,11 @@ pub struct RawResponse {
 impl RawResponse {
     /// A response from its parts.
     pub fn new(status: StatusCode, headers: HeaderMap, body: impl Into<Bytes>) -> Self {
-        RawResponse { status, headers, body: body.into() }
+        RawResponse {
+            status,
+            headers,
+            body: body.into(),
+        }
     }
 
     /// A header's value as text, when present and valid text.
@@ -152,13 +168,23 @@ pub struct RedactedUrl<'a>(pub &'a Url);
 impl fmt::Debug for RedactedUrl<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let url = self.0;
-        write!(f, "\"{}://{}{}", url.scheme(), url.host_str().unwrap_or(""), url.path())?;
+        write!(
+            f,
+            "\"{}://{}{}",
+            url.scheme(),
+            url.host_str().unwrap_or(""),
+            url.path()
+        )?;
         if let Some(port) = url.port() {
             write!(f, " (port {port})")?;
         }
         let mut first = true;
         for (name, value) in url.query_pairs() {
-            let shown = if name == "api-version" || name == "maxresults" { &*value } else { "REDACTED" };
+            let shown = if name == "api-version" || name == "maxresults" {
+                &*value
+            } else {
+                "REDACTED"
+            };
             write!(f, "{}{}={}", if first { "?" } else { "&" }, name, shown)?;
             first = false;
         }
@@ -176,8 +202,12 @@ mod tests {
             Method::GET,
             Url::parse("https://v.vault.azure.net/secrets/a?api-version=1&sig=abc").unwrap(),
         );
-        request.headers.insert("authorization", HeaderValue::from_static("Bearer t0ken"));
-        request.headers.insert("content-type", HeaderValue::from_static("application/json"));
+        request
+            .headers
+            .insert("authorization", HeaderValue::from_static("Bearer t0ken"));
+        request
+            .headers
+            .insert("content-type", HeaderValue::from_static("application/json"));
         let shown = format!("{request:?}");
         assert!(!shown.contains("t0ken"), "{shown}");
         assert!(!shown.contains("abc"), "{shown}");

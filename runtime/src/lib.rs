@@ -34,11 +34,11 @@ pub use pipeline::{Context, Pipeline};
 pub use poller::{FinalStateVia, PollStatus, Poller, PollerOptions};
 pub use response::Response;
 pub use secret::Secret;
+/// Free-form JSON in models is `serde_json::Value`.
+pub use serde_json::Value as JsonValue;
 pub use service::{OperationInfo, ServiceInfo};
 /// Date-times in models are `time::OffsetDateTime`.
 pub use time::OffsetDateTime;
-/// Free-form JSON in models is `serde_json::Value`.
-pub use serde_json::Value as JsonValue;
 
 /// Re-exports generated code refers to, so generated crates need no direct dependencies on them.
 #[doc(hidden)]

@@ -67,7 +67,9 @@ impl ClientOptions {
 
     /// Trusts an extra root certificate (PEM) in the default transport.
     pub fn with_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
-        self.transport_options.extra_root_certificates_pem.push(pem.into());
+        self.transport_options
+            .extra_root_certificates_pem
+            .push(pem.into());
         self
     }
 }

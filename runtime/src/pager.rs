@@ -31,21 +31,34 @@ where
     let mut first = Some(first);
     Pager::new(continuation_token, move |link: Option<String>| {
         let request = match link {
-            None => first.take().unwrap_or_else(|| Err(Error::poller("the first page was already requested", None))),
+            None => first.take().unwrap_or_else(|| {
+                Err(Error::poller("the first page was already requested", None))
+            }),
             Some(link) => {
-                crate::url_builder::next_link_url(&endpoint, &link, api_version.as_deref().unwrap_or("")).map(|url| {
+                crate::url_builder::next_link_url(
+                    &endpoint,
+                    &link,
+                    api_version.as_deref().unwrap_or(""),
+                )
+                .map(|url| {
                     let mut url = url;
                     if api_version.is_none() {
                         // Operations without an api-version must not get one.
-                        let pairs: Vec<(String, String)> =
-                            url.query_pairs().filter(|(k, _)| k != "api-version").map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+                        let pairs: Vec<(String, String)> = url
+                            .query_pairs()
+                            .filter(|(k, _)| k != "api-version")
+                            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                            .collect();
                         url.set_query(None);
                         if !pairs.is_empty() {
                             url.query_pairs_mut().extend_pairs(pairs);
                         }
                     }
                     let mut request = Request::new(Method::GET, url);
-                    request.headers.insert(http::header::ACCEPT, http::HeaderValue::from_static("application/json"));
+                    request.headers.insert(
+                        http::header::ACCEPT,
+                        http::HeaderValue::from_static("application/json"),
+                    );
                     request
                 })
             }
@@ -112,13 +125,19 @@ impl<T: Send + 'static> Pager<T> {
                 let cursor = match &page {
                     // An empty next link means the end, as does an error: a failed page is
                     // reported once and the stream ends rather than retrying forever.
-                    Ok(Page { next_link: Some(link), .. }) if !link.is_empty() => Cursor::Next(link.clone()),
+                    Ok(Page {
+                        next_link: Some(link),
+                        ..
+                    }) if !link.is_empty() => Cursor::Next(link.clone()),
                     _ => Cursor::Done,
                 };
                 Some((page, cursor))
             }
         });
-        Pager { pages: pages.boxed(), current: Vec::new().into_iter() }
+        Pager {
+            pages: pages.boxed(),
+            current: Vec::new().into_iter(),
+        }
     }
 
     /// The pages themselves, each with its items and continuation token.
@@ -151,7 +170,9 @@ impl<T> Stream for Pager<T> {
 
 impl<T> fmt::Debug for Pager<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Pager").field("buffered", &self.current.len()).finish_non_exhaustive()
+        f.debug_struct("Pager")
+            .field("buffered", &self.current.len())
+            .finish_non_exhaustive()
     }
 }
 
@@ -164,11 +185,17 @@ mod tests {
     async fn follows_next_links_and_resumes() {
         let fetch = |link: Option<String>| async move {
             let n: u32 = link.as_deref().unwrap_or("0").parse().unwrap();
-            Ok(Page { items: vec![n * 10, n * 10 + 1], next_link: (n < 2).then(|| (n + 1).to_string()) })
+            Ok(Page {
+                items: vec![n * 10, n * 10 + 1],
+                next_link: (n < 2).then(|| (n + 1).to_string()),
+            })
         };
         let all: Vec<u32> = Pager::new(None, fetch).try_collect().await.unwrap();
         assert_eq!(all, vec![0, 1, 10, 11, 20, 21]);
-        let resumed: Vec<u32> = Pager::new(Some("2".into()), fetch).try_collect().await.unwrap();
+        let resumed: Vec<u32> = Pager::new(Some("2".into()), fetch)
+            .try_collect()
+            .await
+            .unwrap();
         assert_eq!(resumed, vec![20, 21]);
     }
 }

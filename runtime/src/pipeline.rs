@@ -45,9 +45,20 @@ pub struct Next<'a> {
 
 impl<'a> Next<'a> {
     /// Passes the request on to the next policy, or to the transport after the last one.
-    pub fn send(self, ctx: &'a Context, request: &'a mut Request) -> BoxFuture<'a, Result<RawResponse>> {
+    pub fn send(
+        self,
+        ctx: &'a Context,
+        request: &'a mut Request,
+    ) -> BoxFuture<'a, Result<RawResponse>> {
         match self.policies.split_first() {
-            Some((policy, rest)) => policy.send(ctx, request, Next { policies: rest, transport: self.transport }),
+            Some((policy, rest)) => policy.send(
+                ctx,
+                request,
+                Next {
+                    policies: rest,
+                    transport: self.transport,
+                },
+            ),
             None => self.transport.execute(request),
         }
     }
@@ -55,7 +66,9 @@ impl<'a> Next<'a> {
 
 impl fmt::Debug for Next<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Next").field("policies", &self.policies.len()).finish()
+        f.debug_struct("Next")
+            .field("policies", &self.policies.len())
+            .finish()
     }
 }
 
@@ -85,16 +98,26 @@ impl Pipeline {
         policies.extend(options.policies.iter().cloned());
         let transport = match &options.transport {
             Some(transport) => transport.clone(),
-            None => Arc::new(crate::transport::ReqwestTransport::new(&options.transport_options)?),
+            None => Arc::new(crate::transport::ReqwestTransport::new(
+                &options.transport_options,
+            )?),
         };
-        Ok(Pipeline { inner: Arc::new(Inner { policies, transport }) })
+        Ok(Pipeline {
+            inner: Arc::new(Inner {
+                policies,
+                transport,
+            }),
+        })
     }
 
     /// Sends a request through every policy and the transport.
     pub async fn send(&self, ctx: &Context, request: &mut Request) -> Result<RawResponse> {
-        Next { policies: &self.inner.policies, transport: &*self.inner.transport }
-            .send(ctx, request)
-            .await
+        Next {
+            policies: &self.inner.policies,
+            transport: &*self.inner.transport,
+        }
+        .send(ctx, request)
+        .await
     }
 }
 
@@ -116,14 +139,28 @@ pub struct UserAgentPolicy {
 impl UserAgentPolicy {
     /// A policy that sends the given user agent (non-header characters are dropped).
     pub fn new(user_agent: &str) -> Self {
-        let cleaned: String = user_agent.chars().filter(|c| c.is_ascii() && !c.is_ascii_control()).collect();
-        UserAgentPolicy { value: HeaderValue::from_str(&cleaned).unwrap_or(HeaderValue::from_static("keyvault-rs")) }
+        let cleaned: String = user_agent
+            .chars()
+            .filter(|c| c.is_ascii() && !c.is_ascii_control())
+            .collect();
+        UserAgentPolicy {
+            value: HeaderValue::from_str(&cleaned)
+                .unwrap_or(HeaderValue::from_static("keyvault-rs")),
+        }
     }
 }
 
 impl Policy for UserAgentPolicy {
-    fn send<'a>(&'a self, ctx: &'a Context, request: &'a mut Request, next: Next<'a>) -> BoxFuture<'a, Result<RawResponse>> {
-        request.headers.entry(http::header::USER_AGENT).or_insert_with(|| self.value.clone());
+    fn send<'a>(
+        &'a self,
+        ctx: &'a Context,
+        request: &'a mut Request,
+        next: Next<'a>,
+    ) -> BoxFuture<'a, Result<RawResponse>> {
+        request
+            .headers
+            .entry(http::header::USER_AGENT)
+            .or_insert_with(|| self.value.clone());
         next.send(ctx, request)
     }
 }
@@ -134,7 +171,12 @@ impl Policy for UserAgentPolicy {
 pub struct ClientRequestIdPolicy;
 
 impl Policy for ClientRequestIdPolicy {
-    fn send<'a>(&'a self, ctx: &'a Context, request: &'a mut Request, next: Next<'a>) -> BoxFuture<'a, Result<RawResponse>> {
+    fn send<'a>(
+        &'a self,
+        ctx: &'a Context,
+        request: &'a mut Request,
+        next: Next<'a>,
+    ) -> BoxFuture<'a, Result<RawResponse>> {
         if !request.headers.contains_key("x-ms-client-request-id") {
             let id = crate::id::random_uuid();
             if let Ok(value) = HeaderValue::from_str(&id) {

@@ -40,7 +40,9 @@ pub struct PollerOptions {
 
 impl Default for PollerOptions {
     fn default() -> Self {
-        PollerOptions { interval: Duration::from_secs(5) }
+        PollerOptions {
+            interval: Duration::from_secs(5),
+        }
     }
 }
 
@@ -79,8 +81,16 @@ pub struct Poller<T> {
 
 enum State {
     NotStarted(BoxFuture<'static, Result<RawResponse>>),
-    Polling { monitor: Monitor, location: Option<Url>, wait: Duration },
-    Succeeded { location: Option<Url>, last: RawResponse, from_monitor: bool },
+    Polling {
+        monitor: Monitor,
+        location: Option<Url>,
+        wait: Duration,
+    },
+    Succeeded {
+        location: Option<Url>,
+        last: RawResponse,
+        from_monitor: bool,
+    },
     Finished,
 }
 
@@ -127,7 +137,9 @@ impl<T: Send + 'static> Poller<T> {
                 let response = initial.await?;
                 self.after_initial(response)
             }
-            State::Polling { monitor, location, .. } => self.poll_monitor(monitor, location).await,
+            State::Polling {
+                monitor, location, ..
+            } => self.poll_monitor(monitor, location).await,
             state @ State::Succeeded { .. } => {
                 self.state = state;
                 Ok(PollStatus::Succeeded)
@@ -162,7 +174,9 @@ impl<T: Send + 'static> Poller<T> {
             return Err(crate::response::unexpected(response));
         }
         let location = header_url(&response, "location", &self.original_url)?;
-        let monitor = if let Some(url) = header_url(&response, "azure-asyncoperation", &self.original_url)? {
+        let monitor = if let Some(url) =
+            header_url(&response, "azure-asyncoperation", &self.original_url)?
+        {
             Some(Monitor::StatusUrl(url))
         } else if let Some(url) = header_url(&response, "operation-location", &self.original_url)? {
             Some(Monitor::StatusUrl(url))
@@ -177,16 +191,30 @@ impl<T: Send + 'static> Poller<T> {
         };
         match monitor {
             Some(monitor) => {
-                let status = provisioning_state(&response.body).unwrap_or_else(|| "InProgress".into());
+                let status =
+                    provisioning_state(&response.body).unwrap_or_else(|| "InProgress".into());
                 let wait = retry_after(&response).unwrap_or(self.options.interval);
-                self.state = State::Polling { monitor, location, wait };
+                self.state = State::Polling {
+                    monitor,
+                    location,
+                    wait,
+                };
                 Ok(PollStatus::InProgress(status))
             }
-            None => self.succeeded_or_failed(provisioning_state(&response.body), response, location, false),
+            None => self.succeeded_or_failed(
+                provisioning_state(&response.body),
+                response,
+                location,
+                false,
+            ),
         }
     }
 
-    async fn poll_monitor(&mut self, monitor: Monitor, location: Option<Url>) -> Result<PollStatus> {
+    async fn poll_monitor(
+        &mut self,
+        monitor: Monitor,
+        location: Option<Url>,
+    ) -> Result<PollStatus> {
         let url = match &monitor {
             Monitor::StatusUrl(url) | Monitor::Location(url) => url.clone(),
             Monitor::Resource => self.original_url.clone(),
@@ -218,8 +246,14 @@ impl<T: Send + 'static> Poller<T> {
             }
             other => {
                 let wait = retry_after(&response).unwrap_or(self.options.interval);
-                self.state = State::Polling { monitor, location, wait };
-                Ok(PollStatus::InProgress(other.unwrap_or_else(|| "InProgress".into())))
+                self.state = State::Polling {
+                    monitor,
+                    location,
+                    wait,
+                };
+                Ok(PollStatus::InProgress(
+                    other.unwrap_or_else(|| "InProgress".into()),
+                ))
             }
         }
     }
@@ -232,19 +266,36 @@ impl<T: Send + 'static> Poller<T> {
         from_monitor: bool,
     ) -> Result<PollStatus> {
         match status.as_deref() {
-            Some(s) if s.eq_ignore_ascii_case("failed") || s.eq_ignore_ascii_case("canceled") || s.eq_ignore_ascii_case("cancelled") => {
-                let error = ServiceError::from_parts(response.status, response.headers, response.body);
-                Err(Error::poller(format!("the operation ended as {s}"), Some(error)))
+            Some(s)
+                if s.eq_ignore_ascii_case("failed")
+                    || s.eq_ignore_ascii_case("canceled")
+                    || s.eq_ignore_ascii_case("cancelled") =>
+            {
+                let error =
+                    ServiceError::from_parts(response.status, response.headers, response.body);
+                Err(Error::poller(
+                    format!("the operation ended as {s}"),
+                    Some(error),
+                ))
             }
             _ => {
-                self.state = State::Succeeded { location, last: response, from_monitor };
+                self.state = State::Succeeded {
+                    location,
+                    last: response,
+                    from_monitor,
+                };
                 Ok(PollStatus::Succeeded)
             }
         }
     }
 
     async fn final_result(&mut self) -> Result<T> {
-        let State::Succeeded { location, last, from_monitor } = std::mem::replace(&mut self.state, State::Finished) else {
+        let State::Succeeded {
+            location,
+            last,
+            from_monitor,
+        } = std::mem::replace(&mut self.state, State::Finished)
+        else {
             return Err(Error::poller("the operation has not succeeded yet", None));
         };
         let is_put_or_patch = self.method == Method::PUT || self.method == Method::PATCH;
@@ -299,17 +350,26 @@ impl<T> fmt::Debug for Poller<T> {
 }
 
 fn is_terminal(status: &str) -> bool {
-    ["succeeded", "failed", "canceled", "cancelled", "completed"].iter().any(|s| status.eq_ignore_ascii_case(s))
+    ["succeeded", "failed", "canceled", "cancelled", "completed"]
+        .iter()
+        .any(|s| status.eq_ignore_ascii_case(s))
 }
 
 fn header_url(response: &RawResponse, name: &str, base: &Url) -> Result<Option<Url>> {
-    let Some(value) = response.header(name) else { return Ok(None) };
-    let url = base
-        .join(value)
-        .map_err(|e| Error::poller(format!("the service sent an invalid `{name}` header: {e}"), None))?;
+    let Some(value) = response.header(name) else {
+        return Ok(None);
+    };
+    let url = base.join(value).map_err(|e| {
+        Error::poller(
+            format!("the service sent an invalid `{name}` header: {e}"),
+            None,
+        )
+    })?;
     if url.origin() != base.origin() {
         return Err(Error::poller(
-            format!("the service sent a `{name}` on another origin; refusing to send credentials there"),
+            format!(
+                "the service sent a `{name}` on another origin; refusing to send credentials there"
+            ),
             None,
         ));
     }
@@ -319,7 +379,10 @@ fn header_url(response: &RawResponse, name: &str, base: &Url) -> Result<Option<U
 /// `properties.provisioningState` of an ARM resource body.
 fn provisioning_state(body: &[u8]) -> Option<String> {
     let value: serde_json::Value = serde_json::from_slice(body).ok()?;
-    value.pointer("/properties/provisioningState")?.as_str().map(str::to_owned)
+    value
+        .pointer("/properties/provisioningState")?
+        .as_str()
+        .map(str::to_owned)
 }
 
 /// `status` of a status-monitor body.
@@ -332,7 +395,10 @@ fn operation_status(body: &[u8]) -> Option<String> {
 /// seconds or as an HTTP date.
 pub fn retry_after(response: &RawResponse) -> Option<Duration> {
     for name in ["retry-after-ms", "x-ms-retry-after-ms"] {
-        if let Some(ms) = response.header(name).and_then(|v| v.trim().parse::<f64>().ok()) {
+        if let Some(ms) = response
+            .header(name)
+            .and_then(|v| v.trim().parse::<f64>().ok())
+        {
             if ms.is_finite() && ms >= 0.0 {
                 return Some(Duration::from_millis(ms as u64));
             }
@@ -344,7 +410,11 @@ pub fn retry_after(response: &RawResponse) -> Option<Duration> {
     }
     let date = crate::codec::rfc1123::parse(value).ok()?;
     let now = time::OffsetDateTime::now_utc();
-    Some(if date > now { (date - now).unsigned_abs() } else { Duration::ZERO })
+    Some(if date > now {
+        (date - now).unsigned_abs()
+    } else {
+        Duration::ZERO
+    })
 }
 
 /// Wraps an async block that sends the initial request, for generated code.
@@ -367,7 +437,10 @@ pub fn start<T: Send + 'static>(
     let (method, url) = match &request {
         Ok(r) => (r.method.clone(), r.url.clone()),
         // The error surfaces on the first poll; the URL is never used.
-        Err(_) => (Method::GET, Url::parse("http://invalid.invalid/").expect("static URL")),
+        Err(_) => (
+            Method::GET,
+            Url::parse("http://invalid.invalid/").expect("static URL"),
+        ),
     };
     let initial_pipeline = pipeline.clone();
     let initial_ctx = ctx.clone();
@@ -375,5 +448,14 @@ pub fn start<T: Send + 'static>(
         let mut request = request?;
         initial_pipeline.send(&initial_ctx, &mut request).await
     });
-    Poller::new(pipeline, ctx, method, url, final_state, options, decode, initial)
+    Poller::new(
+        pipeline,
+        ctx,
+        method,
+        url,
+        final_state,
+        options,
+        decode,
+        initial,
+    )
 }

@@ -17,7 +17,11 @@ pub struct Response<T> {
 impl<T> Response<T> {
     /// A response from its parts.
     pub fn new(status: StatusCode, headers: HeaderMap, body: T) -> Self {
-        Response { status, headers, body }
+        Response {
+            status,
+            headers,
+            body,
+        }
     }
 
     /// The HTTP status.
@@ -47,7 +51,11 @@ impl<T> Response<T> {
 
     /// Transforms the body, keeping status and headers.
     pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Response<U> {
-        Response { status: self.status, headers: self.headers, body: f(self.body) }
+        Response {
+            status: self.status,
+            headers: self.headers,
+            body: f(self.body),
+        }
     }
 }
 
@@ -66,17 +74,29 @@ pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T> {
 /// A JSON response body decoded into `T`.
 pub fn json<T: DeserializeOwned>(raw: RawResponse) -> Result<Response<T>> {
     let body = decode_json(&raw.body)?;
-    Ok(Response { status: raw.status, headers: raw.headers, body })
+    Ok(Response {
+        status: raw.status,
+        headers: raw.headers,
+        body,
+    })
 }
 
 /// A response whose body is ignored.
 pub fn empty(raw: RawResponse) -> Response<()> {
-    Response { status: raw.status, headers: raw.headers, body: () }
+    Response {
+        status: raw.status,
+        headers: raw.headers,
+        body: (),
+    }
 }
 
 /// A response whose body is returned as raw bytes (`format: binary`, or bodies without schema).
 pub fn bytes(raw: RawResponse) -> Response<Bytes> {
-    Response { status: raw.status, headers: raw.headers, body: raw.body }
+    Response {
+        status: raw.status,
+        headers: raw.headers,
+        body: raw.body,
+    }
 }
 
 /// The error for a status the operation does not define as success.

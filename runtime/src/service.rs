@@ -22,7 +22,12 @@ impl ServiceInfo {
         api_version: &'static str,
         scopes: &'static [&'static str],
     ) -> Self {
-        ServiceInfo { crate_name, crate_version, api_version, scopes }
+        ServiceInfo {
+            crate_name,
+            crate_version,
+            api_version,
+            scopes,
+        }
     }
 
     /// `azsdk-rust-<crate>/<version>`, the user agent form Azure's SDKs share.
@@ -59,6 +64,13 @@ impl OperationInfo {
         http_method: &'static str,
         path: &'static str,
     ) -> Self {
-        OperationInfo { operation_id, module, client, method, http_method, path }
+        OperationInfo {
+            operation_id,
+            module,
+            client,
+            method,
+            http_method,
+            path,
+        }
     }
 }

@@ -38,7 +38,9 @@ impl ReqwestTransport {
                 .map_err(|e| Error::transport("invalid root certificate PEM", e))?;
             builder = builder.add_root_certificate(certificate);
         }
-        let client = builder.build().map_err(|e| Error::transport("could not build the HTTP client", e))?;
+        let client = builder
+            .build()
+            .map_err(|e| Error::transport("could not build the HTTP client", e))?;
         Ok(ReqwestTransport { client })
     }
 
@@ -62,17 +64,27 @@ impl HttpClient for ReqwestTransport {
             let status = response.status();
             let headers = response.headers().clone();
             let body = response.bytes().await.map_err(map_reqwest_error)?;
-            Ok(RawResponse { status, headers, body })
+            Ok(RawResponse {
+                status,
+                headers,
+                body,
+            })
         })
     }
 }
 
 fn map_reqwest_error(e: reqwest::Error) -> Error {
     if e.is_timeout() {
-        return Error::new(ErrorKind::Timeout { message: e.to_string() });
+        return Error::new(ErrorKind::Timeout {
+            message: e.to_string(),
+        });
     }
     // The URL may carry query secrets; reqwest includes it in its message, so strip it.
     let e = e.without_url();
-    let message = if e.is_connect() { "could not connect" } else { "request failed" };
+    let message = if e.is_connect() {
+        "could not connect"
+    } else {
+        "request failed"
+    };
     Error::transport(message, e)
 }

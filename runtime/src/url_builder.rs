@@ -7,7 +7,11 @@ use crate::error::{Error, Result};
 use crate::http::Url;
 
 /// Everything but RFC 3986 unreserved characters is encoded, in path segments and query parts.
-const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// Appends path pieces and query parameters to a client's base URL.
 #[derive(Debug)]
@@ -22,12 +26,18 @@ impl UrlBuilder {
     pub fn new(base: &Url) -> Self {
         let mut buf = String::with_capacity(base.as_str().len() + 96);
         buf.push_str(base.as_str().trim_end_matches('/'));
-        UrlBuilder { buf, has_query: false }
+        UrlBuilder {
+            buf,
+            has_query: false,
+        }
     }
 
     /// Appends a fixed piece of the spec's path template.
     pub fn literal(&mut self, text: &str) {
-        debug_assert!(!self.has_query, "path pieces must come before query parameters");
+        debug_assert!(
+            !self.has_query,
+            "path pieces must come before query parameters"
+        );
         self.buf.push_str(text);
     }
 
@@ -74,7 +84,8 @@ impl UrlBuilder {
 
     /// Finishes the URL.
     pub fn build(self) -> Result<Url> {
-        Url::parse(&self.buf).map_err(|e| Error::invalid_input("url", format!("not a valid URL: {e}")))
+        Url::parse(&self.buf)
+            .map_err(|e| Error::invalid_input("url", format!("not a valid URL: {e}")))
     }
 }
 
@@ -90,13 +101,19 @@ pub fn parse_endpoint(parameter: &str, value: &str) -> Result<Url> {
         Error::invalid_input(parameter, format!("`{value}` is not an absolute URL ({e}); expected e.g. https://myvault.vault.azure.net"))
     })?;
     if url.scheme() != "https" && url.scheme() != "http" {
-        return Err(Error::invalid_input(parameter, format!("scheme `{}` is not http or https", url.scheme())));
+        return Err(Error::invalid_input(
+            parameter,
+            format!("scheme `{}` is not http or https", url.scheme()),
+        ));
     }
     if url.host_str().is_none_or(str::is_empty) {
         return Err(Error::invalid_input(parameter, "has no host"));
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(Error::invalid_input(parameter, "must not have a query or fragment"));
+        return Err(Error::invalid_input(
+            parameter,
+            "must not have a query or fragment",
+        ));
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(Error::invalid_input(parameter, "must not carry user info"));
@@ -108,9 +125,12 @@ pub fn parse_endpoint(parameter: &str, value: &str) -> Result<Url> {
 /// origin as the client's endpoint (a link elsewhere would carry our credentials away), and
 /// gets the client's api-version when it has none.
 pub fn next_link_url(endpoint: &Url, next_link: &str, api_version: &str) -> Result<Url> {
-    let mut url = endpoint
-        .join(next_link)
-        .map_err(|e| Error::invalid_input("nextLink", format!("the service returned an invalid next link: {e}")))?;
+    let mut url = endpoint.join(next_link).map_err(|e| {
+        Error::invalid_input(
+            "nextLink",
+            format!("the service returned an invalid next link: {e}"),
+        )
+    })?;
     if url.origin() != endpoint.origin() {
         return Err(Error::invalid_input(
             "nextLink",
@@ -121,7 +141,8 @@ pub fn next_link_url(endpoint: &Url, next_link: &str, api_version: &str) -> Resu
         ));
     }
     if !url.query_pairs().any(|(name, _)| name == "api-version") {
-        url.query_pairs_mut().append_pair("api-version", api_version);
+        url.query_pairs_mut()
+            .append_pair("api-version", api_version);
     }
     Ok(url)
 }
@@ -165,7 +186,12 @@ mod tests {
     #[test]
     fn endpoint_must_be_http_without_query() {
         assert!(parse_endpoint("vaultBaseUrl", "https://v.vault.azure.net").is_ok());
-        for bad in ["v.vault.azure.net", "ftp://v", "https://v/?a=b", "https://u:p@v/"] {
+        for bad in [
+            "v.vault.azure.net",
+            "ftp://v",
+            "https://v/?a=b",
+            "https://u:p@v/",
+        ] {
             let err = parse_endpoint("vaultBaseUrl", bad).unwrap_err();
             assert!(err.to_string().contains("vaultBaseUrl"), "{bad}: {err}");
         }
@@ -174,7 +200,12 @@ mod tests {
     #[test]
     fn next_links_stay_on_origin() {
         let endpoint = Url::parse("https://v.vault.azure.net").unwrap();
-        let ok = next_link_url(&endpoint, "https://v.vault.azure.net/secrets?$skiptoken=x", "7.6").unwrap();
+        let ok = next_link_url(
+            &endpoint,
+            "https://v.vault.azure.net/secrets?$skiptoken=x",
+            "7.6",
+        )
+        .unwrap();
         assert!(ok.as_str().ends_with("api-version=7.6"), "{ok}");
         assert!(next_link_url(&endpoint, "https://evil.example/secrets", "7.6").is_err());
     }

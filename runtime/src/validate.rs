@@ -12,14 +12,22 @@ use crate::error::{Error, Result};
 pub fn pattern(parameter: &str, value: &str, pattern: &'static str) -> Result<()> {
     static CACHE: OnceLock<Mutex<HashMap<&'static str, Arc<Regex>>>> = OnceLock::new();
     let regex = {
-        let mut cache = CACHE.get_or_init(Default::default).lock().unwrap_or_else(PoisonError::into_inner);
+        let mut cache = CACHE
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         match cache.get(pattern) {
             Some(regex) => regex.clone(),
             None => {
                 // The generator compiled every pattern already, so this only fails if a caller
                 // hands in a pattern of its own.
                 let regex = Arc::new(Regex::new(pattern).map_err(|e| {
-                    Error::invalid_input(parameter, format!("the spec's pattern `{pattern}` is not a valid regular expression: {e}"))
+                    Error::invalid_input(
+                        parameter,
+                        format!(
+                            "the spec's pattern `{pattern}` is not a valid regular expression: {e}"
+                        ),
+                    )
                 })?);
                 cache.insert(pattern, regex.clone());
                 regex
@@ -29,7 +37,10 @@ pub fn pattern(parameter: &str, value: &str, pattern: &'static str) -> Result<()
     if regex.is_match(value) {
         Ok(())
     } else {
-        Err(Error::invalid_input(parameter, format!("`{value}` does not match the pattern `{pattern}`")))
+        Err(Error::invalid_input(
+            parameter,
+            format!("`{value}` does not match the pattern `{pattern}`"),
+        ))
     }
 }
 
@@ -40,7 +51,12 @@ pub fn length(parameter: &str, value: &str, min: Option<usize>, max: Option<usiz
 }
 
 /// Checks a number against `minimum`/`maximum` (inclusive).
-pub fn range<T: PartialOrd + Display + Copy>(parameter: &str, value: T, min: Option<T>, max: Option<T>) -> Result<()> {
+pub fn range<T: PartialOrd + Display + Copy>(
+    parameter: &str,
+    value: T,
+    min: Option<T>,
+    max: Option<T>,
+) -> Result<()> {
     check_bounds(parameter, "value", value, min, max)
 }
 
@@ -49,15 +65,27 @@ pub fn items(parameter: &str, count: usize, min: Option<usize>, max: Option<usiz
     check_bounds(parameter, "item count", count, min, max)
 }
 
-fn check_bounds<T: PartialOrd + Display + Copy>(parameter: &str, what: &str, value: T, min: Option<T>, max: Option<T>) -> Result<()> {
+fn check_bounds<T: PartialOrd + Display + Copy>(
+    parameter: &str,
+    what: &str,
+    value: T,
+    min: Option<T>,
+    max: Option<T>,
+) -> Result<()> {
     if let Some(min) = min {
         if value < min {
-            return Err(Error::invalid_input(parameter, format!("{what} {value} is below the minimum {min}")));
+            return Err(Error::invalid_input(
+                parameter,
+                format!("{what} {value} is below the minimum {min}"),
+            ));
         }
     }
     if let Some(max) = max {
         if value > max {
-            return Err(Error::invalid_input(parameter, format!("{what} {value} is above the maximum {max}")));
+            return Err(Error::invalid_input(
+                parameter,
+                format!("{what} {value} is above the maximum {max}"),
+            ));
         }
     }
     Ok(())

@@ -30,12 +30,17 @@ pub fn client_file(module: &ModuleIr) -> Result<TokenStream> {
         ctor_params.push(quote!(#name: impl Into<String>));
         let checks = value_checks(p, quote!(#name.as_str()), false)?;
         let wire = &p.wire_name;
+        let checks = if checks.is_empty() {
+            quote!()
+        } else {
+            quote!(if options.validate_constraints { #checks })
+        };
         ctor_checks.push(quote! {
             let #name: String = #name.into();
             if #name.is_empty() {
                 return Err(#rt::Error::invalid_input(#wire, "must not be empty"));
             }
-            if options.validate_constraints { #checks }
+            #checks
         });
         ctor_inits.push(quote!(#name,));
         ctor_args.push(quote!(#name));
@@ -63,7 +68,11 @@ pub fn client_file(module: &ModuleIr) -> Result<TokenStream> {
                 }
             }
         }
-        Host::Template { template, scheme_prefix, params } => {
+        Host::Template {
+            template,
+            scheme_prefix,
+            params,
+        } => {
             let mut host_params = Vec::new();
             let mut build = Vec::new();
             let mut rest = template.as_str();
@@ -72,13 +81,18 @@ pub fn client_file(module: &ModuleIr) -> Result<TokenStream> {
                 build.push(quote!(host.push_str(#prefix);));
             }
             while let Some(start) = rest.find('{') {
-                let end = rest[start..].find('}').map(|e| start + e).ok_or_else(|| Error::new(format!("bad host template `{template}`")))?;
+                let end = rest[start..]
+                    .find('}')
+                    .map(|e| start + e)
+                    .ok_or_else(|| Error::new(format!("bad host template `{template}`")))?;
                 let literal = &rest[..start];
                 if !literal.is_empty() {
                     build.push(quote!(host.push_str(#literal);));
                 }
                 let name = &rest[start + 1..end];
-                let p = params.iter().find(|p| p.wire_name == name).ok_or_else(|| Error::new(format!("host template parameter `{name}` is not defined")))?;
+                let p = params.iter().find(|p| p.wire_name == name).ok_or_else(|| {
+                    Error::new(format!("host template parameter `{name}` is not defined"))
+                })?;
                 let pname = ident(&p.rust_name);
                 if p.skip_encoding {
                     build.push(quote!(host.push_str(#pname);));
@@ -94,8 +108,12 @@ pub fn client_file(module: &ModuleIr) -> Result<TokenStream> {
                 let pname = ident(&p.rust_name);
                 host_params.push(quote!(#pname: &str));
             }
-            let endpoint_param = params.first().map(|p| p.wire_name.clone()).unwrap_or_else(|| "endpoint".into());
-            let doc = doc_attrs(&format!(
+            let endpoint_param = params
+                .first()
+                .map(|p| p.wire_name.clone())
+                .unwrap_or_else(|| "endpoint".into());
+            let doc =
+                doc_attrs(&format!(
                 "A client for the service at the given {}, e.g. `https://myvault.vault.azure.net`.",
                 params.iter().map(|p| format!("`{}`", p.rust_name)).collect::<Vec<_>>().join(", ")
             ));
@@ -138,9 +156,16 @@ pub fn client_file(module: &ModuleIr) -> Result<TokenStream> {
         for op in &group.operations {
             group_methods.push(op_method(client, op, true)?);
             builders.push(builder(client, op)?);
-            table.push(table_row(module, &format!("{}::{}", client.name, group.accessor), op));
+            table.push(table_row(
+                module,
+                &format!("{}::{}", client.name, group.accessor),
+                op,
+            ));
         }
-        let gdoc = doc_attrs(&format!("The `{}` operations; get one from [`{}::{}`].", group.wire_name, client.name, group.accessor));
+        let gdoc = doc_attrs(&format!(
+            "The `{}` operations; get one from [`{}::{}`].",
+            group.wire_name, client.name, group.accessor
+        ));
         groups.push(quote! {
             #gdoc
             #[derive(Debug, Clone, Copy)]
@@ -187,6 +212,11 @@ pub fn client_file(module: &ModuleIr) -> Result<TokenStream> {
                 &self.endpoint
             }
 
+            /// Whether arguments are checked against the spec's constraints before sending.
+            pub fn validates_constraints(&self) -> bool {
+                self.validate
+            }
+
             /// The api-version sent with every request.
             pub fn api_version(&self) -> &str {
                 &self.api_version
@@ -203,7 +233,13 @@ pub fn client_file(module: &ModuleIr) -> Result<TokenStream> {
 
 fn table_row(module: &ModuleIr, client: &str, op: &OperationIr) -> TokenStream {
     let rt = rt();
-    let (id, m, method, verb, path) = (&op.operation_id, &module.name, &op.method, &op.http_method, &op.path_template);
+    let (id, m, method, verb, path) = (
+        &op.operation_id,
+        &module.name,
+        &op.method,
+        &op.http_method,
+        &op.path_template,
+    );
     quote!(#rt::OperationInfo::new(#id, #m, #client, #method, #verb, #path))
 }
 
@@ -237,8 +273,15 @@ fn op_docs(op: &OperationIr) -> TokenStream {
     if text.is_empty() {
         text.push_str("Calls the service.");
     }
-    text.push_str(&format!("\n\nSpec operation: `{}` (`{} {}`).", op.operation_id, op.http_method, op.path_template));
-    let deprecated = if op.deprecated { quote!(#[deprecated(note = "the service marks this operation deprecated")]) } else { quote!() };
+    text.push_str(&format!(
+        "\n\nSpec operation: `{}` (`{} {}`).",
+        op.operation_id, op.http_method, op.path_template
+    ));
+    let deprecated = if op.deprecated {
+        quote!(#[deprecated(note = "the service marks this operation deprecated")])
+    } else {
+        quote!()
+    };
     let doc = doc_attrs(&text);
     quote!(#doc #deprecated)
 }
@@ -308,32 +351,30 @@ fn value_checks(p: &Param, value: TokenStream, optional_wrapper: bool) -> Result
                 checks.push(quote!(#rt::validate::length(#wire, #value, #min, #max)?;));
             }
         }
-        TypeRef::I32 | TypeRef::I64 | TypeRef::F32 | TypeRef::F64 => {
-            if c.minimum.is_some() || c.maximum.is_some() {
-                let lit = |v: Option<f64>| -> TokenStream {
-                    match v {
-                        None => quote!(None),
-                        Some(v) => {
-                            let l = match &p.ty {
-                                TypeRef::I32 => Literal::i32_suffixed(v as i32),
-                                TypeRef::I64 => Literal::i64_suffixed(v as i64),
-                                TypeRef::F32 => Literal::f32_suffixed(v as f32),
-                                _ => Literal::f64_suffixed(v),
-                            };
-                            quote!(Some(#l))
-                        }
+        TypeRef::I32 | TypeRef::I64 | TypeRef::F32 | TypeRef::F64
+            if c.minimum.is_some() || c.maximum.is_some() =>
+        {
+            let lit = |v: Option<f64>| -> TokenStream {
+                match v {
+                    None => quote!(None),
+                    Some(v) => {
+                        let l = match &p.ty {
+                            TypeRef::I32 => Literal::i32_suffixed(v as i32),
+                            TypeRef::I64 => Literal::i64_suffixed(v as i64),
+                            TypeRef::F32 => Literal::f32_suffixed(v as f32),
+                            _ => Literal::f64_suffixed(v),
+                        };
+                        quote!(Some(#l))
                     }
-                };
-                let (min, max) = (lit(c.minimum), lit(c.maximum));
-                checks.push(quote!(#rt::validate::range(#wire, *#value, #min, #max)?;));
-            }
+                }
+            };
+            let (min, max) = (lit(c.minimum), lit(c.maximum));
+            checks.push(quote!(#rt::validate::range(#wire, *#value, #min, #max)?;));
         }
-        TypeRef::Array(_) => {
-            if c.min_items.is_some() || c.max_items.is_some() {
-                let min = opt_usize(c.min_items);
-                let max = opt_usize(c.max_items);
-                checks.push(quote!(#rt::validate::items(#wire, #value.len(), #min, #max)?;));
-            }
+        TypeRef::Array(_) if c.min_items.is_some() || c.max_items.is_some() => {
+            let min = opt_usize(c.min_items);
+            let max = opt_usize(c.max_items);
+            checks.push(quote!(#rt::validate::items(#wire, #value.len(), #min, #max)?;));
         }
         _ => {}
     }
@@ -351,23 +392,40 @@ fn opt_usize(v: Option<u64>) -> TokenStream {
 }
 
 /// An expression turning a parameter value (a reference) into text for a URL or header.
-fn to_text(ty: &TypeRef, value: TokenStream, collection_format: Option<&str>, origin: &crate::error::Origin) -> Result<TokenStream> {
+fn to_text(
+    ty: &TypeRef,
+    value: TokenStream,
+    collection_format: Option<&str>,
+    origin: &crate::error::Origin,
+) -> Result<TokenStream> {
     Ok(match ty {
         TypeRef::String => quote!(#value.as_str()),
         TypeRef::Named(_) => quote!(#value.as_str()),
-        TypeRef::Bool | TypeRef::I32 | TypeRef::I64 | TypeRef::F32 | TypeRef::F64 => quote!(#value.to_string().as_str()),
+        TypeRef::Bool | TypeRef::I32 | TypeRef::I64 | TypeRef::F32 | TypeRef::F64 => {
+            quote!(#value.to_string().as_str())
+        }
         TypeRef::Array(inner) => {
             let sep = match collection_format.unwrap_or("csv") {
                 "csv" => ",",
                 "ssv" => " ",
                 "tsv" => "\t",
                 "pipes" => "|",
-                other => return Err(Error::at(origin, format!("collectionFormat `{other}` is not supported here"))),
+                other => {
+                    return Err(Error::at(
+                        origin,
+                        format!("collectionFormat `{other}` is not supported here"),
+                    ))
+                }
             };
             let item = to_text(inner, quote!(item), None, origin)?;
             quote!(#value.iter().map(|item| #item.to_owned()).collect::<Vec<String>>().join(#sep).as_str())
         }
-        _ => return Err(Error::at(origin, "this parameter type cannot be sent in a URL or header")),
+        _ => {
+            return Err(Error::at(
+                origin,
+                "this parameter type cannot be sent in a URL or header",
+            ))
+        }
     })
 }
 
@@ -428,19 +486,32 @@ fn builder(client: &ClientIr, op: &OperationIr) -> Result<TokenStream> {
         match piece {
             PathPiece::Literal(text) => url.push(quote!(url.literal(#text);)),
             PathPiece::Param(wire) => {
-                if let Some(p) = op.params.iter().find(|p| &p.wire_name == wire && p.location == ParamLocation::Path) {
+                if let Some(p) = op
+                    .params
+                    .iter()
+                    .find(|p| &p.wire_name == wire && p.location == ParamLocation::Path)
+                {
                     let name = ident(&p.rust_name);
                     if p.required {
                         let text = to_text(&p.ty, quote!(self.#name), None, &p.origin)?;
                         url.push(quote!(url.segment(#wire, #text)?;));
                     } else {
                         if p.ty != TypeRef::String {
-                            return Err(Error::at(&p.origin, "optional path parameters must be strings"));
+                            return Err(Error::at(
+                                &p.origin,
+                                "optional path parameters must be strings",
+                            ));
                         }
                         url.push(quote!(url.optional_segment(#wire, self.#name.as_deref())?;));
                     }
                 } else {
-                    let p = client.params.iter().find(|p| &p.wire_name == wire).ok_or_else(|| Error::at(&op.origin, format!("unknown path parameter {wire}")))?;
+                    let p = client
+                        .params
+                        .iter()
+                        .find(|p| &p.wire_name == wire)
+                        .ok_or_else(|| {
+                            Error::at(&op.origin, format!("unknown path parameter {wire}"))
+                        })?;
                     let name = ident(&p.rust_name);
                     url.push(quote!(url.segment(#wire, &client.#name)?;));
                 }
@@ -461,12 +532,18 @@ fn builder(client: &ClientIr, op: &OperationIr) -> Result<TokenStream> {
         let wire = &p.wire_name;
         let is_client = !op.params.iter().any(|q| std::ptr::eq(q, p));
         let name = ident(&p.rust_name);
-        let target = if is_client { quote!(client.#name) } else { quote!(self.#name) };
+        let target = if is_client {
+            quote!(client.#name)
+        } else {
+            quote!(self.#name)
+        };
         let multi = p.collection_format.as_deref() == Some("multi");
         let emit_one = |value: TokenStream| -> Result<TokenStream> {
             if p.location == ParamLocation::Query {
                 if multi {
-                    let TypeRef::Array(inner) = &p.ty else { return Err(Error::at(&p.origin, "multi on a non-array")) };
+                    let TypeRef::Array(inner) = &p.ty else {
+                        return Err(Error::at(&p.origin, "multi on a non-array"));
+                    };
                     let item = to_text(inner, quote!(item), None, &p.origin)?;
                     Ok(quote!(for item in #value.iter() { url.query(#wire, #item); }))
                 } else {
@@ -516,13 +593,16 @@ fn builder(client: &ClientIr, op: &OperationIr) -> Result<TokenStream> {
         }
     };
 
+    let validate = if checks.iter().all(|c| c.is_empty()) {
+        quote!()
+    } else {
+        quote!(if client.validate { #(#checks)* })
+    };
     let build_request = quote! {
         /// Builds the HTTP request without sending it (checks the arguments first).
         pub fn build_request(&self) -> #rt::Result<#rt::http::Request> {
             let client = self.client;
-            if client.validate {
-                #(#checks)*
-            }
+            #validate
             let mut url = #rt::url_builder::UrlBuilder::new(&client.endpoint);
             #(#url)*
             let mut request = #rt::http::Request::new(#rt::http::Method::#http_method, url.build()?);
@@ -559,7 +639,11 @@ fn builder(client: &ClientIr, op: &OperationIr) -> Result<TokenStream> {
             }
             None => quote!(None),
         };
-        let api_version = if op.sends_api_version { quote!(Some(self.client.api_version.clone())) } else { quote!(None) };
+        let api_version = if op.sends_api_version {
+            quote!(Some(self.client.api_version.clone()))
+        } else {
+            quote!(None)
+        };
         quote! {
             /// Resumes the list from a continuation token of an earlier page.
             pub fn continuation_token(mut self, token: impl Into<String>) -> Self {
@@ -598,9 +682,15 @@ fn builder(client: &ClientIr, op: &OperationIr) -> Result<TokenStream> {
             None => (quote!(()), quote!(|_| Ok(()))),
             Some(ty) if op.http_method == "DELETE" => {
                 let t = type_tokens(ty, Scope::Client);
-                (quote!(Option<#t>), quote!(|raw| if raw.body.is_empty() { Ok(None) } else { #rt::response::decode_json(&raw.body).map(Some) }))
+                (
+                    quote!(Option<#t>),
+                    quote!(|raw| if raw.body.is_empty() { Ok(None) } else { #rt::response::decode_json(&raw.body).map(Some) }),
+                )
             }
-            Some(ty) => (type_tokens(ty, Scope::Client), quote!(|raw| #rt::response::decode_json(&raw.body))),
+            Some(ty) => (
+                type_tokens(ty, Scope::Client),
+                quote!(|raw| #rt::response::decode_json(&raw.body)),
+            ),
         };
         quote! {
             /// Overrides how often the operation is polled when the service does not say.
@@ -701,15 +791,25 @@ fn builder(client: &ClientIr, op: &OperationIr) -> Result<TokenStream> {
 /// The result type of `send` and the match arms decoding each success status.
 fn result_decoding(op: &OperationIr) -> Result<(TokenStream, Vec<TokenStream>)> {
     let rt = rt();
-    let statuses: Vec<_> = op.success.iter().map(|(s, has)| (Literal::u16_unsuffixed(*s), *has)).collect();
+    let statuses: Vec<_> = op
+        .success
+        .iter()
+        .map(|(s, has)| (Literal::u16_unsuffixed(*s), *has))
+        .collect();
     Ok(match &op.result {
         ResultShape::Empty => {
             let codes = statuses.iter().map(|(s, _)| s);
-            (quote!(()), vec![quote!(#(#codes)|* => Ok(#rt::response::empty(raw)),)])
+            (
+                quote!(()),
+                vec![quote!(#(#codes)|* => Ok(#rt::response::empty(raw)),)],
+            )
         }
         ResultShape::Bytes => {
             let codes = statuses.iter().map(|(s, _)| s);
-            (quote!(#rt::__private::Bytes), vec![quote!(#(#codes)|* => Ok(#rt::response::bytes(raw)),)])
+            (
+                quote!(#rt::__private::Bytes),
+                vec![quote!(#(#codes)|* => Ok(#rt::response::bytes(raw)),)],
+            )
         }
         ResultShape::Body(ty) => {
             let t = type_tokens(ty, Scope::Client);
@@ -718,8 +818,16 @@ fn result_decoding(op: &OperationIr) -> Result<(TokenStream, Vec<TokenStream>)> 
         }
         ResultShape::OptionalBody(ty) => {
             let t = type_tokens(ty, Scope::Client);
-            let with: Vec<_> = statuses.iter().filter(|(_, h)| *h).map(|(s, _)| s).collect();
-            let without: Vec<_> = statuses.iter().filter(|(_, h)| !*h).map(|(s, _)| s).collect();
+            let with: Vec<_> = statuses
+                .iter()
+                .filter(|(_, h)| *h)
+                .map(|(s, _)| s)
+                .collect();
+            let without: Vec<_> = statuses
+                .iter()
+                .filter(|(_, h)| !*h)
+                .map(|(s, _)| s)
+                .collect();
             (
                 quote!(Option<#t>),
                 vec![

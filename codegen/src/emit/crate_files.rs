@@ -9,7 +9,11 @@ use crate::error::Result;
 use crate::ir::*;
 
 /// Emits one crate's files into `files` (paths relative to the workspace root).
-pub fn emit_crate(krate: &CrateIr, regenerate: &str, files: &mut BTreeMap<String, String>) -> Result<()> {
+pub fn emit_crate(
+    krate: &CrateIr,
+    regenerate: &str,
+    files: &mut BTreeMap<String, String>,
+) -> Result<()> {
     let all_sources: Vec<SourceFile> = {
         let mut seen = BTreeMap::new();
         for m in &krate.modules {
@@ -19,16 +23,29 @@ pub fn emit_crate(krate: &CrateIr, regenerate: &str, files: &mut BTreeMap<String
         }
         seen.into_values().collect()
     };
-    files.insert(format!("{}/Cargo.toml", krate.path), cargo_toml(krate, &all_sources, regenerate));
+    files.insert(
+        format!("{}/Cargo.toml", krate.path),
+        cargo_toml(krate, &all_sources, regenerate),
+    );
 
     let rt = rt();
     let mut mods = Vec::new();
     let mut table = Vec::new();
     for module in &krate.modules {
         let name = format_ident!("{}", module.name);
-        let mut doc = format!("{} (api-version {}): [`{}::{}`].", module.title, module.client.api_version, module.name, module.client.name);
+        let mut doc = format!(
+            "{} (api-version {}): [`{}::{}`].",
+            module.title, module.client.api_version, module.name, module.client.name
+        );
         if let Some(feature) = &module.feature {
-            doc.push_str(&format!("\n\nEnabled by the `{feature}` feature{}.", if module.default { " (on by default)" } else { " (off by default)" }));
+            doc.push_str(&format!(
+                "\n\nEnabled by the `{feature}` feature{}.",
+                if module.default {
+                    " (on by default)"
+                } else {
+                    " (off by default)"
+                }
+            ));
         }
         if let Some(note) = &module.note {
             doc.push_str(&format!("\n\n{note}"));
@@ -42,8 +59,14 @@ pub fn emit_crate(krate: &CrateIr, regenerate: &str, files: &mut BTreeMap<String
         table.push(quote!(#cfg operations.extend_from_slice(#name::OPERATIONS);));
 
         let head = header(&module.sources, regenerate, "//");
-        files.insert(format!("{}/src/{}/mod.rs", krate.path, module.name), render(&head, client_file(module)?)?);
-        files.insert(format!("{}/src/{}/models.rs", krate.path, module.name), render(&head, models_file(module)?)?);
+        files.insert(
+            format!("{}/src/{}/mod.rs", krate.path, module.name),
+            render(&head, client_file(module)?)?,
+        );
+        files.insert(
+            format!("{}/src/{}/models.rs", krate.path, module.name),
+            render(&head, models_file(module)?)?,
+        );
     }
     let inner_docs: Vec<String> = super::doc_text(&format!(
         "{}\n\nGenerated from Azure's OpenAPI specs by this repository's `codegen`; every behaviour (transport, errors, paging, polling) lives in the `keyvault-runtime` crate, re-exported as [`runtime`].",
@@ -74,7 +97,10 @@ pub fn emit_crate(krate: &CrateIr, regenerate: &str, files: &mut BTreeMap<String
     let head = header(&all_sources, regenerate, "//");
     let lib_src = render(&head, lib)?;
     // The intra-doc link to the re-export must resolve; `[`runtime`]` was escaped by doc_text.
-    files.insert(format!("{}/src/lib.rs", krate.path), lib_src.replace("\\[`runtime`\\]", "[`runtime`]"));
+    files.insert(
+        format!("{}/src/lib.rs", krate.path),
+        lib_src.replace("\\[`runtime`\\]", "[`runtime`]"),
+    );
     Ok(())
 }
 
@@ -87,7 +113,13 @@ fn cargo_toml(krate: &CrateIr, sources: &[SourceFile], regenerate: &str) -> Stri
         krate.description.replace('"', "\\\"")
     ));
     out.push_str("[features]\n");
-    let defaults: Vec<String> = krate.modules.iter().filter(|m| m.default).filter_map(|m| m.feature.clone()).map(|f| format!("\"{f}\"")).collect();
+    let defaults: Vec<String> = krate
+        .modules
+        .iter()
+        .filter(|m| m.default)
+        .filter_map(|m| m.feature.clone())
+        .map(|f| format!("\"{f}\""))
+        .collect();
     out.push_str(&format!("default = [{}]\n", defaults.join(", ")));
     for m in &krate.modules {
         if let Some(f) = &m.feature {
@@ -96,6 +128,8 @@ fn cargo_toml(krate: &CrateIr, sources: &[SourceFile], regenerate: &str) -> Stri
     }
     let depth = krate.path.split('/').count();
     let up = "../".repeat(depth);
-    out.push_str(&format!("\n[dependencies]\nkeyvault-runtime = {{ path = \"{up}runtime\", version = \"0.1.0\" }}\n"));
+    out.push_str(&format!(
+        "\n[dependencies]\nkeyvault-runtime = {{ path = \"{up}runtime\", version = \"0.1.0\" }}\n"
+    ));
     out
 }

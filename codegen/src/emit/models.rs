@@ -14,7 +14,12 @@ pub fn models_file(module: &ModuleIr) -> Result<TokenStream> {
         items.push(match &def.kind {
             TypeKind::Struct(s) => struct_tokens(def, s, &module.types)?,
             TypeKind::Enum(e) => enum_tokens(def, e),
-            TypeKind::Union(_) => return Err(Error::at(&def.origin, "polymorphic types are not emitted yet")),
+            TypeKind::Union(_) => {
+                return Err(Error::at(
+                    &def.origin,
+                    "polymorphic types are not emitted yet",
+                ))
+            }
         });
     }
     let rt = rt();
@@ -26,7 +31,12 @@ pub fn models_file(module: &ModuleIr) -> Result<TokenStream> {
 }
 
 /// Whether `from` reaches `target` through fields held inline (not behind `Vec` or a map).
-fn reaches(types: &std::collections::BTreeMap<String, TypeDef>, from: &str, target: &str, seen: &mut Vec<String>) -> bool {
+fn reaches(
+    types: &std::collections::BTreeMap<String, TypeDef>,
+    from: &str,
+    target: &str,
+    seen: &mut Vec<String>,
+) -> bool {
     if from == target {
         return true;
     }
@@ -43,7 +53,11 @@ fn reaches(types: &std::collections::BTreeMap<String, TypeDef>, from: &str, targ
     }
 }
 
-fn struct_tokens(def: &TypeDef, s: &StructDef, types: &std::collections::BTreeMap<String, TypeDef>) -> Result<TokenStream> {
+fn struct_tokens(
+    def: &TypeDef,
+    s: &StructDef,
+    types: &std::collections::BTreeMap<String, TypeDef>,
+) -> Result<TokenStream> {
     let rt = rt();
     let name = format_ident!("{}", def.name);
     let doc = doc_attrs(def.doc.as_deref().unwrap_or("A model of the service."));
@@ -74,7 +88,10 @@ fn struct_tokens(def: &TypeDef, s: &StructDef, types: &std::collections::BTreeMa
             let with = format!("{codec}::option");
             attrs.push(quote!(with = #with));
         }
-        let mut doc_text = f.doc.clone().unwrap_or_else(|| format!("The `{wire}` property."));
+        let mut doc_text = f
+            .doc
+            .clone()
+            .unwrap_or_else(|| format!("The `{wire}` property."));
         if f.read_only {
             doc_text.push_str("\n\nSet by the service; never sent.");
         }
@@ -94,7 +111,10 @@ fn struct_tokens(def: &TypeDef, s: &StructDef, types: &std::collections::BTreeMa
     }
     if let Some(additional) = &s.additional {
         if codec_path(additional, &def.origin)?.is_some() {
-            return Err(Error::at(&def.origin, "additional properties with a date-time or bytes format are not supported"));
+            return Err(Error::at(
+                &def.origin,
+                "additional properties with a date-time or bytes format are not supported",
+            ));
         }
         let ty = type_tokens(additional, Scope::Models);
         fields.push(quote! {
@@ -106,7 +126,10 @@ fn struct_tokens(def: &TypeDef, s: &StructDef, types: &std::collections::BTreeMa
     let ctor = if ctor_args.is_empty() {
         quote!()
     } else {
-        let ctor_doc = doc_attrs(&format!("A `{}` with its required fields; set the others on the returned value.", def.name));
+        let ctor_doc = doc_attrs(&format!(
+            "A `{}` with its required fields; set the others on the returned value.",
+            def.name
+        ));
         quote! {
             impl #name {
                 #ctor_doc
@@ -138,11 +161,18 @@ fn codec_path(ty: &TypeRef, origin: &crate::error::Origin) -> Result<Option<Stri
         TypeRef::DateTime(TimeFormat::Rfc1123) => Some(format!("{rt}::codec::rfc1123")),
         TypeRef::Bytes(BytesFormat::Base64Url) => Some(format!("{rt}::codec::base64url")),
         TypeRef::Bytes(BytesFormat::Base64) => Some(format!("{rt}::codec::base64")),
-        TypeRef::Array(inner) if **inner == TypeRef::Bytes(BytesFormat::Base64Url) => Some(format!("{rt}::codec::base64url_list")),
-        TypeRef::Array(inner) if **inner == TypeRef::Bytes(BytesFormat::Base64) => Some(format!("{rt}::codec::base64_list")),
+        TypeRef::Array(inner) if **inner == TypeRef::Bytes(BytesFormat::Base64Url) => {
+            Some(format!("{rt}::codec::base64url_list"))
+        }
+        TypeRef::Array(inner) if **inner == TypeRef::Bytes(BytesFormat::Base64) => {
+            Some(format!("{rt}::codec::base64_list"))
+        }
         TypeRef::Array(inner) | TypeRef::Map(inner) => {
             if codec_path(inner, origin)?.is_some() {
-                return Err(Error::at(origin, "arrays and maps of date-times or bytes are not supported"));
+                return Err(Error::at(
+                    origin,
+                    "arrays and maps of date-times or bytes are not supported",
+                ));
             }
             None
         }
@@ -211,7 +241,9 @@ fn enum_tokens(def: &TypeDef, e: &EnumDef) -> TokenStream {
             }
         }
     } else {
-        let decls = variants.iter().map(|(n, d, v)| quote!(#d #[serde(rename = #v)] #n,));
+        let decls = variants
+            .iter()
+            .map(|(n, d, v)| quote!(#d #[serde(rename = #v)] #n,));
         quote! {
             #doc
             #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

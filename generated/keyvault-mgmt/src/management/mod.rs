@@ -441,7 +441,6 @@ impl KeyVaultManagementClient {
                 ),
             );
         }
-        if options.validate_constraints {}
         let pipeline = ::keyvault_runtime::Pipeline::new(&SERVICE, &options)?;
         let api_version = options
             .api_version
@@ -458,6 +457,10 @@ impl KeyVaultManagementClient {
     /// The endpoint every request goes to.
     pub fn endpoint(&self) -> &::keyvault_runtime::http::Url {
         &self.endpoint
+    }
+    /// Whether arguments are checked against the spec's constraints before sending.
+    pub fn validates_constraints(&self) -> bool {
+        self.validate
     }
     /// The api-version sent with every request.
     pub fn api_version(&self) -> &str {
@@ -2142,7 +2145,6 @@ impl<'a> ManagedHsmsCheckMhsmNameAvailabilityBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/subscriptions/");
         url.segment("subscriptionId", &client.subscription_id)?;
@@ -2541,7 +2543,6 @@ impl<'a> ManagedHsmsListBySubscriptionBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/subscriptions/");
         url.segment("subscriptionId", &client.subscription_id)?;
@@ -2601,7 +2602,6 @@ impl<'a> ManagedHsmsListDeletedBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/subscriptions/");
         url.segment("subscriptionId", &client.subscription_id)?;
@@ -3232,7 +3232,6 @@ impl<'a> OperationsListBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/providers/Microsoft.KeyVault/operations");
         url.query("api-version", &client.api_version);
@@ -3937,7 +3936,6 @@ impl<'a> VaultsCheckNameAvailabilityBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/subscriptions/");
         url.segment("subscriptionId", &client.subscription_id)?;
@@ -4252,7 +4250,6 @@ impl<'a> VaultsListBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/subscriptions/");
         url.segment("subscriptionId", &client.subscription_id)?;
@@ -4395,7 +4392,6 @@ impl<'a> VaultsListBySubscriptionBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/subscriptions/");
         url.segment("subscriptionId", &client.subscription_id)?;
@@ -4455,7 +4451,6 @@ impl<'a> VaultsListDeletedBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/subscriptions/");
         url.segment("subscriptionId", &client.subscription_id)?;

@@ -116,6 +116,10 @@ impl BackupClient {
     pub fn endpoint(&self) -> &::keyvault_runtime::http::Url {
         &self.endpoint
     }
+    /// Whether arguments are checked against the spec's constraints before sending.
+    pub fn validates_constraints(&self) -> bool {
+        self.validate
+    }
     /// The api-version sent with every request.
     pub fn api_version(&self) -> &str {
         &self.api_version
@@ -237,7 +241,6 @@ impl<'a> FullBackupBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/backup");
         url.query("api-version", &client.api_version);
@@ -290,7 +293,6 @@ impl<'a> FullBackupStatusBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/backup/");
         url.segment("jobId", self.job_id.as_str())?;
@@ -344,7 +346,6 @@ impl<'a> FullRestoreOperationBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/restore");
         url.query("api-version", &client.api_version);
@@ -394,7 +395,6 @@ impl<'a> PreFullBackupBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/prebackup");
         url.query("api-version", &client.api_version);
@@ -448,7 +448,6 @@ impl<'a> PreFullRestoreOperationBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/prerestore");
         url.query("api-version", &client.api_version);
@@ -501,7 +500,6 @@ impl<'a> RestoreStatusBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/restore/");
         url.segment("jobId", self.job_id.as_str())?;
@@ -556,7 +554,6 @@ impl<'a> SelectiveKeyRestoreOperationBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/keys/");
         url.segment("keyName", self.key_name.as_str())?;
@@ -609,7 +606,6 @@ impl<'a> SelectiveKeyRestoreStatusBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/restore/");
         url.segment("jobId", self.job_id.as_str())?;

@@ -268,6 +268,10 @@ impl CertificateClient {
     pub fn endpoint(&self) -> &::keyvault_runtime::http::Url {
         &self.endpoint
     }
+    /// Whether arguments are checked against the spec's constraints before sending.
+    pub fn validates_constraints(&self) -> bool {
+        self.validate
+    }
     /// The api-version sent with every request.
     pub fn api_version(&self) -> &str {
         &self.api_version
@@ -672,7 +676,6 @@ impl<'a> BackupCertificateBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/certificates/");
         url.segment("certificate-name", self.certificate_name.as_str())?;
@@ -786,7 +789,6 @@ impl<'a> DeleteCertificateBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/certificates/");
         url.segment("certificate-name", self.certificate_name.as_str())?;
@@ -837,7 +839,6 @@ impl<'a> DeleteCertificateContactsBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/certificates/contacts");
         url.query("api-version", &client.api_version);
@@ -889,7 +890,6 @@ impl<'a> DeleteCertificateIssuerBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/certificates/issuers/");
         url.segment("issuer-name", self.issuer_name.as_str())?;
@@ -942,7 +942,6 @@ impl<'a> DeleteCertificateOperationBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/certificates/");
         url.segment("certificate-name", self.certificate_name.as_str())?;
@@ -1004,7 +1003,6 @@ impl<'a> GetCertificateBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/certificates/");
         url.segment("certificate-name", self.certificate_name.as_str())?;
@@ -1060,7 +1058,6 @@ impl<'a> GetCertificateContactsBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/certificates/contacts");
         url.query("api-version", &client.api_version);
@@ -1112,7 +1109,6 @@ impl<'a> GetCertificateIssuerBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/certificates/issuers/");
         url.segment("issuer-name", self.issuer_name.as_str())?;
@@ -1242,7 +1238,6 @@ impl<'a> GetCertificateOperationBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/certificates/");
         url.segment("certificate-name", self.certificate_name.as_str())?;
@@ -1298,7 +1293,6 @@ impl<'a> GetCertificatePolicyBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/certificates/");
         url.segment("certificate-name", self.certificate_name.as_str())?;
@@ -1512,7 +1506,6 @@ impl<'a> GetDeletedCertificateBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/deletedcertificates/");
         url.segment("certificate-name", self.certificate_name.as_str())?;
@@ -1715,7 +1708,6 @@ impl<'a> MergeCertificateBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/certificates/");
         url.segment("certificate-name", self.certificate_name.as_str())?;
@@ -1769,7 +1761,6 @@ impl<'a> PurgeDeletedCertificateBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/deletedcertificates/");
         url.segment("certificate-name", self.certificate_name.as_str())?;
@@ -1822,7 +1813,6 @@ impl<'a> RecoverDeletedCertificateBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/deletedcertificates/");
         url.segment("certificate-name", self.certificate_name.as_str())?;
@@ -1878,7 +1868,6 @@ impl<'a> RestoreCertificateBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/certificates/restore");
         url.query("api-version", &client.api_version);
@@ -1930,7 +1919,6 @@ impl<'a> SetCertificateContactsBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/certificates/contacts");
         url.query("api-version", &client.api_version);
@@ -1984,7 +1972,6 @@ impl<'a> SetCertificateIssuerBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/certificates/issuers/");
         url.segment("issuer-name", self.issuer_name.as_str())?;
@@ -2045,7 +2032,6 @@ impl<'a> UpdateCertificateBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/certificates/");
         url.segment("certificate-name", self.certificate_name.as_str())?;
@@ -2104,7 +2090,6 @@ impl<'a> UpdateCertificateIssuerBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/certificates/issuers/");
         url.segment("issuer-name", self.issuer_name.as_str())?;
@@ -2159,7 +2144,6 @@ impl<'a> UpdateCertificateOperationBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/certificates/");
         url.segment("certificate-name", self.certificate_name.as_str())?;
@@ -2217,7 +2201,6 @@ impl<'a> UpdateCertificatePolicyBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/certificates/");
         url.segment("certificate-name", self.certificate_name.as_str())?;

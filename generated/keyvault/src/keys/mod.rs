@@ -252,6 +252,10 @@ impl KeyClient {
     pub fn endpoint(&self) -> &::keyvault_runtime::http::Url {
         &self.endpoint
     }
+    /// Whether arguments are checked against the spec's constraints before sending.
+    pub fn validates_constraints(&self) -> bool {
+        self.validate
+    }
     /// The api-version sent with every request.
     pub fn api_version(&self) -> &str {
         &self.api_version
@@ -638,7 +642,6 @@ impl<'a> BackupKeyBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/keys/");
         url.segment("key-name", self.key_name.as_str())?;
@@ -757,7 +760,6 @@ impl<'a> DecryptBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/keys/");
         url.segment("key-name", self.key_name.as_str())?;
@@ -813,7 +815,6 @@ impl<'a> DeleteKeyBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/keys/");
         url.segment("key-name", self.key_name.as_str())?;
@@ -872,7 +873,6 @@ impl<'a> EncryptBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/keys/");
         url.segment("key-name", self.key_name.as_str())?;
@@ -928,7 +928,6 @@ impl<'a> GetDeletedKeyBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/deletedkeys/");
         url.segment("key-name", self.key_name.as_str())?;
@@ -1059,7 +1058,6 @@ impl<'a> GetKeyBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/keys/");
         url.segment("key-name", self.key_name.as_str())?;
@@ -1117,7 +1115,6 @@ impl<'a> GetKeyAttestationBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/keys/");
         url.segment("key-name", self.key_name.as_str())?;
@@ -1170,7 +1167,6 @@ impl<'a> GetKeyRotationPolicyBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/keys/");
         url.segment("key-name", self.key_name.as_str())?;
@@ -1375,7 +1371,6 @@ impl<'a> GetRandomBytesBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/rng");
         url.query("api-version", &client.api_version);
@@ -1483,7 +1478,6 @@ impl<'a> PurgeDeletedKeyBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/deletedkeys/");
         url.segment("key-name", self.key_name.as_str())?;
@@ -1533,7 +1527,6 @@ impl<'a> RecoverDeletedKeyBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/deletedkeys/");
         url.segment("key-name", self.key_name.as_str())?;
@@ -1591,7 +1584,6 @@ impl<'a> ReleaseBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/keys/");
         url.segment("key-name", self.key_name.as_str())?;
@@ -1647,7 +1639,6 @@ impl<'a> RestoreKeyBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/keys/restore");
         url.query("api-version", &client.api_version);
@@ -1761,7 +1752,6 @@ impl<'a> SignBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/keys/");
         url.segment("key-name", self.key_name.as_str())?;
@@ -1824,7 +1814,6 @@ impl<'a> UnwrapKeyBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/keys/");
         url.segment("key-name", self.key_name.as_str())?;
@@ -1887,7 +1876,6 @@ impl<'a> UpdateKeyBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/keys/");
         url.segment("key-name", self.key_name.as_str())?;
@@ -1941,7 +1929,6 @@ impl<'a> UpdateKeyRotationPolicyBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/keys/");
         url.segment("key-name", self.key_name.as_str())?;
@@ -2005,7 +1992,6 @@ impl<'a> VerifyBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/keys/");
         url.segment("key-name", self.key_name.as_str())?;
@@ -2068,7 +2054,6 @@ impl<'a> WrapKeyBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/keys/");
         url.segment("key-name", self.key_name.as_str())?;

@@ -116,6 +116,10 @@ impl AccessControlClient {
     pub fn endpoint(&self) -> &::keyvault_runtime::http::Url {
         &self.endpoint
     }
+    /// Whether arguments are checked against the spec's constraints before sending.
+    pub fn validates_constraints(&self) -> bool {
+        self.validate
+    }
     /// The api-version sent with every request.
     pub fn api_version(&self) -> &str {
         &self.api_version
@@ -275,7 +279,6 @@ impl<'a> RoleAssignmentsCreateBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/");
         url.segment("scope", self.scope.as_str())?;
@@ -334,7 +337,6 @@ impl<'a> RoleAssignmentsDeleteBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/");
         url.segment("scope", self.scope.as_str())?;
@@ -392,7 +394,6 @@ impl<'a> RoleAssignmentsGetBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/");
         url.segment("scope", self.scope.as_str())?;
@@ -453,7 +454,6 @@ impl<'a> RoleAssignmentsListForScopeBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/");
         url.segment("scope", self.scope.as_str())?;
@@ -515,7 +515,6 @@ impl<'a> RoleDefinitionsCreateOrUpdateBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/");
         url.segment("scope", self.scope.as_str())?;
@@ -574,7 +573,6 @@ impl<'a> RoleDefinitionsDeleteBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/");
         url.segment("scope", self.scope.as_str())?;
@@ -632,7 +630,6 @@ impl<'a> RoleDefinitionsGetBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/");
         url.segment("scope", self.scope.as_str())?;
@@ -693,7 +690,6 @@ impl<'a> RoleDefinitionsListBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/");
         url.segment("scope", self.scope.as_str())?;

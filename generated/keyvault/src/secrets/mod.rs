@@ -148,6 +148,10 @@ impl SecretClient {
     pub fn endpoint(&self) -> &::keyvault_runtime::http::Url {
         &self.endpoint
     }
+    /// Whether arguments are checked against the spec's constraints before sending.
+    pub fn validates_constraints(&self) -> bool {
+        self.validate
+    }
     /// The api-version sent with every request.
     pub fn api_version(&self) -> &str {
         &self.api_version
@@ -336,7 +340,6 @@ impl<'a> BackupSecretBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/secrets/");
         url.segment("secret-name", self.secret_name.as_str())?;
@@ -389,7 +392,6 @@ impl<'a> DeleteSecretBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/secrets/");
         url.segment("secret-name", self.secret_name.as_str())?;
@@ -441,7 +443,6 @@ impl<'a> GetDeletedSecretBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/deletedsecrets/");
         url.segment("secret-name", self.secret_name.as_str())?;
@@ -578,7 +579,6 @@ impl<'a> GetSecretBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/secrets/");
         url.segment("secret-name", self.secret_name.as_str())?;
@@ -782,7 +782,6 @@ impl<'a> PurgeDeletedSecretBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/deletedsecrets/");
         url.segment("secret-name", self.secret_name.as_str())?;
@@ -832,7 +831,6 @@ impl<'a> RecoverDeletedSecretBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/deletedsecrets/");
         url.segment("secret-name", self.secret_name.as_str())?;
@@ -886,7 +884,6 @@ impl<'a> RestoreSecretBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/secrets/restore");
         url.query("api-version", &client.api_version);
@@ -1001,7 +998,6 @@ impl<'a> UpdateSecretBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/secrets/");
         url.segment("secret-name", self.secret_name.as_str())?;

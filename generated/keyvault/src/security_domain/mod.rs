@@ -92,6 +92,10 @@ impl SecurityDomainClient {
     pub fn endpoint(&self) -> &::keyvault_runtime::http::Url {
         &self.endpoint
     }
+    /// Whether arguments are checked against the spec's constraints before sending.
+    pub fn validates_constraints(&self) -> bool {
+        self.validate
+    }
     /// The api-version sent with every request.
     pub fn api_version(&self) -> &str {
         &self.api_version
@@ -174,7 +178,6 @@ impl<'a> HsmSecurityDomainDownloadBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/securitydomain/download");
         url.query("api-version", &client.api_version);
@@ -224,7 +227,6 @@ impl<'a> HsmSecurityDomainDownloadPendingBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/securitydomain/download/pending");
         url.query("api-version", &client.api_version);
@@ -277,7 +279,6 @@ impl<'a> HsmSecurityDomainTransferKeyBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/securitydomain/upload");
         url.query("api-version", &client.api_version);
@@ -330,7 +331,6 @@ impl<'a> HsmSecurityDomainUploadBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/securitydomain/upload");
         url.query("api-version", &client.api_version);
@@ -380,7 +380,6 @@ impl<'a> HsmSecurityDomainUploadPendingBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/securitydomain/upload/pending");
         url.query("api-version", &client.api_version);

@@ -213,6 +213,10 @@ impl StorageClient {
     pub fn endpoint(&self) -> &::keyvault_runtime::http::Url {
         &self.endpoint
     }
+    /// Whether arguments are checked against the spec's constraints before sending.
+    pub fn validates_constraints(&self) -> bool {
+        self.validate
+    }
     /// The api-version sent with every request.
     pub fn api_version(&self) -> &str {
         &self.api_version
@@ -511,7 +515,6 @@ impl<'a> BackupStorageAccountBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/storage/");
         url.segment("storage-account-name", self.storage_account_name.as_str())?;
@@ -1519,7 +1522,6 @@ impl<'a> RestoreStorageAccountBuilder<'a> {
         &self,
     ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
         let client = self.client;
-        if client.validate {}
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/storage/restore");
         url.query("api-version", &client.api_version);

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The test command (README): sync the pinned specs, check generated/ is fresh, lint, test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+: "${KV_SPECS_MIRROR:=$(cd .. && pwd)/shared/specs-upstream}"
+export KV_SPECS_MIRROR
+
+cargo run -q -p codegen -- sync
+cargo run -q -p codegen -- check
+cargo clippy -q --workspace --all-targets --all-features -- -D warnings
+RUSTDOCFLAGS="-D warnings" cargo doc -q --workspace --all-features --no-deps
+cargo build -q -p keyvault --no-default-features
+cargo build -q -p keyvault -p keyvault-mgmt --all-features
+cargo test --workspace --all-features

@@ -1,0 +1,5 @@
+//! End-to-end tests of the generated clients (one binary, topic modules).
+
+mod operations;
+mod paging_and_errors;
+mod path_safety;
