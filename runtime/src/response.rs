@@ -65,7 +65,8 @@ pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T> {
     serde_json::from_slice(body).map_err(|e| {
         Error::new(ErrorKind::Deserialize {
             type_name: std::any::type_name::<T>(),
-            message: e.to_string(),
+            // serde_json quotes offending string values in its message; mask them too.
+            message: mask_strings(e.to_string().as_bytes()),
             excerpt: mask_strings(body),
         })
     })
@@ -150,6 +151,6 @@ mod tests {
         let err = decode_json::<S>(br#"{"value":"top-secret"}"#).unwrap_err();
         let shown = format!("{err} {err:?}");
         assert!(!shown.contains("top-secret"), "{shown}");
-        assert!(shown.contains("\"value\""), "{shown}");
+        assert!(shown.contains("line 1 column 21"), "{shown}");
     }
 }

@@ -92,12 +92,15 @@ pub(crate) fn doc_text(text: &str) -> String {
             if !escaped.is_empty() {
                 escaped.push(' ');
             }
-            let trimmed = word.trim_end_matches(['.', ',', ';', ')']);
-            if trimmed.starts_with("http://") || trimmed.starts_with("https://") {
+            let start = word.find("https://").or_else(|| word.find("http://"));
+            if let Some(start) = start {
+                let (prefix, url) = word.split_at(start);
+                let trimmed = url.trim_end_matches(['.', ',', ';', ')', '"', '\'']);
+                escaped.push_str(prefix);
                 escaped.push('<');
                 escaped.push_str(trimmed);
                 escaped.push('>');
-                escaped.push_str(&word[trimmed.len()..]);
+                escaped.push_str(&url[trimmed.len()..]);
                 continue;
             }
             for c in word.chars() {

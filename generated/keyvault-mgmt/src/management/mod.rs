@@ -415,7 +415,7 @@ pub struct KeyVaultManagementClient {
 impl KeyVaultManagementClient {
     /// The endpoint used by [`Self::new`].
     pub const DEFAULT_ENDPOINT: &'static str = "https://management.azure.com";
-    /// A client for the public cloud endpoint `https://management.azure.com`; use \[`Self::with_endpoint`\] for other clouds.
+    /// A client for the public cloud endpoint `<https://management.azure.com`>; use \[`Self::with_endpoint`\] for other clouds.
     pub fn new(
         subscription_id: impl Into<String>,
         options: ::keyvault_runtime::ClientOptions,

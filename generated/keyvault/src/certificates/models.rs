@@ -955,7 +955,7 @@ pub enum JsonWebKeyType {
     Ec,
     /// Elliptic Curve with a private key which is not exportable from the HSM.
     EcHsm,
-    /// RSA (https://tools.ietf.org/html/rfc3447).
+    /// RSA (<https://tools.ietf.org/html/rfc3447>).
     Rsa,
     /// RSA with a private key which is not exportable from the HSM.
     RsaHsm,

@@ -225,7 +225,7 @@ pub struct KeyClient {
     validate: bool,
 }
 impl KeyClient {
-    /// A client for the service at the given `vault_base_url`, e.g. `https://myvault.vault.azure.net`.
+    /// A client for the service at the given `vault_base_url`, e.g. `<https://myvault.vault.azure.net`>.
     pub fn new(
         vault_base_url: &str,
         options: ::keyvault_runtime::ClientOptions,

@@ -692,7 +692,7 @@ pub enum JsonWebKeyType {
     Ec,
     /// Elliptic Curve with a private key which is stored in the HSM.
     EcHsm,
-    /// RSA (https://tools.ietf.org/html/rfc3447)
+    /// RSA (<https://tools.ietf.org/html/rfc3447>)
     Rsa,
     /// RSA with a private key which is stored in the HSM.
     RsaHsm,

@@ -65,7 +65,7 @@ pub struct SecurityDomainClient {
     validate: bool,
 }
 impl SecurityDomainClient {
-    /// A client for the service at the given `vault_base_url`, e.g. `https://myvault.vault.azure.net`.
+    /// A client for the service at the given `vault_base_url`, e.g. `<https://myvault.vault.azure.net`>.
     pub fn new(
         vault_base_url: &str,
         options: ::keyvault_runtime::ClientOptions,
