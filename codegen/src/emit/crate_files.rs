@@ -55,7 +55,9 @@ pub fn emit_crate(
             Some(f) => quote!(#[cfg(feature = #f)]),
             None => quote!(),
         };
-        mods.push(quote!(#cfg #doc pub mod #name;));
+        // prettyplease, not rustfmt, formats generated code; `cargo fmt` must leave it alone
+        // or `codegen check` would report it stale.
+        mods.push(quote!(#cfg #doc #[rustfmt::skip] pub mod #name;));
         table.push(quote!(#cfg operations.extend_from_slice(#name::OPERATIONS);));
 
         let head = header(&module.sources, regenerate, "//");
