@@ -11,5 +11,4 @@ cargo run -q -p codegen -- check
 cargo clippy -q --workspace --all-targets --all-features -- -D warnings
 RUSTDOCFLAGS="-D warnings" cargo doc -q --workspace --all-features --no-deps
 cargo build -q -p keyvault --no-default-features
-cargo build -q -p keyvault -p keyvault-mgmt --all-features
 cargo test --workspace --all-features

@@ -255,14 +255,10 @@ pub struct Paging {
     pub page_type: TypeRef,
     /// Rust name of the items field.
     pub items_field: String,
-    /// Whether the items field is optional in the page type.
-    pub items_optional: bool,
     /// The item type.
     pub item_type: TypeRef,
     /// Rust name of the next-link field; `None` means a single page.
     pub next_link_field: Option<String>,
-    /// Whether the next-link field is nullable-wrapped (`Option<Option<String>>`).
-    pub next_link_double_option: bool,
 }
 
 /// `x-ms-long-running-operation`, interpreted.

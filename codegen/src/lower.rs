@@ -485,10 +485,8 @@ impl<'a> Lowering<'a> {
                 Some(Paging {
                     page_type: TypeRef::Named(page_name.clone()),
                     items_field: items.rust_name.clone(),
-                    items_optional: !items.required,
                     item_type: (**item_type).clone(),
                     next_link_field: next.map(|f| f.rust_name.clone()),
-                    next_link_double_option: next.is_some_and(|f| f.nullable && !f.required),
                 })
             }
         };

@@ -28,7 +28,7 @@ pub fn client_file(module: &ModuleIr) -> Result<TokenStream> {
         let doc = doc_attrs(p.doc.as_deref().unwrap_or("A client parameter."));
         fields.push(quote!(#doc #name: String,));
         ctor_params.push(quote!(#name: impl Into<String>));
-        let checks = value_checks(p, quote!(#name.as_str()), false)?;
+        let checks = value_checks(p, quote!(#name.as_str()))?;
         let wire = &p.wire_name;
         let checks = if checks.is_empty() {
             quote!()
@@ -136,7 +136,7 @@ pub fn client_file(module: &ModuleIr) -> Result<TokenStream> {
     let mut builders = Vec::new();
     let mut table = Vec::new();
     for op in &client.operations {
-        methods.push(op_method(client, op, false)?);
+        methods.push(op_method(op, false)?);
         builders.push(builder(client, op)?);
         table.push(table_row(module, &client.name, op));
     }
@@ -154,7 +154,7 @@ pub fn client_file(module: &ModuleIr) -> Result<TokenStream> {
         });
         let mut group_methods = Vec::new();
         for op in &group.operations {
-            group_methods.push(op_method(client, op, true)?);
+            group_methods.push(op_method(op, true)?);
             builders.push(builder(client, op)?);
             table.push(table_row(
                 module,
@@ -286,8 +286,7 @@ fn op_docs(op: &OperationIr) -> TokenStream {
     quote!(#doc #deprecated)
 }
 
-fn op_method(client: &ClientIr, op: &OperationIr, grouped: bool) -> Result<TokenStream> {
-    let _ = client;
+fn op_method(op: &OperationIr, grouped: bool) -> Result<TokenStream> {
     let method = ident(&op.method);
     let builder = format_ident!("{}", op.builder);
     let docs = op_docs(op);
@@ -334,8 +333,7 @@ fn op_method(client: &ClientIr, op: &OperationIr, grouped: bool) -> Result<Token
 }
 
 /// The constraint checks of one value, as statements returning early with an error.
-fn value_checks(p: &Param, value: TokenStream, optional_wrapper: bool) -> Result<TokenStream> {
-    let _ = optional_wrapper;
+fn value_checks(p: &Param, value: TokenStream) -> Result<TokenStream> {
     let rt = rt();
     let wire = &p.wire_name;
     let c = &p.constraints;
@@ -444,7 +442,7 @@ fn builder(client: &ClientIr, op: &OperationIr) -> Result<TokenStream> {
         let doc = doc_attrs(p.doc.as_deref().unwrap_or("A parameter of the operation."));
         if p.required {
             fields.push(quote!(#name: #ty,));
-            let c = value_checks(p, quote!(&self.#name), false)?;
+            let c = value_checks(p, quote!(&self.#name))?;
             checks.push(c);
         } else {
             fields.push(quote!(#name: Option<#ty>,));
@@ -456,7 +454,7 @@ fn builder(client: &ClientIr, op: &OperationIr) -> Result<TokenStream> {
                     self
                 }
             });
-            let c = value_checks(p, quote!(value), false)?;
+            let c = value_checks(p, quote!(value))?;
             if !c.is_empty() {
                 checks.push(quote!(if let Some(value) = &self.#name { #c }));
             }

@@ -70,10 +70,10 @@ pub fn emit_crate(
             render(&head, models_file(module)?)?,
         );
     }
-    let inner_docs: Vec<String> = super::doc_text(&format!(
+    let inner_docs: Vec<String> = format!(
         "{}\n\nGenerated from Azure's OpenAPI specs by this repository's `codegen`; every behaviour (transport, errors, paging, polling) lives in the `keyvault-runtime` crate, re-exported as [`runtime`].",
-        krate.description
-    ))
+        super::doc_text(&krate.description)
+    )
     .lines()
     .map(|l| format!(" {l}").trim_end().to_owned())
     .collect();
@@ -98,10 +98,9 @@ pub fn emit_crate(
     };
     let head = header(&all_sources, regenerate, "//");
     let lib_src = render(&head, lib)?;
-    // The intra-doc link to the re-export must resolve; `[`runtime`]` was escaped by doc_text.
     files.insert(
         format!("{}/src/lib.rs", krate.path),
-        lib_src.replace("\\[`runtime`\\]", "[`runtime`]"),
+        lib_src,
     );
     Ok(())
 }

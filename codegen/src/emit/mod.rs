@@ -95,29 +95,34 @@ pub(crate) fn doc_text(text: &str) -> String {
             let start = word.find("https://").or_else(|| word.find("http://"));
             if let Some(start) = start {
                 let (prefix, url) = word.split_at(start);
-                let trimmed = url.trim_end_matches(['.', ',', ';', ')', '"', '\'']);
-                escaped.push_str(prefix);
+                let trimmed = url.trim_end_matches(['.', ',', ';', ')', ']', '"', '\'']);
+                escape_markup(prefix, &mut escaped);
                 escaped.push('<');
                 escaped.push_str(trimmed);
                 escaped.push('>');
-                escaped.push_str(&url[trimmed.len()..]);
+                escape_markup(&url[trimmed.len()..], &mut escaped);
                 continue;
             }
-            for c in word.chars() {
-                match c {
-                    '[' => escaped.push_str("\\["),
-                    ']' => escaped.push_str("\\]"),
-                    '<' => escaped.push_str("&lt;"),
-                    '>' => escaped.push_str("&gt;"),
-                    _ => escaped.push(c),
-                }
-            }
+            escape_markup(word, &mut escaped);
         }
         // A leading `#`, `-`, `*` or digit+`.` would turn spec prose into headings or lists
         // inconsistently; they are harmless, so leave them.
         out.push_str(&escaped);
     }
     out
+}
+
+/// Appends `text` with the characters rustdoc would read as links or HTML escaped.
+fn escape_markup(text: &str, out: &mut String) {
+    for c in text.chars() {
+        match c {
+            '[' => out.push_str("\\["),
+            ']' => out.push_str("\\]"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            _ => out.push(c),
+        }
+    }
 }
 
 /// Formats tokens as a source file with the `@generated` header.
@@ -167,6 +172,11 @@ mod tests {
         assert_eq!(
             text,
             "See <https://aka.ms/x>. Use \\[a\\] and &lt;b&gt;.\nindented"
+        );
+        // A URL inside parentheses or after a bracket: the URL is wrapped, the rest escaped.
+        assert_eq!(
+            super::doc_text("RSA (https://tools.ietf.org/html/rfc3447), [x:https://e.org/y]."),
+            "RSA (<https://tools.ietf.org/html/rfc3447>), \\[x:<https://e.org/y>\\]."
         );
     }
 }
