@@ -8,7 +8,8 @@ export KV_SPECS_MIRROR
 
 cargo run -q -p codegen -- sync
 cargo run -q -p codegen -- check
+cargo fmt --all --check
 cargo clippy -q --workspace --all-targets --all-features -- -D warnings
 RUSTDOCFLAGS="-D warnings" cargo doc -q --workspace --all-features --no-deps
 cargo build -q -p keyvault --no-default-features
-cargo test --workspace --all-features
+cargo test --workspace --all-features -- --show-output

@@ -34,6 +34,12 @@ pub struct CrateConfig {
     pub version: String,
     /// The crate description (Cargo.toml and crate docs).
     pub description: String,
+    /// Where this crate's spec files are, relative to the workspace root, when not the
+    /// top-level `specs_dir` (the fixture crate reads our own specs, which are not locked).
+    pub specs_dir: Option<String>,
+    /// Whether the crate may be published (fixture crates may not).
+    #[serde(default = "yes")]
+    pub publish: bool,
     /// Path parameters that Key Vault lets callers leave empty ("the latest version"): they
     /// become optional builder settings instead of required arguments.
     #[serde(default)]

@@ -1,6 +1,6 @@
 //! Loads spec files and everything they `$ref`, and resolves references.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
 
 use crate::error::{Error, Origin, Result};
@@ -11,6 +11,8 @@ use crate::spec::{ParamOrRef, Parameter, Schema, SpecFile};
 pub struct Documents {
     root: PathBuf,
     files: BTreeMap<String, SpecFile>,
+    /// The files each file refers to directly.
+    refers_to: BTreeMap<String, BTreeSet<String>>,
 }
 
 /// A reference resolved to a file and a JSON pointer.
@@ -28,6 +30,7 @@ impl Documents {
         Documents {
             root: root.into(),
             files: BTreeMap::new(),
+            refers_to: BTreeMap::new(),
         }
     }
 
@@ -50,19 +53,26 @@ impl Documents {
                 .map_err(|e| Error::at(&Origin::new(&file, ""), format!("not valid JSON: {e}")))?;
             let mut refs = Vec::new();
             collect_refs(&raw, &mut refs);
-            let spec: SpecFile = serde_path_to_error::deserialize(&raw).map_err(|e| {
-                let pointer = path_to_pointer(e.path());
-                Error::at(
-                    &Origin::new(&file, pointer),
-                    format!("cannot interpret: {}", e.inner()),
-                )
-            })?;
+            // Read from the bytes, not from `raw`: `serde_json::Value` sorts object keys, and
+            // the spec's own order of properties, paths and enum values is the one users read.
+            let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
+            let spec: SpecFile =
+                serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+                    let pointer = path_to_pointer(e.path());
+                    Error::at(
+                        &Origin::new(&file, pointer),
+                        format!("cannot interpret: {}", e.inner()),
+                    )
+                })?;
+            let mut targets = BTreeSet::new();
             for reference in refs {
                 let target = resolve(&file, &reference)?;
                 if target.file != file && !self.files.contains_key(&target.file) {
-                    pending.push(target.file);
+                    pending.push(target.file.clone());
                 }
+                targets.insert(target.file);
             }
+            self.refers_to.insert(file.clone(), targets);
             self.files.insert(file, spec);
         }
         Ok(())
@@ -73,6 +83,49 @@ impl Documents {
         self.files
             .get(file)
             .ok_or_else(|| Error::new(format!("spec {file} is not loaded")))
+    }
+
+    /// `entry` and every loaded file it reaches through references, sorted.
+    pub fn reachable(&self, entry: &str) -> BTreeSet<String> {
+        let mut seen = BTreeSet::new();
+        let mut pending = vec![entry.to_owned()];
+        while let Some(file) = pending.pop() {
+            if self.files.contains_key(&file) && seen.insert(file.clone()) {
+                pending.extend(self.refers_to.get(&file).into_iter().flatten().cloned());
+            }
+        }
+        seen
+    }
+
+    /// Definitions in `files` that name `base` in their `allOf` (direct subtypes), in file and
+    /// definition order.
+    pub fn subtypes_of(
+        &self,
+        base: &RefTarget,
+        files: &BTreeSet<String>,
+    ) -> Result<Vec<(RefTarget, &Schema)>> {
+        let mut found = Vec::new();
+        for file in files {
+            let Some(spec) = self.files.get(file) else {
+                continue;
+            };
+            for (name, schema) in &spec.definitions {
+                for parent in &schema.all_of {
+                    if let Some(reference) = &parent.reference {
+                        if &resolve(file, reference)? == base {
+                            found.push((
+                                RefTarget {
+                                    file: file.clone(),
+                                    pointer: format!("/definitions/{}", escape(name)),
+                                },
+                                schema,
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(found)
     }
 
     /// The definition a schema reference points at.
@@ -158,6 +211,10 @@ fn normalize(path: &Path) -> Option<String> {
         }
     }
     Some(parts.join("/"))
+}
+
+fn escape(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
 }
 
 fn unescape(segment: &str) -> String {

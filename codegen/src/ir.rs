@@ -16,6 +16,8 @@ pub struct CrateIr {
     pub version: String,
     /// Description.
     pub description: String,
+    /// Publishable.
+    pub publish: bool,
     /// Modules, in config order.
     pub modules: Vec<ModuleIr>,
 }
@@ -129,6 +131,8 @@ pub struct OperationIr {
     pub success: Vec<(u16, bool)>,
     /// The `default` (error) response type.
     pub error_type: Option<TypeRef>,
+    /// Headers the success responses declare, and the type that reads them.
+    pub response_headers: Option<ResponseHeaders>,
     /// Paging.
     pub paging: Option<Paging>,
     /// Long-running.
@@ -248,6 +252,28 @@ pub enum ResultShape {
     Bytes,
 }
 
+/// The typed headers of an operation's success responses.
+#[derive(Debug, Clone)]
+pub struct ResponseHeaders {
+    /// The generated type's name.
+    pub type_name: String,
+    /// One field per header, sorted by wire name.
+    pub fields: Vec<HeaderField>,
+}
+
+/// One response header.
+#[derive(Debug, Clone)]
+pub struct HeaderField {
+    /// The header name as the spec writes it.
+    pub wire_name: String,
+    /// Rust field name.
+    pub rust_name: String,
+    /// Its type: a primitive, a date-time or an extensible enum.
+    pub ty: TypeRef,
+    /// Documentation.
+    pub doc: Option<String>,
+}
+
 /// `x-ms-pageable`, interpreted.
 #[derive(Debug, Clone)]
 pub struct Paging {
@@ -350,6 +376,9 @@ pub struct StructDef {
     pub fields: Vec<Field>,
     /// Extra properties of any name (`additionalProperties` beside `properties`).
     pub additional: Option<TypeRef>,
+    /// For a subtype of a polymorphic base: the discriminator's wire name and this type's
+    /// value, written into every serialized object.
+    pub tag: Option<(String, String)>,
 }
 
 /// A field.
@@ -365,7 +394,8 @@ pub struct Field {
     pub required: bool,
     /// Set by the service only; never serialized.
     pub read_only: bool,
-    /// `x-nullable`: an explicit `null` is meaningful and kept.
+    /// `x-nullable` on the property: an explicit `null` is meaningful (it clears a value), so
+    /// "absent" and "null" are told apart.
     pub nullable: bool,
     /// Debug output redacted.
     pub secret: bool,
@@ -393,13 +423,23 @@ pub struct EnumVariant {
     pub doc: Option<String>,
 }
 
-/// A polymorphic base type.
+/// A polymorphic base type: an enum with one variant per known subtype, plus one keeping
+/// objects with a discriminator value this build does not know.
 #[derive(Debug, Clone)]
 pub struct UnionDef {
     /// The discriminator property's wire name.
     pub discriminator: String,
-    /// (discriminator value, variant name, struct type) per known subtype.
-    pub variants: Vec<(String, String, String)>,
-    /// The struct holding the base's own fields, used for unknown discriminator values.
-    pub base_struct: String,
+    /// Known subtypes, in spec order.
+    pub variants: Vec<UnionVariant>,
+}
+
+/// One known subtype of a polymorphic base.
+#[derive(Debug, Clone)]
+pub struct UnionVariant {
+    /// The discriminator value naming it.
+    pub value: String,
+    /// The enum variant's name.
+    pub rust_name: String,
+    /// The struct holding its fields.
+    pub struct_name: String,
 }

@@ -20,16 +20,21 @@ use std::path::Path;
 pub use config::Config;
 pub use error::{Error, Origin, Result};
 
-/// Lowers every crate of the config into the IR. `specs_dir` holds the synced spec files;
-/// `commits` maps spec paths to pinned commits (for file headers).
+/// Lowers every crate of the config into the IR. `specs_dir` holds the synced spec files
+/// (crates with their own `specs_dir` read it below `workspace_root`); `commits` maps spec paths
+/// to pinned commits (for file headers).
 pub fn lower(
     config: &Config,
+    workspace_root: &Path,
     specs_dir: &Path,
     commits: &BTreeMap<String, String>,
 ) -> Result<Vec<ir::CrateIr>> {
-    let mut docs = documents::Documents::new(specs_dir);
     let mut crates = Vec::new();
     for krate in &config.crates {
+        let mut docs = documents::Documents::new(match &krate.specs_dir {
+            Some(dir) => workspace_root.join(dir),
+            None => specs_dir.to_owned(),
+        });
         let mut modules = Vec::new();
         for module in &krate.modules {
             docs.load(&module.spec)?;
@@ -40,6 +45,7 @@ pub fn lower(
             path: krate.path.clone(),
             version: krate.version.clone(),
             description: krate.description.clone(),
+            publish: krate.publish,
             modules,
         });
     }
@@ -49,10 +55,11 @@ pub fn lower(
 /// Generates every file: a map from path (relative to the workspace root) to content.
 pub fn generate(
     config: &Config,
+    workspace_root: &Path,
     specs_dir: &Path,
     commits: &BTreeMap<String, String>,
 ) -> Result<BTreeMap<String, String>> {
-    let crates = lower(config, specs_dir, commits)?;
+    let crates = lower(config, workspace_root, specs_dir, commits)?;
     emit::emit_all(&crates, &config.regenerate_command)
 }
 
@@ -75,7 +82,7 @@ pub fn generate_workspace(
         .iter()
         .map(|f| (f.path.clone(), f.commit.clone()))
         .collect();
-    let files = generate(&config, &specs_dir, &commits)?;
+    let files = generate(&config, root, &specs_dir, &commits)?;
     Ok((config, files))
 }
 

@@ -24,8 +24,10 @@ pub fn lower_module(
         by_target: HashMap::new(),
         enums: HashMap::new(),
         files: BTreeSet::from([module.spec.clone()]),
+        reachable: docs.reachable(&module.spec),
     };
     let client = lowering.client(module, spec)?;
+    keep_null_only_on_input(&client, &mut lowering.types);
     let mut files: Vec<String> = lowering.files.iter().cloned().collect();
     files.sort_by_key(|f| (f != &module.spec, f.clone()));
     let sources = files
@@ -58,6 +60,9 @@ struct Lowering<'a> {
     enums: HashMap<String, (Vec<String>, Origin)>,
     /// Spec files the module's types come from.
     files: BTreeSet<String>,
+    /// Every file the module's spec reaches: where subtypes of a polymorphic base are looked
+    /// for.
+    reachable: BTreeSet<String>,
 }
 
 impl<'a> Lowering<'a> {
@@ -192,6 +197,23 @@ impl<'a> Lowering<'a> {
             group.operations.sort_by(|a, b| a.method.cmp(&b.method));
         }
         client.operations.sort_by(|a, b| a.method.cmp(&b.method));
+        for op in client
+            .operations
+            .iter()
+            .chain(client.groups.iter().flat_map(|g| &g.operations))
+        {
+            if let Some(headers) = &op.response_headers {
+                if let Some(existing) = self.types.get(&headers.type_name) {
+                    return Err(Error::at(
+                        &op.origin,
+                        format!(
+                            "response headers type `{}` collides with the definition at {}",
+                            headers.type_name, existing.origin
+                        ),
+                    ));
+                }
+            }
+        }
         let mut builders: HashMap<&str, &OperationIr> = HashMap::new();
         for op in client
             .operations
@@ -379,6 +401,7 @@ impl<'a> Lowering<'a> {
         let mut body_types = BTreeSet::new();
         let mut binary = false;
         let mut error_type = None;
+        let mut header_specs = Vec::new();
         for (code, response) in &op.responses {
             let rorigin = origin.child("responses").child(code);
             if response.reference.is_some() {
@@ -407,6 +430,9 @@ impl<'a> Lowering<'a> {
                 .parse()
                 .map_err(|_| Error::at(&rorigin, format!("`{code}` is not a status code")))?;
             if (200..300).contains(&status) {
+                for (name, schema) in &response.headers {
+                    header_specs.push((rorigin.child("headers").child(name), name, schema));
+                }
                 success.push((status, ty.is_some() || binary));
                 if let Some(ty) = ty {
                     body_types.insert(ty);
@@ -422,6 +448,7 @@ impl<'a> Lowering<'a> {
                 format!("success responses have different body types: {body_types:?}"),
             ));
         }
+        let response_headers = self.response_headers(&type_prefix, header_specs)?;
         let result = match (body_types.into_iter().next(), binary) {
             (_, true) => ResultShape::Bytes,
             (None, false) => ResultShape::Empty,
@@ -555,6 +582,7 @@ impl<'a> Lowering<'a> {
             result,
             success,
             error_type,
+            response_headers,
             paging,
             lro,
             summary: op.summary.clone(),
@@ -563,6 +591,70 @@ impl<'a> Lowering<'a> {
             examples,
             origin: origin.clone(),
         })
+    }
+
+    /// The typed headers of the success responses; a header declared by several responses
+    /// must have one type.
+    fn response_headers(
+        &mut self,
+        type_prefix: &str,
+        specs: Vec<(Origin, &String, &Schema)>,
+    ) -> Result<Option<ResponseHeaders>> {
+        if specs.is_empty() {
+            return Ok(None);
+        }
+        let mut fields: Vec<HeaderField> = Vec::new();
+        for (origin, wire, schema) in specs {
+            let rust_name = naming::snake(wire);
+            let ty = self.schema_type(
+                &origin,
+                schema,
+                &format!("{type_prefix}{}", naming::type_name(&rust_name)),
+            )?;
+            let supported = match &ty {
+                TypeRef::String
+                | TypeRef::Bool
+                | TypeRef::I32
+                | TypeRef::I64
+                | TypeRef::F32
+                | TypeRef::F64
+                | TypeRef::DateTime(_) => true,
+                TypeRef::Named(n) => matches!(
+                    self.types.get(n).map(|t| &t.kind),
+                    Some(TypeKind::Enum(e)) if e.extensible
+                ),
+                _ => false,
+            };
+            if !supported {
+                return Err(Error::at(
+                    &origin,
+                    "a response header must be a primitive, a date-time or an extensible enum",
+                ));
+            }
+            if let Some(existing) = fields
+                .iter()
+                .find(|f| f.wire_name.eq_ignore_ascii_case(wire))
+            {
+                if existing.ty != ty {
+                    return Err(Error::at(
+                        &origin,
+                        format!("header `{wire}` has another type in another success response"),
+                    ));
+                }
+                continue;
+            }
+            fields.push(HeaderField {
+                wire_name: wire.clone(),
+                rust_name,
+                ty,
+                doc: schema.description.clone(),
+            });
+        }
+        fields.sort_by_key(|f| f.wire_name.to_ascii_lowercase());
+        Ok(Some(ResponseHeaders {
+            type_name: format!("{type_prefix}Headers"),
+            fields,
+        }))
     }
 
     fn param(&mut self, origin: &Origin, p: &Parameter, type_prefix: &str) -> Result<Param> {
@@ -620,7 +712,8 @@ impl<'a> Lowering<'a> {
             rust_name,
             location,
             ty,
-            required: p.required || location == ParamLocation::Path,
+            // A client default makes a required query or header parameter optional to set.
+            required: (p.required && client_default.is_none()) || location == ParamLocation::Path,
             skip_encoding: p.skip_url_encoding,
             collection_format: p.collection_format.clone(),
             constraints,
@@ -652,6 +745,9 @@ impl<'a> Lowering<'a> {
         // Definitions that are plain primitives, arrays or maps are used inline.
         if !is_named_shape(schema) {
             return self.schema_type(&origin, schema, &def_name);
+        }
+        if schema.discriminator.is_some() {
+            return self.union_type(target, schema, &def_name);
         }
         if schema.enum_values.is_some() {
             let ty = self.enum_type(&origin, schema, &def_name)?;
@@ -688,6 +784,7 @@ impl<'a> Lowering<'a> {
                 kind: TypeKind::Struct(StructDef {
                     fields: vec![],
                     additional: None,
+                    tag: None,
                 }),
                 origin: origin.clone(),
             },
@@ -702,15 +799,22 @@ impl<'a> Lowering<'a> {
         name: &str,
         def_name: &str,
     ) -> Result<TypeDef> {
-        if schema.discriminator.is_some() {
-            return Err(Error::at(
-                origin,
-                "polymorphic definitions (`discriminator`) are not supported yet",
-            ));
-        }
         let mut fields = Vec::new();
         let mut additional = None;
         self.collect_fields(origin, schema, name, def_name, &mut fields, &mut additional)?;
+        // A subtype of a polymorphic base carries the discriminator as a fixed tag, not as a
+        // field a caller could set to a contradicting value.
+        let tag = match self.inherited_discriminator(origin, schema)? {
+            Some(discriminator) => {
+                fields.retain(|f| f.wire_name != discriminator);
+                let value = schema
+                    .discriminator_value
+                    .clone()
+                    .unwrap_or_else(|| def_name.to_owned());
+                Some((discriminator, value))
+            }
+            None => None,
+        };
         let mut seen = HashMap::new();
         for f in &fields {
             if let Some(previous) = seen.insert(f.rust_name.clone(), f.wire_name.clone()) {
@@ -726,9 +830,113 @@ impl<'a> Lowering<'a> {
         Ok(TypeDef {
             name: name.to_owned(),
             doc: schema.description.clone().or_else(|| schema.title.clone()),
-            kind: TypeKind::Struct(StructDef { fields, additional }),
+            kind: TypeKind::Struct(StructDef {
+                fields,
+                additional,
+                tag,
+            }),
             origin: origin.clone(),
         })
+    }
+
+    /// The discriminator of the nearest polymorphic ancestor (through `allOf` references).
+    fn inherited_discriminator(&self, origin: &Origin, schema: &Schema) -> Result<Option<String>> {
+        for (i, parent) in schema.all_of.iter().enumerate() {
+            let porigin = origin.child("allOf").child(&i.to_string());
+            let Some(reference) = &parent.reference else {
+                continue;
+            };
+            let (target, parent_schema) = self.docs.definition(&porigin, reference)?;
+            if let Some(discriminator) = &parent_schema.discriminator {
+                return Ok(Some(discriminator.clone()));
+            }
+            let parent_origin = Origin::new(&target.file, &target.pointer);
+            if let Some(found) = self.inherited_discriminator(&parent_origin, parent_schema)? {
+                return Ok(Some(found));
+            }
+        }
+        Ok(None)
+    }
+
+    /// A polymorphic base: an enum over every subtype (transitively) found in the files the
+    /// module reaches.
+    fn union_type(
+        &mut self,
+        target: RefTarget,
+        schema: &Schema,
+        def_name: &str,
+    ) -> Result<TypeRef> {
+        let origin = Origin::new(&target.file, &target.pointer);
+        let discriminator = schema.discriminator.clone().unwrap_or_default();
+        if !schema.properties.contains_key(&discriminator) {
+            return Err(Error::at(
+                &origin.child("discriminator"),
+                format!("discriminator `{discriminator}` is not one of the properties"),
+            ));
+        }
+        let name = naming::type_name(schema.client_name.as_deref().unwrap_or(def_name));
+        self.reserve(&name, &origin)?;
+        self.by_target.insert(target.clone(), name.clone());
+        let mut variants: Vec<UnionVariant> = Vec::new();
+        let mut pending = vec![target];
+        let mut visited = BTreeSet::new();
+        while let Some(base) = pending.pop() {
+            if !visited.insert(base.clone()) {
+                continue;
+            }
+            let reachable = self.reachable.clone();
+            for (sub_target, sub_schema) in self.docs.subtypes_of(&base, &reachable)? {
+                let sub_name = sub_target
+                    .pointer
+                    .trim_start_matches("/definitions/")
+                    .to_owned();
+                let value = sub_schema
+                    .discriminator_value
+                    .clone()
+                    .unwrap_or_else(|| sub_name.clone());
+                let sub_origin = Origin::new(&sub_target.file, &sub_target.pointer);
+                // A reference from the subtype's own file to itself.
+                let own_ref = format!("#{}", sub_target.pointer);
+                let TypeRef::Named(struct_name) = self.reference_type(&sub_origin, &own_ref)?
+                else {
+                    return Err(Error::at(&sub_origin, "a subtype must be an object"));
+                };
+                if let Some(other) = variants.iter().find(|v| v.value == value) {
+                    return Err(Error::at(
+                        &sub_origin,
+                        format!(
+                            "discriminator value `{value}` is also used by `{}`",
+                            other.struct_name
+                        ),
+                    ));
+                }
+                variants.push(UnionVariant {
+                    value,
+                    rust_name: struct_name.clone(),
+                    struct_name,
+                });
+                pending.push(sub_target);
+            }
+        }
+        if variants.is_empty() {
+            return Err(Error::at(
+                &origin,
+                "polymorphic definition without any subtype in the files this spec reaches",
+            ));
+        }
+        self.types.insert(
+            name.clone(),
+            TypeDef {
+                name: name.clone(),
+                doc: schema.description.clone().or_else(|| schema.title.clone()),
+                kind: TypeKind::Union(UnionDef {
+                    discriminator,
+                    variants,
+                }),
+                origin,
+            },
+        );
+        Ok(TypeRef::Named(name))
     }
 
     fn collect_fields(
@@ -745,12 +953,6 @@ impl<'a> Lowering<'a> {
             match &parent.reference {
                 Some(reference) => {
                     let (target, parent_schema) = self.docs.definition(&porigin, reference)?;
-                    if parent_schema.discriminator.is_some() {
-                        return Err(Error::at(
-                            &porigin,
-                            "polymorphic definitions (`discriminator`) are not supported yet",
-                        ));
-                    }
                     let parent_origin = Origin::new(&target.file, &target.pointer);
                     let parent_def = target
                         .pointer
@@ -794,9 +996,11 @@ impl<'a> Lowering<'a> {
                 secret,
                 doc: prop.description.clone().or_else(|| prop.title.clone()),
             };
-            // A child redefining an inherited property replaces it.
-            fields.retain(|f| f.wire_name != field.wire_name);
-            fields.push(field);
+            // A child redefining an inherited property replaces it where it was.
+            match fields.iter_mut().find(|f| f.wire_name == field.wire_name) {
+                Some(existing) => *existing = field,
+                None => fields.push(field),
+            }
         }
         for required in &schema.required {
             if let Some(f) = fields.iter_mut().find(|f| &f.wire_name == required) {
@@ -949,13 +1153,12 @@ impl<'a> Lowering<'a> {
             None => (naming::type_name(context), true),
         };
         if let Some((existing, first)) = self.enums.get(&name) {
-            if existing == &wire {
-                return Ok(TypeRef::Named(name));
+            if existing != &wire {
+                return Err(Error::at(
+                    origin,
+                    format!("enum `{name}` is declared with other values at {first}"),
+                ));
             }
-            return Err(Error::at(
-                origin,
-                format!("enum `{name}` is declared with other values at {first}"),
-            ));
         }
         let named: HashMap<&str, (&Option<String>, &Option<String>)> = schema
             .x_ms_enum
@@ -986,6 +1189,30 @@ impl<'a> Lowering<'a> {
                 doc: doc.clone(),
             });
         }
+        if self.enums.contains_key(&name) {
+            // Declared again with the same values: the declaration that names or documents its
+            // values wins, whichever comes first, so variant names never depend on spec order.
+            if !named.is_empty() {
+                if let Some(TypeDef {
+                    kind: TypeKind::Enum(existing),
+                    ..
+                }) = self.types.get_mut(&name)
+                {
+                    let existing_named = existing
+                        .variants
+                        .iter()
+                        .any(|v| v.doc.is_some() || v.rust_name != naming::variant(&v.value));
+                    if existing_named && existing.variants != variants {
+                        return Err(Error::at(
+                            origin,
+                            format!("enum `{name}` names its values differently elsewhere"),
+                        ));
+                    }
+                    existing.variants = variants;
+                }
+            }
+            return Ok(TypeRef::Named(name));
+        }
         self.reserve(&name, origin)?;
         self.enums.insert(name.clone(), (wire, origin.clone()));
         self.types.insert(
@@ -1001,6 +1228,56 @@ impl<'a> Lowering<'a> {
             },
         );
         Ok(TypeRef::Named(name))
+    }
+}
+
+/// `x-nullable` matters only where a caller writes: an explicit `null` clears a value. Types
+/// that never reach a request body read `null` as `None` and keep plain `Option` fields.
+fn keep_null_only_on_input(client: &ClientIr, types: &mut BTreeMap<String, TypeDef>) {
+    let mut pending: Vec<String> = client
+        .operations
+        .iter()
+        .chain(client.groups.iter().flat_map(|g| &g.operations))
+        .filter_map(|op| op.body.as_ref())
+        .filter_map(|body| named_in(&body.ty).map(str::to_owned))
+        .collect();
+    let mut input = BTreeSet::new();
+    while let Some(name) = pending.pop() {
+        if !input.insert(name.clone()) {
+            continue;
+        }
+        match types.get(&name).map(|t| &t.kind) {
+            Some(TypeKind::Struct(s)) => pending.extend(
+                s.fields
+                    .iter()
+                    .map(|f| &f.ty)
+                    .chain(s.additional.as_ref())
+                    .filter_map(named_in)
+                    .map(str::to_owned),
+            ),
+            Some(TypeKind::Union(u)) => {
+                pending.extend(u.variants.iter().map(|v| v.struct_name.clone()))
+            }
+            _ => {}
+        }
+    }
+    for (name, def) in types.iter_mut() {
+        if let TypeKind::Struct(s) = &mut def.kind {
+            if !input.contains(name) {
+                for f in &mut s.fields {
+                    f.nullable = false;
+                }
+            }
+        }
+    }
+}
+
+/// The named type inside a reference, through arrays and maps.
+fn named_in(ty: &TypeRef) -> Option<&str> {
+    match ty {
+        TypeRef::Named(n) => Some(n),
+        TypeRef::Array(inner) | TypeRef::Map(inner) => named_in(inner),
+        _ => None,
     }
 }
 

@@ -52,11 +52,19 @@ pub fn sanitize(name: &str) -> String {
     name
 }
 
+/// Words whose capitals do not start new words (`ETag` is one word, not `e_tag`).
+const ONE_WORD: &[(&str, &str)] = &[("ETag", "Etag"), ("OData", "Odata")];
+
 /// Replaces characters that are not identifier characters with word breaks.
 fn words(name: &str) -> String {
-    name.chars()
+    let mut text: String = name
+        .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
-        .collect()
+        .collect();
+    for (from, to) in ONE_WORD {
+        text = text.replace(from, to);
+    }
+    text
 }
 
 /// A field, parameter or method name.
@@ -128,6 +136,9 @@ mod tests {
             ("self", snake, "self_"),
             ("$skipToken", snake, "skip_token"),
             ("x-ms-client-request-id", snake, "x_ms_client_request_id"),
+            ("ETag", snake, "etag"),
+            ("@odata.nextLink", snake, "odata_next_link"),
+            ("HSMSecurityDomain", type_name, "HsmSecurityDomain"),
             ("send", method, "send_"),
             ("CreateOrUpdate", method, "create_or_update"),
             ("SecretBundle", type_name, "SecretBundle"),

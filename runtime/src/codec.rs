@@ -4,6 +4,35 @@
 use serde::{Deserialize, Deserializer, Serializer};
 use time::OffsetDateTime;
 
+/// The `nullable` form of a codec module (for `x-nullable` properties): `None` is absent,
+/// `Some(None)` an explicit `null`; built on the module's `option` form.
+macro_rules! nullable_form {
+    ($ty:ty) => {
+        /// The same for `x-nullable` fields (`Option<Option<_>>`): `Some(None)` is `null`.
+        pub mod nullable {
+            use serde::{Deserializer, Serializer};
+
+            /// Serializes a present value or `null`.
+            pub fn serialize<S: Serializer>(
+                value: &Option<Option<$ty>>,
+                serializer: S,
+            ) -> Result<S::Ok, S::Error> {
+                match value {
+                    Some(inner) => super::option::serialize(inner, serializer),
+                    None => serializer.serialize_none(),
+                }
+            }
+
+            /// Deserializes a present value or `null` as `Some(..)`.
+            pub fn deserialize<'de, D: Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Option<Option<$ty>>, D::Error> {
+                super::option::deserialize(deserializer).map(Some)
+            }
+        }
+    };
+}
+
 /// `format: base64url`: bytes as unpadded URL-safe base64. Decoding also accepts padding and
 /// the standard alphabet, because services are not consistent about either.
 pub mod base64url {
@@ -57,6 +86,8 @@ pub mod base64url {
             .transpose()
         }
     }
+
+    nullable_form!(Vec<u8>);
 }
 
 /// `format: byte`: bytes as standard padded base64.
@@ -111,6 +142,8 @@ pub mod base64 {
             .transpose()
         }
     }
+
+    nullable_form!(Vec<u8>);
 }
 
 fn decode_base64_lenient(text: &str) -> Result<Vec<u8>, String> {
@@ -169,6 +202,33 @@ pub mod unix_time {
                 .transpose()
         }
     }
+
+    nullable_form!(time::OffsetDateTime);
+}
+
+/// `x-nullable` properties: `None` is absent (skipped when writing), `Some(None)` is an explicit
+/// `null`, `Some(Some(v))` a value. Reading tells a present `null` from an absent field (which
+/// the field's `default` makes `None`).
+pub mod nullable {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    /// Writes the inner option (`null` for `Some(None)`).
+    pub fn serialize<T: Serialize, S: Serializer>(
+        value: &Option<Option<T>>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(inner) => inner.serialize(serializer),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    /// Reads a present value or `null` as `Some(..)`.
+    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Option<T>>, D::Error> {
+        Option::<T>::deserialize(deserializer).map(Some)
+    }
 }
 
 /// `format: date-time`: RFC 3339; a time without an offset is read as UTC, as Azure means it.
@@ -217,6 +277,8 @@ pub mod rfc3339 {
                 .transpose()
         }
     }
+
+    nullable_form!(time::OffsetDateTime);
 }
 
 /// Parses RFC 3339, accepting a missing offset (read as UTC).
@@ -286,6 +348,8 @@ pub mod rfc1123 {
                 .transpose()
         }
     }
+
+    nullable_form!(time::OffsetDateTime);
 }
 
 #[cfg(test)]

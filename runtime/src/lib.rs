@@ -14,6 +14,7 @@
 pub mod capture;
 pub mod codec;
 mod error;
+pub mod header;
 pub mod http;
 mod id;
 pub mod options;

@@ -241,7 +241,13 @@ impl<T: Send + 'static> Poller<T> {
         };
         match status {
             Some(s) if is_terminal(&s) => {
-                let from_monitor = matches!(monitor, Monitor::StatusUrl(_));
+                // A Location poll's last answer is not the resource when the spec says the
+                // result is read from the original URI.
+                let from_monitor = match monitor {
+                    Monitor::StatusUrl(_) => true,
+                    Monitor::Location(_) => self.final_state == FinalStateVia::OriginalUri,
+                    Monitor::Resource => false,
+                };
                 self.succeeded_or_failed(Some(s), response, location, from_monitor)
             }
             other => {

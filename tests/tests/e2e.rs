@@ -1,5 +1,6 @@
 //! End-to-end tests of the generated clients (one binary, topic modules).
 
+mod fixtures;
 mod operations;
 mod paging_and_errors;
 mod path_safety;

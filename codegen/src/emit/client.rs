@@ -559,16 +559,22 @@ fn builder(client: &ClientIr, op: &OperationIr) -> Result<TokenStream> {
         } else {
             let inner = emit_one(quote!(value))?;
             match &p.client_default {
-                Some(default) if p.ty == TypeRef::String => {
-                    let fallback = emit_one(quote!(default_value))?;
+                // The spec's default is sent as written when the caller sets nothing.
+                Some(default) => {
+                    let fallback = if p.location == ParamLocation::Query {
+                        quote!(url.query(#wire, #default);)
+                    } else {
+                        let lower = wire.to_ascii_lowercase();
+                        quote!(request.set_header(#wire, #lower, #default)?;)
+                    };
                     quote! {
                         match &#target {
                             Some(value) => { #inner }
-                            None => { let default_value = #default.to_owned(); let default_value = &default_value; #fallback }
+                            None => { #fallback }
                         }
                     }
                 }
-                _ => quote!(if let Some(value) = &#target { #inner }),
+                None => quote!(if let Some(value) = &#target { #inner }),
             }
         };
         if p.location == ParamLocation::Query {

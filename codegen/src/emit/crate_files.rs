@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use quote::{format_ident, quote};
 
-use super::{client::client_file, doc_attrs, header, models::models_file, render, rt};
+use super::{client::client_file, header, markdown_doc_attrs, models::models_file, render, rt};
 use crate::error::Result;
 use crate::ir::*;
 
@@ -35,7 +35,10 @@ pub fn emit_crate(
         let name = format_ident!("{}", module.name);
         let mut doc = format!(
             "{} (api-version {}): [`{}::{}`].",
-            module.title, module.client.api_version, module.name, module.client.name
+            super::doc_text(&module.title),
+            module.client.api_version,
+            module.name,
+            module.client.name
         );
         if let Some(feature) = &module.feature {
             doc.push_str(&format!(
@@ -48,9 +51,9 @@ pub fn emit_crate(
             ));
         }
         if let Some(note) = &module.note {
-            doc.push_str(&format!("\n\n{note}"));
+            doc.push_str(&format!("\n\n{}", super::doc_text(note)));
         }
-        let doc = doc_attrs(&doc);
+        let doc = markdown_doc_attrs(&doc);
         let cfg = match &module.feature {
             Some(f) => quote!(#[cfg(feature = #f)]),
             None => quote!(),
@@ -89,6 +92,7 @@ pub fn emit_crate(
 
         /// Every operation compiled into this build (by enabled features): its spec
         /// `operationId` and the client method that serves it.
+        #[rustfmt::skip]
         pub fn operations() -> Vec<#rt::OperationInfo> {
             #[allow(unused_mut)]
             let mut operations = Vec::new();
@@ -98,20 +102,18 @@ pub fn emit_crate(
     };
     let head = header(&all_sources, regenerate, "//");
     let lib_src = render(&head, lib)?;
-    files.insert(
-        format!("{}/src/lib.rs", krate.path),
-        lib_src,
-    );
+    files.insert(format!("{}/src/lib.rs", krate.path), lib_src);
     Ok(())
 }
 
 fn cargo_toml(krate: &CrateIr, sources: &[SourceFile], regenerate: &str) -> String {
     let mut out = header(sources, regenerate, "#");
     out.push_str(&format!(
-        "\n[package]\nname = \"{}\"\nversion = \"{}\"\nedition = \"2021\"\nrust-version = \"1.85\"\nlicense = \"MIT\"\ndescription = \"{}\"\n\n",
+        "\n[package]\nname = \"{}\"\nversion = \"{}\"\nedition = \"2021\"\nrust-version = \"1.85\"\nlicense = \"MIT\"\ndescription = \"{}\"\n{}\n",
         krate.name,
         krate.version,
-        krate.description.replace('"', "\\\"")
+        krate.description.replace('"', "\\\""),
+        if krate.publish { "" } else { "publish = false\n" }
     ));
     out.push_str("[features]\n");
     let defaults: Vec<String> = krate

@@ -73,7 +73,12 @@ pub(crate) fn type_tokens(ty: &TypeRef, scope: Scope) -> TokenStream {
 /// Rustdoc attributes for spec text, made safe for rustdoc: no accidental links, HTML tags,
 /// code blocks (which would become doctests) or bare URLs.
 pub(crate) fn doc_attrs(text: &str) -> TokenStream {
-    let lines: Vec<String> = doc_text(text)
+    markdown_doc_attrs(&doc_text(text))
+}
+
+/// Rustdoc attributes for Markdown the generator wrote itself (links kept).
+pub(crate) fn markdown_doc_attrs(markdown: &str) -> TokenStream {
+    let lines: Vec<String> = markdown
         .lines()
         .map(|l| format!(" {l}").trim_end().to_owned())
         .collect();

@@ -14,18 +14,23 @@ pub fn models_file(module: &ModuleIr) -> Result<TokenStream> {
         items.push(match &def.kind {
             TypeKind::Struct(s) => struct_tokens(def, s, &module.types)?,
             TypeKind::Enum(e) => enum_tokens(def, e),
-            TypeKind::Union(_) => {
-                return Err(Error::at(
-                    &def.origin,
-                    "polymorphic types are not emitted yet",
-                ))
-            }
+            TypeKind::Union(u) => union_tokens(def, u),
         });
+    }
+    for op in module
+        .client
+        .operations
+        .iter()
+        .chain(module.client.groups.iter().flat_map(|g| &g.operations))
+    {
+        if let Some(headers) = &op.response_headers {
+            items.push(headers_tokens(op, headers, &module.types));
+        }
     }
     let rt = rt();
     Ok(quote! {
         #![allow(clippy::doc_lazy_continuation, clippy::large_enum_variant)]
-        use #rt::__private::serde::{self, Deserialize, Serialize};
+        use #rt::__private::serde::{Deserialize, Serialize};
         #(#items)*
     })
 }
@@ -49,6 +54,10 @@ fn reaches(
             TypeRef::Named(n) => reaches(types, n, target, seen),
             _ => false,
         }),
+        Some(TypeKind::Union(u)) => u
+            .variants
+            .iter()
+            .any(|v| reaches(types, &v.struct_name, target, seen)),
         _ => false,
     }
 }
@@ -84,9 +93,33 @@ fn struct_tokens(
         } else {
             attrs.push(quote!(skip_serializing_if = "Option::is_none"));
         }
-        if let Some(codec) = codec {
-            let with = format!("{codec}::option");
-            attrs.push(quote!(with = #with));
+        // Only writable nullable fields need "absent" and "null" apart: a caller sends
+        // `Some(None)` to clear a value. Read-only ones decode `null` as `None` already.
+        let nullable = f.nullable && !f.read_only;
+        match (codec, nullable) {
+            (Some(codec), false) => {
+                let with = format!("{codec}::option");
+                attrs.push(quote!(with = #with));
+            }
+            (None, true) => {
+                let with = format!("{RT_NAME}::codec::nullable");
+                attrs.push(quote!(with = #with));
+                ty = quote!(Option<#ty>);
+            }
+            (Some(codec), true) if !codec.ends_with("_list") && !f.secret => {
+                let with = format!("{codec}::nullable");
+                attrs.push(quote!(with = #with));
+                ty = quote!(Option<#ty>);
+            }
+            (Some(_), true) => {
+                return Err(Error::at(
+                    &def.origin,
+                    format!(
+                        "x-nullable on `{wire}`, a secret or an array of bytes, is not supported"
+                    ),
+                ))
+            }
+            (None, false) => {}
         }
         let mut doc_text = f
             .doc
@@ -97,6 +130,9 @@ fn struct_tokens(
         }
         if f.required && !f.read_only {
             doc_text.push_str("\n\nRequired by the service.");
+        }
+        if nullable {
+            doc_text.push_str("\n\n`Some(None)` sends an explicit `null`.");
         }
         let fdoc = doc_attrs(&doc_text);
         fields.push(quote! {
@@ -140,10 +176,25 @@ fn struct_tokens(
         }
     };
     let serde_crate = format!("{RT_NAME}::__private::serde");
+    // serde writes a struct-level tag in front of the fields and ignores it when reading.
+    let tag = match &s.tag {
+        Some((discriminator, value)) => {
+            if s.additional.is_some() {
+                // The flattened map would capture the tag on reading and write it twice.
+                return Err(Error::at(
+                    &def.origin,
+                    "additionalProperties on a subtype of a polymorphic base is not supported",
+                ));
+            }
+            quote!(#[serde(tag = #discriminator, rename = #value)])
+        }
+        None => quote!(),
+    };
     Ok(quote! {
         #doc
         #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
         #[serde(crate = #serde_crate)]
+        #tag
         #[non_exhaustive]
         pub struct #name {
             #(#fields)*
@@ -182,6 +233,7 @@ fn codec_path(ty: &TypeRef, origin: &crate::error::Origin) -> Result<Option<Stri
 
 fn enum_tokens(def: &TypeDef, e: &EnumDef) -> TokenStream {
     let name = format_ident!("{}", def.name);
+    let rt = rt();
     let doc = doc_attrs(def.doc.as_deref().unwrap_or("Values the service defines."));
     let variants: Vec<_> = e
         .variants
@@ -229,12 +281,12 @@ fn enum_tokens(def: &TypeDef, e: &EnumDef) -> TokenStream {
                 }
             }
             impl Serialize for #name {
-                fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                fn serialize<S: #rt::__private::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                     serializer.serialize_str(self.as_str())
                 }
             }
             impl<'de> Deserialize<'de> for #name {
-                fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                fn deserialize<D: #rt::__private::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                     let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
                     Ok(Self::from(&*value))
                 }
@@ -263,6 +315,150 @@ fn enum_tokens(def: &TypeDef, e: &EnumDef) -> TokenStream {
                 fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                     f.write_str(self.as_str())
                 }
+            }
+        }
+    }
+}
+
+/// A polymorphic base: one variant per known subtype, chosen by the discriminator when
+/// reading; objects with any other discriminator value are kept whole, so a read-modify-write
+/// never loses what a newer service sent.
+fn union_tokens(def: &TypeDef, u: &UnionDef) -> TokenStream {
+    let rt = rt();
+    let name = format_ident!("{}", def.name);
+    let discriminator = &u.discriminator;
+    let doc = doc_attrs(&format!(
+        "{}\n\nPolymorphic: the `{discriminator}` property selects the variant.",
+        def.doc
+            .as_deref()
+            .unwrap_or("A polymorphic model of the service.")
+    ));
+    let accessor = ident(&crate::naming::method(discriminator));
+    let accessor_doc = doc_attrs(&format!("The `{discriminator}` value."));
+    let mut decls = Vec::new();
+    let mut values = Vec::new();
+    let mut reads = Vec::new();
+    let mut writes = Vec::new();
+    let mut froms = Vec::new();
+    for v in &u.variants {
+        let variant = format_ident!("{}", v.rust_name);
+        let ty = format_ident!("{}", v.struct_name);
+        let value = &v.value;
+        let vdoc = doc_attrs(&format!("`{discriminator}` is `{value}`."));
+        decls.push(quote!(#vdoc #variant(#ty),));
+        values.push(quote!(Self::#variant(_) => #value,));
+        reads.push(quote! {
+            Some(#value) => #rt::__private::serde_json::from_value(value)
+                .map(Self::#variant)
+                .map_err(#rt::__private::serde::de::Error::custom),
+        });
+        writes.push(quote!(Self::#variant(inner) => inner.serialize(serializer),));
+        let from_doc = doc_attrs(&format!("Wraps a `{}`.", v.struct_name));
+        froms.push(quote! {
+            impl From<#ty> for #name {
+                #from_doc
+                fn from(value: #ty) -> Self {
+                    Self::#variant(value)
+                }
+            }
+        });
+    }
+    quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq)]
+        #[non_exhaustive]
+        pub enum #name {
+            #(#decls)*
+            /// An object whose discriminator this version of the crate does not know, kept
+            /// whole.
+            UnknownValue(#rt::JsonValue),
+        }
+        impl #name {
+            #accessor_doc
+            pub fn #accessor(&self) -> &str {
+                match self {
+                    #(#values)*
+                    Self::UnknownValue(value) => value
+                        .get(#discriminator)
+                        .and_then(#rt::JsonValue::as_str)
+                        .unwrap_or_default(),
+                }
+            }
+        }
+        #(#froms)*
+        impl Serialize for #name {
+            fn serialize<S: #rt::__private::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                match self {
+                    #(#writes)*
+                    Self::UnknownValue(value) => value.serialize(serializer),
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for #name {
+            fn deserialize<D: #rt::__private::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = #rt::JsonValue::deserialize(deserializer)?;
+                let tag = value
+                    .get(#discriminator)
+                    .and_then(#rt::JsonValue::as_str)
+                    .map(str::to_owned);
+                match tag.as_deref() {
+                    #(#reads)*
+                    _ => Ok(Self::UnknownValue(value)),
+                }
+            }
+        }
+    }
+}
+
+/// The typed headers of an operation's success responses, read from a response's header map.
+fn headers_tokens(
+    op: &OperationIr,
+    headers: &ResponseHeaders,
+    types: &std::collections::BTreeMap<String, TypeDef>,
+) -> TokenStream {
+    let rt = rt();
+    let name = format_ident!("{}", headers.type_name);
+    let doc = doc_attrs(&format!(
+        "The headers of a successful `{}` response; read them with `from_headers(response.headers())`.",
+        op.operation_id
+    ));
+    let mut fields = Vec::new();
+    let mut reads = Vec::new();
+    for h in &headers.fields {
+        let fname = ident(&h.rust_name);
+        let wire = &h.wire_name;
+        let ty = type_tokens(&h.ty, Scope::Models);
+        let fdoc = doc_attrs(&format!(
+            "`{wire}`{}",
+            h.doc
+                .as_deref()
+                .map(|d| format!(": {d}"))
+                .unwrap_or_default()
+        ));
+        fields.push(quote!(#fdoc pub #fname: Option<#ty>,));
+        let read = match &h.ty {
+            TypeRef::String => quote!(#rt::header::text(headers, #wire)?),
+            TypeRef::DateTime(TimeFormat::Rfc1123) => quote!(#rt::header::rfc1123(headers, #wire)?),
+            TypeRef::DateTime(TimeFormat::Rfc3339) => quote!(#rt::header::rfc3339(headers, #wire)?),
+            TypeRef::DateTime(TimeFormat::Unix) => quote!(#rt::header::unix_time(headers, #wire)?),
+            TypeRef::Named(n) if types.contains_key(n) => {
+                quote!(#rt::header::text(headers, #wire)?.map(|v| #ty::from(v.as_str())))
+            }
+            _ => quote!(#rt::header::parse::<#ty>(headers, #wire)?),
+        };
+        reads.push(quote!(#fname: #read,));
+    }
+    quote! {
+        #doc
+        #[derive(Debug, Clone, Default, PartialEq)]
+        #[non_exhaustive]
+        pub struct #name {
+            #(#fields)*
+        }
+        impl #name {
+            /// Reads the headers; a value that does not parse is an error naming the header.
+            pub fn from_headers(headers: &#rt::http::HeaderMap) -> #rt::Result<Self> {
+                Ok(Self { #(#reads)* })
             }
         }
     }

@@ -11,11 +11,12 @@
 #![allow(clippy::module_inception)]
 /// The runtime the clients are built on: options, errors, responses, pagers, pollers.
 pub use ::keyvault_runtime as runtime;
-/// KeyVaultManagementClient (api-version 2025-05-01): \[`management::KeyVaultManagementClient`\].
+/// KeyVaultManagementClient (api-version 2025-05-01): [`management::KeyVaultManagementClient`].
 #[rustfmt::skip]
 pub mod management;
 /// Every operation compiled into this build (by enabled features): its spec
 /// `operationId` and the client method that serves it.
+#[rustfmt::skip]
 pub fn operations() -> Vec<::keyvault_runtime::OperationInfo> {
     #[allow(unused_mut)]
     let mut operations = Vec::new();

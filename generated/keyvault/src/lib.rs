@@ -18,49 +18,49 @@
 /// The runtime the clients are built on: options, errors, responses, pagers, pollers.
 pub use ::keyvault_runtime as runtime;
 #[cfg(feature = "secrets")]
-/// KeyVaultClient (api-version 2025-07-01): \[`secrets::SecretClient`\].
+/// KeyVaultClient (api-version 2025-07-01): [`secrets::SecretClient`].
 ///
 /// Enabled by the `secrets` feature (on by default).
 #[rustfmt::skip]
 pub mod secrets;
 #[cfg(feature = "keys")]
-/// KeyVaultClient (api-version 2025-07-01): \[`keys::KeyClient`\].
+/// KeyVaultClient (api-version 2025-07-01): [`keys::KeyClient`].
 ///
 /// Enabled by the `keys` feature (on by default).
 #[rustfmt::skip]
 pub mod keys;
 #[cfg(feature = "certificates")]
-/// KeyVaultClient (api-version 2025-07-01): \[`certificates::CertificateClient`\].
+/// KeyVaultClient (api-version 2025-07-01): [`certificates::CertificateClient`].
 ///
 /// Enabled by the `certificates` feature (on by default).
 #[rustfmt::skip]
 pub mod certificates;
 #[cfg(feature = "rbac")]
-/// KeyVaultClient (api-version 2025-07-01): \[`rbac::AccessControlClient`\].
+/// KeyVaultClient (api-version 2025-07-01): [`rbac::AccessControlClient`].
 ///
 /// Enabled by the `rbac` feature (on by default).
 #[rustfmt::skip]
 pub mod rbac;
 #[cfg(feature = "backup-restore")]
-/// KeyVaultClient (api-version 2025-07-01): \[`backup_restore::BackupClient`\].
+/// KeyVaultClient (api-version 2025-07-01): [`backup_restore::BackupClient`].
 ///
 /// Enabled by the `backup-restore` feature (on by default).
 #[rustfmt::skip]
 pub mod backup_restore;
 #[cfg(feature = "settings")]
-/// KeyVaultClient (api-version 2025-07-01): \[`settings::SettingsClient`\].
+/// KeyVaultClient (api-version 2025-07-01): [`settings::SettingsClient`].
 ///
 /// Enabled by the `settings` feature (on by default).
 #[rustfmt::skip]
 pub mod settings;
 #[cfg(feature = "security-domain")]
-/// KeyVaultClient (api-version 2025-06-01): \[`security_domain::SecurityDomainClient`\].
+/// KeyVaultClient (api-version 2025-06-01): [`security_domain::SecurityDomainClient`].
 ///
 /// Enabled by the `security-domain` feature (on by default).
 #[rustfmt::skip]
 pub mod security_domain;
 #[cfg(feature = "storage")]
-/// KeyVaultClient (api-version 2025-07-01): \[`storage::StorageClient`\].
+/// KeyVaultClient (api-version 2025-07-01): [`storage::StorageClient`].
 ///
 /// Enabled by the `storage` feature (off by default).
 ///
@@ -69,6 +69,7 @@ pub mod security_domain;
 pub mod storage;
 /// Every operation compiled into this build (by enabled features): its spec
 /// `operationId` and the client method that serves it.
+#[rustfmt::skip]
 pub fn operations() -> Vec<::keyvault_runtime::OperationInfo> {
     #[allow(unused_mut)]
     let mut operations = Vec::new();

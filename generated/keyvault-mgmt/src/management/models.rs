@@ -5,42 +5,42 @@
 // Regenerate: cargo run -p codegen -- sync && cargo run -p codegen -- generate
 
 #![allow(clippy::doc_lazy_continuation, clippy::large_enum_variant)]
-use ::keyvault_runtime::__private::serde::{self, Deserialize, Serialize};
+use ::keyvault_runtime::__private::serde::{Deserialize, Serialize};
 /// An identity that have access to the key vault. All identities in the array must use the same tenant ID as the key vault's tenant ID.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct AccessPolicyEntry {
-    /// Application ID of the client making request on behalf of a principal
-    #[serde(rename = "applicationId", default, skip_serializing_if = "Option::is_none")]
-    pub application_id: Option<String>,
-    /// The object ID of a user, service principal or security group in the Azure Active Directory tenant for the vault. The object ID must be unique for the list of access policies.
-    ///
-    /// Required by the service.
-    #[serde(rename = "objectId", default, skip_serializing_if = "Option::is_none")]
-    pub object_id: Option<String>,
-    /// Permissions the identity has for keys, secrets and certificates.
-    ///
-    /// Required by the service.
-    #[serde(rename = "permissions", default, skip_serializing_if = "Option::is_none")]
-    pub permissions: Option<Permissions>,
     /// The Azure Active Directory tenant ID that should be used for authenticating requests to the key vault.
     ///
     /// Required by the service.
     #[serde(rename = "tenantId", default, skip_serializing_if = "Option::is_none")]
     pub tenant_id: Option<String>,
+    /// The object ID of a user, service principal or security group in the Azure Active Directory tenant for the vault. The object ID must be unique for the list of access policies.
+    ///
+    /// Required by the service.
+    #[serde(rename = "objectId", default, skip_serializing_if = "Option::is_none")]
+    pub object_id: Option<String>,
+    /// Application ID of the client making request on behalf of a principal
+    #[serde(rename = "applicationId", default, skip_serializing_if = "Option::is_none")]
+    pub application_id: Option<String>,
+    /// Permissions the identity has for keys, secrets and certificates.
+    ///
+    /// Required by the service.
+    #[serde(rename = "permissions", default, skip_serializing_if = "Option::is_none")]
+    pub permissions: Option<Permissions>,
 }
 impl AccessPolicyEntry {
     /// A `AccessPolicyEntry` with its required fields; set the others on the returned value.
     pub fn new(
+        tenant_id: impl Into<String>,
         object_id: impl Into<String>,
         permissions: impl Into<Permissions>,
-        tenant_id: impl Into<String>,
     ) -> Self {
         Self {
+            tenant_id: Some(tenant_id.into()),
             object_id: Some(object_id.into()),
             permissions: Some(permissions.into()),
-            tenant_id: Some(tenant_id.into()),
             ..Default::default()
         }
     }
@@ -115,12 +115,15 @@ impl std::fmt::Display for ActionsRequired {
     }
 }
 impl Serialize for ActionsRequired {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::keyvault_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for ActionsRequired {
-    fn deserialize<D: serde::Deserializer<'de>>(
+    fn deserialize<D: ::keyvault_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
@@ -171,12 +174,15 @@ impl std::fmt::Display for ActivationStatus {
     }
 }
 impl Serialize for ActivationStatus {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::keyvault_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for ActivationStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(
+    fn deserialize<D: ::keyvault_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
@@ -279,12 +285,15 @@ impl std::fmt::Display for CertificatePermissions {
     }
 }
 impl Serialize for CertificatePermissions {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::keyvault_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for CertificatePermissions {
-    fn deserialize<D: serde::Deserializer<'de>>(
+    fn deserialize<D: ::keyvault_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
@@ -316,11 +325,6 @@ impl CheckMhsmNameAvailabilityParameters {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct CheckMhsmNameAvailabilityResult {
-    /// An error message explaining the Reason value in more detail.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "message", default, skip_serializing)]
-    pub message: Option<String>,
     /// A boolean value that indicates whether the name is available for you to use. If true, the name is available. If false, the name has already been taken or is invalid and cannot be used.
     ///
     /// Set by the service; never sent.
@@ -331,17 +335,17 @@ pub struct CheckMhsmNameAvailabilityResult {
     /// Set by the service; never sent.
     #[serde(rename = "reason", default, skip_serializing)]
     pub reason: Option<Reason>,
+    /// An error message explaining the Reason value in more detail.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "message", default, skip_serializing)]
+    pub message: Option<String>,
 }
 /// The CheckNameAvailability operation response.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct CheckNameAvailabilityResult {
-    /// An error message explaining the Reason value in more detail.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "message", default, skip_serializing)]
-    pub message: Option<String>,
     /// A boolean value that indicates whether the name is available for you to use. If true, the name is available. If false, the name has already been taken or is invalid and cannot be used.
     ///
     /// Set by the service; never sent.
@@ -352,6 +356,11 @@ pub struct CheckNameAvailabilityResult {
     /// Set by the service; never sent.
     #[serde(rename = "reason", default, skip_serializing)]
     pub reason: Option<Reason>,
+    /// An error message explaining the Reason value in more detail.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "message", default, skip_serializing)]
+    pub message: Option<String>,
 }
 /// An error response from Key Vault resource provider
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -443,12 +452,15 @@ impl std::fmt::Display for CreatedByType {
     }
 }
 impl Serialize for CreatedByType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::keyvault_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for CreatedByType {
-    fn deserialize<D: serde::Deserializer<'de>>(
+    fn deserialize<D: ::keyvault_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
@@ -470,16 +482,16 @@ pub struct DeletedManagedHsm {
     /// Set by the service; never sent.
     #[serde(rename = "name", default, skip_serializing)]
     pub name: Option<String>,
-    /// Azure Resource Manager metadata containing createdBy and modifiedBy information.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "systemData", default, skip_serializing)]
-    pub system_data: Option<SystemData>,
     /// The type of the resource. E.g. "Microsoft.Compute/virtualMachines" or "Microsoft.Storage/storageAccounts"
     ///
     /// Set by the service; never sent.
     #[serde(rename = "type", default, skip_serializing)]
     pub r#type: Option<String>,
+    /// Azure Resource Manager metadata containing createdBy and modifiedBy information.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "systemData", default, skip_serializing)]
+    pub system_data: Option<SystemData>,
     /// Properties of the deleted managed HSM
     #[serde(rename = "properties", default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<DeletedManagedHsmProperties>,
@@ -489,14 +501,14 @@ pub struct DeletedManagedHsm {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct DeletedManagedHsmListResult {
-    /// The link to the next page of items
-    #[serde(rename = "nextLink", default, skip_serializing_if = "Option::is_none")]
-    pub next_link: Option<String>,
     /// The DeletedManagedHsm items on this page
     ///
     /// Required by the service.
     #[serde(rename = "value", default, skip_serializing_if = "Option::is_none")]
     pub value: Option<Vec<DeletedManagedHsm>>,
+    /// The link to the next page of items
+    #[serde(rename = "nextLink", default, skip_serializing_if = "Option::is_none")]
+    pub next_link: Option<String>,
 }
 impl DeletedManagedHsmListResult {
     /// A `DeletedManagedHsmListResult` with its required fields; set the others on the returned value.
@@ -512,6 +524,16 @@ impl DeletedManagedHsmListResult {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct DeletedManagedHsmProperties {
+    /// The resource id of the original managed HSM.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "mhsmId", default, skip_serializing)]
+    pub mhsm_id: Option<String>,
+    /// The location of the original managed HSM.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "location", default, skip_serializing)]
+    pub location: Option<String>,
     /// The deleted date.
     ///
     /// Set by the service; never sent.
@@ -522,21 +544,6 @@ pub struct DeletedManagedHsmProperties {
         with = "keyvault_runtime::codec::rfc3339::option"
     )]
     pub deletion_date: Option<::keyvault_runtime::OffsetDateTime>,
-    /// The location of the original managed HSM.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "location", default, skip_serializing)]
-    pub location: Option<String>,
-    /// The resource id of the original managed HSM.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "mhsmId", default, skip_serializing)]
-    pub mhsm_id: Option<String>,
-    /// Purge protection status of the original managed HSM.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "purgeProtectionEnabled", default, skip_serializing)]
-    pub purge_protection_enabled: Option<bool>,
     /// The scheduled purged date.
     ///
     /// Set by the service; never sent.
@@ -547,6 +554,11 @@ pub struct DeletedManagedHsmProperties {
         with = "keyvault_runtime::codec::rfc3339::option"
     )]
     pub scheduled_purge_date: Option<::keyvault_runtime::OffsetDateTime>,
+    /// Purge protection status of the original managed HSM.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "purgeProtectionEnabled", default, skip_serializing)]
+    pub purge_protection_enabled: Option<bool>,
     /// Tags of the original managed HSM.
     ///
     /// Set by the service; never sent.
@@ -568,16 +580,16 @@ pub struct DeletedVault {
     /// Set by the service; never sent.
     #[serde(rename = "name", default, skip_serializing)]
     pub name: Option<String>,
-    /// Azure Resource Manager metadata containing createdBy and modifiedBy information.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "systemData", default, skip_serializing)]
-    pub system_data: Option<SystemData>,
     /// The type of the resource. E.g. "Microsoft.Compute/virtualMachines" or "Microsoft.Storage/storageAccounts"
     ///
     /// Set by the service; never sent.
     #[serde(rename = "type", default, skip_serializing)]
     pub r#type: Option<String>,
+    /// Azure Resource Manager metadata containing createdBy and modifiedBy information.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "systemData", default, skip_serializing)]
+    pub system_data: Option<SystemData>,
     /// Properties of the vault
     #[serde(rename = "properties", default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<DeletedVaultProperties>,
@@ -587,14 +599,14 @@ pub struct DeletedVault {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct DeletedVaultListResult {
-    /// The link to the next page of items
-    #[serde(rename = "nextLink", default, skip_serializing_if = "Option::is_none")]
-    pub next_link: Option<String>,
     /// The DeletedVault items on this page
     ///
     /// Required by the service.
     #[serde(rename = "value", default, skip_serializing_if = "Option::is_none")]
     pub value: Option<Vec<DeletedVault>>,
+    /// The link to the next page of items
+    #[serde(rename = "nextLink", default, skip_serializing_if = "Option::is_none")]
+    pub next_link: Option<String>,
 }
 impl DeletedVaultListResult {
     /// A `DeletedVaultListResult` with its required fields; set the others on the returned value.
@@ -610,6 +622,16 @@ impl DeletedVaultListResult {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct DeletedVaultProperties {
+    /// The resource id of the original vault.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "vaultId", default, skip_serializing)]
+    pub vault_id: Option<String>,
+    /// The location of the original vault.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "location", default, skip_serializing)]
+    pub location: Option<String>,
     /// The deleted date.
     ///
     /// Set by the service; never sent.
@@ -620,16 +642,6 @@ pub struct DeletedVaultProperties {
         with = "keyvault_runtime::codec::rfc3339::option"
     )]
     pub deletion_date: Option<::keyvault_runtime::OffsetDateTime>,
-    /// The location of the original vault.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "location", default, skip_serializing)]
-    pub location: Option<String>,
-    /// Purge protection status of the original vault.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "purgeProtectionEnabled", default, skip_serializing)]
-    pub purge_protection_enabled: Option<bool>,
     /// The scheduled purged date.
     ///
     /// Set by the service; never sent.
@@ -645,11 +657,11 @@ pub struct DeletedVaultProperties {
     /// Set by the service; never sent.
     #[serde(rename = "tags", default, skip_serializing)]
     pub tags: Option<std::collections::BTreeMap<String, String>>,
-    /// The resource id of the original vault.
+    /// Purge protection status of the original vault.
     ///
     /// Set by the service; never sent.
-    #[serde(rename = "vaultId", default, skip_serializing)]
-    pub vault_id: Option<String>,
+    #[serde(rename = "purgeProtectionEnabled", default, skip_serializing)]
+    pub purge_protection_enabled: Option<bool>,
 }
 /// The deletion recovery level currently in effect for the object. If it contains 'Purgeable', then the object can be permanently deleted by a privileged user; otherwise, only the system can purge the object at the end of the retention interval.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -695,12 +707,15 @@ impl std::fmt::Display for DeletionRecoveryLevel {
     }
 }
 impl Serialize for DeletionRecoveryLevel {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::keyvault_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for DeletionRecoveryLevel {
-    fn deserialize<D: serde::Deserializer<'de>>(
+    fn deserialize<D: ::keyvault_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
@@ -712,12 +727,12 @@ impl<'de> Deserialize<'de> for DeletionRecoveryLevel {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct DimensionProperties {
-    /// Display name of dimension.
-    #[serde(rename = "displayName", default, skip_serializing_if = "Option::is_none")]
-    pub display_name: Option<String>,
     /// Name of dimension.
     #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Display name of dimension.
+    #[serde(rename = "displayName", default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
     /// Property to specify whether the dimension should be exported for Shoebox.
     #[serde(
         rename = "toBeExportedForShoebox",
@@ -736,16 +751,16 @@ pub struct ErrorModel {
     /// Set by the service; never sent.
     #[serde(rename = "code", default, skip_serializing)]
     pub code: Option<String>,
-    /// The inner error, contains a more specific error code.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "innererror", default, skip_serializing)]
-    pub inner_error: Option<Box<ErrorModel>>,
     /// The error message.
     ///
     /// Set by the service; never sent.
     #[serde(rename = "message", default, skip_serializing)]
     pub message: Option<String>,
+    /// The inner error, contains a more specific error code.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "innererror", default, skip_serializing)]
+    pub inner_error: Option<Box<ErrorModel>>,
 }
 /// The current provisioning state.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -799,12 +814,15 @@ impl std::fmt::Display for GeoReplicationRegionProvisioningState {
     }
 }
 impl Serialize for GeoReplicationRegionProvisioningState {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::keyvault_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for GeoReplicationRegionProvisioningState {
-    fn deserialize<D: serde::Deserializer<'de>>(
+    fn deserialize<D: ::keyvault_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
@@ -875,12 +893,15 @@ impl std::fmt::Display for JsonWebKeyCurveName {
     }
 }
 impl Serialize for JsonWebKeyCurveName {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::keyvault_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for JsonWebKeyCurveName {
-    fn deserialize<D: serde::Deserializer<'de>>(
+    fn deserialize<D: ::keyvault_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
@@ -947,12 +968,15 @@ impl std::fmt::Display for JsonWebKeyOperation {
     }
 }
 impl Serialize for JsonWebKeyOperation {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::keyvault_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for JsonWebKeyOperation {
-    fn deserialize<D: serde::Deserializer<'de>>(
+    fn deserialize<D: ::keyvault_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
@@ -1003,12 +1027,15 @@ impl std::fmt::Display for JsonWebKeyType {
     }
 }
 impl Serialize for JsonWebKeyType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::keyvault_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for JsonWebKeyType {
-    fn deserialize<D: serde::Deserializer<'de>>(
+    fn deserialize<D: ::keyvault_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
@@ -1030,26 +1057,26 @@ pub struct Key {
     /// Set by the service; never sent.
     #[serde(rename = "name", default, skip_serializing)]
     pub name: Option<String>,
-    /// Azure Resource Manager metadata containing createdBy and modifiedBy information.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "systemData", default, skip_serializing)]
-    pub system_data: Option<SystemData>,
     /// The type of the resource. E.g. "Microsoft.Compute/virtualMachines" or "Microsoft.Storage/storageAccounts"
     ///
     /// Set by the service; never sent.
     #[serde(rename = "type", default, skip_serializing)]
     pub r#type: Option<String>,
-    /// The supported Azure location where the managed HSM Pool should be created.
+    /// Azure Resource Manager metadata containing createdBy and modifiedBy information.
     ///
     /// Set by the service; never sent.
-    #[serde(rename = "location", default, skip_serializing)]
-    pub location: Option<String>,
+    #[serde(rename = "systemData", default, skip_serializing)]
+    pub system_data: Option<SystemData>,
     /// The properties of the key.
     ///
     /// Required by the service.
     #[serde(rename = "properties", default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<KeyProperties>,
+    /// The supported Azure location where the managed HSM Pool should be created.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "location", default, skip_serializing)]
+    pub location: Option<String>,
     /// Resource tags
     ///
     /// Set by the service; never sent.
@@ -1070,47 +1097,47 @@ impl Key {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct KeyAttributes {
+    /// Determines whether or not the object is enabled.
+    #[serde(rename = "enabled", default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// Not before date in seconds since 1970-01-01T00:00:00Z.
+    #[serde(rename = "nbf", default, skip_serializing_if = "Option::is_none")]
+    pub not_before: Option<i64>,
+    /// Expiry date in seconds since 1970-01-01T00:00:00Z.
+    #[serde(rename = "exp", default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<i64>,
     /// Creation time in seconds since 1970-01-01T00:00:00Z.
     ///
     /// Set by the service; never sent.
     #[serde(rename = "created", default, skip_serializing)]
     pub created: Option<i64>,
-    /// Determines whether or not the object is enabled.
-    #[serde(rename = "enabled", default, skip_serializing_if = "Option::is_none")]
-    pub enabled: Option<bool>,
-    /// Expiry date in seconds since 1970-01-01T00:00:00Z.
-    #[serde(rename = "exp", default, skip_serializing_if = "Option::is_none")]
-    pub expires: Option<i64>,
-    /// Indicates if the private key can be exported.
-    #[serde(rename = "exportable", default, skip_serializing_if = "Option::is_none")]
-    pub exportable: Option<bool>,
-    /// Not before date in seconds since 1970-01-01T00:00:00Z.
-    #[serde(rename = "nbf", default, skip_serializing_if = "Option::is_none")]
-    pub not_before: Option<i64>,
-    /// The deletion recovery level currently in effect for the object. If it contains 'Purgeable', then the object can be permanently deleted by a privileged user; otherwise, only the system can purge the object at the end of the retention interval.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "recoveryLevel", default, skip_serializing)]
-    pub recovery_level: Option<DeletionRecoveryLevel>,
     /// Last updated time in seconds since 1970-01-01T00:00:00Z.
     ///
     /// Set by the service; never sent.
     #[serde(rename = "updated", default, skip_serializing)]
     pub updated: Option<i64>,
+    /// The deletion recovery level currently in effect for the object. If it contains 'Purgeable', then the object can be permanently deleted by a privileged user; otherwise, only the system can purge the object at the end of the retention interval.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "recoveryLevel", default, skip_serializing)]
+    pub recovery_level: Option<DeletionRecoveryLevel>,
+    /// Indicates if the private key can be exported.
+    #[serde(rename = "exportable", default, skip_serializing_if = "Option::is_none")]
+    pub exportable: Option<bool>,
 }
 /// The parameters used to create a key.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct KeyCreateParameters {
+    /// The tags that will be assigned to the key.
+    #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<std::collections::BTreeMap<String, String>>,
     /// The properties of the key to be created.
     ///
     /// Required by the service.
     #[serde(rename = "properties", default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<KeyProperties>,
-    /// The tags that will be assigned to the key.
-    #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<std::collections::BTreeMap<String, String>>,
 }
 impl KeyCreateParameters {
     /// A `KeyCreateParameters` with its required fields; set the others on the returned value.
@@ -1126,14 +1153,14 @@ impl KeyCreateParameters {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct KeyListResult {
-    /// The link to the next page of items
-    #[serde(rename = "nextLink", default, skip_serializing_if = "Option::is_none")]
-    pub next_link: Option<String>,
     /// The Key items on this page
     ///
     /// Required by the service.
     #[serde(rename = "value", default, skip_serializing_if = "Option::is_none")]
     pub value: Option<Vec<Key>>,
+    /// The link to the next page of items
+    #[serde(rename = "nextLink", default, skip_serializing_if = "Option::is_none")]
+    pub next_link: Option<String>,
 }
 impl KeyListResult {
     /// A `KeyListResult` with its required fields; set the others on the returned value.
@@ -1256,12 +1283,15 @@ impl std::fmt::Display for KeyPermissions {
     }
 }
 impl Serialize for KeyPermissions {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::keyvault_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for KeyPermissions {
-    fn deserialize<D: serde::Deserializer<'de>>(
+    fn deserialize<D: ::keyvault_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
@@ -1276,15 +1306,18 @@ pub struct KeyProperties {
     /// The attributes of the key.
     #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
     pub attributes: Option<KeyAttributes>,
-    /// The elliptic curve name. For valid values, see JsonWebKeyCurveName. Default for EC and EC-HSM keys is P-256
-    #[serde(rename = "curveName", default, skip_serializing_if = "Option::is_none")]
-    pub curve_name: Option<JsonWebKeyCurveName>,
+    /// The type of the key. For valid values, see JsonWebKeyType.
+    #[serde(rename = "kty", default, skip_serializing_if = "Option::is_none")]
+    pub kty: Option<JsonWebKeyType>,
     /// The `keyOps` property.
     #[serde(rename = "keyOps", default, skip_serializing_if = "Option::is_none")]
     pub key_ops: Option<Vec<JsonWebKeyOperation>>,
     /// The key size in bits. For example: 2048, 3072, or 4096 for RSA. Default for RSA and RSA-HSM keys is 2048. Exception made for bring your own key (BYOK), key exchange keys default to 4096.
     #[serde(rename = "keySize", default, skip_serializing_if = "Option::is_none")]
     pub key_size: Option<i32>,
+    /// The elliptic curve name. For valid values, see JsonWebKeyCurveName. Default for EC and EC-HSM keys is P-256
+    #[serde(rename = "curveName", default, skip_serializing_if = "Option::is_none")]
+    pub curve_name: Option<JsonWebKeyCurveName>,
     /// The URI to retrieve the current version of the key.
     ///
     /// Set by the service; never sent.
@@ -1295,15 +1328,12 @@ pub struct KeyProperties {
     /// Set by the service; never sent.
     #[serde(rename = "keyUriWithVersion", default, skip_serializing)]
     pub key_uri_with_version: Option<String>,
-    /// The type of the key. For valid values, see JsonWebKeyType.
-    #[serde(rename = "kty", default, skip_serializing_if = "Option::is_none")]
-    pub kty: Option<JsonWebKeyType>,
-    /// Key release policy in response. It will be used for both output and input. Omitted if empty
-    #[serde(rename = "release_policy", default, skip_serializing_if = "Option::is_none")]
-    pub release_policy: Option<KeyReleasePolicy>,
     /// Key rotation policy in response. It will be used for both output and input. Omitted if empty
     #[serde(rename = "rotationPolicy", default, skip_serializing_if = "Option::is_none")]
     pub rotation_policy: Option<RotationPolicy>,
+    /// Key release policy in response. It will be used for both output and input. Omitted if empty
+    #[serde(rename = "release_policy", default, skip_serializing_if = "Option::is_none")]
+    pub release_policy: Option<KeyReleasePolicy>,
 }
 /// A model of the service.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1357,41 +1387,41 @@ pub struct KeyRotationPolicyAttributes {
     /// Set by the service; never sent.
     #[serde(rename = "created", default, skip_serializing)]
     pub created: Option<i64>,
-    /// The expiration time for the new key version. It should be in ISO8601 format. Eg: 'P90D', 'P1Y'.
-    #[serde(rename = "expiryTime", default, skip_serializing_if = "Option::is_none")]
-    pub expiry_time: Option<String>,
     /// Last updated time in seconds since 1970-01-01T00:00:00Z.
     ///
     /// Set by the service; never sent.
     #[serde(rename = "updated", default, skip_serializing)]
     pub updated: Option<i64>,
+    /// The expiration time for the new key version. It should be in ISO8601 format. Eg: 'P90D', 'P1Y'.
+    #[serde(rename = "expiryTime", default, skip_serializing_if = "Option::is_none")]
+    pub expiry_time: Option<String>,
 }
 /// A model of the service.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct LifetimeAction {
-    /// The action of key rotation policy lifetimeAction.
-    #[serde(rename = "action", default, skip_serializing_if = "Option::is_none")]
-    pub action: Option<Action>,
     /// The trigger of key rotation policy lifetimeAction.
     #[serde(rename = "trigger", default, skip_serializing_if = "Option::is_none")]
     pub trigger: Option<Trigger>,
+    /// The action of key rotation policy lifetimeAction.
+    #[serde(rename = "action", default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<Action>,
 }
 /// Log specification of operation.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct LogSpecification {
-    /// Blob duration of specification.
-    #[serde(rename = "blobDuration", default, skip_serializing_if = "Option::is_none")]
-    pub blob_duration: Option<String>,
-    /// Display name of log specification.
-    #[serde(rename = "displayName", default, skip_serializing_if = "Option::is_none")]
-    pub display_name: Option<String>,
     /// Name of log specification.
     #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Display name of log specification.
+    #[serde(rename = "displayName", default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// Blob duration of specification.
+    #[serde(rename = "blobDuration", default, skip_serializing_if = "Option::is_none")]
+    pub blob_duration: Option<String>,
 }
 /// Resource information with extended details.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1408,28 +1438,28 @@ pub struct ManagedHsm {
     /// Set by the service; never sent.
     #[serde(rename = "name", default, skip_serializing)]
     pub name: Option<String>,
-    /// Azure Resource Manager metadata containing createdBy and modifiedBy information.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "systemData", default, skip_serializing)]
-    pub system_data: Option<SystemData>,
     /// The type of the resource. E.g. "Microsoft.Compute/virtualMachines" or "Microsoft.Storage/storageAccounts"
     ///
     /// Set by the service; never sent.
     #[serde(rename = "type", default, skip_serializing)]
     pub r#type: Option<String>,
-    /// Managed service identity
-    #[serde(rename = "identity", default, skip_serializing_if = "Option::is_none")]
-    pub identity: Option<ManagedServiceIdentity>,
-    /// The geo-location where the resource lives
-    #[serde(rename = "location", default, skip_serializing_if = "Option::is_none")]
-    pub location: Option<String>,
+    /// Azure Resource Manager metadata containing createdBy and modifiedBy information.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "systemData", default, skip_serializing)]
+    pub system_data: Option<SystemData>,
     /// Properties of the managed HSM
     #[serde(rename = "properties", default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<ManagedHsmProperties>,
     /// SKU details
     #[serde(rename = "sku", default, skip_serializing_if = "Option::is_none")]
     pub sku: Option<ManagedHsmSku>,
+    /// Managed service identity
+    #[serde(rename = "identity", default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<ManagedServiceIdentity>,
+    /// The geo-location where the resource lives
+    #[serde(rename = "location", default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
     /// Resource tags.
     #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<std::collections::BTreeMap<String, String>>,
@@ -1469,16 +1499,16 @@ pub struct ManagedHsmKey {
     /// Set by the service; never sent.
     #[serde(rename = "name", default, skip_serializing)]
     pub name: Option<String>,
-    /// Azure Resource Manager metadata containing createdBy and modifiedBy information.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "systemData", default, skip_serializing)]
-    pub system_data: Option<SystemData>,
     /// The type of the resource. E.g. "Microsoft.Compute/virtualMachines" or "Microsoft.Storage/storageAccounts"
     ///
     /// Set by the service; never sent.
     #[serde(rename = "type", default, skip_serializing)]
     pub r#type: Option<String>,
+    /// Azure Resource Manager metadata containing createdBy and modifiedBy information.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "systemData", default, skip_serializing)]
+    pub system_data: Option<SystemData>,
     /// The properties of the key.
     ///
     /// Required by the service.
@@ -1502,47 +1532,47 @@ impl ManagedHsmKey {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct ManagedHsmKeyAttributes {
+    /// Determines whether or not the object is enabled.
+    #[serde(rename = "enabled", default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// Not before date in seconds since 1970-01-01T00:00:00Z.
+    #[serde(rename = "nbf", default, skip_serializing_if = "Option::is_none")]
+    pub not_before: Option<i64>,
+    /// Expiry date in seconds since 1970-01-01T00:00:00Z.
+    #[serde(rename = "exp", default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<i64>,
     /// Creation time in seconds since 1970-01-01T00:00:00Z.
     ///
     /// Set by the service; never sent.
     #[serde(rename = "created", default, skip_serializing)]
     pub created: Option<i64>,
-    /// Determines whether or not the object is enabled.
-    #[serde(rename = "enabled", default, skip_serializing_if = "Option::is_none")]
-    pub enabled: Option<bool>,
-    /// Expiry date in seconds since 1970-01-01T00:00:00Z.
-    #[serde(rename = "exp", default, skip_serializing_if = "Option::is_none")]
-    pub expires: Option<i64>,
-    /// Indicates if the private key can be exported.
-    #[serde(rename = "exportable", default, skip_serializing_if = "Option::is_none")]
-    pub exportable: Option<bool>,
-    /// Not before date in seconds since 1970-01-01T00:00:00Z.
-    #[serde(rename = "nbf", default, skip_serializing_if = "Option::is_none")]
-    pub not_before: Option<i64>,
-    /// The deletion recovery level currently in effect for the object. If it contains 'Purgeable', then the object can be permanently deleted by a privileged user; otherwise, only the system can purge the object at the end of the retention interval.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "recoveryLevel", default, skip_serializing)]
-    pub recovery_level: Option<DeletionRecoveryLevel>,
     /// Last updated time in seconds since 1970-01-01T00:00:00Z.
     ///
     /// Set by the service; never sent.
     #[serde(rename = "updated", default, skip_serializing)]
     pub updated: Option<i64>,
+    /// The deletion recovery level currently in effect for the object. If it contains 'Purgeable', then the object can be permanently deleted by a privileged user; otherwise, only the system can purge the object at the end of the retention interval.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "recoveryLevel", default, skip_serializing)]
+    pub recovery_level: Option<DeletionRecoveryLevel>,
+    /// Indicates if the private key can be exported.
+    #[serde(rename = "exportable", default, skip_serializing_if = "Option::is_none")]
+    pub exportable: Option<bool>,
 }
 /// The parameters used to create a key.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct ManagedHsmKeyCreateParameters {
+    /// The tags that will be assigned to the key.
+    #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<std::collections::BTreeMap<String, String>>,
     /// The properties of the key to be created.
     ///
     /// Required by the service.
     #[serde(rename = "properties", default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<ManagedHsmKeyProperties>,
-    /// The tags that will be assigned to the key.
-    #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<std::collections::BTreeMap<String, String>>,
 }
 impl ManagedHsmKeyCreateParameters {
     /// A `ManagedHsmKeyCreateParameters` with its required fields; set the others on the returned value.
@@ -1558,14 +1588,14 @@ impl ManagedHsmKeyCreateParameters {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct ManagedHsmKeyListResult {
-    /// The link to the next page of items
-    #[serde(rename = "nextLink", default, skip_serializing_if = "Option::is_none")]
-    pub next_link: Option<String>,
     /// The ManagedHsmKey items on this page
     ///
     /// Required by the service.
     #[serde(rename = "value", default, skip_serializing_if = "Option::is_none")]
     pub value: Option<Vec<ManagedHsmKey>>,
+    /// The link to the next page of items
+    #[serde(rename = "nextLink", default, skip_serializing_if = "Option::is_none")]
+    pub next_link: Option<String>,
 }
 impl ManagedHsmKeyListResult {
     /// A `ManagedHsmKeyListResult` with its required fields; set the others on the returned value.
@@ -1584,15 +1614,18 @@ pub struct ManagedHsmKeyProperties {
     /// The attributes of the key.
     #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
     pub attributes: Option<ManagedHsmKeyAttributes>,
-    /// The elliptic curve name. For valid values, see JsonWebKeyCurveName. Default for EC and EC-HSM keys is P-256
-    #[serde(rename = "curveName", default, skip_serializing_if = "Option::is_none")]
-    pub curve_name: Option<JsonWebKeyCurveName>,
+    /// The type of the key. For valid values, see JsonWebKeyType.
+    #[serde(rename = "kty", default, skip_serializing_if = "Option::is_none")]
+    pub kty: Option<JsonWebKeyType>,
     /// The `keyOps` property.
     #[serde(rename = "keyOps", default, skip_serializing_if = "Option::is_none")]
     pub key_ops: Option<Vec<JsonWebKeyOperation>>,
     /// The key size in bits. For example: 2048, 3072, or 4096 for RSA. Default for RSA and RSA-HSM keys is 2048. Exception made for bring your own key (BYOK), key exchange keys default to 4096.
     #[serde(rename = "keySize", default, skip_serializing_if = "Option::is_none")]
     pub key_size: Option<i32>,
+    /// The elliptic curve name. For valid values, see JsonWebKeyCurveName. Default for EC and EC-HSM keys is P-256
+    #[serde(rename = "curveName", default, skip_serializing_if = "Option::is_none")]
+    pub curve_name: Option<JsonWebKeyCurveName>,
     /// The URI to retrieve the current version of the key.
     ///
     /// Set by the service; never sent.
@@ -1603,15 +1636,12 @@ pub struct ManagedHsmKeyProperties {
     /// Set by the service; never sent.
     #[serde(rename = "keyUriWithVersion", default, skip_serializing)]
     pub key_uri_with_version: Option<String>,
-    /// The type of the key. For valid values, see JsonWebKeyType.
-    #[serde(rename = "kty", default, skip_serializing_if = "Option::is_none")]
-    pub kty: Option<JsonWebKeyType>,
-    /// Key release policy in response. It will be used for both output and input. Omitted if empty
-    #[serde(rename = "release_policy", default, skip_serializing_if = "Option::is_none")]
-    pub release_policy: Option<ManagedHsmKeyReleasePolicy>,
     /// Key rotation policy in response. It will be used for both output and input. Omitted if empty
     #[serde(rename = "rotationPolicy", default, skip_serializing_if = "Option::is_none")]
     pub rotation_policy: Option<ManagedHsmRotationPolicy>,
+    /// Key release policy in response. It will be used for both output and input. Omitted if empty
+    #[serde(rename = "release_policy", default, skip_serializing_if = "Option::is_none")]
+    pub release_policy: Option<ManagedHsmKeyReleasePolicy>,
 }
 /// A model of the service.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1640,40 +1670,40 @@ pub struct ManagedHsmKeyRotationPolicyAttributes {
     /// Set by the service; never sent.
     #[serde(rename = "created", default, skip_serializing)]
     pub created: Option<i64>,
-    /// The expiration time for the new key version. It should be in ISO8601 format. Eg: 'P90D', 'P1Y'.
-    #[serde(rename = "expiryTime", default, skip_serializing_if = "Option::is_none")]
-    pub expiry_time: Option<String>,
     /// Last updated time in seconds since 1970-01-01T00:00:00Z.
     ///
     /// Set by the service; never sent.
     #[serde(rename = "updated", default, skip_serializing)]
     pub updated: Option<i64>,
+    /// The expiration time for the new key version. It should be in ISO8601 format. Eg: 'P90D', 'P1Y'.
+    #[serde(rename = "expiryTime", default, skip_serializing_if = "Option::is_none")]
+    pub expiry_time: Option<String>,
 }
 /// A model of the service.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct ManagedHsmLifetimeAction {
-    /// The action of key rotation policy lifetimeAction.
-    #[serde(rename = "action", default, skip_serializing_if = "Option::is_none")]
-    pub action: Option<ManagedHsmAction>,
     /// The trigger of key rotation policy lifetimeAction.
     #[serde(rename = "trigger", default, skip_serializing_if = "Option::is_none")]
     pub trigger: Option<ManagedHsmTrigger>,
+    /// The action of key rotation policy lifetimeAction.
+    #[serde(rename = "action", default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<ManagedHsmAction>,
 }
 /// The response of a ManagedHsm list operation.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct ManagedHsmListResult {
-    /// The link to the next page of items
-    #[serde(rename = "nextLink", default, skip_serializing_if = "Option::is_none")]
-    pub next_link: Option<String>,
     /// The ManagedHsm items on this page
     ///
     /// Required by the service.
     #[serde(rename = "value", default, skip_serializing_if = "Option::is_none")]
     pub value: Option<Vec<ManagedHsm>>,
+    /// The link to the next page of items
+    #[serde(rename = "nextLink", default, skip_serializing_if = "Option::is_none")]
+    pub next_link: Option<String>,
 }
 impl ManagedHsmListResult {
     /// A `ManagedHsmListResult` with its required fields; set the others on the returned value.
@@ -1689,28 +1719,9 @@ impl ManagedHsmListResult {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct ManagedHsmProperties {
-    /// The create mode to indicate whether the resource is being created or is being recovered from a deleted resource.
-    #[serde(rename = "createMode", default, skip_serializing_if = "Option::is_none")]
-    pub create_mode: Option<CreateMode>,
-    /// Property specifying whether protection against purge is enabled for this managed HSM pool. Setting this property to true activates protection against purge for this managed HSM pool and its content - only the Managed HSM service may initiate a hard, irrecoverable deletion. Enabling this functionality is irreversible.
-    #[serde(
-        rename = "enablePurgeProtection",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub enable_purge_protection: Option<bool>,
-    /// Property to specify whether the 'soft delete' functionality is enabled for this managed HSM pool. Soft delete is enabled by default for all managed HSMs and is immutable.
-    #[serde(
-        rename = "enableSoftDelete",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub enable_soft_delete: Option<bool>,
-    /// The URI of the managed hsm pool for performing operations on keys.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "hsmUri", default, skip_serializing)]
-    pub hsm_uri: Option<String>,
+    /// The Azure Active Directory tenant ID that should be used for authenticating requests to the managed HSM pool.
+    #[serde(rename = "tenantId", default, skip_serializing_if = "Option::is_none")]
+    pub tenant_id: Option<String>,
     /// Array of initial administrators object ids for this managed hsm pool.
     #[serde(
         rename = "initialAdminObjectIds",
@@ -1718,19 +1729,56 @@ pub struct ManagedHsmProperties {
         skip_serializing_if = "Option::is_none"
     )]
     pub initial_admin_object_ids: Option<Vec<String>>,
-    /// Rules governing the accessibility of the key vault from specific network locations.
-    #[serde(rename = "networkAcls", default, skip_serializing_if = "Option::is_none")]
-    pub network_acls: Option<MhsmNetworkRuleSet>,
-    /// List of private endpoint connections associated with the managed hsm pool.
+    /// The URI of the managed hsm pool for performing operations on keys.
     ///
     /// Set by the service; never sent.
-    #[serde(rename = "privateEndpointConnections", default, skip_serializing)]
-    pub private_endpoint_connections: Option<Vec<MhsmPrivateEndpointConnectionItem>>,
+    #[serde(rename = "hsmUri", default, skip_serializing)]
+    pub hsm_uri: Option<String>,
+    /// Property to specify whether the 'soft delete' functionality is enabled for this managed HSM pool. Soft delete is enabled by default for all managed HSMs and is immutable.
+    #[serde(
+        rename = "enableSoftDelete",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub enable_soft_delete: Option<bool>,
+    /// Soft deleted data retention days. When you delete an HSM or a key, it will remain recoverable for the configured retention period or for a default period of 90 days. It accepts values between 7 and 90.
+    #[serde(
+        rename = "softDeleteRetentionInDays",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub soft_delete_retention_in_days: Option<i32>,
+    /// Property specifying whether protection against purge is enabled for this managed HSM pool. Setting this property to true activates protection against purge for this managed HSM pool and its content - only the Managed HSM service may initiate a hard, irrecoverable deletion. Enabling this functionality is irreversible.
+    #[serde(
+        rename = "enablePurgeProtection",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub enable_purge_protection: Option<bool>,
+    /// The create mode to indicate whether the resource is being created or is being recovered from a deleted resource.
+    #[serde(rename = "createMode", default, skip_serializing_if = "Option::is_none")]
+    pub create_mode: Option<CreateMode>,
+    /// Resource Status Message.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "statusMessage", default, skip_serializing)]
+    pub status_message: Option<String>,
     /// Provisioning state.
     ///
     /// Set by the service; never sent.
     #[serde(rename = "provisioningState", default, skip_serializing)]
     pub provisioning_state: Option<ProvisioningState>,
+    /// Rules governing the accessibility of the key vault from specific network locations.
+    #[serde(rename = "networkAcls", default, skip_serializing_if = "Option::is_none")]
+    pub network_acls: Option<MhsmNetworkRuleSet>,
+    /// List of all regions associated with the managed hsm pool.
+    #[serde(rename = "regions", default, skip_serializing_if = "Option::is_none")]
+    pub regions: Option<Vec<MhsmGeoReplicatedRegion>>,
+    /// List of private endpoint connections associated with the managed hsm pool.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "privateEndpointConnections", default, skip_serializing)]
+    pub private_endpoint_connections: Option<Vec<MhsmPrivateEndpointConnectionItem>>,
     /// Control permission to the managed HSM from public networks.
     #[serde(
         rename = "publicNetworkAccess",
@@ -1738,9 +1786,6 @@ pub struct ManagedHsmProperties {
         skip_serializing_if = "Option::is_none"
     )]
     pub public_network_access: Option<PublicNetworkAccess>,
-    /// List of all regions associated with the managed hsm pool.
-    #[serde(rename = "regions", default, skip_serializing_if = "Option::is_none")]
-    pub regions: Option<Vec<MhsmGeoReplicatedRegion>>,
     /// The scheduled purge date in UTC.
     ///
     /// Set by the service; never sent.
@@ -1756,21 +1801,6 @@ pub struct ManagedHsmProperties {
     /// Set by the service; never sent.
     #[serde(rename = "securityDomainProperties", default, skip_serializing)]
     pub security_domain_properties: Option<ManagedHsmSecurityDomainProperties>,
-    /// Soft deleted data retention days. When you delete an HSM or a key, it will remain recoverable for the configured retention period or for a default period of 90 days. It accepts values between 7 and 90.
-    #[serde(
-        rename = "softDeleteRetentionInDays",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub soft_delete_retention_in_days: Option<i32>,
-    /// Resource Status Message.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "statusMessage", default, skip_serializing)]
-    pub status_message: Option<String>,
-    /// The Azure Active Directory tenant ID that should be used for authenticating requests to the managed HSM pool.
-    #[serde(rename = "tenantId", default, skip_serializing_if = "Option::is_none")]
-    pub tenant_id: Option<String>,
 }
 /// A model of the service.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1869,12 +1899,15 @@ impl std::fmt::Display for ManagedHsmSkuFamily {
     }
 }
 impl Serialize for ManagedHsmSkuFamily {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::keyvault_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for ManagedHsmSkuFamily {
-    fn deserialize<D: serde::Deserializer<'de>>(
+    fn deserialize<D: ::keyvault_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
@@ -2021,12 +2054,15 @@ impl std::fmt::Display for ManagedServiceIdentityType {
     }
 }
 impl Serialize for ManagedServiceIdentityType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::keyvault_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for ManagedServiceIdentityType {
-    fn deserialize<D: serde::Deserializer<'de>>(
+    fn deserialize<D: ::keyvault_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
@@ -2038,16 +2074,12 @@ impl<'de> Deserialize<'de> for ManagedServiceIdentityType {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct MetricSpecification {
-    /// The metric aggregation type. Possible values include: 'Average', 'Count', 'Total'.
-    #[serde(
-        rename = "aggregationType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub aggregation_type: Option<String>,
-    /// The dimensions of metric
-    #[serde(rename = "dimensions", default, skip_serializing_if = "Option::is_none")]
-    pub dimensions: Option<Vec<DimensionProperties>>,
+    /// Name of metric specification.
+    #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Display name of metric specification.
+    #[serde(rename = "displayName", default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
     /// Display description of metric specification.
     #[serde(
         rename = "displayDescription",
@@ -2055,33 +2087,16 @@ pub struct MetricSpecification {
         skip_serializing_if = "Option::is_none"
     )]
     pub display_description: Option<String>,
-    /// Display name of metric specification.
-    #[serde(rename = "displayName", default, skip_serializing_if = "Option::is_none")]
-    pub display_name: Option<String>,
-    /// Property to specify whether to fill gap with zero.
+    /// The metric unit. Possible values include: 'Bytes', 'Count', 'Milliseconds'.
+    #[serde(rename = "unit", default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// The metric aggregation type. Possible values include: 'Average', 'Count', 'Total'.
     #[serde(
-        rename = "fillGapWithZero",
+        rename = "aggregationType",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub fill_gap_with_zero: Option<bool>,
-    /// The internal metric name.
-    #[serde(
-        rename = "internalMetricName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub internal_metric_name: Option<String>,
-    /// The metric lock aggregation type.
-    #[serde(
-        rename = "lockAggregationType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub lock_aggregation_type: Option<String>,
-    /// Name of metric specification.
-    #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub aggregation_type: Option<String>,
     /// The supported aggregation types for the metrics.
     #[serde(
         rename = "supportedAggregationTypes",
@@ -2096,18 +2111,36 @@ pub struct MetricSpecification {
         skip_serializing_if = "Option::is_none"
     )]
     pub supported_time_grain_types: Option<Vec<String>>,
-    /// The metric unit. Possible values include: 'Bytes', 'Count', 'Milliseconds'.
-    #[serde(rename = "unit", default, skip_serializing_if = "Option::is_none")]
-    pub unit: Option<String>,
+    /// The metric lock aggregation type.
+    #[serde(
+        rename = "lockAggregationType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub lock_aggregation_type: Option<String>,
+    /// The dimensions of metric
+    #[serde(rename = "dimensions", default, skip_serializing_if = "Option::is_none")]
+    pub dimensions: Option<Vec<DimensionProperties>>,
+    /// Property to specify whether to fill gap with zero.
+    #[serde(
+        rename = "fillGapWithZero",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub fill_gap_with_zero: Option<bool>,
+    /// The internal metric name.
+    #[serde(
+        rename = "internalMetricName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub internal_metric_name: Option<String>,
 }
 /// A region that this managed HSM Pool has been extended to.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct MhsmGeoReplicatedRegion {
-    /// A boolean value that indicates whether the region is the primary region or a secondary region.
-    #[serde(rename = "isPrimary", default, skip_serializing_if = "Option::is_none")]
-    pub is_primary: Option<bool>,
     /// Name of the geo replicated region.
     #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -2116,6 +2149,9 @@ pub struct MhsmGeoReplicatedRegion {
     /// Set by the service; never sent.
     #[serde(rename = "provisioningState", default, skip_serializing)]
     pub provisioning_state: Option<GeoReplicationRegionProvisioningState>,
+    /// A boolean value that indicates whether the region is the primary region or a secondary region.
+    #[serde(rename = "isPrimary", default, skip_serializing_if = "Option::is_none")]
+    pub is_primary: Option<bool>,
 }
 /// A set of rules governing the network accessibility of a managed hsm pool.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2168,31 +2204,31 @@ pub struct MhsmPrivateEndpointConnection {
     /// Set by the service; never sent.
     #[serde(rename = "name", default, skip_serializing)]
     pub name: Option<String>,
-    /// Azure Resource Manager metadata containing createdBy and modifiedBy information.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "systemData", default, skip_serializing)]
-    pub system_data: Option<SystemData>,
     /// The type of the resource. E.g. "Microsoft.Compute/virtualMachines" or "Microsoft.Storage/storageAccounts"
     ///
     /// Set by the service; never sent.
     #[serde(rename = "type", default, skip_serializing)]
     pub r#type: Option<String>,
-    /// Modified whenever there is a change in the state of private endpoint connection.
-    #[serde(rename = "etag", default, skip_serializing_if = "Option::is_none")]
-    pub etag: Option<String>,
-    /// Managed service identity
-    #[serde(rename = "identity", default, skip_serializing_if = "Option::is_none")]
-    pub identity: Option<ManagedServiceIdentity>,
-    /// The geo-location where the resource lives
-    #[serde(rename = "location", default, skip_serializing_if = "Option::is_none")]
-    pub location: Option<String>,
+    /// Azure Resource Manager metadata containing createdBy and modifiedBy information.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "systemData", default, skip_serializing)]
+    pub system_data: Option<SystemData>,
     /// Resource properties.
     #[serde(rename = "properties", default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<MhsmPrivateEndpointConnectionProperties>,
     /// SKU details
     #[serde(rename = "sku", default, skip_serializing_if = "Option::is_none")]
     pub sku: Option<ManagedHsmSku>,
+    /// Managed service identity
+    #[serde(rename = "identity", default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<ManagedServiceIdentity>,
+    /// Modified whenever there is a change in the state of private endpoint connection.
+    #[serde(rename = "etag", default, skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
+    /// The geo-location where the resource lives
+    #[serde(rename = "location", default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
     /// Resource tags.
     #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<std::collections::BTreeMap<String, String>>,
@@ -2202,12 +2238,12 @@ pub struct MhsmPrivateEndpointConnection {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct MhsmPrivateEndpointConnectionItem {
-    /// Modified whenever there is a change in the state of private endpoint connection.
-    #[serde(rename = "etag", default, skip_serializing_if = "Option::is_none")]
-    pub etag: Option<String>,
     /// Id of private endpoint connection.
     #[serde(rename = "id", default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// Modified whenever there is a change in the state of private endpoint connection.
+    #[serde(rename = "etag", default, skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
     /// Private endpoint connection properties.
     #[serde(rename = "properties", default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<MhsmPrivateEndpointConnectionProperties>,
@@ -2244,14 +2280,14 @@ pub struct MhsmPrivateEndpointConnectionProperties {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct MhsmPrivateEndpointConnectionsListResult {
-    /// The link to the next page of items
-    #[serde(rename = "nextLink", default, skip_serializing_if = "Option::is_none")]
-    pub next_link: Option<String>,
     /// The MhsmPrivateEndpointConnection items on this page
     ///
     /// Required by the service.
     #[serde(rename = "value", default, skip_serializing_if = "Option::is_none")]
     pub value: Option<Vec<MhsmPrivateEndpointConnection>>,
+    /// The link to the next page of items
+    #[serde(rename = "nextLink", default, skip_serializing_if = "Option::is_none")]
+    pub next_link: Option<String>,
 }
 impl MhsmPrivateEndpointConnectionsListResult {
     /// A `MhsmPrivateEndpointConnectionsListResult` with its required fields; set the others on the returned value.
@@ -2277,33 +2313,33 @@ pub struct MhsmPrivateLinkResource {
     /// Set by the service; never sent.
     #[serde(rename = "name", default, skip_serializing)]
     pub name: Option<String>,
-    /// Azure Resource Manager metadata containing createdBy and modifiedBy information.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "systemData", default, skip_serializing)]
-    pub system_data: Option<SystemData>,
     /// The type of the resource. E.g. "Microsoft.Compute/virtualMachines" or "Microsoft.Storage/storageAccounts"
     ///
     /// Set by the service; never sent.
     #[serde(rename = "type", default, skip_serializing)]
     pub r#type: Option<String>,
+    /// Azure Resource Manager metadata containing createdBy and modifiedBy information.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "systemData", default, skip_serializing)]
+    pub system_data: Option<SystemData>,
+    /// Resource tags.
+    #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<std::collections::BTreeMap<String, String>>,
     /// The geo-location where the resource lives
     ///
     /// Required by the service.
     #[serde(rename = "location", default, skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
-    /// Resource tags.
-    #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<std::collections::BTreeMap<String, String>>,
-    /// Managed service identity (system assigned and/or user assigned identities)
-    #[serde(rename = "identity", default, skip_serializing_if = "Option::is_none")]
-    pub identity: Option<ManagedServiceIdentity>,
     /// Resource properties.
     #[serde(rename = "properties", default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<MhsmPrivateLinkResourceProperties>,
     /// SKU details
     #[serde(rename = "sku", default, skip_serializing_if = "Option::is_none")]
     pub sku: Option<ManagedHsmSku>,
+    /// Managed service identity (system assigned and/or user assigned identities)
+    #[serde(rename = "identity", default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<ManagedServiceIdentity>,
 }
 impl MhsmPrivateLinkResource {
     /// A `MhsmPrivateLinkResource` with its required fields; set the others on the returned value.
@@ -2351,6 +2387,12 @@ pub struct MhsmPrivateLinkResourceProperties {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct MhsmPrivateLinkServiceConnectionState {
+    /// Indicates whether the connection has been approved, rejected or removed by the key vault owner.
+    #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<PrivateEndpointServiceConnectionStatus>,
+    /// The reason for approval or rejection.
+    #[serde(rename = "description", default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
     /// A message indicating if changes on the service provider require any updates on the consumer.
     #[serde(
         rename = "actionsRequired",
@@ -2358,26 +2400,20 @@ pub struct MhsmPrivateLinkServiceConnectionState {
         skip_serializing_if = "Option::is_none"
     )]
     pub actions_required: Option<ActionsRequired>,
-    /// The reason for approval or rejection.
-    #[serde(rename = "description", default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// Indicates whether the connection has been approved, rejected or removed by the key vault owner.
-    #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<PrivateEndpointServiceConnectionStatus>,
 }
 /// List of regions associated with a managed HSM Pools
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct MhsmRegionsListResult {
-    /// The link to the next page of items
-    #[serde(rename = "nextLink", default, skip_serializing_if = "Option::is_none")]
-    pub next_link: Option<String>,
     /// The MhsmGeoReplicatedRegion items on this page
     ///
     /// Required by the service.
     #[serde(rename = "value", default, skip_serializing_if = "Option::is_none")]
     pub value: Option<Vec<MhsmGeoReplicatedRegion>>,
+    /// The link to the next page of items
+    #[serde(rename = "nextLink", default, skip_serializing_if = "Option::is_none")]
+    pub next_link: Option<String>,
 }
 impl MhsmRegionsListResult {
     /// A `MhsmRegionsListResult` with its required fields; set the others on the returned value.
@@ -2484,12 +2520,15 @@ impl std::fmt::Display for NetworkRuleAction {
     }
 }
 impl Serialize for NetworkRuleAction {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::keyvault_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for NetworkRuleAction {
-    fn deserialize<D: serde::Deserializer<'de>>(
+    fn deserialize<D: ::keyvault_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
@@ -2532,12 +2571,15 @@ impl std::fmt::Display for NetworkRuleBypassOptions {
     }
 }
 impl Serialize for NetworkRuleBypassOptions {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::keyvault_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for NetworkRuleBypassOptions {
-    fn deserialize<D: serde::Deserializer<'de>>(
+    fn deserialize<D: ::keyvault_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
@@ -2571,53 +2613,53 @@ pub struct NetworkRuleSet {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct Operation {
-    /// Display metadata associated with the operation.
-    #[serde(rename = "display", default, skip_serializing_if = "Option::is_none")]
-    pub display: Option<OperationDisplay>,
-    /// Property to specify whether the action is a data action.
-    #[serde(rename = "isDataAction", default, skip_serializing_if = "Option::is_none")]
-    pub is_data_action: Option<bool>,
     /// Operation name: {provider}/{resource}/{operation}
     #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Display metadata associated with the operation.
+    #[serde(rename = "display", default, skip_serializing_if = "Option::is_none")]
+    pub display: Option<OperationDisplay>,
     /// The origin of operations.
     #[serde(rename = "origin", default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<String>,
     /// Properties of operation, include metric specifications.
     #[serde(rename = "properties", default, skip_serializing_if = "Option::is_none")]
     pub operation_properties: Option<OperationProperties>,
+    /// Property to specify whether the action is a data action.
+    #[serde(rename = "isDataAction", default, skip_serializing_if = "Option::is_none")]
+    pub is_data_action: Option<bool>,
 }
 /// Display metadata associated with the operation.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct OperationDisplay {
-    /// Description of operation.
-    #[serde(rename = "description", default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// Type of operation: get, read, delete, etc.
-    #[serde(rename = "operation", default, skip_serializing_if = "Option::is_none")]
-    pub operation: Option<String>,
     /// Service provider: Microsoft Key Vault.
     #[serde(rename = "provider", default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
     /// Resource on which the operation is performed etc.
     #[serde(rename = "resource", default, skip_serializing_if = "Option::is_none")]
     pub resource: Option<String>,
+    /// Type of operation: get, read, delete, etc.
+    #[serde(rename = "operation", default, skip_serializing_if = "Option::is_none")]
+    pub operation: Option<String>,
+    /// Description of operation.
+    #[serde(rename = "description", default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
 }
 /// Result of the request to list Storage operations. It contains a list of operations and a URL link to get the next set of results.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct OperationListResult {
-    /// The URL to get the next set of operations.
-    #[serde(rename = "nextLink", default, skip_serializing_if = "Option::is_none")]
-    pub next_link: Option<String>,
     /// List of Storage operations supported by the Storage resource provider.
     ///
     /// Required by the service.
     #[serde(rename = "value", default, skip_serializing_if = "Option::is_none")]
     pub value: Option<Vec<Operation>>,
+    /// The URL to get the next set of operations.
+    #[serde(rename = "nextLink", default, skip_serializing_if = "Option::is_none")]
+    pub next_link: Option<String>,
 }
 impl OperationListResult {
     /// A `OperationListResult` with its required fields; set the others on the returned value.
@@ -2646,15 +2688,15 @@ pub struct OperationProperties {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct Permissions {
-    /// Permissions to certificates
-    #[serde(rename = "certificates", default, skip_serializing_if = "Option::is_none")]
-    pub certificates: Option<Vec<CertificatePermissions>>,
     /// Permissions to keys
     #[serde(rename = "keys", default, skip_serializing_if = "Option::is_none")]
     pub keys: Option<Vec<KeyPermissions>>,
     /// Permissions to secrets
     #[serde(rename = "secrets", default, skip_serializing_if = "Option::is_none")]
     pub secrets: Option<Vec<SecretPermissions>>,
+    /// Permissions to certificates
+    #[serde(rename = "certificates", default, skip_serializing_if = "Option::is_none")]
+    pub certificates: Option<Vec<CertificatePermissions>>,
     /// Permissions to storage accounts
     #[serde(rename = "storage", default, skip_serializing_if = "Option::is_none")]
     pub storage: Option<Vec<StoragePermissions>>,
@@ -2685,44 +2727,44 @@ pub struct PrivateEndpointConnection {
     /// Set by the service; never sent.
     #[serde(rename = "name", default, skip_serializing)]
     pub name: Option<String>,
-    /// Azure Resource Manager metadata containing createdBy and modifiedBy information.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "systemData", default, skip_serializing)]
-    pub system_data: Option<SystemData>,
     /// The type of the resource. E.g. "Microsoft.Compute/virtualMachines" or "Microsoft.Storage/storageAccounts"
     ///
     /// Set by the service; never sent.
     #[serde(rename = "type", default, skip_serializing)]
     pub r#type: Option<String>,
-    /// Modified whenever there is a change in the state of private endpoint connection.
-    #[serde(rename = "etag", default, skip_serializing_if = "Option::is_none")]
-    pub etag: Option<String>,
+    /// Azure Resource Manager metadata containing createdBy and modifiedBy information.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "systemData", default, skip_serializing)]
+    pub system_data: Option<SystemData>,
+    /// Resource properties.
+    #[serde(rename = "properties", default, skip_serializing_if = "Option::is_none")]
+    pub properties: Option<PrivateEndpointConnectionProperties>,
     /// Azure location of the key vault resource.
     ///
     /// Set by the service; never sent.
     #[serde(rename = "location", default, skip_serializing)]
     pub location: Option<String>,
-    /// Resource properties.
-    #[serde(rename = "properties", default, skip_serializing_if = "Option::is_none")]
-    pub properties: Option<PrivateEndpointConnectionProperties>,
     /// Tags assigned to the key vault resource.
     ///
     /// Set by the service; never sent.
     #[serde(rename = "tags", default, skip_serializing)]
     pub tags: Option<std::collections::BTreeMap<String, String>>,
+    /// Modified whenever there is a change in the state of private endpoint connection.
+    #[serde(rename = "etag", default, skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
 }
 /// Private endpoint connection item.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct PrivateEndpointConnectionItem {
-    /// Modified whenever there is a change in the state of private endpoint connection.
-    #[serde(rename = "etag", default, skip_serializing_if = "Option::is_none")]
-    pub etag: Option<String>,
     /// Id of private endpoint connection.
     #[serde(rename = "id", default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// Modified whenever there is a change in the state of private endpoint connection.
+    #[serde(rename = "etag", default, skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
     /// Private endpoint connection properties.
     #[serde(rename = "properties", default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<PrivateEndpointConnectionProperties>,
@@ -2732,14 +2774,14 @@ pub struct PrivateEndpointConnectionItem {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct PrivateEndpointConnectionListResult {
-    /// The link to the next page of items
-    #[serde(rename = "nextLink", default, skip_serializing_if = "Option::is_none")]
-    pub next_link: Option<String>,
     /// The PrivateEndpointConnection items on this page
     ///
     /// Required by the service.
     #[serde(rename = "value", default, skip_serializing_if = "Option::is_none")]
     pub value: Option<Vec<PrivateEndpointConnection>>,
+    /// The link to the next page of items
+    #[serde(rename = "nextLink", default, skip_serializing_if = "Option::is_none")]
+    pub next_link: Option<String>,
 }
 impl PrivateEndpointConnectionListResult {
     /// A `PrivateEndpointConnectionListResult` with its required fields; set the others on the returned value.
@@ -2827,12 +2869,15 @@ impl std::fmt::Display for PrivateEndpointConnectionProvisioningState {
     }
 }
 impl Serialize for PrivateEndpointConnectionProvisioningState {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::keyvault_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for PrivateEndpointConnectionProvisioningState {
-    fn deserialize<D: serde::Deserializer<'de>>(
+    fn deserialize<D: ::keyvault_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
@@ -2883,12 +2928,15 @@ impl std::fmt::Display for PrivateEndpointServiceConnectionStatus {
     }
 }
 impl Serialize for PrivateEndpointServiceConnectionStatus {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::keyvault_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for PrivateEndpointServiceConnectionStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(
+    fn deserialize<D: ::keyvault_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
@@ -2910,24 +2958,24 @@ pub struct PrivateLinkResource {
     /// Set by the service; never sent.
     #[serde(rename = "name", default, skip_serializing)]
     pub name: Option<String>,
-    /// Azure Resource Manager metadata containing createdBy and modifiedBy information.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "systemData", default, skip_serializing)]
-    pub system_data: Option<SystemData>,
     /// The type of the resource. E.g. "Microsoft.Compute/virtualMachines" or "Microsoft.Storage/storageAccounts"
     ///
     /// Set by the service; never sent.
     #[serde(rename = "type", default, skip_serializing)]
     pub r#type: Option<String>,
+    /// Azure Resource Manager metadata containing createdBy and modifiedBy information.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "systemData", default, skip_serializing)]
+    pub system_data: Option<SystemData>,
+    /// Resource properties.
+    #[serde(rename = "properties", default, skip_serializing_if = "Option::is_none")]
+    pub properties: Option<PrivateLinkResourceProperties>,
     /// Azure location of the key vault resource.
     ///
     /// Set by the service; never sent.
     #[serde(rename = "location", default, skip_serializing)]
     pub location: Option<String>,
-    /// Resource properties.
-    #[serde(rename = "properties", default, skip_serializing_if = "Option::is_none")]
-    pub properties: Option<PrivateLinkResourceProperties>,
     /// Tags assigned to the key vault resource.
     ///
     /// Set by the service; never sent.
@@ -2971,6 +3019,12 @@ pub struct PrivateLinkResourceProperties {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct PrivateLinkServiceConnectionState {
+    /// Indicates whether the connection has been approved, rejected or removed by the key vault owner.
+    #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<PrivateEndpointServiceConnectionStatus>,
+    /// The reason for approval or rejection.
+    #[serde(rename = "description", default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
     /// A message indicating if changes on the service provider require any updates on the consumer.
     #[serde(
         rename = "actionsRequired",
@@ -2978,12 +3032,6 @@ pub struct PrivateLinkServiceConnectionState {
         skip_serializing_if = "Option::is_none"
     )]
     pub actions_required: Option<ActionsRequired>,
-    /// The reason for approval or rejection.
-    #[serde(rename = "description", default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// Indicates whether the connection has been approved, rejected or removed by the key vault owner.
-    #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<PrivateEndpointServiceConnectionStatus>,
 }
 /// Provisioning state.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -3045,12 +3093,15 @@ impl std::fmt::Display for ProvisioningState {
     }
 }
 impl Serialize for ProvisioningState {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::keyvault_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for ProvisioningState {
-    fn deserialize<D: serde::Deserializer<'de>>(
+    fn deserialize<D: ::keyvault_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
@@ -3093,12 +3144,15 @@ impl std::fmt::Display for PublicNetworkAccess {
     }
 }
 impl Serialize for PublicNetworkAccess {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::keyvault_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for PublicNetworkAccess {
-    fn deserialize<D: serde::Deserializer<'de>>(
+    fn deserialize<D: ::keyvault_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
@@ -3141,12 +3195,15 @@ impl std::fmt::Display for Reason {
     }
 }
 impl Serialize for Reason {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::keyvault_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for Reason {
-    fn deserialize<D: serde::Deserializer<'de>>(
+    fn deserialize<D: ::keyvault_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
@@ -3158,14 +3215,14 @@ impl<'de> Deserialize<'de> for Reason {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct ResourceListResult {
-    /// The URL to get the next set of vault resources.
-    #[serde(rename = "nextLink", default, skip_serializing_if = "Option::is_none")]
-    pub next_link: Option<String>,
     /// The list of vault resources.
     ///
     /// Required by the service.
     #[serde(rename = "value", default, skip_serializing_if = "Option::is_none")]
     pub value: Option<Vec<TrackedResource>>,
+    /// The URL to get the next set of vault resources.
+    #[serde(rename = "nextLink", default, skip_serializing_if = "Option::is_none")]
+    pub next_link: Option<String>,
 }
 impl ResourceListResult {
     /// A `ResourceListResult` with its required fields; set the others on the returned value.
@@ -3197,6 +3254,25 @@ pub struct RotationPolicy {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct SecretAttributes {
+    /// Determines whether the object is enabled.
+    #[serde(rename = "enabled", default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// Not before date in seconds since 1970-01-01T00:00:00Z.
+    #[serde(
+        rename = "nbf",
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "keyvault_runtime::codec::unix_time::option"
+    )]
+    pub not_before: Option<::keyvault_runtime::OffsetDateTime>,
+    /// Expiry date in seconds since 1970-01-01T00:00:00Z.
+    #[serde(
+        rename = "exp",
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "keyvault_runtime::codec::unix_time::option"
+    )]
+    pub expires: Option<::keyvault_runtime::OffsetDateTime>,
     /// Creation time in seconds since 1970-01-01T00:00:00Z.
     ///
     /// Set by the service; never sent.
@@ -3207,25 +3283,6 @@ pub struct SecretAttributes {
         with = "keyvault_runtime::codec::unix_time::option"
     )]
     pub created: Option<::keyvault_runtime::OffsetDateTime>,
-    /// Determines whether the object is enabled.
-    #[serde(rename = "enabled", default, skip_serializing_if = "Option::is_none")]
-    pub enabled: Option<bool>,
-    /// Expiry date in seconds since 1970-01-01T00:00:00Z.
-    #[serde(
-        rename = "exp",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "keyvault_runtime::codec::unix_time::option"
-    )]
-    pub expires: Option<::keyvault_runtime::OffsetDateTime>,
-    /// Not before date in seconds since 1970-01-01T00:00:00Z.
-    #[serde(
-        rename = "nbf",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "keyvault_runtime::codec::unix_time::option"
-    )]
-    pub not_before: Option<::keyvault_runtime::OffsetDateTime>,
     /// Last updated time in seconds since 1970-01-01T00:00:00Z.
     ///
     /// Set by the service; never sent.
@@ -3242,14 +3299,14 @@ pub struct SecretAttributes {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct SecretCreateOrUpdateParameters {
+    /// The tags that will be assigned to the secret.
+    #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<std::collections::BTreeMap<String, String>>,
     /// Properties of the secret
     ///
     /// Required by the service.
     #[serde(rename = "properties", default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<SecretProperties>,
-    /// The tags that will be assigned to the secret.
-    #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<std::collections::BTreeMap<String, String>>,
 }
 impl SecretCreateOrUpdateParameters {
     /// A `SecretCreateOrUpdateParameters` with its required fields; set the others on the returned value.
@@ -3265,14 +3322,14 @@ impl SecretCreateOrUpdateParameters {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct SecretListResult {
-    /// The link to the next page of items
-    #[serde(rename = "nextLink", default, skip_serializing_if = "Option::is_none")]
-    pub next_link: Option<String>,
     /// The Secret items on this page
     ///
     /// Required by the service.
     #[serde(rename = "value", default, skip_serializing_if = "Option::is_none")]
     pub value: Option<Vec<SecretModel>>,
+    /// The link to the next page of items
+    #[serde(rename = "nextLink", default, skip_serializing_if = "Option::is_none")]
+    pub next_link: Option<String>,
 }
 impl SecretListResult {
     /// A `SecretListResult` with its required fields; set the others on the returned value.
@@ -3298,26 +3355,26 @@ pub struct SecretModel {
     /// Set by the service; never sent.
     #[serde(rename = "name", default, skip_serializing)]
     pub name: Option<String>,
-    /// Azure Resource Manager metadata containing createdBy and modifiedBy information.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "systemData", default, skip_serializing)]
-    pub system_data: Option<SystemData>,
     /// The type of the resource. E.g. "Microsoft.Compute/virtualMachines" or "Microsoft.Storage/storageAccounts"
     ///
     /// Set by the service; never sent.
     #[serde(rename = "type", default, skip_serializing)]
     pub r#type: Option<String>,
-    /// Azure location of the key vault resource.
+    /// Azure Resource Manager metadata containing createdBy and modifiedBy information.
     ///
     /// Set by the service; never sent.
-    #[serde(rename = "location", default, skip_serializing)]
-    pub location: Option<String>,
+    #[serde(rename = "systemData", default, skip_serializing)]
+    pub system_data: Option<SystemData>,
     /// Properties of the secret
     ///
     /// Required by the service.
     #[serde(rename = "properties", default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<SecretProperties>,
+    /// Azure location of the key vault resource.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "location", default, skip_serializing)]
+    pub location: Option<String>,
     /// Tags assigned to the key vault resource.
     ///
     /// Set by the service; never sent.
@@ -3338,27 +3395,27 @@ impl SecretModel {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct SecretPatchParameters {
-    /// Properties of the secret
-    #[serde(rename = "properties", default, skip_serializing_if = "Option::is_none")]
-    pub properties: Option<SecretPatchProperties>,
     /// The tags that will be assigned to the secret.
     #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<std::collections::BTreeMap<String, String>>,
+    /// Properties of the secret
+    #[serde(rename = "properties", default, skip_serializing_if = "Option::is_none")]
+    pub properties: Option<SecretPatchProperties>,
 }
 /// Properties of the secret
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct SecretPatchProperties {
-    /// The attributes of the secret.
-    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
-    pub attributes: Option<SecretAttributes>,
-    /// The content type of the secret.
-    #[serde(rename = "contentType", default, skip_serializing_if = "Option::is_none")]
-    pub content_type: Option<String>,
     /// The value of the secret.
     #[serde(rename = "value", default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+    /// The content type of the secret.
+    #[serde(rename = "contentType", default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    /// The attributes of the secret.
+    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<SecretAttributes>,
 }
 /// Values the service defines.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -3424,12 +3481,15 @@ impl std::fmt::Display for SecretPermissions {
     }
 }
 impl Serialize for SecretPermissions {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::keyvault_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for SecretPermissions {
-    fn deserialize<D: serde::Deserializer<'de>>(
+    fn deserialize<D: ::keyvault_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
@@ -3441,12 +3501,15 @@ impl<'de> Deserialize<'de> for SecretPermissions {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct SecretProperties {
-    /// The attributes of the secret.
-    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
-    pub attributes: Option<SecretAttributes>,
+    /// The value of the secret. NOTE: 'value' will never be returned from the service, as APIs using this model are is intended for internal use in ARM deployments. Users should use the data-plane REST service for interaction with vault secrets.
+    #[serde(rename = "value", default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
     /// The content type of the secret.
     #[serde(rename = "contentType", default, skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
+    /// The attributes of the secret.
+    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<SecretAttributes>,
     /// The URI to retrieve the current version of the secret.
     ///
     /// Set by the service; never sent.
@@ -3457,9 +3520,6 @@ pub struct SecretProperties {
     /// Set by the service; never sent.
     #[serde(rename = "secretUriWithVersion", default, skip_serializing)]
     pub secret_uri_with_version: Option<String>,
-    /// The value of the secret. NOTE: 'value' will never be returned from the service, as APIs using this model are is intended for internal use in ARM deployments. Users should use the data-plane REST service for interaction with vault secrets.
-    #[serde(rename = "value", default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
 }
 /// One property of operation, include log specifications.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3539,12 +3599,15 @@ impl std::fmt::Display for SkuFamily {
     }
 }
 impl Serialize for SkuFamily {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::keyvault_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for SkuFamily {
-    fn deserialize<D: serde::Deserializer<'de>>(
+    fn deserialize<D: ::keyvault_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
@@ -3664,12 +3727,15 @@ impl std::fmt::Display for StoragePermissions {
     }
 }
 impl Serialize for StoragePermissions {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::keyvault_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for StoragePermissions {
-    fn deserialize<D: serde::Deserializer<'de>>(
+    fn deserialize<D: ::keyvault_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
@@ -3681,6 +3747,12 @@ impl<'de> Deserialize<'de> for StoragePermissions {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct SystemData {
+    /// The identity that created the resource.
+    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+    /// The type of identity that created the resource.
+    #[serde(rename = "createdByType", default, skip_serializing_if = "Option::is_none")]
+    pub created_by_type: Option<CreatedByType>,
     /// The timestamp of resource creation (UTC).
     #[serde(
         rename = "createdAt",
@@ -3689,20 +3761,6 @@ pub struct SystemData {
         with = "keyvault_runtime::codec::rfc3339::option"
     )]
     pub created_at: Option<::keyvault_runtime::OffsetDateTime>,
-    /// The identity that created the resource.
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
-    pub created_by: Option<String>,
-    /// The type of identity that created the resource.
-    #[serde(rename = "createdByType", default, skip_serializing_if = "Option::is_none")]
-    pub created_by_type: Option<CreatedByType>,
-    /// The timestamp of resource last modification (UTC)
-    #[serde(
-        rename = "lastModifiedAt",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "keyvault_runtime::codec::rfc3339::option"
-    )]
-    pub last_modified_at: Option<::keyvault_runtime::OffsetDateTime>,
     /// The identity that last modified the resource.
     #[serde(rename = "lastModifiedBy", default, skip_serializing_if = "Option::is_none")]
     pub last_modified_by: Option<String>,
@@ -3713,6 +3771,14 @@ pub struct SystemData {
         skip_serializing_if = "Option::is_none"
     )]
     pub last_modified_by_type: Option<CreatedByType>,
+    /// The timestamp of resource last modification (UTC)
+    #[serde(
+        rename = "lastModifiedAt",
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "keyvault_runtime::codec::rfc3339::option"
+    )]
+    pub last_modified_at: Option<::keyvault_runtime::OffsetDateTime>,
 }
 /// The resource model definition for an Azure Resource Manager tracked top level resource which has 'tags' and a 'location'
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3729,24 +3795,24 @@ pub struct TrackedResource {
     /// Set by the service; never sent.
     #[serde(rename = "name", default, skip_serializing)]
     pub name: Option<String>,
-    /// Azure Resource Manager metadata containing createdBy and modifiedBy information.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "systemData", default, skip_serializing)]
-    pub system_data: Option<SystemData>,
     /// The type of the resource. E.g. "Microsoft.Compute/virtualMachines" or "Microsoft.Storage/storageAccounts"
     ///
     /// Set by the service; never sent.
     #[serde(rename = "type", default, skip_serializing)]
     pub r#type: Option<String>,
+    /// Azure Resource Manager metadata containing createdBy and modifiedBy information.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "systemData", default, skip_serializing)]
+    pub system_data: Option<SystemData>,
+    /// Resource tags.
+    #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<std::collections::BTreeMap<String, String>>,
     /// The geo-location where the resource lives
     ///
     /// Required by the service.
     #[serde(rename = "location", default, skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
-    /// Resource tags.
-    #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<std::collections::BTreeMap<String, String>>,
 }
 impl TrackedResource {
     /// A `TrackedResource` with its required fields; set the others on the returned value.
@@ -3808,24 +3874,24 @@ pub struct Vault {
     /// Set by the service; never sent.
     #[serde(rename = "name", default, skip_serializing)]
     pub name: Option<String>,
-    /// Azure Resource Manager metadata containing createdBy and modifiedBy information.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "systemData", default, skip_serializing)]
-    pub system_data: Option<SystemData>,
     /// The type of the resource. E.g. "Microsoft.Compute/virtualMachines" or "Microsoft.Storage/storageAccounts"
     ///
     /// Set by the service; never sent.
     #[serde(rename = "type", default, skip_serializing)]
     pub r#type: Option<String>,
-    /// Azure location of the key vault resource.
-    #[serde(rename = "location", default, skip_serializing_if = "Option::is_none")]
-    pub location: Option<String>,
+    /// Azure Resource Manager metadata containing createdBy and modifiedBy information.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "systemData", default, skip_serializing)]
+    pub system_data: Option<SystemData>,
     /// Properties of the vault
     ///
     /// Required by the service.
     #[serde(rename = "properties", default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<VaultProperties>,
+    /// Azure location of the key vault resource.
+    #[serde(rename = "location", default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
     /// Tags assigned to the key vault resource.
     #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<std::collections::BTreeMap<String, String>>,
@@ -3849,26 +3915,26 @@ pub struct VaultAccessPolicyParameters {
     /// Set by the service; never sent.
     #[serde(rename = "id", default, skip_serializing)]
     pub id: Option<String>,
-    /// The resource type of the access policy.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "location", default, skip_serializing)]
-    pub location: Option<String>,
     /// The resource name of the access policy.
     ///
     /// Set by the service; never sent.
     #[serde(rename = "name", default, skip_serializing)]
     pub name: Option<String>,
-    /// Properties of the access policy
-    ///
-    /// Required by the service.
-    #[serde(rename = "properties", default, skip_serializing_if = "Option::is_none")]
-    pub properties: Option<VaultAccessPolicyProperties>,
     /// The resource name of the access policy.
     ///
     /// Set by the service; never sent.
     #[serde(rename = "type", default, skip_serializing)]
     pub r#type: Option<String>,
+    /// The resource type of the access policy.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "location", default, skip_serializing)]
+    pub location: Option<String>,
+    /// Properties of the access policy
+    ///
+    /// Required by the service.
+    #[serde(rename = "properties", default, skip_serializing_if = "Option::is_none")]
+    pub properties: Option<VaultAccessPolicyProperties>,
 }
 impl VaultAccessPolicyParameters {
     /// A `VaultAccessPolicyParameters` with its required fields; set the others on the returned value.
@@ -3959,14 +4025,14 @@ pub struct VaultCreateOrUpdateParameters {
     /// Required by the service.
     #[serde(rename = "location", default, skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
+    /// The tags that will be assigned to the key vault.
+    #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<std::collections::BTreeMap<String, String>>,
     /// Properties of the vault
     ///
     /// Required by the service.
     #[serde(rename = "properties", default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<VaultProperties>,
-    /// The tags that will be assigned to the key vault.
-    #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<std::collections::BTreeMap<String, String>>,
 }
 impl VaultCreateOrUpdateParameters {
     /// A `VaultCreateOrUpdateParameters` with its required fields; set the others on the returned value.
@@ -3986,14 +4052,14 @@ impl VaultCreateOrUpdateParameters {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct VaultListResult {
-    /// The link to the next page of items
-    #[serde(rename = "nextLink", default, skip_serializing_if = "Option::is_none")]
-    pub next_link: Option<String>,
     /// The Vault items on this page
     ///
     /// Required by the service.
     #[serde(rename = "value", default, skip_serializing_if = "Option::is_none")]
     pub value: Option<Vec<Vault>>,
+    /// The link to the next page of items
+    #[serde(rename = "nextLink", default, skip_serializing_if = "Option::is_none")]
+    pub next_link: Option<String>,
 }
 impl VaultListResult {
     /// A `VaultListResult` with its required fields; set the others on the returned value.
@@ -4009,45 +4075,27 @@ impl VaultListResult {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct VaultPatchParameters {
-    /// Properties of the vault
-    #[serde(rename = "properties", default, skip_serializing_if = "Option::is_none")]
-    pub properties: Option<VaultPatchProperties>,
     /// The tags that will be assigned to the key vault.
     #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<std::collections::BTreeMap<String, String>>,
+    /// Properties of the vault
+    #[serde(rename = "properties", default, skip_serializing_if = "Option::is_none")]
+    pub properties: Option<VaultPatchProperties>,
 }
 /// Properties of the vault
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct VaultPatchProperties {
+    /// The Azure Active Directory tenant ID that should be used for authenticating requests to the key vault.
+    #[serde(rename = "tenantId", default, skip_serializing_if = "Option::is_none")]
+    pub tenant_id: Option<String>,
+    /// SKU details
+    #[serde(rename = "sku", default, skip_serializing_if = "Option::is_none")]
+    pub sku: Option<Sku>,
     /// An array of 0 to 16 identities that have access to the key vault. All identities in the array must use the same tenant ID as the key vault's tenant ID.
     #[serde(rename = "accessPolicies", default, skip_serializing_if = "Option::is_none")]
     pub access_policies: Option<Vec<AccessPolicyEntry>>,
-    /// The vault's create mode to indicate whether the vault need to be recovered or not.
-    #[serde(rename = "createMode", default, skip_serializing_if = "Option::is_none")]
-    pub create_mode: Option<CreateMode>,
-    /// Property specifying whether protection against purge is enabled for this vault. Setting this property to true activates protection against purge for this vault and its content - only the Key Vault service may initiate a hard, irrecoverable deletion. The setting is effective only if soft delete is also enabled. Enabling this functionality is irreversible - that is, the property does not accept false as its value.
-    #[serde(
-        rename = "enablePurgeProtection",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub enable_purge_protection: Option<bool>,
-    /// Property that controls how data actions are authorized. When true, the key vault will use Role Based Access Control (RBAC) for authorization of data actions, and the access policies specified in vault properties will be  ignored. When false, the key vault will use the access policies specified in vault properties, and any policy stored on Azure Resource Manager will be ignored. If null or not specified, the value of this property will not change.
-    #[serde(
-        rename = "enableRbacAuthorization",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub enable_rbac_authorization: Option<bool>,
-    /// Property to specify whether the 'soft delete' functionality is enabled for this key vault. Once set to true, it cannot be reverted to false.
-    #[serde(
-        rename = "enableSoftDelete",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub enable_soft_delete: Option<bool>,
     /// Property to specify whether Azure Virtual Machines are permitted to retrieve certificates stored as secrets from the key vault.
     #[serde(
         rename = "enabledForDeployment",
@@ -4069,6 +4117,37 @@ pub struct VaultPatchProperties {
         skip_serializing_if = "Option::is_none"
     )]
     pub enabled_for_template_deployment: Option<bool>,
+    /// Property to specify whether the 'soft delete' functionality is enabled for this key vault. Once set to true, it cannot be reverted to false.
+    #[serde(
+        rename = "enableSoftDelete",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub enable_soft_delete: Option<bool>,
+    /// Property that controls how data actions are authorized. When true, the key vault will use Role Based Access Control (RBAC) for authorization of data actions, and the access policies specified in vault properties will be  ignored. When false, the key vault will use the access policies specified in vault properties, and any policy stored on Azure Resource Manager will be ignored. If null or not specified, the value of this property will not change.
+    #[serde(
+        rename = "enableRbacAuthorization",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub enable_rbac_authorization: Option<bool>,
+    /// softDelete data retention days. It accepts &gt;=7 and &lt;=90.
+    #[serde(
+        rename = "softDeleteRetentionInDays",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub soft_delete_retention_in_days: Option<i32>,
+    /// The vault's create mode to indicate whether the vault need to be recovered or not.
+    #[serde(rename = "createMode", default, skip_serializing_if = "Option::is_none")]
+    pub create_mode: Option<CreateMode>,
+    /// Property specifying whether protection against purge is enabled for this vault. Setting this property to true activates protection against purge for this vault and its content - only the Key Vault service may initiate a hard, irrecoverable deletion. The setting is effective only if soft delete is also enabled. Enabling this functionality is irreversible - that is, the property does not accept false as its value.
+    #[serde(
+        rename = "enablePurgeProtection",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub enable_purge_protection: Option<bool>,
     /// A collection of rules governing the accessibility of the vault from specific network locations.
     #[serde(rename = "networkAcls", default, skip_serializing_if = "Option::is_none")]
     pub network_acls: Option<NetworkRuleSet>,
@@ -4079,52 +4158,33 @@ pub struct VaultPatchProperties {
         skip_serializing_if = "Option::is_none"
     )]
     pub public_network_access: Option<String>,
-    /// SKU details
-    #[serde(rename = "sku", default, skip_serializing_if = "Option::is_none")]
-    pub sku: Option<Sku>,
-    /// softDelete data retention days. It accepts &gt;=7 and &lt;=90.
-    #[serde(
-        rename = "softDeleteRetentionInDays",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub soft_delete_retention_in_days: Option<i32>,
-    /// The Azure Active Directory tenant ID that should be used for authenticating requests to the key vault.
-    #[serde(rename = "tenantId", default, skip_serializing_if = "Option::is_none")]
-    pub tenant_id: Option<String>,
 }
 /// Properties of the vault
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct VaultProperties {
+    /// The Azure Active Directory tenant ID that should be used for authenticating requests to the key vault.
+    ///
+    /// Required by the service.
+    #[serde(rename = "tenantId", default, skip_serializing_if = "Option::is_none")]
+    pub tenant_id: Option<String>,
+    /// SKU details
+    ///
+    /// Required by the service.
+    #[serde(rename = "sku", default, skip_serializing_if = "Option::is_none")]
+    pub sku: Option<Sku>,
     /// An array of 0 to 1024 identities that have access to the key vault. All identities in the array must use the same tenant ID as the key vault's tenant ID. When `createMode` is set to `recover`, access policies are not required. Otherwise, access policies are required.
     #[serde(rename = "accessPolicies", default, skip_serializing_if = "Option::is_none")]
     pub access_policies: Option<Vec<AccessPolicyEntry>>,
-    /// The vault's create mode to indicate whether the vault need to be recovered or not.
-    #[serde(rename = "createMode", default, skip_serializing_if = "Option::is_none")]
-    pub create_mode: Option<CreateMode>,
-    /// Property specifying whether protection against purge is enabled for this vault. Setting this property to true activates protection against purge for this vault and its content - only the Key Vault service may initiate a hard, irrecoverable deletion. The setting is effective only if soft delete is also enabled. Enabling this functionality is irreversible - that is, the property does not accept false as its value.
-    #[serde(
-        rename = "enablePurgeProtection",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub enable_purge_protection: Option<bool>,
-    /// Property that controls how data actions are authorized. When true, the key vault will use Role Based Access Control (RBAC) for authorization of data actions, and the access policies specified in vault properties will be  ignored. When false, the key vault will use the access policies specified in vault properties, and any policy stored on Azure Resource Manager will be ignored. If null or not specified, the vault is created with the default value of false. Note that management actions are always authorized with RBAC.
-    #[serde(
-        rename = "enableRbacAuthorization",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub enable_rbac_authorization: Option<bool>,
-    /// Property to specify whether the 'soft delete' functionality is enabled for this key vault. If it's not set to any value(true or false) when creating new key vault, it will be set to true by default. Once set to true, it cannot be reverted to false.
-    #[serde(
-        rename = "enableSoftDelete",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub enable_soft_delete: Option<bool>,
+    /// The URI of the vault for performing operations on keys and secrets.
+    #[serde(rename = "vaultUri", default, skip_serializing_if = "Option::is_none")]
+    pub vault_uri: Option<String>,
+    /// The resource id of HSM Pool.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "hsmPoolResourceId", default, skip_serializing)]
+    pub hsm_pool_resource_id: Option<String>,
     /// Property to specify whether Azure Virtual Machines are permitted to retrieve certificates stored as secrets from the key vault.
     #[serde(
         rename = "enabledForDeployment",
@@ -4146,38 +4206,13 @@ pub struct VaultProperties {
         skip_serializing_if = "Option::is_none"
     )]
     pub enabled_for_template_deployment: Option<bool>,
-    /// The resource id of HSM Pool.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "hsmPoolResourceId", default, skip_serializing)]
-    pub hsm_pool_resource_id: Option<String>,
-    /// Rules governing the accessibility of the key vault from specific network locations.
-    #[serde(rename = "networkAcls", default, skip_serializing_if = "Option::is_none")]
-    pub network_acls: Option<NetworkRuleSet>,
-    /// List of private endpoint connections associated with the key vault.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "privateEndpointConnections", default, skip_serializing)]
-    pub private_endpoint_connections: Option<Vec<PrivateEndpointConnectionItem>>,
-    /// Provisioning state of the vault.
+    /// Property to specify whether the 'soft delete' functionality is enabled for this key vault. If it's not set to any value(true or false) when creating new key vault, it will be set to true by default. Once set to true, it cannot be reverted to false.
     #[serde(
-        rename = "provisioningState",
+        rename = "enableSoftDelete",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub provisioning_state: Option<VaultProvisioningState>,
-    /// Property to specify whether the vault will accept traffic from public internet. If set to 'disabled' all traffic except private endpoint traffic and that that originates from trusted services will be blocked. This will override the set firewall rules, meaning that even if the firewall rules are present we will not honor the rules.
-    #[serde(
-        rename = "publicNetworkAccess",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub public_network_access: Option<String>,
-    /// SKU details
-    ///
-    /// Required by the service.
-    #[serde(rename = "sku", default, skip_serializing_if = "Option::is_none")]
-    pub sku: Option<Sku>,
+    pub enable_soft_delete: Option<bool>,
     /// softDelete data retention days. It accepts &gt;=7 and &lt;=90.
     #[serde(
         rename = "softDeleteRetentionInDays",
@@ -4185,21 +4220,52 @@ pub struct VaultProperties {
         skip_serializing_if = "Option::is_none"
     )]
     pub soft_delete_retention_in_days: Option<i32>,
-    /// The Azure Active Directory tenant ID that should be used for authenticating requests to the key vault.
+    /// Property that controls how data actions are authorized. When true, the key vault will use Role Based Access Control (RBAC) for authorization of data actions, and the access policies specified in vault properties will be  ignored. When false, the key vault will use the access policies specified in vault properties, and any policy stored on Azure Resource Manager will be ignored. If null or not specified, the vault is created with the default value of false. Note that management actions are always authorized with RBAC.
+    #[serde(
+        rename = "enableRbacAuthorization",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub enable_rbac_authorization: Option<bool>,
+    /// The vault's create mode to indicate whether the vault need to be recovered or not.
+    #[serde(rename = "createMode", default, skip_serializing_if = "Option::is_none")]
+    pub create_mode: Option<CreateMode>,
+    /// Property specifying whether protection against purge is enabled for this vault. Setting this property to true activates protection against purge for this vault and its content - only the Key Vault service may initiate a hard, irrecoverable deletion. The setting is effective only if soft delete is also enabled. Enabling this functionality is irreversible - that is, the property does not accept false as its value.
+    #[serde(
+        rename = "enablePurgeProtection",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub enable_purge_protection: Option<bool>,
+    /// Rules governing the accessibility of the key vault from specific network locations.
+    #[serde(rename = "networkAcls", default, skip_serializing_if = "Option::is_none")]
+    pub network_acls: Option<NetworkRuleSet>,
+    /// Provisioning state of the vault.
+    #[serde(
+        rename = "provisioningState",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub provisioning_state: Option<VaultProvisioningState>,
+    /// List of private endpoint connections associated with the key vault.
     ///
-    /// Required by the service.
-    #[serde(rename = "tenantId", default, skip_serializing_if = "Option::is_none")]
-    pub tenant_id: Option<String>,
-    /// The URI of the vault for performing operations on keys and secrets.
-    #[serde(rename = "vaultUri", default, skip_serializing_if = "Option::is_none")]
-    pub vault_uri: Option<String>,
+    /// Set by the service; never sent.
+    #[serde(rename = "privateEndpointConnections", default, skip_serializing)]
+    pub private_endpoint_connections: Option<Vec<PrivateEndpointConnectionItem>>,
+    /// Property to specify whether the vault will accept traffic from public internet. If set to 'disabled' all traffic except private endpoint traffic and that that originates from trusted services will be blocked. This will override the set firewall rules, meaning that even if the firewall rules are present we will not honor the rules.
+    #[serde(
+        rename = "publicNetworkAccess",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub public_network_access: Option<String>,
 }
 impl VaultProperties {
     /// A `VaultProperties` with its required fields; set the others on the returned value.
-    pub fn new(sku: impl Into<Sku>, tenant_id: impl Into<String>) -> Self {
+    pub fn new(tenant_id: impl Into<String>, sku: impl Into<Sku>) -> Self {
         Self {
-            sku: Some(sku.into()),
             tenant_id: Some(tenant_id.into()),
+            sku: Some(sku.into()),
             ..Default::default()
         }
     }
@@ -4240,12 +4306,15 @@ impl std::fmt::Display for VaultProvisioningState {
     }
 }
 impl Serialize for VaultProvisioningState {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::keyvault_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for VaultProvisioningState {
-    fn deserialize<D: serde::Deserializer<'de>>(
+    fn deserialize<D: ::keyvault_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
@@ -4321,5 +4390,231 @@ impl VirtualNetworkRule {
             id: Some(id.into()),
             ..Default::default()
         }
+    }
+}
+/// The headers of a successful `ManagedHsms_CreateOrUpdate` response; read them with `from_headers(response.headers())`.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct ManagedHsmsCreateOrUpdateHeaders {
+    /// `Location`: The Location header contains the URL where the status of the long running operation can be checked.
+    pub location: Option<String>,
+    /// `Retry-After`: The Retry-After header can indicate how long the client should wait before polling the operation status.
+    pub retry_after: Option<i32>,
+}
+impl ManagedHsmsCreateOrUpdateHeaders {
+    /// Reads the headers; a value that does not parse is an error naming the header.
+    pub fn from_headers(
+        headers: &::keyvault_runtime::http::HeaderMap,
+    ) -> ::keyvault_runtime::Result<Self> {
+        Ok(Self {
+            location: ::keyvault_runtime::header::text(headers, "Location")?,
+            retry_after: ::keyvault_runtime::header::parse::<
+                i32,
+            >(headers, "Retry-After")?,
+        })
+    }
+}
+/// The headers of a successful `ManagedHsms_Delete` response; read them with `from_headers(response.headers())`.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct ManagedHsmsDeleteHeaders {
+    /// `Location`: The Location header contains the URL where the status of the long running operation can be checked.
+    pub location: Option<String>,
+    /// `Retry-After`: The Retry-After header can indicate how long the client should wait before polling the operation status.
+    pub retry_after: Option<i32>,
+}
+impl ManagedHsmsDeleteHeaders {
+    /// Reads the headers; a value that does not parse is an error naming the header.
+    pub fn from_headers(
+        headers: &::keyvault_runtime::http::HeaderMap,
+    ) -> ::keyvault_runtime::Result<Self> {
+        Ok(Self {
+            location: ::keyvault_runtime::header::text(headers, "Location")?,
+            retry_after: ::keyvault_runtime::header::parse::<
+                i32,
+            >(headers, "Retry-After")?,
+        })
+    }
+}
+/// The headers of a successful `ManagedHsms_PurgeDeleted` response; read them with `from_headers(response.headers())`.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct ManagedHsmsPurgeDeletedHeaders {
+    /// `Location`: The Location header contains the URL where the status of the long running operation can be checked.
+    pub location: Option<String>,
+    /// `Retry-After`: The Retry-After header can indicate how long the client should wait before polling the operation status.
+    pub retry_after: Option<i32>,
+}
+impl ManagedHsmsPurgeDeletedHeaders {
+    /// Reads the headers; a value that does not parse is an error naming the header.
+    pub fn from_headers(
+        headers: &::keyvault_runtime::http::HeaderMap,
+    ) -> ::keyvault_runtime::Result<Self> {
+        Ok(Self {
+            location: ::keyvault_runtime::header::text(headers, "Location")?,
+            retry_after: ::keyvault_runtime::header::parse::<
+                i32,
+            >(headers, "Retry-After")?,
+        })
+    }
+}
+/// The headers of a successful `ManagedHsms_Update` response; read them with `from_headers(response.headers())`.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct ManagedHsmsUpdateHeaders {
+    /// `Location`: The Location header contains the URL where the status of the long running operation can be checked.
+    pub location: Option<String>,
+    /// `Retry-After`: The Retry-After header can indicate how long the client should wait before polling the operation status.
+    pub retry_after: Option<i32>,
+}
+impl ManagedHsmsUpdateHeaders {
+    /// Reads the headers; a value that does not parse is an error naming the header.
+    pub fn from_headers(
+        headers: &::keyvault_runtime::http::HeaderMap,
+    ) -> ::keyvault_runtime::Result<Self> {
+        Ok(Self {
+            location: ::keyvault_runtime::header::text(headers, "Location")?,
+            retry_after: ::keyvault_runtime::header::parse::<
+                i32,
+            >(headers, "Retry-After")?,
+        })
+    }
+}
+/// The headers of a successful `MHSMPrivateEndpointConnections_Delete` response; read them with `from_headers(response.headers())`.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct MhsmPrivateEndpointConnectionsDeleteHeaders {
+    /// `Location`: The Location header contains the URL where the status of the long running operation can be checked.
+    pub location: Option<String>,
+    /// `Retry-After`: The Retry-After header can indicate how long the client should wait before polling the operation status.
+    pub retry_after: Option<i32>,
+}
+impl MhsmPrivateEndpointConnectionsDeleteHeaders {
+    /// Reads the headers; a value that does not parse is an error naming the header.
+    pub fn from_headers(
+        headers: &::keyvault_runtime::http::HeaderMap,
+    ) -> ::keyvault_runtime::Result<Self> {
+        Ok(Self {
+            location: ::keyvault_runtime::header::text(headers, "Location")?,
+            retry_after: ::keyvault_runtime::header::parse::<
+                i32,
+            >(headers, "Retry-After")?,
+        })
+    }
+}
+/// The headers of a successful `MHSMPrivateEndpointConnections_Put` response; read them with `from_headers(response.headers())`.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct MhsmPrivateEndpointConnectionsPutHeaders {
+    /// `Azure-AsyncOperation`: (specified only if operation does not finish synchronously) The URI to poll for completion status. The response of this URI may be synchronous or asynchronous.
+    pub azure_async_operation: Option<String>,
+    /// `Retry-After`: The Retry-After header can indicate how long the client should wait before polling the operation status.
+    pub retry_after: Option<i32>,
+}
+impl MhsmPrivateEndpointConnectionsPutHeaders {
+    /// Reads the headers; a value that does not parse is an error naming the header.
+    pub fn from_headers(
+        headers: &::keyvault_runtime::http::HeaderMap,
+    ) -> ::keyvault_runtime::Result<Self> {
+        Ok(Self {
+            azure_async_operation: ::keyvault_runtime::header::text(
+                headers,
+                "Azure-AsyncOperation",
+            )?,
+            retry_after: ::keyvault_runtime::header::parse::<
+                i32,
+            >(headers, "Retry-After")?,
+        })
+    }
+}
+/// The headers of a successful `PrivateEndpointConnections_Delete` response; read them with `from_headers(response.headers())`.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct PrivateEndpointConnectionsDeleteHeaders {
+    /// `Location`: The Location header contains the URL where the status of the long running operation can be checked.
+    pub location: Option<String>,
+    /// `Retry-After`: The Retry-After header can indicate how long the client should wait before polling the operation status.
+    pub retry_after: Option<i32>,
+}
+impl PrivateEndpointConnectionsDeleteHeaders {
+    /// Reads the headers; a value that does not parse is an error naming the header.
+    pub fn from_headers(
+        headers: &::keyvault_runtime::http::HeaderMap,
+    ) -> ::keyvault_runtime::Result<Self> {
+        Ok(Self {
+            location: ::keyvault_runtime::header::text(headers, "Location")?,
+            retry_after: ::keyvault_runtime::header::parse::<
+                i32,
+            >(headers, "Retry-After")?,
+        })
+    }
+}
+/// The headers of a successful `PrivateEndpointConnections_Put` response; read them with `from_headers(response.headers())`.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct PrivateEndpointConnectionsPutHeaders {
+    /// `Azure-AsyncOperation`: (specified only if operation does not finish synchronously) The URI to poll for completion status. The response of this URI may be synchronous or asynchronous.
+    pub azure_async_operation: Option<String>,
+    /// `Retry-After`: The Retry-After header can indicate how long the client should wait before polling the operation status.
+    pub retry_after: Option<i32>,
+}
+impl PrivateEndpointConnectionsPutHeaders {
+    /// Reads the headers; a value that does not parse is an error naming the header.
+    pub fn from_headers(
+        headers: &::keyvault_runtime::http::HeaderMap,
+    ) -> ::keyvault_runtime::Result<Self> {
+        Ok(Self {
+            azure_async_operation: ::keyvault_runtime::header::text(
+                headers,
+                "Azure-AsyncOperation",
+            )?,
+            retry_after: ::keyvault_runtime::header::parse::<
+                i32,
+            >(headers, "Retry-After")?,
+        })
+    }
+}
+/// The headers of a successful `Vaults_CreateOrUpdate` response; read them with `from_headers(response.headers())`.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct VaultsCreateOrUpdateHeaders {
+    /// `Location`: The Location header contains the URL where the status of the long running operation can be checked.
+    pub location: Option<String>,
+    /// `Retry-After`: The Retry-After header can indicate how long the client should wait before polling the operation status.
+    pub retry_after: Option<i32>,
+}
+impl VaultsCreateOrUpdateHeaders {
+    /// Reads the headers; a value that does not parse is an error naming the header.
+    pub fn from_headers(
+        headers: &::keyvault_runtime::http::HeaderMap,
+    ) -> ::keyvault_runtime::Result<Self> {
+        Ok(Self {
+            location: ::keyvault_runtime::header::text(headers, "Location")?,
+            retry_after: ::keyvault_runtime::header::parse::<
+                i32,
+            >(headers, "Retry-After")?,
+        })
+    }
+}
+/// The headers of a successful `Vaults_PurgeDeleted` response; read them with `from_headers(response.headers())`.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct VaultsPurgeDeletedHeaders {
+    /// `Location`: The Location header contains the URL where the status of the long running operation can be checked.
+    pub location: Option<String>,
+    /// `Retry-After`: The Retry-After header can indicate how long the client should wait before polling the operation status.
+    pub retry_after: Option<i32>,
+}
+impl VaultsPurgeDeletedHeaders {
+    /// Reads the headers; a value that does not parse is an error naming the header.
+    pub fn from_headers(
+        headers: &::keyvault_runtime::http::HeaderMap,
+    ) -> ::keyvault_runtime::Result<Self> {
+        Ok(Self {
+            location: ::keyvault_runtime::header::text(headers, "Location")?,
+            retry_after: ::keyvault_runtime::header::parse::<
+                i32,
+            >(headers, "Retry-After")?,
+        })
     }
 }

@@ -3,7 +3,7 @@
 // Regenerate: cargo run -p codegen -- sync && cargo run -p codegen -- generate
 
 #![allow(clippy::doc_lazy_continuation, clippy::large_enum_variant)]
-use ::keyvault_runtime::__private::serde::{self, Deserialize, Serialize};
+use ::keyvault_runtime::__private::serde::{Deserialize, Serialize};
 /// A model of the service.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -14,43 +14,31 @@ pub struct ErrorModel {
     /// Set by the service; never sent.
     #[serde(rename = "code", default, skip_serializing)]
     pub code: Option<String>,
-    /// The key vault server error.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "innererror", default, skip_serializing)]
-    pub inner_error: Option<Box<ErrorModel>>,
     /// The error message.
     ///
     /// Set by the service; never sent.
     #[serde(rename = "message", default, skip_serializing)]
     pub message: Option<String>,
+    /// The key vault server error.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "innererror", default, skip_serializing)]
+    pub inner_error: Option<Box<ErrorModel>>,
 }
 /// Full backup operation
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct FullBackupOperation {
-    /// The Azure blob storage container Uri which contains the full backup
-    #[serde(
-        rename = "azureStorageBlobContainerUri",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub azure_storage_blob_container_uri: Option<String>,
-    /// The end time of the backup operation in UTC
-    #[serde(
-        rename = "endTime",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "keyvault_runtime::codec::unix_time::option"
-    )]
-    pub end_time: Option<::keyvault_runtime::OffsetDateTime>,
+    /// Status of the backup operation.
+    #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<OperationStatus>,
+    /// The status details of backup operation.
+    #[serde(rename = "statusDetails", default, skip_serializing_if = "Option::is_none")]
+    pub status_details: Option<String>,
     /// Error encountered, if any, during the full backup operation.
     #[serde(rename = "error", default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorModel>,
-    /// Identifier for the full backup operation.
-    #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<String>,
     /// The start time of the backup operation in UTC
     #[serde(
         rename = "startTime",
@@ -59,12 +47,24 @@ pub struct FullBackupOperation {
         with = "keyvault_runtime::codec::unix_time::option"
     )]
     pub start_time: Option<::keyvault_runtime::OffsetDateTime>,
-    /// Status of the backup operation.
-    #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<OperationStatus>,
-    /// The status details of backup operation.
-    #[serde(rename = "statusDetails", default, skip_serializing_if = "Option::is_none")]
-    pub status_details: Option<String>,
+    /// The end time of the backup operation in UTC
+    #[serde(
+        rename = "endTime",
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "keyvault_runtime::codec::unix_time::option"
+    )]
+    pub end_time: Option<::keyvault_runtime::OffsetDateTime>,
+    /// Identifier for the full backup operation.
+    #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
+    pub job_id: Option<String>,
+    /// The Azure blob storage container Uri which contains the full backup
+    #[serde(
+        rename = "azureStorageBlobContainerUri",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub azure_storage_blob_container_uri: Option<String>,
 }
 /// The key vault error exception.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -121,12 +121,15 @@ impl std::fmt::Display for OperationStatus {
     }
 }
 impl Serialize for OperationStatus {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::keyvault_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for OperationStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(
+    fn deserialize<D: ::keyvault_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
@@ -161,13 +164,6 @@ pub struct PreBackupOperationParameters {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct PreRestoreOperationParameters {
-    /// The Folder name of the blob where the previous successful full backup was stored
-    #[serde(
-        rename = "folderToRestore",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub folder_to_restore: Option<String>,
     /// A user-provided SAS token to an Azure blob storage container.
     #[serde(
         rename = "sasTokenParameters",
@@ -175,20 +171,25 @@ pub struct PreRestoreOperationParameters {
         skip_serializing_if = "Option::is_none"
     )]
     pub sas_token_parameters: Option<SasTokenParameter>,
+    /// The Folder name of the blob where the previous successful full backup was stored
+    #[serde(
+        rename = "folderToRestore",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub folder_to_restore: Option<String>,
 }
 /// Restore operation
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct RestoreOperation {
-    /// The end time of the restore operation
-    #[serde(
-        rename = "endTime",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "keyvault_runtime::codec::unix_time::option"
-    )]
-    pub end_time: Option<::keyvault_runtime::OffsetDateTime>,
+    /// Status of the restore operation.
+    #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<OperationStatus>,
+    /// The status details of restore operation.
+    #[serde(rename = "statusDetails", default, skip_serializing_if = "Option::is_none")]
+    pub status_details: Option<String>,
     /// Error encountered, if any, during the restore operation.
     #[serde(rename = "error", default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorModel>,
@@ -203,27 +204,20 @@ pub struct RestoreOperation {
         with = "keyvault_runtime::codec::unix_time::option"
     )]
     pub start_time: Option<::keyvault_runtime::OffsetDateTime>,
-    /// Status of the restore operation.
-    #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<OperationStatus>,
-    /// The status details of restore operation.
-    #[serde(rename = "statusDetails", default, skip_serializing_if = "Option::is_none")]
-    pub status_details: Option<String>,
+    /// The end time of the restore operation
+    #[serde(
+        rename = "endTime",
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "keyvault_runtime::codec::unix_time::option"
+    )]
+    pub end_time: Option<::keyvault_runtime::OffsetDateTime>,
 }
 /// The authentication method and location for the restore operation.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct RestoreOperationParameters {
-    /// The Folder name of the blob where the previous successful full backup was stored
-    ///
-    /// Required by the service.
-    #[serde(
-        rename = "folderToRestore",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub folder_to_restore: Option<String>,
     /// A user-provided SAS token to an Azure blob storage container.
     ///
     /// Required by the service.
@@ -233,16 +227,25 @@ pub struct RestoreOperationParameters {
         skip_serializing_if = "Option::is_none"
     )]
     pub sas_token_parameters: Option<SasTokenParameter>,
+    /// The Folder name of the blob where the previous successful full backup was stored
+    ///
+    /// Required by the service.
+    #[serde(
+        rename = "folderToRestore",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub folder_to_restore: Option<String>,
 }
 impl RestoreOperationParameters {
     /// A `RestoreOperationParameters` with its required fields; set the others on the returned value.
     pub fn new(
-        folder_to_restore: impl Into<String>,
         sas_token_parameters: impl Into<SasTokenParameter>,
+        folder_to_restore: impl Into<String>,
     ) -> Self {
         Self {
-            folder_to_restore: Some(folder_to_restore.into()),
             sas_token_parameters: Some(sas_token_parameters.into()),
+            folder_to_restore: Some(folder_to_restore.into()),
             ..Default::default()
         }
     }
@@ -286,14 +289,12 @@ impl SasTokenParameter {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct SelectiveKeyRestoreOperation {
-    /// The end time of the restore operation
-    #[serde(
-        rename = "endTime",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "keyvault_runtime::codec::unix_time::option"
-    )]
-    pub end_time: Option<::keyvault_runtime::OffsetDateTime>,
+    /// Status of the restore operation.
+    #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<OperationStatus>,
+    /// The status details of restore operation.
+    #[serde(rename = "statusDetails", default, skip_serializing_if = "Option::is_none")]
+    pub status_details: Option<String>,
     /// Error encountered, if any, during the selective key restore operation.
     #[serde(rename = "error", default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorModel>,
@@ -308,23 +309,20 @@ pub struct SelectiveKeyRestoreOperation {
         with = "keyvault_runtime::codec::unix_time::option"
     )]
     pub start_time: Option<::keyvault_runtime::OffsetDateTime>,
-    /// Status of the restore operation.
-    #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<OperationStatus>,
-    /// The status details of restore operation.
-    #[serde(rename = "statusDetails", default, skip_serializing_if = "Option::is_none")]
-    pub status_details: Option<String>,
+    /// The end time of the restore operation
+    #[serde(
+        rename = "endTime",
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "keyvault_runtime::codec::unix_time::option"
+    )]
+    pub end_time: Option<::keyvault_runtime::OffsetDateTime>,
 }
 /// The authentication method and location for the selective key restore operation.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct SelectiveKeyRestoreOperationParameters {
-    /// The Folder name of the blob where the previous successful full backup was stored
-    ///
-    /// Required by the service.
-    #[serde(rename = "folder", default, skip_serializing_if = "Option::is_none")]
-    pub folder: Option<String>,
     /// A user-provided SAS token to an Azure blob storage container.
     ///
     /// Required by the service.
@@ -334,17 +332,147 @@ pub struct SelectiveKeyRestoreOperationParameters {
         skip_serializing_if = "Option::is_none"
     )]
     pub sas_token_parameters: Option<SasTokenParameter>,
+    /// The Folder name of the blob where the previous successful full backup was stored
+    ///
+    /// Required by the service.
+    #[serde(rename = "folder", default, skip_serializing_if = "Option::is_none")]
+    pub folder: Option<String>,
 }
 impl SelectiveKeyRestoreOperationParameters {
     /// A `SelectiveKeyRestoreOperationParameters` with its required fields; set the others on the returned value.
     pub fn new(
-        folder: impl Into<String>,
         sas_token_parameters: impl Into<SasTokenParameter>,
+        folder: impl Into<String>,
     ) -> Self {
         Self {
-            folder: Some(folder.into()),
             sas_token_parameters: Some(sas_token_parameters.into()),
+            folder: Some(folder.into()),
             ..Default::default()
         }
+    }
+}
+/// The headers of a successful `FullBackup` response; read them with `from_headers(response.headers())`.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct FullBackupHeaders {
+    /// `Azure-AsyncOperation`: The URI to poll for completion status.
+    pub azure_async_operation: Option<String>,
+    /// `Retry-After`: The recommended number of seconds to wait before calling the URI specified in Azure-AsyncOperation.
+    pub retry_after: Option<i32>,
+}
+impl FullBackupHeaders {
+    /// Reads the headers; a value that does not parse is an error naming the header.
+    pub fn from_headers(
+        headers: &::keyvault_runtime::http::HeaderMap,
+    ) -> ::keyvault_runtime::Result<Self> {
+        Ok(Self {
+            azure_async_operation: ::keyvault_runtime::header::text(
+                headers,
+                "Azure-AsyncOperation",
+            )?,
+            retry_after: ::keyvault_runtime::header::parse::<
+                i32,
+            >(headers, "Retry-After")?,
+        })
+    }
+}
+/// The headers of a successful `FullRestoreOperation` response; read them with `from_headers(response.headers())`.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct FullRestoreOperationHeaders {
+    /// `Azure-AsyncOperation`: The URI to poll for completion status.
+    pub azure_async_operation: Option<String>,
+    /// `Retry-After`: The recommended number of seconds to wait before calling the URI specified in Azure-AsyncOperation.
+    pub retry_after: Option<i32>,
+}
+impl FullRestoreOperationHeaders {
+    /// Reads the headers; a value that does not parse is an error naming the header.
+    pub fn from_headers(
+        headers: &::keyvault_runtime::http::HeaderMap,
+    ) -> ::keyvault_runtime::Result<Self> {
+        Ok(Self {
+            azure_async_operation: ::keyvault_runtime::header::text(
+                headers,
+                "Azure-AsyncOperation",
+            )?,
+            retry_after: ::keyvault_runtime::header::parse::<
+                i32,
+            >(headers, "Retry-After")?,
+        })
+    }
+}
+/// The headers of a successful `PreFullBackup` response; read them with `from_headers(response.headers())`.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct PreFullBackupHeaders {
+    /// `Azure-AsyncOperation`: The URI to poll for completion status.
+    pub azure_async_operation: Option<String>,
+    /// `Retry-After`: The recommended number of seconds to wait before calling the URI specified in Azure-AsyncOperation.
+    pub retry_after: Option<i32>,
+}
+impl PreFullBackupHeaders {
+    /// Reads the headers; a value that does not parse is an error naming the header.
+    pub fn from_headers(
+        headers: &::keyvault_runtime::http::HeaderMap,
+    ) -> ::keyvault_runtime::Result<Self> {
+        Ok(Self {
+            azure_async_operation: ::keyvault_runtime::header::text(
+                headers,
+                "Azure-AsyncOperation",
+            )?,
+            retry_after: ::keyvault_runtime::header::parse::<
+                i32,
+            >(headers, "Retry-After")?,
+        })
+    }
+}
+/// The headers of a successful `PreFullRestoreOperation` response; read them with `from_headers(response.headers())`.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct PreFullRestoreOperationHeaders {
+    /// `Azure-AsyncOperation`: The URI to poll for completion status.
+    pub azure_async_operation: Option<String>,
+    /// `Retry-After`: The recommended number of seconds to wait before calling the URI specified in Azure-AsyncOperation.
+    pub retry_after: Option<i32>,
+}
+impl PreFullRestoreOperationHeaders {
+    /// Reads the headers; a value that does not parse is an error naming the header.
+    pub fn from_headers(
+        headers: &::keyvault_runtime::http::HeaderMap,
+    ) -> ::keyvault_runtime::Result<Self> {
+        Ok(Self {
+            azure_async_operation: ::keyvault_runtime::header::text(
+                headers,
+                "Azure-AsyncOperation",
+            )?,
+            retry_after: ::keyvault_runtime::header::parse::<
+                i32,
+            >(headers, "Retry-After")?,
+        })
+    }
+}
+/// The headers of a successful `SelectiveKeyRestoreOperation` response; read them with `from_headers(response.headers())`.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct SelectiveKeyRestoreOperationHeaders {
+    /// `Azure-AsyncOperation`: The URI to poll for completion status.
+    pub azure_async_operation: Option<String>,
+    /// `Retry-After`: The recommended number of seconds to wait before calling the URI specified in Azure-AsyncOperation.
+    pub retry_after: Option<i32>,
+}
+impl SelectiveKeyRestoreOperationHeaders {
+    /// Reads the headers; a value that does not parse is an error naming the header.
+    pub fn from_headers(
+        headers: &::keyvault_runtime::http::HeaderMap,
+    ) -> ::keyvault_runtime::Result<Self> {
+        Ok(Self {
+            azure_async_operation: ::keyvault_runtime::header::text(
+                headers,
+                "Azure-AsyncOperation",
+            )?,
+            retry_after: ::keyvault_runtime::header::parse::<
+                i32,
+            >(headers, "Retry-After")?,
+        })
     }
 }

@@ -3,7 +3,7 @@
 // Regenerate: cargo run -p codegen -- sync && cargo run -p codegen -- generate
 
 #![allow(clippy::doc_lazy_continuation, clippy::large_enum_variant)]
-use ::keyvault_runtime::__private::serde::{self, Deserialize, Serialize};
+use ::keyvault_runtime::__private::serde::{Deserialize, Serialize};
 /// The action that will be executed.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -18,15 +18,15 @@ pub struct Action {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct AdministratorDetails {
-    /// Email address.
-    #[serde(rename = "email", default, skip_serializing_if = "Option::is_none")]
-    pub email_address: Option<String>,
     /// First name.
     #[serde(rename = "first_name", default, skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// Last name.
     #[serde(rename = "last_name", default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
+    /// Email address.
+    #[serde(rename = "email", default, skip_serializing_if = "Option::is_none")]
+    pub email_address: Option<String>,
     /// Phone number.
     #[serde(rename = "phone", default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
@@ -52,6 +52,25 @@ pub struct BackupCertificateResult {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct CertificateAttributes {
+    /// Determines whether the object is enabled.
+    #[serde(rename = "enabled", default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// Not before date in UTC.
+    #[serde(
+        rename = "nbf",
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "keyvault_runtime::codec::unix_time::option"
+    )]
+    pub not_before: Option<::keyvault_runtime::OffsetDateTime>,
+    /// Expiry date in UTC.
+    #[serde(
+        rename = "exp",
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "keyvault_runtime::codec::unix_time::option"
+    )]
+    pub expires: Option<::keyvault_runtime::OffsetDateTime>,
     /// Creation time in UTC.
     ///
     /// Set by the service; never sent.
@@ -62,35 +81,6 @@ pub struct CertificateAttributes {
         with = "keyvault_runtime::codec::unix_time::option"
     )]
     pub created: Option<::keyvault_runtime::OffsetDateTime>,
-    /// Determines whether the object is enabled.
-    #[serde(rename = "enabled", default, skip_serializing_if = "Option::is_none")]
-    pub enabled: Option<bool>,
-    /// Expiry date in UTC.
-    #[serde(
-        rename = "exp",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "keyvault_runtime::codec::unix_time::option"
-    )]
-    pub expires: Option<::keyvault_runtime::OffsetDateTime>,
-    /// Not before date in UTC.
-    #[serde(
-        rename = "nbf",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "keyvault_runtime::codec::unix_time::option"
-    )]
-    pub not_before: Option<::keyvault_runtime::OffsetDateTime>,
-    /// softDelete data retention days. Value should be &gt;=7 and &lt;=90 when softDelete enabled, otherwise 0.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "recoverableDays", default, skip_serializing)]
-    pub recoverable_days: Option<i32>,
-    /// Reflects the deletion recovery level currently in effect for certificates in the current vault. If it contains 'Purgeable', the certificate can be permanently deleted by a privileged user; otherwise, only the system can purge the certificate, at the end of the retention interval.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "recoveryLevel", default, skip_serializing)]
-    pub recovery_level: Option<DeletionRecoveryLevel>,
     /// Last updated time in UTC.
     ///
     /// Set by the service; never sent.
@@ -101,15 +91,52 @@ pub struct CertificateAttributes {
         with = "keyvault_runtime::codec::unix_time::option"
     )]
     pub updated: Option<::keyvault_runtime::OffsetDateTime>,
+    /// softDelete data retention days. Value should be &gt;=7 and &lt;=90 when softDelete enabled, otherwise 0.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "recoverableDays", default, skip_serializing)]
+    pub recoverable_days: Option<i32>,
+    /// Reflects the deletion recovery level currently in effect for certificates in the current vault. If it contains 'Purgeable', the certificate can be permanently deleted by a privileged user; otherwise, only the system can purge the certificate, at the end of the retention interval.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "recoveryLevel", default, skip_serializing)]
+    pub recovery_level: Option<DeletionRecoveryLevel>,
 }
 /// A certificate bundle consists of a certificate (X509) plus its attributes.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct CertificateBundle {
-    /// The certificate attributes.
-    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
-    pub attributes: Option<CertificateAttributes>,
+    /// The certificate id.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "id", default, skip_serializing)]
+    pub id: Option<String>,
+    /// The key id.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "kid", default, skip_serializing)]
+    pub kid: Option<String>,
+    /// The secret id.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "sid", default, skip_serializing)]
+    pub sid: Option<String>,
+    /// Thumbprint of the certificate.
+    ///
+    /// Set by the service; never sent.
+    #[serde(
+        rename = "x5t",
+        default,
+        skip_serializing,
+        with = "keyvault_runtime::codec::base64url::option"
+    )]
+    pub x509_thumbprint: Option<Vec<u8>>,
+    /// The management policy.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "policy", default, skip_serializing)]
+    pub policy: Option<CertificatePolicy>,
     /// CER contents of x509 certificate.
     #[serde(
         rename = "cer",
@@ -121,21 +148,12 @@ pub struct CertificateBundle {
     /// The content type of the secret. eg. 'application/x-pem-file' or 'application/x-pkcs12'.
     #[serde(rename = "contentType", default, skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
-    /// The certificate id.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "id", default, skip_serializing)]
-    pub id: Option<String>,
-    /// The key id.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "kid", default, skip_serializing)]
-    pub kid: Option<String>,
-    /// The management policy.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "policy", default, skip_serializing)]
-    pub policy: Option<CertificatePolicy>,
+    /// The certificate attributes.
+    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<CertificateAttributes>,
+    /// Application specific metadata in the form of key-value pairs.
+    #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<std::collections::BTreeMap<String, String>>,
     /// Specifies whether the certificate chain preserves its original order. The default value is false, which sets the leaf certificate at index 0.
     #[serde(
         rename = "preserveCertOrder",
@@ -143,36 +161,21 @@ pub struct CertificateBundle {
         skip_serializing_if = "Option::is_none"
     )]
     pub preserve_cert_order: Option<bool>,
-    /// The secret id.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "sid", default, skip_serializing)]
-    pub sid: Option<String>,
-    /// Application specific metadata in the form of key-value pairs.
-    #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<std::collections::BTreeMap<String, String>>,
-    /// Thumbprint of the certificate.
-    ///
-    /// Set by the service; never sent.
-    #[serde(
-        rename = "x5t",
-        default,
-        skip_serializing,
-        with = "keyvault_runtime::codec::base64url::option"
-    )]
-    pub x509_thumbprint: Option<Vec<u8>>,
 }
 /// The certificate create parameters.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct CertificateCreateParameters {
-    /// The attributes of the certificate (optional).
-    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
-    pub certificate_attributes: Option<CertificateAttributes>,
     /// The management policy for the certificate.
     #[serde(rename = "policy", default, skip_serializing_if = "Option::is_none")]
     pub certificate_policy: Option<CertificatePolicy>,
+    /// The attributes of the certificate (optional).
+    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
+    pub certificate_attributes: Option<CertificateAttributes>,
+    /// Application specific metadata in the form of key-value pairs.
+    #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<std::collections::BTreeMap<String, String>>,
     /// Specifies whether the certificate chain preserves its original order. The default value is false, which sets the leaf certificate at index 0.
     #[serde(
         rename = "preserveCertOrder",
@@ -180,21 +183,29 @@ pub struct CertificateCreateParameters {
         skip_serializing_if = "Option::is_none"
     )]
     pub preserve_cert_order: Option<bool>,
-    /// Application specific metadata in the form of key-value pairs.
-    #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<std::collections::BTreeMap<String, String>>,
 }
 /// The certificate import parameters.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct CertificateImportParameters {
-    /// The attributes of the certificate (optional).
-    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
-    pub certificate_attributes: Option<CertificateAttributes>,
+    /// Base64 encoded representation of the certificate object to import. This certificate needs to contain the private key.
+    ///
+    /// Required by the service.
+    #[serde(rename = "value", default, skip_serializing_if = "Option::is_none")]
+    pub base64_encoded_certificate: Option<::keyvault_runtime::Secret<String>>,
+    /// If the private key in base64EncodedCertificate is encrypted, the password used for encryption.
+    #[serde(rename = "pwd", default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<::keyvault_runtime::Secret<String>>,
     /// The management policy for the certificate.
     #[serde(rename = "policy", default, skip_serializing_if = "Option::is_none")]
     pub certificate_policy: Option<CertificatePolicy>,
+    /// The attributes of the certificate (optional).
+    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
+    pub certificate_attributes: Option<CertificateAttributes>,
+    /// Application specific metadata in the form of key-value pairs.
+    #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<std::collections::BTreeMap<String, String>>,
     /// Specifies whether the certificate chain preserves its original order. The default value is false, which sets the leaf certificate at index 0.
     #[serde(
         rename = "preserveCertOrder",
@@ -202,17 +213,6 @@ pub struct CertificateImportParameters {
         skip_serializing_if = "Option::is_none"
     )]
     pub preserve_cert_order: Option<bool>,
-    /// If the private key in base64EncodedCertificate is encrypted, the password used for encryption.
-    #[serde(rename = "pwd", default, skip_serializing_if = "Option::is_none")]
-    pub password: Option<::keyvault_runtime::Secret<String>>,
-    /// Application specific metadata in the form of key-value pairs.
-    #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<std::collections::BTreeMap<String, String>>,
-    /// Base64 encoded representation of the certificate object to import. This certificate needs to contain the private key.
-    ///
-    /// Required by the service.
-    #[serde(rename = "value", default, skip_serializing_if = "Option::is_none")]
-    pub base64_encoded_certificate: Option<::keyvault_runtime::Secret<String>>,
 }
 impl CertificateImportParameters {
     /// A `CertificateImportParameters` with its required fields; set the others on the returned value.
@@ -242,36 +242,36 @@ pub struct CertificateIssuerItem {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct CertificateIssuerListResult {
-    /// The URL to get the next set of certificate issuers.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "nextLink", default, skip_serializing)]
-    pub next_link: Option<String>,
     /// A response message containing a list of certificate issuers in the key vault along with a link to the next page of certificate issuers.
     ///
     /// Set by the service; never sent.
     #[serde(rename = "value", default, skip_serializing)]
     pub value: Option<Vec<CertificateIssuerItem>>,
+    /// The URL to get the next set of certificate issuers.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "nextLink", default, skip_serializing)]
+    pub next_link: Option<String>,
 }
 /// The certificate issuer set parameters.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct CertificateIssuerSetParameters {
-    /// Attributes of the issuer object.
-    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
-    pub attributes: Option<IssuerAttributes>,
+    /// The issuer provider.
+    ///
+    /// Required by the service.
+    #[serde(rename = "provider", default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
     /// The credentials to be used for the issuer.
     #[serde(rename = "credentials", default, skip_serializing_if = "Option::is_none")]
     pub credentials: Option<IssuerCredentials>,
     /// Details of the organization as provided to the issuer.
     #[serde(rename = "org_details", default, skip_serializing_if = "Option::is_none")]
     pub organization_details: Option<OrganizationDetails>,
-    /// The issuer provider.
-    ///
-    /// Required by the service.
-    #[serde(rename = "provider", default, skip_serializing_if = "Option::is_none")]
-    pub provider: Option<String>,
+    /// Attributes of the issuer object.
+    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<IssuerAttributes>,
 }
 impl CertificateIssuerSetParameters {
     /// A `CertificateIssuerSetParameters` with its required fields; set the others on the returned value.
@@ -287,30 +287,30 @@ impl CertificateIssuerSetParameters {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct CertificateIssuerUpdateParameters {
-    /// Attributes of the issuer object.
-    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
-    pub attributes: Option<IssuerAttributes>,
+    /// The issuer provider.
+    #[serde(rename = "provider", default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
     /// The credentials to be used for the issuer.
     #[serde(rename = "credentials", default, skip_serializing_if = "Option::is_none")]
     pub credentials: Option<IssuerCredentials>,
     /// Details of the organization as provided to the issuer.
     #[serde(rename = "org_details", default, skip_serializing_if = "Option::is_none")]
     pub organization_details: Option<OrganizationDetails>,
-    /// The issuer provider.
-    #[serde(rename = "provider", default, skip_serializing_if = "Option::is_none")]
-    pub provider: Option<String>,
+    /// Attributes of the issuer object.
+    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<IssuerAttributes>,
 }
 /// The certificate item containing certificate metadata.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct CertificateItem {
-    /// The certificate management attributes.
-    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
-    pub attributes: Option<CertificateAttributes>,
     /// Certificate identifier.
     #[serde(rename = "id", default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// The certificate management attributes.
+    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<CertificateAttributes>,
     /// Application specific metadata in the form of key-value pairs.
     #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<std::collections::BTreeMap<String, String>>,
@@ -328,26 +328,20 @@ pub struct CertificateItem {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct CertificateListResult {
+    /// A response message containing a list of certificates in the key vault along with a link to the next page of certificates.
+    #[serde(rename = "value", default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<Vec<CertificateItem>>,
     /// The URL to get the next set of certificates.
     ///
     /// Set by the service; never sent.
     #[serde(rename = "nextLink", default, skip_serializing)]
     pub next_link: Option<String>,
-    /// A response message containing a list of certificates in the key vault along with a link to the next page of certificates.
-    #[serde(rename = "value", default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<Vec<CertificateItem>>,
 }
 /// The certificate merge parameters
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct CertificateMergeParameters {
-    /// The attributes of the certificate (optional).
-    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
-    pub certificate_attributes: Option<CertificateAttributes>,
-    /// Application specific metadata in the form of key-value pairs.
-    #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<std::collections::BTreeMap<String, String>>,
     /// The certificate or the certificate chain to merge.
     ///
     /// Required by the service.
@@ -358,6 +352,12 @@ pub struct CertificateMergeParameters {
         with = "keyvault_runtime::codec::base64_list::option"
     )]
     pub x509_certificates: Option<Vec<Vec<u8>>>,
+    /// The attributes of the certificate (optional).
+    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
+    pub certificate_attributes: Option<CertificateAttributes>,
+    /// Application specific metadata in the form of key-value pairs.
+    #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<std::collections::BTreeMap<String, String>>,
 }
 impl CertificateMergeParameters {
     /// A `CertificateMergeParameters` with its required fields; set the others on the returned value.
@@ -373,24 +373,6 @@ impl CertificateMergeParameters {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct CertificateOperation {
-    /// Indicates if cancellation was requested on the certificate operation.
-    #[serde(
-        rename = "cancellation_requested",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub cancellation_requested: Option<bool>,
-    /// The certificate signing request (CSR) that is being used in the certificate operation.
-    #[serde(
-        rename = "csr",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "keyvault_runtime::codec::base64::option"
-    )]
-    pub csr: Option<Vec<u8>>,
-    /// Error encountered, if any, during the certificate operation.
-    #[serde(rename = "error", default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<ErrorModel>,
     /// The certificate id.
     ///
     /// Set by the service; never sent.
@@ -399,6 +381,33 @@ pub struct CertificateOperation {
     /// Parameters for the issuer of the X509 component of a certificate.
     #[serde(rename = "issuer", default, skip_serializing_if = "Option::is_none")]
     pub issuer_parameters: Option<IssuerParameters>,
+    /// The certificate signing request (CSR) that is being used in the certificate operation.
+    #[serde(
+        rename = "csr",
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "keyvault_runtime::codec::base64::option"
+    )]
+    pub csr: Option<Vec<u8>>,
+    /// Indicates if cancellation was requested on the certificate operation.
+    #[serde(
+        rename = "cancellation_requested",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub cancellation_requested: Option<bool>,
+    /// Status of the certificate operation.
+    #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// The status details of the certificate operation.
+    #[serde(rename = "status_details", default, skip_serializing_if = "Option::is_none")]
+    pub status_details: Option<String>,
+    /// Error encountered, if any, during the certificate operation.
+    #[serde(rename = "error", default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorModel>,
+    /// Location which contains the result of the certificate operation.
+    #[serde(rename = "target", default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
     /// Specifies whether the certificate chain preserves its original order. The default value is false, which sets the leaf certificate at index 0.
     #[serde(
         rename = "preserveCertOrder",
@@ -409,15 +418,6 @@ pub struct CertificateOperation {
     /// Identifier for the certificate operation.
     #[serde(rename = "request_id", default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
-    /// Status of the certificate operation.
-    #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-    /// The status details of the certificate operation.
-    #[serde(rename = "status_details", default, skip_serializing_if = "Option::is_none")]
-    pub status_details: Option<String>,
-    /// Location which contains the result of the certificate operation.
-    #[serde(rename = "target", default, skip_serializing_if = "Option::is_none")]
-    pub target: Option<String>,
 }
 /// The certificate operation update parameters.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -448,20 +448,20 @@ impl CertificateOperationUpdateParameter {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct CertificatePolicy {
-    /// The certificate attributes.
-    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
-    pub attributes: Option<CertificateAttributes>,
     /// The certificate id.
     ///
     /// Set by the service; never sent.
     #[serde(rename = "id", default, skip_serializing)]
     pub id: Option<String>,
-    /// Parameters for the issuer of the X509 component of a certificate.
-    #[serde(rename = "issuer", default, skip_serializing_if = "Option::is_none")]
-    pub issuer_parameters: Option<IssuerParameters>,
     /// Properties of the key backing a certificate.
     #[serde(rename = "key_props", default, skip_serializing_if = "Option::is_none")]
     pub key_properties: Option<KeyProperties>,
+    /// Properties of the secret backing a certificate.
+    #[serde(rename = "secret_props", default, skip_serializing_if = "Option::is_none")]
+    pub secret_properties: Option<SecretProperties>,
+    /// Properties of the X509 component of a certificate.
+    #[serde(rename = "x509_props", default, skip_serializing_if = "Option::is_none")]
+    pub x509_certificate_properties: Option<X509CertificateProperties>,
     /// Actions that will be performed by Key Vault over the lifetime of a certificate.
     #[serde(
         rename = "lifetime_actions",
@@ -469,12 +469,12 @@ pub struct CertificatePolicy {
         skip_serializing_if = "Option::is_none"
     )]
     pub lifetime_actions: Option<Vec<LifetimeAction>>,
-    /// Properties of the secret backing a certificate.
-    #[serde(rename = "secret_props", default, skip_serializing_if = "Option::is_none")]
-    pub secret_properties: Option<SecretProperties>,
-    /// Properties of the X509 component of a certificate.
-    #[serde(rename = "x509_props", default, skip_serializing_if = "Option::is_none")]
-    pub x509_certificate_properties: Option<X509CertificateProperties>,
+    /// Parameters for the issuer of the X509 component of a certificate.
+    #[serde(rename = "issuer", default, skip_serializing_if = "Option::is_none")]
+    pub issuer_parameters: Option<IssuerParameters>,
+    /// The certificate attributes.
+    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<CertificateAttributes>,
 }
 /// The type of the action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -531,12 +531,12 @@ impl CertificateRestoreParameters {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct CertificateUpdateParameters {
-    /// The attributes of the certificate (optional).
-    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
-    pub certificate_attributes: Option<CertificateAttributes>,
     /// The management policy for the certificate.
     #[serde(rename = "policy", default, skip_serializing_if = "Option::is_none")]
     pub certificate_policy: Option<CertificatePolicy>,
+    /// The attributes of the certificate (optional).
+    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
+    pub certificate_attributes: Option<CertificateAttributes>,
     /// Application specific metadata in the form of key-value pairs.
     #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<std::collections::BTreeMap<String, String>>,
@@ -561,23 +561,50 @@ pub struct Contact {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct Contacts {
-    /// The contact list for the vault certificates.
-    #[serde(rename = "contacts", default, skip_serializing_if = "Option::is_none")]
-    pub contact_list: Option<Vec<Contact>>,
     /// Identifier for the contacts collection.
     ///
     /// Set by the service; never sent.
     #[serde(rename = "id", default, skip_serializing)]
     pub id: Option<String>,
+    /// The contact list for the vault certificates.
+    #[serde(rename = "contacts", default, skip_serializing_if = "Option::is_none")]
+    pub contact_list: Option<Vec<Contact>>,
 }
 /// A Deleted Certificate consisting of its previous id, attributes and its tags, as well as information on when it will be purged.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct DeletedCertificateBundle {
-    /// The certificate attributes.
-    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
-    pub attributes: Option<CertificateAttributes>,
+    /// The certificate id.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "id", default, skip_serializing)]
+    pub id: Option<String>,
+    /// The key id.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "kid", default, skip_serializing)]
+    pub kid: Option<String>,
+    /// The secret id.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "sid", default, skip_serializing)]
+    pub sid: Option<String>,
+    /// Thumbprint of the certificate.
+    ///
+    /// Set by the service; never sent.
+    #[serde(
+        rename = "x5t",
+        default,
+        skip_serializing,
+        with = "keyvault_runtime::codec::base64url::option"
+    )]
+    pub x509_thumbprint: Option<Vec<u8>>,
+    /// The management policy.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "policy", default, skip_serializing)]
+    pub policy: Option<CertificatePolicy>,
     /// CER contents of x509 certificate.
     #[serde(
         rename = "cer",
@@ -589,31 +616,12 @@ pub struct DeletedCertificateBundle {
     /// The content type of the secret. eg. 'application/x-pem-file' or 'application/x-pkcs12'.
     #[serde(rename = "contentType", default, skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
-    /// The time when the certificate was deleted, in UTC
-    ///
-    /// Set by the service; never sent.
-    #[serde(
-        rename = "deletedDate",
-        default,
-        skip_serializing,
-        with = "keyvault_runtime::codec::unix_time::option"
-    )]
-    pub deleted_date: Option<::keyvault_runtime::OffsetDateTime>,
-    /// The certificate id.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "id", default, skip_serializing)]
-    pub id: Option<String>,
-    /// The key id.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "kid", default, skip_serializing)]
-    pub kid: Option<String>,
-    /// The management policy.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "policy", default, skip_serializing)]
-    pub policy: Option<CertificatePolicy>,
+    /// The certificate attributes.
+    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<CertificateAttributes>,
+    /// Application specific metadata in the form of key-value pairs.
+    #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<std::collections::BTreeMap<String, String>>,
     /// Specifies whether the certificate chain preserves its original order. The default value is false, which sets the leaf certificate at index 0.
     #[serde(
         rename = "preserveCertOrder",
@@ -634,33 +642,6 @@ pub struct DeletedCertificateBundle {
         with = "keyvault_runtime::codec::unix_time::option"
     )]
     pub scheduled_purge_date: Option<::keyvault_runtime::OffsetDateTime>,
-    /// The secret id.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "sid", default, skip_serializing)]
-    pub sid: Option<String>,
-    /// Application specific metadata in the form of key-value pairs.
-    #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<std::collections::BTreeMap<String, String>>,
-    /// Thumbprint of the certificate.
-    ///
-    /// Set by the service; never sent.
-    #[serde(
-        rename = "x5t",
-        default,
-        skip_serializing,
-        with = "keyvault_runtime::codec::base64url::option"
-    )]
-    pub x509_thumbprint: Option<Vec<u8>>,
-}
-/// The deleted certificate item containing metadata about the deleted certificate.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "keyvault_runtime::__private::serde")]
-#[non_exhaustive]
-pub struct DeletedCertificateItem {
-    /// The certificate management attributes.
-    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
-    pub attributes: Option<CertificateAttributes>,
     /// The time when the certificate was deleted, in UTC
     ///
     /// Set by the service; never sent.
@@ -671,9 +652,29 @@ pub struct DeletedCertificateItem {
         with = "keyvault_runtime::codec::unix_time::option"
     )]
     pub deleted_date: Option<::keyvault_runtime::OffsetDateTime>,
+}
+/// The deleted certificate item containing metadata about the deleted certificate.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(crate = "keyvault_runtime::__private::serde")]
+#[non_exhaustive]
+pub struct DeletedCertificateItem {
     /// Certificate identifier.
     #[serde(rename = "id", default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// The certificate management attributes.
+    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<CertificateAttributes>,
+    /// Application specific metadata in the form of key-value pairs.
+    #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<std::collections::BTreeMap<String, String>>,
+    /// Thumbprint of the certificate.
+    #[serde(
+        rename = "x5t",
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "keyvault_runtime::codec::base64url::option"
+    )]
+    pub x509_thumbprint: Option<Vec<u8>>,
     /// The url of the recovery object, used to identify and recover the deleted certificate.
     #[serde(rename = "recoveryId", default, skip_serializing_if = "Option::is_none")]
     pub recovery_id: Option<String>,
@@ -687,33 +688,32 @@ pub struct DeletedCertificateItem {
         with = "keyvault_runtime::codec::unix_time::option"
     )]
     pub scheduled_purge_date: Option<::keyvault_runtime::OffsetDateTime>,
-    /// Application specific metadata in the form of key-value pairs.
-    #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<std::collections::BTreeMap<String, String>>,
-    /// Thumbprint of the certificate.
+    /// The time when the certificate was deleted, in UTC
+    ///
+    /// Set by the service; never sent.
     #[serde(
-        rename = "x5t",
+        rename = "deletedDate",
         default,
-        skip_serializing_if = "Option::is_none",
-        with = "keyvault_runtime::codec::base64url::option"
+        skip_serializing,
+        with = "keyvault_runtime::codec::unix_time::option"
     )]
-    pub x509_thumbprint: Option<Vec<u8>>,
+    pub deleted_date: Option<::keyvault_runtime::OffsetDateTime>,
 }
 /// A list of certificates that have been deleted in this vault.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct DeletedCertificateListResult {
-    /// The URL to get the next set of deleted certificates.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "nextLink", default, skip_serializing)]
-    pub next_link: Option<String>,
     /// A response message containing a list of deleted certificates in the vault along with a link to the next page of deleted certificates.
     ///
     /// Set by the service; never sent.
     #[serde(rename = "value", default, skip_serializing)]
     pub value: Option<Vec<DeletedCertificateItem>>,
+    /// The URL to get the next set of deleted certificates.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "nextLink", default, skip_serializing)]
+    pub next_link: Option<String>,
 }
 /// Reflects the deletion recovery level currently in effect for secrets in the current vault. If it contains 'Purgeable', the secret can be permanently deleted by a privileged user; otherwise, only the system can purge the secret, at the end of the retention interval.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -775,12 +775,15 @@ impl std::fmt::Display for DeletionRecoveryLevel {
     }
 }
 impl Serialize for DeletionRecoveryLevel {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::keyvault_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for DeletionRecoveryLevel {
-    fn deserialize<D: serde::Deserializer<'de>>(
+    fn deserialize<D: ::keyvault_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
@@ -797,22 +800,25 @@ pub struct ErrorModel {
     /// Set by the service; never sent.
     #[serde(rename = "code", default, skip_serializing)]
     pub code: Option<String>,
-    /// The key vault server error.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "innererror", default, skip_serializing)]
-    pub inner_error: Option<Box<ErrorModel>>,
     /// The error message.
     ///
     /// Set by the service; never sent.
     #[serde(rename = "message", default, skip_serializing)]
     pub message: Option<String>,
+    /// The key vault server error.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "innererror", default, skip_serializing)]
+    pub inner_error: Option<Box<ErrorModel>>,
 }
 /// The attributes of an issuer managed by the Key Vault service.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct IssuerAttributes {
+    /// Determines whether the issuer is enabled.
+    #[serde(rename = "enabled", default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
     /// Creation time in UTC.
     ///
     /// Set by the service; never sent.
@@ -823,9 +829,6 @@ pub struct IssuerAttributes {
         with = "keyvault_runtime::codec::unix_time::option"
     )]
     pub created: Option<::keyvault_runtime::OffsetDateTime>,
-    /// Determines whether the issuer is enabled.
-    #[serde(rename = "enabled", default, skip_serializing_if = "Option::is_none")]
-    pub enabled: Option<bool>,
     /// Last updated time in UTC.
     ///
     /// Set by the service; never sent.
@@ -842,23 +845,23 @@ pub struct IssuerAttributes {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct IssuerBundle {
-    /// Attributes of the issuer object.
-    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
-    pub attributes: Option<IssuerAttributes>,
-    /// The credentials to be used for the issuer.
-    #[serde(rename = "credentials", default, skip_serializing_if = "Option::is_none")]
-    pub credentials: Option<IssuerCredentials>,
     /// Identifier for the issuer object.
     ///
     /// Set by the service; never sent.
     #[serde(rename = "id", default, skip_serializing)]
     pub id: Option<String>,
-    /// Details of the organization as provided to the issuer.
-    #[serde(rename = "org_details", default, skip_serializing_if = "Option::is_none")]
-    pub organization_details: Option<OrganizationDetails>,
     /// The issuer provider.
     #[serde(rename = "provider", default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
+    /// The credentials to be used for the issuer.
+    #[serde(rename = "credentials", default, skip_serializing_if = "Option::is_none")]
+    pub credentials: Option<IssuerCredentials>,
+    /// Details of the organization as provided to the issuer.
+    #[serde(rename = "org_details", default, skip_serializing_if = "Option::is_none")]
+    pub organization_details: Option<OrganizationDetails>,
+    /// Attributes of the issuer object.
+    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<IssuerAttributes>,
 }
 /// The credentials to be used for the certificate issuer.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -877,6 +880,12 @@ pub struct IssuerCredentials {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct IssuerParameters {
+    /// Name of the referenced issuer object or reserved names; for example, 'Self' or 'Unknown'.
+    #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Certificate type as supported by the provider (optional); for example 'OV-SSL', 'EV-SSL'
+    #[serde(rename = "cty", default, skip_serializing_if = "Option::is_none")]
+    pub certificate_type: Option<String>,
     /// Indicates if the certificates generated under this policy should be published to certificate transparency logs.
     #[serde(
         rename = "cert_transparency",
@@ -884,12 +893,6 @@ pub struct IssuerParameters {
         skip_serializing_if = "Option::is_none"
     )]
     pub certificate_transparency: Option<bool>,
-    /// Certificate type as supported by the provider (optional); for example 'OV-SSL', 'EV-SSL'
-    #[serde(rename = "cty", default, skip_serializing_if = "Option::is_none")]
-    pub certificate_type: Option<String>,
-    /// Name of the referenced issuer object or reserved names; for example, 'Self' or 'Unknown'.
-    #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
 }
 /// Elliptic curve name. For valid values, see JsonWebKeyCurveName.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -935,12 +938,15 @@ impl std::fmt::Display for JsonWebKeyCurveName {
     }
 }
 impl Serialize for JsonWebKeyCurveName {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::keyvault_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for JsonWebKeyCurveName {
-    fn deserialize<D: serde::Deserializer<'de>>(
+    fn deserialize<D: ::keyvault_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
@@ -999,12 +1005,15 @@ impl std::fmt::Display for JsonWebKeyType {
     }
 }
 impl Serialize for JsonWebKeyType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::keyvault_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for JsonWebKeyType {
-    fn deserialize<D: serde::Deserializer<'de>>(
+    fn deserialize<D: ::keyvault_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
@@ -1016,21 +1025,21 @@ impl<'de> Deserialize<'de> for JsonWebKeyType {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct KeyProperties {
-    /// Elliptic curve name. For valid values, see JsonWebKeyCurveName.
-    #[serde(rename = "crv", default, skip_serializing_if = "Option::is_none")]
-    pub curve: Option<JsonWebKeyCurveName>,
     /// Indicates if the private key can be exported. Release policy must be provided when creating the first version of an exportable key.
     #[serde(rename = "exportable", default, skip_serializing_if = "Option::is_none")]
     pub exportable: Option<bool>,
-    /// The key size in bits. For example: 2048, 3072, or 4096 for RSA.
-    #[serde(rename = "key_size", default, skip_serializing_if = "Option::is_none")]
-    pub key_size: Option<i32>,
     /// The type of key pair to be used for the certificate.
     #[serde(rename = "kty", default, skip_serializing_if = "Option::is_none")]
     pub key_type: Option<JsonWebKeyType>,
+    /// The key size in bits. For example: 2048, 3072, or 4096 for RSA.
+    #[serde(rename = "key_size", default, skip_serializing_if = "Option::is_none")]
+    pub key_size: Option<i32>,
     /// Indicates if the same key pair will be used on certificate renewal.
     #[serde(rename = "reuse_key", default, skip_serializing_if = "Option::is_none")]
     pub reuse_key: Option<bool>,
+    /// Elliptic curve name. For valid values, see JsonWebKeyCurveName.
+    #[serde(rename = "crv", default, skip_serializing_if = "Option::is_none")]
+    pub curve: Option<JsonWebKeyCurveName>,
 }
 /// Supported usages of a certificate key.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1096,12 +1105,15 @@ impl std::fmt::Display for KeyUsageType {
     }
 }
 impl Serialize for KeyUsageType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::keyvault_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for KeyUsageType {
-    fn deserialize<D: serde::Deserializer<'de>>(
+    fn deserialize<D: ::keyvault_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
@@ -1124,24 +1136,24 @@ pub struct KeyVaultError {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct LifetimeAction {
-    /// The action that will be executed.
-    #[serde(rename = "action", default, skip_serializing_if = "Option::is_none")]
-    pub action: Option<Action>,
     /// The condition that will execute the action.
     #[serde(rename = "trigger", default, skip_serializing_if = "Option::is_none")]
     pub trigger: Option<Trigger>,
+    /// The action that will be executed.
+    #[serde(rename = "action", default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<Action>,
 }
 /// Details of the organization of the certificate issuer.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct OrganizationDetails {
-    /// Details of the organization administrator.
-    #[serde(rename = "admin_details", default, skip_serializing_if = "Option::is_none")]
-    pub admin_details: Option<Vec<AdministratorDetails>>,
     /// Id of the organization.
     #[serde(rename = "id", default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// Details of the organization administrator.
+    #[serde(rename = "admin_details", default, skip_serializing_if = "Option::is_none")]
+    pub admin_details: Option<Vec<AdministratorDetails>>,
 }
 /// Properties of the key backing a certificate.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1157,34 +1169,27 @@ pub struct SecretProperties {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct SubjectAlternativeNames {
-    /// Domain Names.
-    #[serde(rename = "dns_names", default, skip_serializing_if = "Option::is_none")]
-    pub dns_names: Option<Vec<String>>,
     /// Email addresses.
     #[serde(rename = "emails", default, skip_serializing_if = "Option::is_none")]
     pub emails: Option<Vec<String>>,
-    /// IP addresses; supports IPv4 and IPv6.
-    #[serde(rename = "ipAddresses", default, skip_serializing_if = "Option::is_none")]
-    pub ip_addresses: Option<Vec<String>>,
+    /// Domain Names.
+    #[serde(rename = "dns_names", default, skip_serializing_if = "Option::is_none")]
+    pub dns_names: Option<Vec<String>>,
     /// User Principal Names.
     #[serde(rename = "upns", default, skip_serializing_if = "Option::is_none")]
     pub upns: Option<Vec<String>>,
     /// Uniform Resource Identifiers.
     #[serde(rename = "uris", default, skip_serializing_if = "Option::is_none")]
     pub uris: Option<Vec<String>>,
+    /// IP addresses; supports IPv4 and IPv6.
+    #[serde(rename = "ipAddresses", default, skip_serializing_if = "Option::is_none")]
+    pub ip_addresses: Option<Vec<String>>,
 }
 /// A condition to be satisfied for an action to be executed.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct Trigger {
-    /// Days before expiry to attempt renewal. Value should be between 1 and validity_in_months multiplied by 27. If validity_in_months is 36, then value should be between 1 and 972 (36 * 27).
-    #[serde(
-        rename = "days_before_expiry",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub days_before_expiry: Option<i32>,
     /// Percentage of lifetime at which to trigger. Value should be between 1 and 99.
     #[serde(
         rename = "lifetime_percentage",
@@ -1192,24 +1197,31 @@ pub struct Trigger {
         skip_serializing_if = "Option::is_none"
     )]
     pub lifetime_percentage: Option<i32>,
+    /// Days before expiry to attempt renewal. Value should be between 1 and validity_in_months multiplied by 27. If validity_in_months is 36, then value should be between 1 and 972 (36 * 27).
+    #[serde(
+        rename = "days_before_expiry",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub days_before_expiry: Option<i32>,
 }
 /// Properties of the X509 component of a certificate.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct X509CertificateProperties {
-    /// The enhanced key usage.
-    #[serde(rename = "ekus", default, skip_serializing_if = "Option::is_none")]
-    pub ekus: Option<Vec<String>>,
-    /// Defines how the certificate's key may be used.
-    #[serde(rename = "key_usage", default, skip_serializing_if = "Option::is_none")]
-    pub key_usage: Option<Vec<KeyUsageType>>,
-    /// The subject alternative names.
-    #[serde(rename = "sans", default, skip_serializing_if = "Option::is_none")]
-    pub subject_alternative_names: Option<SubjectAlternativeNames>,
     /// The subject name. Should be a valid X509 distinguished Name.
     #[serde(rename = "subject", default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
+    /// The enhanced key usage.
+    #[serde(rename = "ekus", default, skip_serializing_if = "Option::is_none")]
+    pub ekus: Option<Vec<String>>,
+    /// The subject alternative names.
+    #[serde(rename = "sans", default, skip_serializing_if = "Option::is_none")]
+    pub subject_alternative_names: Option<SubjectAlternativeNames>,
+    /// Defines how the certificate's key may be used.
+    #[serde(rename = "key_usage", default, skip_serializing_if = "Option::is_none")]
+    pub key_usage: Option<Vec<KeyUsageType>>,
     /// The duration that the certificate is valid in months.
     #[serde(
         rename = "validity_months",

@@ -3,7 +3,7 @@
 // Regenerate: cargo run -p codegen -- sync && cargo run -p codegen -- generate
 
 #![allow(clippy::doc_lazy_continuation, clippy::large_enum_variant)]
-use ::keyvault_runtime::__private::serde::{self, Deserialize, Serialize};
+use ::keyvault_runtime::__private::serde::{Deserialize, Serialize};
 /// The backup key result, containing the backup blob.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -25,33 +25,26 @@ pub struct BackupKeyResult {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct DeletedKeyBundle {
-    /// The key management attributes.
-    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
-    pub attributes: Option<KeyAttributes>,
-    /// The time when the key was deleted, in UTC
-    ///
-    /// Set by the service; never sent.
-    #[serde(
-        rename = "deletedDate",
-        default,
-        skip_serializing,
-        with = "keyvault_runtime::codec::unix_time::option"
-    )]
-    pub deleted_date: Option<::keyvault_runtime::OffsetDateTime>,
     /// The Json web key.
     #[serde(rename = "key", default, skip_serializing_if = "Option::is_none")]
     pub key: Option<JsonWebKey>,
+    /// The key management attributes.
+    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<KeyAttributes>,
+    /// Application specific metadata in the form of key-value pairs.
+    #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<std::collections::BTreeMap<String, String>>,
     /// True if the key's lifetime is managed by key vault. If this is a key backing a certificate, then managed will be true.
     ///
     /// Set by the service; never sent.
     #[serde(rename = "managed", default, skip_serializing)]
     pub managed: Option<bool>,
-    /// The url of the recovery object, used to identify and recover the deleted key.
-    #[serde(rename = "recoveryId", default, skip_serializing_if = "Option::is_none")]
-    pub recovery_id: Option<String>,
     /// The policy rules under which the key can be exported.
     #[serde(rename = "release_policy", default, skip_serializing_if = "Option::is_none")]
     pub release_policy: Option<KeyReleasePolicy>,
+    /// The url of the recovery object, used to identify and recover the deleted key.
+    #[serde(rename = "recoveryId", default, skip_serializing_if = "Option::is_none")]
+    pub recovery_id: Option<String>,
     /// The time when the key is scheduled to be purged, in UTC
     ///
     /// Set by the service; never sent.
@@ -62,31 +55,31 @@ pub struct DeletedKeyBundle {
         with = "keyvault_runtime::codec::unix_time::option"
     )]
     pub scheduled_purge_date: Option<::keyvault_runtime::OffsetDateTime>,
-    /// Application specific metadata in the form of key-value pairs.
-    #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<std::collections::BTreeMap<String, String>>,
+    /// The time when the key was deleted, in UTC
+    ///
+    /// Set by the service; never sent.
+    #[serde(
+        rename = "deletedDate",
+        default,
+        skip_serializing,
+        with = "keyvault_runtime::codec::unix_time::option"
+    )]
+    pub deleted_date: Option<::keyvault_runtime::OffsetDateTime>,
 }
 /// The deleted key item containing the deleted key metadata and information about deletion.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct DeletedKeyItem {
-    /// The key management attributes.
-    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
-    pub attributes: Option<KeyAttributes>,
-    /// The time when the key was deleted, in UTC
-    ///
-    /// Set by the service; never sent.
-    #[serde(
-        rename = "deletedDate",
-        default,
-        skip_serializing,
-        with = "keyvault_runtime::codec::unix_time::option"
-    )]
-    pub deleted_date: Option<::keyvault_runtime::OffsetDateTime>,
     /// Key identifier.
     #[serde(rename = "kid", default, skip_serializing_if = "Option::is_none")]
     pub kid: Option<String>,
+    /// The key management attributes.
+    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<KeyAttributes>,
+    /// Application specific metadata in the form of key-value pairs.
+    #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<std::collections::BTreeMap<String, String>>,
     /// True if the key's lifetime is managed by key vault. If this is a key backing a certificate, then managed will be true.
     ///
     /// Set by the service; never sent.
@@ -105,25 +98,32 @@ pub struct DeletedKeyItem {
         with = "keyvault_runtime::codec::unix_time::option"
     )]
     pub scheduled_purge_date: Option<::keyvault_runtime::OffsetDateTime>,
-    /// Application specific metadata in the form of key-value pairs.
-    #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<std::collections::BTreeMap<String, String>>,
+    /// The time when the key was deleted, in UTC
+    ///
+    /// Set by the service; never sent.
+    #[serde(
+        rename = "deletedDate",
+        default,
+        skip_serializing,
+        with = "keyvault_runtime::codec::unix_time::option"
+    )]
+    pub deleted_date: Option<::keyvault_runtime::OffsetDateTime>,
 }
 /// A list of keys that have been deleted in this vault.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct DeletedKeyListResult {
-    /// The URL to get the next set of deleted keys.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "nextLink", default, skip_serializing)]
-    pub next_link: Option<String>,
     /// A response message containing a list of deleted keys in the key vault along with a link to the next page of deleted keys.
     ///
     /// Set by the service; never sent.
     #[serde(rename = "value", default, skip_serializing)]
     pub value: Option<Vec<DeletedKeyItem>>,
+    /// The URL to get the next set of deleted keys.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "nextLink", default, skip_serializing)]
+    pub next_link: Option<String>,
 }
 /// Reflects the deletion recovery level currently in effect for certificates in the current vault. If it contains 'Purgeable', the certificate can be permanently deleted by a privileged user; otherwise, only the system can purge the certificate, at the end of the retention interval.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -185,12 +185,15 @@ impl std::fmt::Display for DeletionRecoveryLevel {
     }
 }
 impl Serialize for DeletionRecoveryLevel {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::keyvault_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for DeletionRecoveryLevel {
-    fn deserialize<D: serde::Deserializer<'de>>(
+    fn deserialize<D: ::keyvault_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
@@ -207,16 +210,16 @@ pub struct ErrorModel {
     /// Set by the service; never sent.
     #[serde(rename = "code", default, skip_serializing)]
     pub code: Option<String>,
-    /// The key vault server error.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "innererror", default, skip_serializing)]
-    pub inner_error: Option<Box<ErrorModel>>,
     /// The error message.
     ///
     /// Set by the service; never sent.
     #[serde(rename = "message", default, skip_serializing)]
     pub message: Option<String>,
+    /// The key vault server error.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "innererror", default, skip_serializing)]
+    pub inner_error: Option<Box<ErrorModel>>,
 }
 /// The get random bytes request object.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -243,9 +246,31 @@ impl GetRandomBytesRequest {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct JsonWebKey {
-    /// Elliptic curve name. For valid values, see JsonWebKeyCurveName.
-    #[serde(rename = "crv", default, skip_serializing_if = "Option::is_none")]
-    pub crv: Option<JsonWebKeyCurveName>,
+    /// Key identifier.
+    #[serde(rename = "kid", default, skip_serializing_if = "Option::is_none")]
+    pub kid: Option<String>,
+    /// JsonWebKey Key Type (kty), as defined in <https://tools.ietf.org/html/draft-ietf-jose-json-web-algorithms-40>.
+    #[serde(rename = "kty", default, skip_serializing_if = "Option::is_none")]
+    pub kty: Option<JsonWebKeyType>,
+    /// Json web key operations. For more information on possible key operations, see JsonWebKeyOperation.
+    #[serde(rename = "key_ops", default, skip_serializing_if = "Option::is_none")]
+    pub key_ops: Option<Vec<String>>,
+    /// RSA modulus.
+    #[serde(
+        rename = "n",
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "keyvault_runtime::codec::base64url::option"
+    )]
+    pub n: Option<Vec<u8>>,
+    /// RSA public exponent.
+    #[serde(
+        rename = "e",
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "keyvault_runtime::codec::base64url::option"
+    )]
+    pub e: Option<Vec<u8>>,
     /// RSA private exponent, or the D component of an EC private key.
     #[serde(
         rename = "d",
@@ -270,47 +295,14 @@ pub struct JsonWebKey {
         with = "keyvault_runtime::codec::base64url::option"
     )]
     pub dq: Option<::keyvault_runtime::Secret<Vec<u8>>>,
-    /// RSA public exponent.
+    /// RSA private key parameter.
     #[serde(
-        rename = "e",
+        rename = "qi",
         default,
         skip_serializing_if = "Option::is_none",
         with = "keyvault_runtime::codec::base64url::option"
     )]
-    pub e: Option<Vec<u8>>,
-    /// Symmetric key.
-    #[serde(
-        rename = "k",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "keyvault_runtime::codec::base64url::option"
-    )]
-    pub k: Option<::keyvault_runtime::Secret<Vec<u8>>>,
-    /// Protected Key, used with 'Bring Your Own Key'.
-    #[serde(
-        rename = "key_hsm",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "keyvault_runtime::codec::base64url::option"
-    )]
-    pub t: Option<Vec<u8>>,
-    /// Json web key operations. For more information on possible key operations, see JsonWebKeyOperation.
-    #[serde(rename = "key_ops", default, skip_serializing_if = "Option::is_none")]
-    pub key_ops: Option<Vec<String>>,
-    /// Key identifier.
-    #[serde(rename = "kid", default, skip_serializing_if = "Option::is_none")]
-    pub kid: Option<String>,
-    /// JsonWebKey Key Type (kty), as defined in <https://tools.ietf.org/html/draft-ietf-jose-json-web-algorithms-40>.
-    #[serde(rename = "kty", default, skip_serializing_if = "Option::is_none")]
-    pub kty: Option<JsonWebKeyType>,
-    /// RSA modulus.
-    #[serde(
-        rename = "n",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "keyvault_runtime::codec::base64url::option"
-    )]
-    pub n: Option<Vec<u8>>,
+    pub qi: Option<::keyvault_runtime::Secret<Vec<u8>>>,
     /// RSA secret prime.
     #[serde(
         rename = "p",
@@ -327,14 +319,25 @@ pub struct JsonWebKey {
         with = "keyvault_runtime::codec::base64url::option"
     )]
     pub q: Option<::keyvault_runtime::Secret<Vec<u8>>>,
-    /// RSA private key parameter.
+    /// Symmetric key.
     #[serde(
-        rename = "qi",
+        rename = "k",
         default,
         skip_serializing_if = "Option::is_none",
         with = "keyvault_runtime::codec::base64url::option"
     )]
-    pub qi: Option<::keyvault_runtime::Secret<Vec<u8>>>,
+    pub k: Option<::keyvault_runtime::Secret<Vec<u8>>>,
+    /// Protected Key, used with 'Bring Your Own Key'.
+    #[serde(
+        rename = "key_hsm",
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "keyvault_runtime::codec::base64url::option"
+    )]
+    pub t: Option<Vec<u8>>,
+    /// Elliptic curve name. For valid values, see JsonWebKeyCurveName.
+    #[serde(rename = "crv", default, skip_serializing_if = "Option::is_none")]
+    pub crv: Option<JsonWebKeyCurveName>,
     /// X component of an EC public key.
     #[serde(
         rename = "x",
@@ -396,12 +399,15 @@ impl std::fmt::Display for JsonWebKeyCurveName {
     }
 }
 impl Serialize for JsonWebKeyCurveName {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::keyvault_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for JsonWebKeyCurveName {
-    fn deserialize<D: serde::Deserializer<'de>>(
+    fn deserialize<D: ::keyvault_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
@@ -504,12 +510,15 @@ impl std::fmt::Display for JsonWebKeyEncryptionAlgorithm {
     }
 }
 impl Serialize for JsonWebKeyEncryptionAlgorithm {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::keyvault_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for JsonWebKeyEncryptionAlgorithm {
-    fn deserialize<D: serde::Deserializer<'de>>(
+    fn deserialize<D: ::keyvault_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
@@ -576,12 +585,15 @@ impl std::fmt::Display for JsonWebKeyOperation {
     }
 }
 impl Serialize for JsonWebKeyOperation {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::keyvault_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for JsonWebKeyOperation {
-    fn deserialize<D: serde::Deserializer<'de>>(
+    fn deserialize<D: ::keyvault_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
@@ -672,12 +684,15 @@ impl std::fmt::Display for JsonWebKeySignatureAlgorithm {
     }
 }
 impl Serialize for JsonWebKeySignatureAlgorithm {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::keyvault_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for JsonWebKeySignatureAlgorithm {
-    fn deserialize<D: serde::Deserializer<'de>>(
+    fn deserialize<D: ::keyvault_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
@@ -736,12 +751,15 @@ impl std::fmt::Display for JsonWebKeyType {
     }
 }
 impl Serialize for JsonWebKeyType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::keyvault_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for JsonWebKeyType {
-    fn deserialize<D: serde::Deserializer<'de>>(
+    fn deserialize<D: ::keyvault_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
@@ -786,11 +804,25 @@ pub struct KeyAttestation {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct KeyAttributes {
-    /// The key or key version attestation information.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "attestation", default, skip_serializing)]
-    pub attestation: Option<KeyAttestation>,
+    /// Determines whether the object is enabled.
+    #[serde(rename = "enabled", default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// Not before date in UTC.
+    #[serde(
+        rename = "nbf",
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "keyvault_runtime::codec::unix_time::option"
+    )]
+    pub not_before: Option<::keyvault_runtime::OffsetDateTime>,
+    /// Expiry date in UTC.
+    #[serde(
+        rename = "exp",
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "keyvault_runtime::codec::unix_time::option"
+    )]
+    pub expires: Option<::keyvault_runtime::OffsetDateTime>,
     /// Creation time in UTC.
     ///
     /// Set by the service; never sent.
@@ -801,43 +833,6 @@ pub struct KeyAttributes {
         with = "keyvault_runtime::codec::unix_time::option"
     )]
     pub created: Option<::keyvault_runtime::OffsetDateTime>,
-    /// Determines whether the object is enabled.
-    #[serde(rename = "enabled", default, skip_serializing_if = "Option::is_none")]
-    pub enabled: Option<bool>,
-    /// Expiry date in UTC.
-    #[serde(
-        rename = "exp",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "keyvault_runtime::codec::unix_time::option"
-    )]
-    pub expires: Option<::keyvault_runtime::OffsetDateTime>,
-    /// Indicates if the private key can be exported. Release policy must be provided when creating the first version of an exportable key.
-    #[serde(rename = "exportable", default, skip_serializing_if = "Option::is_none")]
-    pub exportable: Option<bool>,
-    /// The underlying HSM Platform.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "hsmPlatform", default, skip_serializing)]
-    pub hsm_platform: Option<String>,
-    /// Not before date in UTC.
-    #[serde(
-        rename = "nbf",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "keyvault_runtime::codec::unix_time::option"
-    )]
-    pub not_before: Option<::keyvault_runtime::OffsetDateTime>,
-    /// softDelete data retention days. Value should be &gt;=7 and &lt;=90 when softDelete enabled, otherwise 0.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "recoverableDays", default, skip_serializing)]
-    pub recoverable_days: Option<i32>,
-    /// Reflects the deletion recovery level currently in effect for keys in the current vault. If it contains 'Purgeable' the key can be permanently deleted by a privileged user; otherwise, only the system can purge the key, at the end of the retention interval.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "recoveryLevel", default, skip_serializing)]
-    pub recovery_level: Option<DeletionRecoveryLevel>,
     /// Last updated time in UTC.
     ///
     /// Set by the service; never sent.
@@ -848,18 +843,44 @@ pub struct KeyAttributes {
         with = "keyvault_runtime::codec::unix_time::option"
     )]
     pub updated: Option<::keyvault_runtime::OffsetDateTime>,
+    /// softDelete data retention days. Value should be &gt;=7 and &lt;=90 when softDelete enabled, otherwise 0.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "recoverableDays", default, skip_serializing)]
+    pub recoverable_days: Option<i32>,
+    /// Reflects the deletion recovery level currently in effect for keys in the current vault. If it contains 'Purgeable' the key can be permanently deleted by a privileged user; otherwise, only the system can purge the key, at the end of the retention interval.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "recoveryLevel", default, skip_serializing)]
+    pub recovery_level: Option<DeletionRecoveryLevel>,
+    /// Indicates if the private key can be exported. Release policy must be provided when creating the first version of an exportable key.
+    #[serde(rename = "exportable", default, skip_serializing_if = "Option::is_none")]
+    pub exportable: Option<bool>,
+    /// The underlying HSM Platform.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "hsmPlatform", default, skip_serializing)]
+    pub hsm_platform: Option<String>,
+    /// The key or key version attestation information.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "attestation", default, skip_serializing)]
+    pub attestation: Option<KeyAttestation>,
 }
 /// A KeyBundle consisting of a WebKey plus its attributes.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct KeyBundle {
-    /// The key management attributes.
-    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
-    pub attributes: Option<KeyAttributes>,
     /// The Json web key.
     #[serde(rename = "key", default, skip_serializing_if = "Option::is_none")]
     pub key: Option<JsonWebKey>,
+    /// The key management attributes.
+    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<KeyAttributes>,
+    /// Application specific metadata in the form of key-value pairs.
+    #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<std::collections::BTreeMap<String, String>>,
     /// True if the key's lifetime is managed by key vault. If this is a key backing a certificate, then managed will be true.
     ///
     /// Set by the service; never sent.
@@ -868,32 +889,20 @@ pub struct KeyBundle {
     /// The policy rules under which the key can be exported.
     #[serde(rename = "release_policy", default, skip_serializing_if = "Option::is_none")]
     pub release_policy: Option<KeyReleasePolicy>,
-    /// Application specific metadata in the form of key-value pairs.
-    #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<std::collections::BTreeMap<String, String>>,
 }
 /// The key create parameters.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct KeyCreateParameters {
-    /// The attributes of a key managed by the key vault service.
-    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
-    pub key_attributes: Option<KeyAttributes>,
-    /// Elliptic curve name. For valid values, see JsonWebKeyCurveName.
-    #[serde(rename = "crv", default, skip_serializing_if = "Option::is_none")]
-    pub curve: Option<JsonWebKeyCurveName>,
-    /// Json web key operations. For more information on possible key operations, see JsonWebKeyOperation.
-    #[serde(rename = "key_ops", default, skip_serializing_if = "Option::is_none")]
-    pub key_ops: Option<Vec<JsonWebKeyOperation>>,
-    /// The key size in bits. For example: 2048, 3072, or 4096 for RSA.
-    #[serde(rename = "key_size", default, skip_serializing_if = "Option::is_none")]
-    pub key_size: Option<i32>,
     /// The type of key to create. For valid values, see JsonWebKeyType.
     ///
     /// Required by the service.
     #[serde(rename = "kty", default, skip_serializing_if = "Option::is_none")]
     pub kty: Option<JsonWebKeyType>,
+    /// The key size in bits. For example: 2048, 3072, or 4096 for RSA.
+    #[serde(rename = "key_size", default, skip_serializing_if = "Option::is_none")]
+    pub key_size: Option<i32>,
     /// The public exponent for a RSA key.
     #[serde(
         rename = "public_exponent",
@@ -901,12 +910,21 @@ pub struct KeyCreateParameters {
         skip_serializing_if = "Option::is_none"
     )]
     pub public_exponent: Option<i32>,
-    /// The policy rules under which the key can be exported.
-    #[serde(rename = "release_policy", default, skip_serializing_if = "Option::is_none")]
-    pub release_policy: Option<KeyReleasePolicy>,
+    /// Json web key operations. For more information on possible key operations, see JsonWebKeyOperation.
+    #[serde(rename = "key_ops", default, skip_serializing_if = "Option::is_none")]
+    pub key_ops: Option<Vec<JsonWebKeyOperation>>,
+    /// The attributes of a key managed by the key vault service.
+    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
+    pub key_attributes: Option<KeyAttributes>,
     /// Application specific metadata in the form of key-value pairs.
     #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<std::collections::BTreeMap<String, String>>,
+    /// Elliptic curve name. For valid values, see JsonWebKeyCurveName.
+    #[serde(rename = "crv", default, skip_serializing_if = "Option::is_none")]
+    pub curve: Option<JsonWebKeyCurveName>,
+    /// The policy rules under which the key can be exported.
+    #[serde(rename = "release_policy", default, skip_serializing_if = "Option::is_none")]
+    pub release_policy: Option<KeyReleasePolicy>,
 }
 impl KeyCreateParameters {
     /// A `KeyCreateParameters` with its required fields; set the others on the returned value.
@@ -957,12 +975,15 @@ impl std::fmt::Display for KeyEncryptionAlgorithm {
     }
 }
 impl Serialize for KeyEncryptionAlgorithm {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::keyvault_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for KeyEncryptionAlgorithm {
-    fn deserialize<D: serde::Deserializer<'de>>(
+    fn deserialize<D: ::keyvault_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
@@ -977,20 +998,20 @@ pub struct KeyImportParameters {
     /// Whether to import as a hardware key (HSM) or software key.
     #[serde(rename = "Hsm", default, skip_serializing_if = "Option::is_none")]
     pub hsm: Option<bool>,
-    /// The key management attributes.
-    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
-    pub key_attributes: Option<KeyAttributes>,
     /// The Json web key
     ///
     /// Required by the service.
     #[serde(rename = "key", default, skip_serializing_if = "Option::is_none")]
     pub key: Option<JsonWebKey>,
-    /// The policy rules under which the key can be exported.
-    #[serde(rename = "release_policy", default, skip_serializing_if = "Option::is_none")]
-    pub release_policy: Option<KeyReleasePolicy>,
+    /// The key management attributes.
+    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
+    pub key_attributes: Option<KeyAttributes>,
     /// Application specific metadata in the form of key-value pairs.
     #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<std::collections::BTreeMap<String, String>>,
+    /// The policy rules under which the key can be exported.
+    #[serde(rename = "release_policy", default, skip_serializing_if = "Option::is_none")]
+    pub release_policy: Option<KeyReleasePolicy>,
 }
 impl KeyImportParameters {
     /// A `KeyImportParameters` with its required fields; set the others on the returned value.
@@ -1006,77 +1027,47 @@ impl KeyImportParameters {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct KeyItem {
-    /// The key management attributes.
-    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
-    pub attributes: Option<KeyAttributes>,
     /// Key identifier.
     #[serde(rename = "kid", default, skip_serializing_if = "Option::is_none")]
     pub kid: Option<String>,
+    /// The key management attributes.
+    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<KeyAttributes>,
+    /// Application specific metadata in the form of key-value pairs.
+    #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<std::collections::BTreeMap<String, String>>,
     /// True if the key's lifetime is managed by key vault. If this is a key backing a certificate, then managed will be true.
     ///
     /// Set by the service; never sent.
     #[serde(rename = "managed", default, skip_serializing)]
     pub managed: Option<bool>,
-    /// Application specific metadata in the form of key-value pairs.
-    #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<std::collections::BTreeMap<String, String>>,
 }
 /// The key list result.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct KeyListResult {
-    /// The URL to get the next set of keys.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "nextLink", default, skip_serializing)]
-    pub next_link: Option<String>,
     /// A response message containing a list of keys in the key vault along with a link to the next page of keys.
     ///
     /// Set by the service; never sent.
     #[serde(rename = "value", default, skip_serializing)]
     pub value: Option<Vec<KeyItem>>,
+    /// The URL to get the next set of keys.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "nextLink", default, skip_serializing)]
+    pub next_link: Option<String>,
 }
 /// The key operation result.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct KeyOperationResult {
-    /// Additional data to authenticate but not encrypt/decrypt when using authenticated crypto algorithms.
-    ///
-    /// Set by the service; never sent.
-    #[serde(
-        rename = "aad",
-        default,
-        skip_serializing,
-        with = "keyvault_runtime::codec::base64url::option"
-    )]
-    pub additional_authenticated_data: Option<Vec<u8>>,
-    /// Cryptographically random, non-repeating initialization vector for symmetric algorithms.
-    ///
-    /// Set by the service; never sent.
-    #[serde(
-        rename = "iv",
-        default,
-        skip_serializing,
-        with = "keyvault_runtime::codec::base64url::option"
-    )]
-    pub iv: Option<Vec<u8>>,
     /// Key identifier
     ///
     /// Set by the service; never sent.
     #[serde(rename = "kid", default, skip_serializing)]
     pub kid: Option<String>,
-    /// The tag to authenticate when performing decryption with an authenticated algorithm.
-    ///
-    /// Set by the service; never sent.
-    #[serde(
-        rename = "tag",
-        default,
-        skip_serializing,
-        with = "keyvault_runtime::codec::base64url::option"
-    )]
-    pub authentication_tag: Option<Vec<u8>>,
     /// The result of the operation.
     ///
     /// Set by the service; never sent.
@@ -1087,41 +1078,47 @@ pub struct KeyOperationResult {
         with = "keyvault_runtime::codec::base64url::option"
     )]
     pub result: Option<::keyvault_runtime::Secret<Vec<u8>>>,
+    /// Cryptographically random, non-repeating initialization vector for symmetric algorithms.
+    ///
+    /// Set by the service; never sent.
+    #[serde(
+        rename = "iv",
+        default,
+        skip_serializing,
+        with = "keyvault_runtime::codec::base64url::option"
+    )]
+    pub iv: Option<Vec<u8>>,
+    /// The tag to authenticate when performing decryption with an authenticated algorithm.
+    ///
+    /// Set by the service; never sent.
+    #[serde(
+        rename = "tag",
+        default,
+        skip_serializing,
+        with = "keyvault_runtime::codec::base64url::option"
+    )]
+    pub authentication_tag: Option<Vec<u8>>,
+    /// Additional data to authenticate but not encrypt/decrypt when using authenticated crypto algorithms.
+    ///
+    /// Set by the service; never sent.
+    #[serde(
+        rename = "aad",
+        default,
+        skip_serializing,
+        with = "keyvault_runtime::codec::base64url::option"
+    )]
+    pub additional_authenticated_data: Option<Vec<u8>>,
 }
 /// The key operations parameters.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct KeyOperationsParameters {
-    /// Additional data to authenticate but not encrypt/decrypt when using authenticated crypto algorithms.
-    #[serde(
-        rename = "aad",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "keyvault_runtime::codec::base64url::option"
-    )]
-    pub aad: Option<Vec<u8>>,
     /// algorithm identifier
     ///
     /// Required by the service.
     #[serde(rename = "alg", default, skip_serializing_if = "Option::is_none")]
     pub algorithm: Option<JsonWebKeyEncryptionAlgorithm>,
-    /// Cryptographically random, non-repeating initialization vector for symmetric algorithms.
-    #[serde(
-        rename = "iv",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "keyvault_runtime::codec::base64url::option"
-    )]
-    pub iv: Option<Vec<u8>>,
-    /// The tag to authenticate when performing decryption with an authenticated algorithm.
-    #[serde(
-        rename = "tag",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "keyvault_runtime::codec::base64url::option"
-    )]
-    pub tag: Option<Vec<u8>>,
     /// The value to operate on.
     ///
     /// Required by the service.
@@ -1132,6 +1129,30 @@ pub struct KeyOperationsParameters {
         with = "keyvault_runtime::codec::base64url::option"
     )]
     pub value: Option<::keyvault_runtime::Secret<Vec<u8>>>,
+    /// Cryptographically random, non-repeating initialization vector for symmetric algorithms.
+    #[serde(
+        rename = "iv",
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "keyvault_runtime::codec::base64url::option"
+    )]
+    pub iv: Option<Vec<u8>>,
+    /// Additional data to authenticate but not encrypt/decrypt when using authenticated crypto algorithms.
+    #[serde(
+        rename = "aad",
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "keyvault_runtime::codec::base64url::option"
+    )]
+    pub aad: Option<Vec<u8>>,
+    /// The tag to authenticate when performing decryption with an authenticated algorithm.
+    #[serde(
+        rename = "tag",
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "keyvault_runtime::codec::base64url::option"
+    )]
+    pub tag: Option<Vec<u8>>,
 }
 impl KeyOperationsParameters {
     /// A `KeyOperationsParameters` with its required fields; set the others on the returned value.
@@ -1151,17 +1172,17 @@ impl KeyOperationsParameters {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct KeyReleaseParameters {
-    /// The encryption algorithm to use to protected the exported key material
-    #[serde(rename = "enc", default, skip_serializing_if = "Option::is_none")]
-    pub enc: Option<KeyEncryptionAlgorithm>,
-    /// A client provided nonce for freshness.
-    #[serde(rename = "nonce", default, skip_serializing_if = "Option::is_none")]
-    pub nonce: Option<String>,
     /// The attestation assertion for the target of the key release.
     ///
     /// Required by the service.
     #[serde(rename = "target", default, skip_serializing_if = "Option::is_none")]
     pub target_attestation_token: Option<String>,
+    /// A client provided nonce for freshness.
+    #[serde(rename = "nonce", default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
+    /// The encryption algorithm to use to protected the exported key material
+    #[serde(rename = "enc", default, skip_serializing_if = "Option::is_none")]
+    pub enc: Option<KeyEncryptionAlgorithm>,
 }
 impl KeyReleaseParameters {
     /// A `KeyReleaseParameters` with its required fields; set the others on the returned value.
@@ -1180,6 +1201,9 @@ pub struct KeyReleasePolicy {
     /// Content type and version of key release policy
     #[serde(rename = "contentType", default, skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
+    /// Defines the mutability state of the policy. Once marked immutable, this flag cannot be reset and the policy cannot be changed under any circumstances.
+    #[serde(rename = "immutable", default, skip_serializing_if = "Option::is_none")]
+    pub immutable: Option<bool>,
     /// Blob encoding the policy rules under which the key can be released. Blob must be base64 URL encoded.
     #[serde(
         rename = "data",
@@ -1188,9 +1212,6 @@ pub struct KeyReleasePolicy {
         with = "keyvault_runtime::codec::base64url::option"
     )]
     pub encoded_policy: Option<Vec<u8>>,
-    /// Defines the mutability state of the policy. Once marked immutable, this flag cannot be reset and the policy cannot be changed under any circumstances.
-    #[serde(rename = "immutable", default, skip_serializing_if = "Option::is_none")]
-    pub immutable: Option<bool>,
 }
 /// The release result, containing the released key.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1233,9 +1254,6 @@ impl KeyRestoreParameters {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct KeyRotationPolicy {
-    /// The key rotation policy attributes.
-    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
-    pub attributes: Option<KeyRotationPolicyAttributes>,
     /// The key policy id.
     ///
     /// Set by the service; never sent.
@@ -1248,6 +1266,9 @@ pub struct KeyRotationPolicy {
         skip_serializing_if = "Option::is_none"
     )]
     pub lifetime_actions: Option<Vec<LifetimeActions>>,
+    /// The key rotation policy attributes.
+    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<KeyRotationPolicyAttributes>,
 }
 /// The type of the action. The value should be compared case-insensitively.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -1279,6 +1300,9 @@ impl std::fmt::Display for KeyRotationPolicyAction {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct KeyRotationPolicyAttributes {
+    /// The expiryTime will be applied on the new key version. It should be at least 28 days. It will be in ISO 8601 Format. Examples: 90 days: P90D, 3 months: P3M, 48 hours: PT48H, 1 year and 10 days: P1Y10D
+    #[serde(rename = "expiryTime", default, skip_serializing_if = "Option::is_none")]
+    pub expiry_time: Option<String>,
     /// The key rotation policy created time in UTC.
     ///
     /// Set by the service; never sent.
@@ -1289,9 +1313,6 @@ pub struct KeyRotationPolicyAttributes {
         with = "keyvault_runtime::codec::unix_time::option"
     )]
     pub created: Option<::keyvault_runtime::OffsetDateTime>,
-    /// The expiryTime will be applied on the new key version. It should be at least 28 days. It will be in ISO 8601 Format. Examples: 90 days: P90D, 3 months: P3M, 48 hours: PT48H, 1 year and 10 days: P1Y10D
-    #[serde(rename = "expiryTime", default, skip_serializing_if = "Option::is_none")]
-    pub expiry_time: Option<String>,
     /// The key rotation policy's last updated time in UTC.
     ///
     /// Set by the service; never sent.
@@ -1342,18 +1363,18 @@ impl KeySignParameters {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct KeyUpdateParameters {
-    /// The attributes of a key managed by the key vault service.
-    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
-    pub key_attributes: Option<KeyAttributes>,
     /// Json web key operations. For more information on possible key operations, see JsonWebKeyOperation.
     #[serde(rename = "key_ops", default, skip_serializing_if = "Option::is_none")]
     pub key_ops: Option<Vec<JsonWebKeyOperation>>,
-    /// The policy rules under which the key can be exported.
-    #[serde(rename = "release_policy", default, skip_serializing_if = "Option::is_none")]
-    pub release_policy: Option<KeyReleasePolicy>,
+    /// The attributes of a key managed by the key vault service.
+    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
+    pub key_attributes: Option<KeyAttributes>,
     /// Application specific metadata in the form of key-value pairs.
     #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<std::collections::BTreeMap<String, String>>,
+    /// The policy rules under which the key can be exported.
+    #[serde(rename = "release_policy", default, skip_serializing_if = "Option::is_none")]
+    pub release_policy: Option<KeyReleasePolicy>,
 }
 /// The key vault error exception.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1428,12 +1449,12 @@ pub struct KeyVerifyResult {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct LifetimeActions {
-    /// The action that will be executed.
-    #[serde(rename = "action", default, skip_serializing_if = "Option::is_none")]
-    pub action: Option<LifetimeActionsType>,
     /// The condition that will execute the action.
     #[serde(rename = "trigger", default, skip_serializing_if = "Option::is_none")]
     pub trigger: Option<LifetimeActionsTrigger>,
+    /// The action that will be executed.
+    #[serde(rename = "action", default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<LifetimeActionsType>,
 }
 /// A condition to be satisfied for an action to be executed.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

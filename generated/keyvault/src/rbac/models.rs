@@ -3,7 +3,7 @@
 // Regenerate: cargo run -p codegen -- sync && cargo run -p codegen -- generate
 
 #![allow(clippy::doc_lazy_continuation, clippy::large_enum_variant)]
-use ::keyvault_runtime::__private::serde::{self, Deserialize, Serialize};
+use ::keyvault_runtime::__private::serde::{Deserialize, Serialize};
 /// Supported permissions for data actions.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -232,12 +232,15 @@ impl std::fmt::Display for DataAction {
     }
 }
 impl Serialize for DataAction {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::keyvault_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for DataAction {
-    fn deserialize<D: serde::Deserializer<'de>>(
+    fn deserialize<D: ::keyvault_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
@@ -254,16 +257,16 @@ pub struct ErrorModel {
     /// Set by the service; never sent.
     #[serde(rename = "code", default, skip_serializing)]
     pub code: Option<String>,
-    /// The key vault server error.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "innererror", default, skip_serializing)]
-    pub inner_error: Option<Box<ErrorModel>>,
     /// The error message.
     ///
     /// Set by the service; never sent.
     #[serde(rename = "message", default, skip_serializing)]
     pub message: Option<String>,
+    /// The key vault server error.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "innererror", default, skip_serializing)]
+    pub inner_error: Option<Box<ErrorModel>>,
 }
 /// The key vault error exception.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -284,12 +287,12 @@ pub struct Permission {
     /// Action permissions that are granted.
     #[serde(rename = "actions", default, skip_serializing_if = "Option::is_none")]
     pub actions: Option<Vec<String>>,
-    /// Data action permissions that are granted.
-    #[serde(rename = "dataActions", default, skip_serializing_if = "Option::is_none")]
-    pub data_actions: Option<Vec<DataAction>>,
     /// Action permissions that are excluded but not denied. They may be granted by other role definitions assigned to a principal.
     #[serde(rename = "notActions", default, skip_serializing_if = "Option::is_none")]
     pub not_actions: Option<Vec<String>>,
+    /// Data action permissions that are granted.
+    #[serde(rename = "dataActions", default, skip_serializing_if = "Option::is_none")]
+    pub data_actions: Option<Vec<DataAction>>,
     /// Data action permissions that are excluded but not denied. They may be granted by other role definitions assigned to a principal.
     #[serde(rename = "notDataActions", default, skip_serializing_if = "Option::is_none")]
     pub not_data_actions: Option<Vec<DataAction>>,
@@ -309,14 +312,14 @@ pub struct RoleAssignment {
     /// Set by the service; never sent.
     #[serde(rename = "name", default, skip_serializing)]
     pub name: Option<String>,
-    /// Role assignment properties.
-    #[serde(rename = "properties", default, skip_serializing_if = "Option::is_none")]
-    pub properties: Option<RoleAssignmentPropertiesWithScope>,
     /// The role assignment type.
     ///
     /// Set by the service; never sent.
     #[serde(rename = "type", default, skip_serializing)]
     pub r#type: Option<String>,
+    /// Role assignment properties.
+    #[serde(rename = "properties", default, skip_serializing_if = "Option::is_none")]
+    pub properties: Option<RoleAssignmentPropertiesWithScope>,
 }
 /// Role assignment create parameters.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -343,23 +346,18 @@ impl RoleAssignmentCreateParameters {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct RoleAssignmentListResult {
-    /// The URL to use for getting the next set of results.
-    #[serde(rename = "nextLink", default, skip_serializing_if = "Option::is_none")]
-    pub next_link: Option<String>,
     /// Role assignment list.
     #[serde(rename = "value", default, skip_serializing_if = "Option::is_none")]
     pub value: Option<Vec<RoleAssignment>>,
+    /// The URL to use for getting the next set of results.
+    #[serde(rename = "nextLink", default, skip_serializing_if = "Option::is_none")]
+    pub next_link: Option<String>,
 }
 /// Role assignment properties.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct RoleAssignmentProperties {
-    /// The principal ID assigned to the role. This maps to the ID inside the Active Directory. It can point to a user, service principal, or security group.
-    ///
-    /// Required by the service.
-    #[serde(rename = "principalId", default, skip_serializing_if = "Option::is_none")]
-    pub principal_id: Option<String>,
     /// The role definition ID used in the role assignment.
     ///
     /// Required by the service.
@@ -369,16 +367,21 @@ pub struct RoleAssignmentProperties {
         skip_serializing_if = "Option::is_none"
     )]
     pub role_definition_id: Option<String>,
+    /// The principal ID assigned to the role. This maps to the ID inside the Active Directory. It can point to a user, service principal, or security group.
+    ///
+    /// Required by the service.
+    #[serde(rename = "principalId", default, skip_serializing_if = "Option::is_none")]
+    pub principal_id: Option<String>,
 }
 impl RoleAssignmentProperties {
     /// A `RoleAssignmentProperties` with its required fields; set the others on the returned value.
     pub fn new(
-        principal_id: impl Into<String>,
         role_definition_id: impl Into<String>,
+        principal_id: impl Into<String>,
     ) -> Self {
         Self {
-            principal_id: Some(principal_id.into()),
             role_definition_id: Some(role_definition_id.into()),
+            principal_id: Some(principal_id.into()),
             ..Default::default()
         }
     }
@@ -388,9 +391,9 @@ impl RoleAssignmentProperties {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct RoleAssignmentPropertiesWithScope {
-    /// The principal ID.
-    #[serde(rename = "principalId", default, skip_serializing_if = "Option::is_none")]
-    pub principal_id: Option<String>,
+    /// The role scope.
+    #[serde(rename = "scope", default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<RoleScope>,
     /// The role definition ID.
     #[serde(
         rename = "roleDefinitionId",
@@ -398,9 +401,9 @@ pub struct RoleAssignmentPropertiesWithScope {
         skip_serializing_if = "Option::is_none"
     )]
     pub role_definition_id: Option<String>,
-    /// The role scope.
-    #[serde(rename = "scope", default, skip_serializing_if = "Option::is_none")]
-    pub scope: Option<RoleScope>,
+    /// The principal ID.
+    #[serde(rename = "principalId", default, skip_serializing_if = "Option::is_none")]
+    pub principal_id: Option<String>,
 }
 /// Role definition.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -417,14 +420,14 @@ pub struct RoleDefinition {
     /// Set by the service; never sent.
     #[serde(rename = "name", default, skip_serializing)]
     pub name: Option<String>,
-    /// Role definition properties.
-    #[serde(rename = "properties", default, skip_serializing_if = "Option::is_none")]
-    pub properties: Option<RoleDefinitionProperties>,
     /// The role definition type.
     ///
     /// Set by the service; never sent.
     #[serde(rename = "type", default, skip_serializing)]
     pub r#type: Option<RoleDefinitionType>,
+    /// Role definition properties.
+    #[serde(rename = "properties", default, skip_serializing_if = "Option::is_none")]
+    pub properties: Option<RoleDefinitionProperties>,
 }
 /// Role definition create parameters.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -451,18 +454,30 @@ impl RoleDefinitionCreateParameters {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct RoleDefinitionListResult {
-    /// The URL to use for getting the next set of results.
-    #[serde(rename = "nextLink", default, skip_serializing_if = "Option::is_none")]
-    pub next_link: Option<String>,
     /// Role definition list.
     #[serde(rename = "value", default, skip_serializing_if = "Option::is_none")]
     pub value: Option<Vec<RoleDefinition>>,
+    /// The URL to use for getting the next set of results.
+    #[serde(rename = "nextLink", default, skip_serializing_if = "Option::is_none")]
+    pub next_link: Option<String>,
 }
 /// Role definition properties.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct RoleDefinitionProperties {
+    /// The role name.
+    #[serde(rename = "roleName", default, skip_serializing_if = "Option::is_none")]
+    pub role_name: Option<String>,
+    /// The role definition description.
+    #[serde(rename = "description", default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The role type.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub role_type: Option<RoleType>,
+    /// Role definition permissions.
+    #[serde(rename = "permissions", default, skip_serializing_if = "Option::is_none")]
+    pub permissions: Option<Vec<Permission>>,
     /// Role definition assignable scopes.
     #[serde(
         rename = "assignableScopes",
@@ -470,18 +485,6 @@ pub struct RoleDefinitionProperties {
         skip_serializing_if = "Option::is_none"
     )]
     pub assignable_scopes: Option<Vec<RoleScope>>,
-    /// The role definition description.
-    #[serde(rename = "description", default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// Role definition permissions.
-    #[serde(rename = "permissions", default, skip_serializing_if = "Option::is_none")]
-    pub permissions: Option<Vec<Permission>>,
-    /// The role name.
-    #[serde(rename = "roleName", default, skip_serializing_if = "Option::is_none")]
-    pub role_name: Option<String>,
-    /// The role type.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub role_type: Option<RoleType>,
 }
 /// The role definition type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -519,12 +522,15 @@ impl std::fmt::Display for RoleDefinitionType {
     }
 }
 impl Serialize for RoleDefinitionType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::keyvault_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for RoleDefinitionType {
-    fn deserialize<D: serde::Deserializer<'de>>(
+    fn deserialize<D: ::keyvault_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
@@ -567,12 +573,15 @@ impl std::fmt::Display for RoleScope {
     }
 }
 impl Serialize for RoleScope {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::keyvault_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for RoleScope {
-    fn deserialize<D: serde::Deserializer<'de>>(
+    fn deserialize<D: ::keyvault_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
@@ -615,12 +624,15 @@ impl std::fmt::Display for RoleType {
     }
 }
 impl Serialize for RoleType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::keyvault_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for RoleType {
-    fn deserialize<D: serde::Deserializer<'de>>(
+    fn deserialize<D: ::keyvault_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;

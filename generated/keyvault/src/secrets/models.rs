@@ -3,7 +3,7 @@
 // Regenerate: cargo run -p codegen -- sync && cargo run -p codegen -- generate
 
 #![allow(clippy::doc_lazy_continuation, clippy::large_enum_variant)]
-use ::keyvault_runtime::__private::serde::{self, Deserialize, Serialize};
+use ::keyvault_runtime::__private::serde::{Deserialize, Serialize};
 /// The backup secret result, containing the backup blob.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -56,12 +56,15 @@ impl std::fmt::Display for ContentType {
     }
 }
 impl Serialize for ContentType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::keyvault_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for ContentType {
-    fn deserialize<D: serde::Deserializer<'de>>(
+    fn deserialize<D: ::keyvault_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
@@ -73,25 +76,21 @@ impl<'de> Deserialize<'de> for ContentType {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct DeletedSecretBundle {
-    /// The secret management attributes.
-    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
-    pub attributes: Option<SecretAttributes>,
-    /// The content type of the secret.
-    #[serde(rename = "contentType", default, skip_serializing_if = "Option::is_none")]
-    pub content_type: Option<String>,
-    /// The time when the secret was deleted, in UTC
-    ///
-    /// Set by the service; never sent.
-    #[serde(
-        rename = "deletedDate",
-        default,
-        skip_serializing,
-        with = "keyvault_runtime::codec::unix_time::option"
-    )]
-    pub deleted_date: Option<::keyvault_runtime::OffsetDateTime>,
+    /// The secret value.
+    #[serde(rename = "value", default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<::keyvault_runtime::Secret<String>>,
     /// The secret id.
     #[serde(rename = "id", default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// The content type of the secret.
+    #[serde(rename = "contentType", default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    /// The secret management attributes.
+    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<SecretAttributes>,
+    /// Application specific metadata in the form of key-value pairs.
+    #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<std::collections::BTreeMap<String, String>>,
     /// If this is a secret backing a KV certificate, then this field specifies the corresponding key backing the KV certificate.
     ///
     /// Set by the service; never sent.
@@ -122,24 +121,6 @@ pub struct DeletedSecretBundle {
         with = "keyvault_runtime::codec::unix_time::option"
     )]
     pub scheduled_purge_date: Option<::keyvault_runtime::OffsetDateTime>,
-    /// Application specific metadata in the form of key-value pairs.
-    #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<std::collections::BTreeMap<String, String>>,
-    /// The secret value.
-    #[serde(rename = "value", default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<::keyvault_runtime::Secret<String>>,
-}
-/// The deleted secret item containing metadata about the deleted secret.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(crate = "keyvault_runtime::__private::serde")]
-#[non_exhaustive]
-pub struct DeletedSecretItem {
-    /// The secret management attributes.
-    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
-    pub attributes: Option<SecretAttributes>,
-    /// Type of the secret value such as a password.
-    #[serde(rename = "contentType", default, skip_serializing_if = "Option::is_none")]
-    pub content_type: Option<String>,
     /// The time when the secret was deleted, in UTC
     ///
     /// Set by the service; never sent.
@@ -150,9 +131,24 @@ pub struct DeletedSecretItem {
         with = "keyvault_runtime::codec::unix_time::option"
     )]
     pub deleted_date: Option<::keyvault_runtime::OffsetDateTime>,
+}
+/// The deleted secret item containing metadata about the deleted secret.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(crate = "keyvault_runtime::__private::serde")]
+#[non_exhaustive]
+pub struct DeletedSecretItem {
     /// Secret identifier.
     #[serde(rename = "id", default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// The secret management attributes.
+    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<SecretAttributes>,
+    /// Application specific metadata in the form of key-value pairs.
+    #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<std::collections::BTreeMap<String, String>>,
+    /// Type of the secret value such as a password.
+    #[serde(rename = "contentType", default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
     /// True if the secret's lifetime is managed by key vault. If this is a key backing a certificate, then managed will be true.
     ///
     /// Set by the service; never sent.
@@ -171,25 +167,32 @@ pub struct DeletedSecretItem {
         with = "keyvault_runtime::codec::unix_time::option"
     )]
     pub scheduled_purge_date: Option<::keyvault_runtime::OffsetDateTime>,
-    /// Application specific metadata in the form of key-value pairs.
-    #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<std::collections::BTreeMap<String, String>>,
+    /// The time when the secret was deleted, in UTC
+    ///
+    /// Set by the service; never sent.
+    #[serde(
+        rename = "deletedDate",
+        default,
+        skip_serializing,
+        with = "keyvault_runtime::codec::unix_time::option"
+    )]
+    pub deleted_date: Option<::keyvault_runtime::OffsetDateTime>,
 }
 /// The deleted secret list result
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct DeletedSecretListResult {
-    /// The URL to get the next set of deleted secrets.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "nextLink", default, skip_serializing)]
-    pub next_link: Option<String>,
     /// A response message containing a list of deleted secrets in the key vault along with a link to the next page of deleted secrets.
     ///
     /// Set by the service; never sent.
     #[serde(rename = "value", default, skip_serializing)]
     pub value: Option<Vec<DeletedSecretItem>>,
+    /// The URL to get the next set of deleted secrets.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "nextLink", default, skip_serializing)]
+    pub next_link: Option<String>,
 }
 /// Reflects the deletion recovery level currently in effect for secrets in the current vault. If it contains 'Purgeable', the secret can be permanently deleted by a privileged user; otherwise, only the system can purge the secret, at the end of the retention interval.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -251,12 +254,15 @@ impl std::fmt::Display for DeletionRecoveryLevel {
     }
 }
 impl Serialize for DeletionRecoveryLevel {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::keyvault_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for DeletionRecoveryLevel {
-    fn deserialize<D: serde::Deserializer<'de>>(
+    fn deserialize<D: ::keyvault_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
@@ -273,16 +279,16 @@ pub struct ErrorModel {
     /// Set by the service; never sent.
     #[serde(rename = "code", default, skip_serializing)]
     pub code: Option<String>,
-    /// The key vault server error.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "innererror", default, skip_serializing)]
-    pub inner_error: Option<Box<ErrorModel>>,
     /// The error message.
     ///
     /// Set by the service; never sent.
     #[serde(rename = "message", default, skip_serializing)]
     pub message: Option<String>,
+    /// The key vault server error.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "innererror", default, skip_serializing)]
+    pub inner_error: Option<Box<ErrorModel>>,
 }
 /// The key vault error exception.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -300,6 +306,25 @@ pub struct KeyVaultError {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct SecretAttributes {
+    /// Determines whether the object is enabled.
+    #[serde(rename = "enabled", default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// Not before date in UTC.
+    #[serde(
+        rename = "nbf",
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "keyvault_runtime::codec::unix_time::option"
+    )]
+    pub not_before: Option<::keyvault_runtime::OffsetDateTime>,
+    /// Expiry date in UTC.
+    #[serde(
+        rename = "exp",
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "keyvault_runtime::codec::unix_time::option"
+    )]
+    pub expires: Option<::keyvault_runtime::OffsetDateTime>,
     /// Creation time in UTC.
     ///
     /// Set by the service; never sent.
@@ -310,35 +335,6 @@ pub struct SecretAttributes {
         with = "keyvault_runtime::codec::unix_time::option"
     )]
     pub created: Option<::keyvault_runtime::OffsetDateTime>,
-    /// Determines whether the object is enabled.
-    #[serde(rename = "enabled", default, skip_serializing_if = "Option::is_none")]
-    pub enabled: Option<bool>,
-    /// Expiry date in UTC.
-    #[serde(
-        rename = "exp",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "keyvault_runtime::codec::unix_time::option"
-    )]
-    pub expires: Option<::keyvault_runtime::OffsetDateTime>,
-    /// Not before date in UTC.
-    #[serde(
-        rename = "nbf",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "keyvault_runtime::codec::unix_time::option"
-    )]
-    pub not_before: Option<::keyvault_runtime::OffsetDateTime>,
-    /// softDelete data retention days. Value should be &gt;=7 and &lt;=90 when softDelete enabled, otherwise 0.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "recoverableDays", default, skip_serializing)]
-    pub recoverable_days: Option<i32>,
-    /// Reflects the deletion recovery level currently in effect for secrets in the current vault. If it contains 'Purgeable', the secret can be permanently deleted by a privileged user; otherwise, only the system can purge the secret, at the end of the retention interval.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "recoveryLevel", default, skip_serializing)]
-    pub recovery_level: Option<DeletionRecoveryLevel>,
     /// Last updated time in UTC.
     ///
     /// Set by the service; never sent.
@@ -349,21 +345,37 @@ pub struct SecretAttributes {
         with = "keyvault_runtime::codec::unix_time::option"
     )]
     pub updated: Option<::keyvault_runtime::OffsetDateTime>,
+    /// softDelete data retention days. Value should be &gt;=7 and &lt;=90 when softDelete enabled, otherwise 0.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "recoverableDays", default, skip_serializing)]
+    pub recoverable_days: Option<i32>,
+    /// Reflects the deletion recovery level currently in effect for secrets in the current vault. If it contains 'Purgeable', the secret can be permanently deleted by a privileged user; otherwise, only the system can purge the secret, at the end of the retention interval.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "recoveryLevel", default, skip_serializing)]
+    pub recovery_level: Option<DeletionRecoveryLevel>,
 }
 /// A secret consisting of a value, id and its attributes.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct SecretBundle {
-    /// The secret management attributes.
-    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
-    pub attributes: Option<SecretAttributes>,
-    /// The content type of the secret.
-    #[serde(rename = "contentType", default, skip_serializing_if = "Option::is_none")]
-    pub content_type: Option<String>,
+    /// The secret value.
+    #[serde(rename = "value", default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<::keyvault_runtime::Secret<String>>,
     /// The secret id.
     #[serde(rename = "id", default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// The content type of the secret.
+    #[serde(rename = "contentType", default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    /// The secret management attributes.
+    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<SecretAttributes>,
+    /// Application specific metadata in the form of key-value pairs.
+    #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<std::collections::BTreeMap<String, String>>,
     /// If this is a secret backing a KV certificate, then this field specifies the corresponding key backing the KV certificate.
     ///
     /// Set by the service; never sent.
@@ -381,51 +393,45 @@ pub struct SecretBundle {
         skip_serializing_if = "Option::is_none"
     )]
     pub previous_version: Option<String>,
-    /// Application specific metadata in the form of key-value pairs.
-    #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<std::collections::BTreeMap<String, String>>,
-    /// The secret value.
-    #[serde(rename = "value", default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<::keyvault_runtime::Secret<String>>,
 }
 /// The secret item containing secret metadata.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct SecretItem {
-    /// The secret management attributes.
-    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
-    pub attributes: Option<SecretAttributes>,
-    /// Type of the secret value such as a password.
-    #[serde(rename = "contentType", default, skip_serializing_if = "Option::is_none")]
-    pub content_type: Option<String>,
     /// Secret identifier.
     #[serde(rename = "id", default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// The secret management attributes.
+    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<SecretAttributes>,
+    /// Application specific metadata in the form of key-value pairs.
+    #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<std::collections::BTreeMap<String, String>>,
+    /// Type of the secret value such as a password.
+    #[serde(rename = "contentType", default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
     /// True if the secret's lifetime is managed by key vault. If this is a key backing a certificate, then managed will be true.
     ///
     /// Set by the service; never sent.
     #[serde(rename = "managed", default, skip_serializing)]
     pub managed: Option<bool>,
-    /// Application specific metadata in the form of key-value pairs.
-    #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<std::collections::BTreeMap<String, String>>,
 }
 /// The secret list result.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct SecretListResult {
-    /// The URL to get the next set of secrets.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "nextLink", default, skip_serializing)]
-    pub next_link: Option<String>,
     /// A response message containing a list of secrets in the key vault along with a link to the next page of secrets.
     ///
     /// Set by the service; never sent.
     #[serde(rename = "value", default, skip_serializing)]
     pub value: Option<Vec<SecretItem>>,
+    /// The URL to get the next set of secrets.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "nextLink", default, skip_serializing)]
+    pub next_link: Option<String>,
 }
 /// The secret restore parameters.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -459,20 +465,20 @@ impl SecretRestoreParameters {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct SecretSetParameters {
-    /// The secret management attributes.
-    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
-    pub secret_attributes: Option<SecretAttributes>,
-    /// Type of the secret value such as a password.
-    #[serde(rename = "contentType", default, skip_serializing_if = "Option::is_none")]
-    pub content_type: Option<String>,
-    /// Application specific metadata in the form of key-value pairs.
-    #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<std::collections::BTreeMap<String, String>>,
     /// The value of the secret.
     ///
     /// Required by the service.
     #[serde(rename = "value", default, skip_serializing_if = "Option::is_none")]
     pub value: Option<::keyvault_runtime::Secret<String>>,
+    /// Application specific metadata in the form of key-value pairs.
+    #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<std::collections::BTreeMap<String, String>>,
+    /// Type of the secret value such as a password.
+    #[serde(rename = "contentType", default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    /// The secret management attributes.
+    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
+    pub secret_attributes: Option<SecretAttributes>,
 }
 impl SecretSetParameters {
     /// A `SecretSetParameters` with its required fields; set the others on the returned value.
@@ -488,12 +494,12 @@ impl SecretSetParameters {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct SecretUpdateParameters {
-    /// The secret management attributes.
-    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
-    pub secret_attributes: Option<SecretAttributes>,
     /// Type of the secret value such as a password.
     #[serde(rename = "contentType", default, skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
+    /// The secret management attributes.
+    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
+    pub secret_attributes: Option<SecretAttributes>,
     /// Application specific metadata in the form of key-value pairs.
     #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<std::collections::BTreeMap<String, String>>,

@@ -3,7 +3,7 @@
 // Regenerate: cargo run -p codegen -- sync && cargo run -p codegen -- generate
 
 #![allow(clippy::doc_lazy_continuation, clippy::large_enum_variant)]
-use ::keyvault_runtime::__private::serde::{self, Deserialize, Serialize};
+use ::keyvault_runtime::__private::serde::{Deserialize, Serialize};
 /// The Security Domain download operation requires customer to provide N certificates (minimum 3 and maximum 10) containing a public key in JWK format.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -37,16 +37,16 @@ pub struct ErrorModel {
     /// Set by the service; never sent.
     #[serde(rename = "code", default, skip_serializing)]
     pub code: Option<String>,
-    /// The key vault server error.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "innererror", default, skip_serializing)]
-    pub inner_error: Option<Box<ErrorModel>>,
     /// The error message.
     ///
     /// Set by the service; never sent.
     #[serde(rename = "message", default, skip_serializing)]
     pub message: Option<String>,
+    /// The key vault server error.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "innererror", default, skip_serializing)]
+    pub inner_error: Option<Box<ErrorModel>>,
 }
 /// The key vault error exception.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -99,12 +99,15 @@ impl std::fmt::Display for OperationStatus {
     }
 }
 impl Serialize for OperationStatus {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::keyvault_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for OperationStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(
+    fn deserialize<D: ::keyvault_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
@@ -116,21 +119,6 @@ impl<'de> Deserialize<'de> for OperationStatus {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct SecurityDomainJsonWebKey {
-    /// Algorithm intended for use with the key.
-    ///
-    /// Required by the service.
-    #[serde(rename = "alg", default, skip_serializing_if = "Option::is_none")]
-    pub alg: Option<String>,
-    /// RSA public exponent.
-    ///
-    /// Required by the service.
-    #[serde(rename = "e", default, skip_serializing_if = "Option::is_none")]
-    pub e: Option<String>,
-    /// Supported key operations.
-    ///
-    /// Required by the service.
-    #[serde(rename = "key_ops", default, skip_serializing_if = "Option::is_none")]
-    pub key_ops: Option<Vec<String>>,
     /// Key identifier.
     ///
     /// Required by the service.
@@ -141,19 +129,29 @@ pub struct SecurityDomainJsonWebKey {
     /// Required by the service.
     #[serde(rename = "kty", default, skip_serializing_if = "Option::is_none")]
     pub kty: Option<String>,
+    /// Supported key operations.
+    ///
+    /// Required by the service.
+    #[serde(rename = "key_ops", default, skip_serializing_if = "Option::is_none")]
+    pub key_ops: Option<Vec<String>>,
     /// RSA modulus.
     ///
     /// Required by the service.
     #[serde(rename = "n", default, skip_serializing_if = "Option::is_none")]
     pub n: Option<String>,
-    /// Public Key Use Parameter. This is optional and if present must be enc.
-    #[serde(rename = "use", default, skip_serializing_if = "Option::is_none")]
-    pub r#use: Option<String>,
+    /// RSA public exponent.
+    ///
+    /// Required by the service.
+    #[serde(rename = "e", default, skip_serializing_if = "Option::is_none")]
+    pub e: Option<String>,
     /// X509 certificate chain parameter.
     ///
     /// Required by the service.
     #[serde(rename = "x5c", default, skip_serializing_if = "Option::is_none")]
     pub x5c: Option<Vec<String>>,
+    /// Public Key Use Parameter. This is optional and if present must be enc.
+    #[serde(rename = "use", default, skip_serializing_if = "Option::is_none")]
+    pub r#use: Option<String>,
     /// X509 certificate SHA1 thumbprint. This is optional.
     #[serde(rename = "x5t", default, skip_serializing_if = "Option::is_none")]
     pub x5t: Option<String>,
@@ -162,28 +160,33 @@ pub struct SecurityDomainJsonWebKey {
     /// Required by the service.
     #[serde(rename = "x5t#S256", default, skip_serializing_if = "Option::is_none")]
     pub x5t_s256: Option<String>,
+    /// Algorithm intended for use with the key.
+    ///
+    /// Required by the service.
+    #[serde(rename = "alg", default, skip_serializing_if = "Option::is_none")]
+    pub alg: Option<String>,
 }
 impl SecurityDomainJsonWebKey {
     /// A `SecurityDomainJsonWebKey` with its required fields; set the others on the returned value.
     pub fn new(
-        alg: impl Into<String>,
-        e: impl Into<String>,
-        key_ops: impl Into<Vec<String>>,
         kid: impl Into<String>,
         kty: impl Into<String>,
+        key_ops: impl Into<Vec<String>>,
         n: impl Into<String>,
+        e: impl Into<String>,
         x5c: impl Into<Vec<String>>,
         x5t_s256: impl Into<String>,
+        alg: impl Into<String>,
     ) -> Self {
         Self {
-            alg: Some(alg.into()),
-            e: Some(e.into()),
-            key_ops: Some(key_ops.into()),
             kid: Some(kid.into()),
             kty: Some(kty.into()),
+            key_ops: Some(key_ops.into()),
             n: Some(n.into()),
+            e: Some(e.into()),
             x5c: Some(x5c.into()),
             x5t_s256: Some(x5t_s256.into()),
+            alg: Some(alg.into()),
             ..Default::default()
         }
     }
@@ -241,5 +244,55 @@ impl TransferKey {
             transfer_key: Some(transfer_key.into()),
             ..Default::default()
         }
+    }
+}
+/// The headers of a successful `HSMSecurityDomain_Download` response; read them with `from_headers(response.headers())`.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct HsmSecurityDomainDownloadHeaders {
+    /// `Azure-AsyncOperation`: The URI to poll for completion status.
+    pub azure_async_operation: Option<String>,
+    /// `Retry-After`: The recommended number of seconds to wait before calling the URI specified in Azure-AsyncOperation.
+    pub retry_after: Option<i32>,
+}
+impl HsmSecurityDomainDownloadHeaders {
+    /// Reads the headers; a value that does not parse is an error naming the header.
+    pub fn from_headers(
+        headers: &::keyvault_runtime::http::HeaderMap,
+    ) -> ::keyvault_runtime::Result<Self> {
+        Ok(Self {
+            azure_async_operation: ::keyvault_runtime::header::text(
+                headers,
+                "Azure-AsyncOperation",
+            )?,
+            retry_after: ::keyvault_runtime::header::parse::<
+                i32,
+            >(headers, "Retry-After")?,
+        })
+    }
+}
+/// The headers of a successful `HSMSecurityDomain_Upload` response; read them with `from_headers(response.headers())`.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct HsmSecurityDomainUploadHeaders {
+    /// `Azure-AsyncOperation`: The URI to poll for completion status.
+    pub azure_async_operation: Option<String>,
+    /// `Retry-After`: The recommended number of seconds to wait before calling the URI specified in Azure-AsyncOperation.
+    pub retry_after: Option<i32>,
+}
+impl HsmSecurityDomainUploadHeaders {
+    /// Reads the headers; a value that does not parse is an error naming the header.
+    pub fn from_headers(
+        headers: &::keyvault_runtime::http::HeaderMap,
+    ) -> ::keyvault_runtime::Result<Self> {
+        Ok(Self {
+            azure_async_operation: ::keyvault_runtime::header::text(
+                headers,
+                "Azure-AsyncOperation",
+            )?,
+            retry_after: ::keyvault_runtime::header::parse::<
+                i32,
+            >(headers, "Retry-After")?,
+        })
     }
 }

@@ -3,7 +3,7 @@
 // Regenerate: cargo run -p codegen -- sync && cargo run -p codegen -- generate
 
 #![allow(clippy::doc_lazy_continuation, clippy::large_enum_variant)]
-use ::keyvault_runtime::__private::serde::{self, Deserialize, Serialize};
+use ::keyvault_runtime::__private::serde::{Deserialize, Serialize};
 /// A model of the service.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -14,16 +14,16 @@ pub struct ErrorModel {
     /// Set by the service; never sent.
     #[serde(rename = "code", default, skip_serializing)]
     pub code: Option<String>,
-    /// The key vault server error.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "innererror", default, skip_serializing)]
-    pub inner_error: Option<Box<ErrorModel>>,
     /// The error message.
     ///
     /// Set by the service; never sent.
     #[serde(rename = "message", default, skip_serializing)]
     pub message: Option<String>,
+    /// The key vault server error.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "innererror", default, skip_serializing)]
+    pub inner_error: Option<Box<ErrorModel>>,
 }
 /// The key vault error exception.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -46,14 +46,14 @@ pub struct Setting {
     /// Required by the service.
     #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The type specifier of the value.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<SettingTypeEnum>,
     /// The value of the pool setting.
     ///
     /// Required by the service.
     #[serde(rename = "value", default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+    /// The type specifier of the value.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<SettingTypeEnum>,
 }
 impl Setting {
     /// A `Setting` with its required fields; set the others on the returned value.
@@ -97,12 +97,15 @@ impl std::fmt::Display for SettingTypeEnum {
     }
 }
 impl Serialize for SettingTypeEnum {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::keyvault_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for SettingTypeEnum {
-    fn deserialize<D: serde::Deserializer<'de>>(
+    fn deserialize<D: ::keyvault_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;

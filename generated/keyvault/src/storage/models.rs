@@ -4,7 +4,7 @@
 // Regenerate: cargo run -p codegen -- sync && cargo run -p codegen -- generate
 
 #![allow(clippy::doc_lazy_continuation, clippy::large_enum_variant)]
-use ::keyvault_runtime::__private::serde::{self, Deserialize, Serialize};
+use ::keyvault_runtime::__private::serde::{Deserialize, Serialize};
 /// The backup storage result, containing the backup blob.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -26,51 +26,41 @@ pub struct BackupStorageResult {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct DeletedSasDefinitionBundle {
-    /// The SAS definition attributes.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "attributes", default, skip_serializing)]
-    pub attributes: Option<SasDefinitionAttributes>,
     /// The SAS definition id.
     ///
     /// Set by the service; never sent.
     #[serde(rename = "id", default, skip_serializing)]
     pub id: Option<String>,
-    /// The type of SAS token the SAS definition will create.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "sasType", default, skip_serializing)]
-    pub sas_type: Option<SasTokenType>,
     /// Storage account SAS definition secret id.
     ///
     /// Set by the service; never sent.
     #[serde(rename = "sid", default, skip_serializing)]
     pub secret_id: Option<String>,
-    /// Application specific metadata in the form of key-value pairs
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "tags", default, skip_serializing)]
-    pub tags: Option<std::collections::BTreeMap<String, String>>,
     /// The SAS definition token template signed with an arbitrary key.  Tokens created according to the SAS definition will have the same properties as the template.
     ///
     /// Set by the service; never sent.
     #[serde(rename = "templateUri", default, skip_serializing)]
     pub template_uri: Option<String>,
+    /// The type of SAS token the SAS definition will create.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "sasType", default, skip_serializing)]
+    pub sas_type: Option<SasTokenType>,
     /// The validity period of SAS tokens created according to the SAS definition.
     ///
     /// Set by the service; never sent.
     #[serde(rename = "validityPeriod", default, skip_serializing)]
     pub validity_period: Option<String>,
-    /// The time when the SAS definition was deleted, in UTC
+    /// The SAS definition attributes.
     ///
     /// Set by the service; never sent.
-    #[serde(
-        rename = "deletedDate",
-        default,
-        skip_serializing,
-        with = "keyvault_runtime::codec::unix_time::option"
-    )]
-    pub deleted_date: Option<::keyvault_runtime::OffsetDateTime>,
+    #[serde(rename = "attributes", default, skip_serializing)]
+    pub attributes: Option<SasDefinitionAttributes>,
+    /// Application specific metadata in the form of key-value pairs
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "tags", default, skip_serializing)]
+    pub tags: Option<std::collections::BTreeMap<String, String>>,
     /// The url of the recovery object, used to identify and recover the deleted SAS definition.
     #[serde(rename = "recoveryId", default, skip_serializing_if = "Option::is_none")]
     pub recovery_id: Option<String>,
@@ -84,17 +74,22 @@ pub struct DeletedSasDefinitionBundle {
         with = "keyvault_runtime::codec::unix_time::option"
     )]
     pub scheduled_purge_date: Option<::keyvault_runtime::OffsetDateTime>,
+    /// The time when the SAS definition was deleted, in UTC
+    ///
+    /// Set by the service; never sent.
+    #[serde(
+        rename = "deletedDate",
+        default,
+        skip_serializing,
+        with = "keyvault_runtime::codec::unix_time::option"
+    )]
+    pub deleted_date: Option<::keyvault_runtime::OffsetDateTime>,
 }
 /// The deleted SAS definition item containing metadata about the deleted SAS definition.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct DeletedSasDefinitionItem {
-    /// The SAS definition management attributes.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "attributes", default, skip_serializing)]
-    pub attributes: Option<SasDefinitionAttributes>,
     /// The storage SAS identifier.
     ///
     /// Set by the service; never sent.
@@ -105,21 +100,16 @@ pub struct DeletedSasDefinitionItem {
     /// Set by the service; never sent.
     #[serde(rename = "sid", default, skip_serializing)]
     pub secret_id: Option<String>,
+    /// The SAS definition management attributes.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "attributes", default, skip_serializing)]
+    pub attributes: Option<SasDefinitionAttributes>,
     /// Application specific metadata in the form of key-value pairs.
     ///
     /// Set by the service; never sent.
     #[serde(rename = "tags", default, skip_serializing)]
     pub tags: Option<std::collections::BTreeMap<String, String>>,
-    /// The time when the SAS definition was deleted, in UTC
-    ///
-    /// Set by the service; never sent.
-    #[serde(
-        rename = "deletedDate",
-        default,
-        skip_serializing,
-        with = "keyvault_runtime::codec::unix_time::option"
-    )]
-    pub deleted_date: Option<::keyvault_runtime::OffsetDateTime>,
     /// The url of the recovery object, used to identify and recover the deleted SAS definition.
     #[serde(rename = "recoveryId", default, skip_serializing_if = "Option::is_none")]
     pub recovery_id: Option<String>,
@@ -133,33 +123,38 @@ pub struct DeletedSasDefinitionItem {
         with = "keyvault_runtime::codec::unix_time::option"
     )]
     pub scheduled_purge_date: Option<::keyvault_runtime::OffsetDateTime>,
+    /// The time when the SAS definition was deleted, in UTC
+    ///
+    /// Set by the service; never sent.
+    #[serde(
+        rename = "deletedDate",
+        default,
+        skip_serializing,
+        with = "keyvault_runtime::codec::unix_time::option"
+    )]
+    pub deleted_date: Option<::keyvault_runtime::OffsetDateTime>,
 }
 /// The deleted SAS definition list result
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct DeletedSasDefinitionListResult {
-    /// The URL to get the next set of deleted SAS definitions.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "nextLink", default, skip_serializing)]
-    pub next_link: Option<String>,
     /// A response message containing a list of the deleted SAS definitions in the vault along with a link to the next page of deleted sas definitions
     ///
     /// Set by the service; never sent.
     #[serde(rename = "value", default, skip_serializing)]
     pub value: Option<Vec<DeletedSasDefinitionItem>>,
+    /// The URL to get the next set of deleted SAS definitions.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "nextLink", default, skip_serializing)]
+    pub next_link: Option<String>,
 }
 /// The deleted storage account item containing metadata about the deleted storage account.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct DeletedStorageAccountItem {
-    /// The storage account management attributes.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "attributes", default, skip_serializing)]
-    pub attributes: Option<StorageAccountAttributes>,
     /// Storage identifier.
     ///
     /// Set by the service; never sent.
@@ -170,21 +165,16 @@ pub struct DeletedStorageAccountItem {
     /// Set by the service; never sent.
     #[serde(rename = "resourceId", default, skip_serializing)]
     pub resource_id: Option<String>,
+    /// The storage account management attributes.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "attributes", default, skip_serializing)]
+    pub attributes: Option<StorageAccountAttributes>,
     /// Application specific metadata in the form of key-value pairs.
     ///
     /// Set by the service; never sent.
     #[serde(rename = "tags", default, skip_serializing)]
     pub tags: Option<std::collections::BTreeMap<String, String>>,
-    /// The time when the storage account was deleted, in UTC
-    ///
-    /// Set by the service; never sent.
-    #[serde(
-        rename = "deletedDate",
-        default,
-        skip_serializing,
-        with = "keyvault_runtime::codec::unix_time::option"
-    )]
-    pub deleted_date: Option<::keyvault_runtime::OffsetDateTime>,
     /// The url of the recovery object, used to identify and recover the deleted storage account.
     #[serde(rename = "recoveryId", default, skip_serializing_if = "Option::is_none")]
     pub recovery_id: Option<String>,
@@ -198,57 +188,57 @@ pub struct DeletedStorageAccountItem {
         with = "keyvault_runtime::codec::unix_time::option"
     )]
     pub scheduled_purge_date: Option<::keyvault_runtime::OffsetDateTime>,
+    /// The time when the storage account was deleted, in UTC
+    ///
+    /// Set by the service; never sent.
+    #[serde(
+        rename = "deletedDate",
+        default,
+        skip_serializing,
+        with = "keyvault_runtime::codec::unix_time::option"
+    )]
+    pub deleted_date: Option<::keyvault_runtime::OffsetDateTime>,
 }
 /// A deleted storage account bundle consisting of its previous id, attributes and its tags, as well as information on when it will be purged.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct DeletedStorageBundle {
-    /// The current active storage account key name.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "activeKeyName", default, skip_serializing)]
-    pub active_key_name: Option<String>,
-    /// The storage account attributes.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "attributes", default, skip_serializing)]
-    pub attributes: Option<StorageAccountAttributes>,
-    /// whether keyvault should manage the storage account for the user.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "autoRegenerateKey", default, skip_serializing)]
-    pub auto_regenerate_key: Option<bool>,
     /// The storage account id.
     ///
     /// Set by the service; never sent.
     #[serde(rename = "id", default, skip_serializing)]
     pub id: Option<String>,
-    /// The key regeneration time duration specified in ISO-8601 format.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "regenerationPeriod", default, skip_serializing)]
-    pub regeneration_period: Option<String>,
     /// The storage account resource id.
     ///
     /// Set by the service; never sent.
     #[serde(rename = "resourceId", default, skip_serializing)]
     pub resource_id: Option<String>,
+    /// The current active storage account key name.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "activeKeyName", default, skip_serializing)]
+    pub active_key_name: Option<String>,
+    /// whether keyvault should manage the storage account for the user.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "autoRegenerateKey", default, skip_serializing)]
+    pub auto_regenerate_key: Option<bool>,
+    /// The key regeneration time duration specified in ISO-8601 format.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "regenerationPeriod", default, skip_serializing)]
+    pub regeneration_period: Option<String>,
+    /// The storage account attributes.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "attributes", default, skip_serializing)]
+    pub attributes: Option<StorageAccountAttributes>,
     /// Application specific metadata in the form of key-value pairs
     ///
     /// Set by the service; never sent.
     #[serde(rename = "tags", default, skip_serializing)]
     pub tags: Option<std::collections::BTreeMap<String, String>>,
-    /// The time when the storage account was deleted, in UTC
-    ///
-    /// Set by the service; never sent.
-    #[serde(
-        rename = "deletedDate",
-        default,
-        skip_serializing,
-        with = "keyvault_runtime::codec::unix_time::option"
-    )]
-    pub deleted_date: Option<::keyvault_runtime::OffsetDateTime>,
     /// The url of the recovery object, used to identify and recover the deleted storage account.
     #[serde(rename = "recoveryId", default, skip_serializing_if = "Option::is_none")]
     pub recovery_id: Option<String>,
@@ -262,22 +252,32 @@ pub struct DeletedStorageBundle {
         with = "keyvault_runtime::codec::unix_time::option"
     )]
     pub scheduled_purge_date: Option<::keyvault_runtime::OffsetDateTime>,
+    /// The time when the storage account was deleted, in UTC
+    ///
+    /// Set by the service; never sent.
+    #[serde(
+        rename = "deletedDate",
+        default,
+        skip_serializing,
+        with = "keyvault_runtime::codec::unix_time::option"
+    )]
+    pub deleted_date: Option<::keyvault_runtime::OffsetDateTime>,
 }
 /// The deleted storage account list result
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct DeletedStorageListResult {
-    /// The URL to get the next set of deleted storage accounts.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "nextLink", default, skip_serializing)]
-    pub next_link: Option<String>,
     /// A response message containing a list of the deleted storage accounts in the vault along with a link to the next page of deleted storage accounts
     ///
     /// Set by the service; never sent.
     #[serde(rename = "value", default, skip_serializing)]
     pub value: Option<Vec<DeletedStorageAccountItem>>,
+    /// The URL to get the next set of deleted storage accounts.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "nextLink", default, skip_serializing)]
+    pub next_link: Option<String>,
 }
 /// Reflects the deletion recovery level currently in effect for storage accounts in the current vault. If it contains 'Purgeable' the storage account can be permanently deleted by a privileged user; otherwise, only the system can purge the storage account, at the end of the retention interval.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -339,12 +339,15 @@ impl std::fmt::Display for DeletionRecoveryLevel {
     }
 }
 impl Serialize for DeletionRecoveryLevel {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::keyvault_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for DeletionRecoveryLevel {
-    fn deserialize<D: serde::Deserializer<'de>>(
+    fn deserialize<D: ::keyvault_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
@@ -361,16 +364,16 @@ pub struct ErrorModel {
     /// Set by the service; never sent.
     #[serde(rename = "code", default, skip_serializing)]
     pub code: Option<String>,
-    /// The `innererror` property.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "innererror", default, skip_serializing)]
-    pub inner_error: Option<Box<ErrorModel>>,
     /// The error message.
     ///
     /// Set by the service; never sent.
     #[serde(rename = "message", default, skip_serializing)]
     pub message: Option<String>,
+    /// The `innererror` property.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "innererror", default, skip_serializing)]
+    pub inner_error: Option<Box<ErrorModel>>,
 }
 /// The key vault error exception.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -388,6 +391,9 @@ pub struct KeyVaultError {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct SasDefinitionAttributes {
+    /// the enabled state of the object.
+    #[serde(rename = "enabled", default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
     /// Creation time in UTC.
     ///
     /// Set by the service; never sent.
@@ -398,19 +404,6 @@ pub struct SasDefinitionAttributes {
         with = "keyvault_runtime::codec::unix_time::option"
     )]
     pub created: Option<::keyvault_runtime::OffsetDateTime>,
-    /// the enabled state of the object.
-    #[serde(rename = "enabled", default, skip_serializing_if = "Option::is_none")]
-    pub enabled: Option<bool>,
-    /// softDelete data retention days. Value should be &gt;=7 and &lt;=90 when softDelete enabled, otherwise 0.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "recoverableDays", default, skip_serializing)]
-    pub recoverable_days: Option<i32>,
-    /// Reflects the deletion recovery level currently in effect for SAS definitions in the current vault. If it contains 'Purgeable' the SAS definition can be permanently deleted by a privileged user; otherwise, only the system can purge the SAS definition, at the end of the retention interval.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "recoveryLevel", default, skip_serializing)]
-    pub recovery_level: Option<DeletionRecoveryLevel>,
     /// Last updated time in UTC.
     ///
     /// Set by the service; never sent.
@@ -421,85 +414,95 @@ pub struct SasDefinitionAttributes {
         with = "keyvault_runtime::codec::unix_time::option"
     )]
     pub updated: Option<::keyvault_runtime::OffsetDateTime>,
+    /// softDelete data retention days. Value should be &gt;=7 and &lt;=90 when softDelete enabled, otherwise 0.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "recoverableDays", default, skip_serializing)]
+    pub recoverable_days: Option<i32>,
+    /// Reflects the deletion recovery level currently in effect for SAS definitions in the current vault. If it contains 'Purgeable' the SAS definition can be permanently deleted by a privileged user; otherwise, only the system can purge the SAS definition, at the end of the retention interval.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "recoveryLevel", default, skip_serializing)]
+    pub recovery_level: Option<DeletionRecoveryLevel>,
 }
 /// A SAS definition bundle consists of key vault SAS definition details plus its attributes.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct SasDefinitionBundle {
-    /// The SAS definition attributes.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "attributes", default, skip_serializing)]
-    pub attributes: Option<SasDefinitionAttributes>,
     /// The SAS definition id.
     ///
     /// Set by the service; never sent.
     #[serde(rename = "id", default, skip_serializing)]
     pub id: Option<String>,
-    /// The type of SAS token the SAS definition will create.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "sasType", default, skip_serializing)]
-    pub sas_type: Option<SasTokenType>,
     /// Storage account SAS definition secret id.
     ///
     /// Set by the service; never sent.
     #[serde(rename = "sid", default, skip_serializing)]
     pub secret_id: Option<String>,
-    /// Application specific metadata in the form of key-value pairs
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "tags", default, skip_serializing)]
-    pub tags: Option<std::collections::BTreeMap<String, String>>,
     /// The SAS definition token template signed with an arbitrary key.  Tokens created according to the SAS definition will have the same properties as the template.
     ///
     /// Set by the service; never sent.
     #[serde(rename = "templateUri", default, skip_serializing)]
     pub template_uri: Option<String>,
+    /// The type of SAS token the SAS definition will create.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "sasType", default, skip_serializing)]
+    pub sas_type: Option<SasTokenType>,
     /// The validity period of SAS tokens created according to the SAS definition.
     ///
     /// Set by the service; never sent.
     #[serde(rename = "validityPeriod", default, skip_serializing)]
     pub validity_period: Option<String>,
+    /// The SAS definition attributes.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "attributes", default, skip_serializing)]
+    pub attributes: Option<SasDefinitionAttributes>,
+    /// Application specific metadata in the form of key-value pairs
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "tags", default, skip_serializing)]
+    pub tags: Option<std::collections::BTreeMap<String, String>>,
 }
 /// The SAS definition create parameters.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct SasDefinitionCreateParameters {
-    /// The attributes of the SAS definition.
-    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
-    pub sas_definition_attributes: Option<SasDefinitionAttributes>,
-    /// The type of SAS token the SAS definition will create.
-    ///
-    /// Required by the service.
-    #[serde(rename = "sasType", default, skip_serializing_if = "Option::is_none")]
-    pub sas_type: Option<SasTokenType>,
-    /// Application specific metadata in the form of key-value pairs.
-    #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<std::collections::BTreeMap<String, String>>,
     /// The SAS definition token template signed with an arbitrary key.  Tokens created according to the SAS definition will have the same properties as the template.
     ///
     /// Required by the service.
     #[serde(rename = "templateUri", default, skip_serializing_if = "Option::is_none")]
     pub template_uri: Option<String>,
+    /// The type of SAS token the SAS definition will create.
+    ///
+    /// Required by the service.
+    #[serde(rename = "sasType", default, skip_serializing_if = "Option::is_none")]
+    pub sas_type: Option<SasTokenType>,
     /// The validity period of SAS tokens created according to the SAS definition.
     ///
     /// Required by the service.
     #[serde(rename = "validityPeriod", default, skip_serializing_if = "Option::is_none")]
     pub validity_period: Option<String>,
+    /// The attributes of the SAS definition.
+    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
+    pub sas_definition_attributes: Option<SasDefinitionAttributes>,
+    /// Application specific metadata in the form of key-value pairs.
+    #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<std::collections::BTreeMap<String, String>>,
 }
 impl SasDefinitionCreateParameters {
     /// A `SasDefinitionCreateParameters` with its required fields; set the others on the returned value.
     pub fn new(
-        sas_type: impl Into<SasTokenType>,
         template_uri: impl Into<String>,
+        sas_type: impl Into<SasTokenType>,
         validity_period: impl Into<String>,
     ) -> Self {
         Self {
-            sas_type: Some(sas_type.into()),
             template_uri: Some(template_uri.into()),
+            sas_type: Some(sas_type.into()),
             validity_period: Some(validity_period.into()),
             ..Default::default()
         }
@@ -510,11 +513,6 @@ impl SasDefinitionCreateParameters {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct SasDefinitionItem {
-    /// The SAS definition management attributes.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "attributes", default, skip_serializing)]
-    pub attributes: Option<SasDefinitionAttributes>,
     /// The storage SAS identifier.
     ///
     /// Set by the service; never sent.
@@ -525,6 +523,11 @@ pub struct SasDefinitionItem {
     /// Set by the service; never sent.
     #[serde(rename = "sid", default, skip_serializing)]
     pub secret_id: Option<String>,
+    /// The SAS definition management attributes.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "attributes", default, skip_serializing)]
+    pub attributes: Option<SasDefinitionAttributes>,
     /// Application specific metadata in the form of key-value pairs.
     ///
     /// Set by the service; never sent.
@@ -536,37 +539,37 @@ pub struct SasDefinitionItem {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct SasDefinitionListResult {
-    /// The URL to get the next set of SAS definitions.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "nextLink", default, skip_serializing)]
-    pub next_link: Option<String>,
     /// A response message containing a list of SAS definitions along with a link to the next page of SAS definitions.
     ///
     /// Set by the service; never sent.
     #[serde(rename = "value", default, skip_serializing)]
     pub value: Option<Vec<SasDefinitionItem>>,
+    /// The URL to get the next set of SAS definitions.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "nextLink", default, skip_serializing)]
+    pub next_link: Option<String>,
 }
 /// The SAS definition update parameters.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct SasDefinitionUpdateParameters {
-    /// The attributes of the SAS definition.
-    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
-    pub sas_definition_attributes: Option<SasDefinitionAttributes>,
-    /// The type of SAS token the SAS definition will create.
-    #[serde(rename = "sasType", default, skip_serializing_if = "Option::is_none")]
-    pub sas_type: Option<SasTokenType>,
-    /// Application specific metadata in the form of key-value pairs.
-    #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<std::collections::BTreeMap<String, String>>,
     /// The SAS definition token template signed with an arbitrary key.  Tokens created according to the SAS definition will have the same properties as the template.
     #[serde(rename = "templateUri", default, skip_serializing_if = "Option::is_none")]
     pub template_uri: Option<String>,
+    /// The type of SAS token the SAS definition will create.
+    #[serde(rename = "sasType", default, skip_serializing_if = "Option::is_none")]
+    pub sas_type: Option<SasTokenType>,
     /// The validity period of SAS tokens created according to the SAS definition.
     #[serde(rename = "validityPeriod", default, skip_serializing_if = "Option::is_none")]
     pub validity_period: Option<String>,
+    /// The attributes of the SAS definition.
+    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
+    pub sas_definition_attributes: Option<SasDefinitionAttributes>,
+    /// Application specific metadata in the form of key-value pairs.
+    #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<std::collections::BTreeMap<String, String>>,
 }
 /// The type of SAS token the SAS definition will create.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -604,12 +607,15 @@ impl std::fmt::Display for SasTokenType {
     }
 }
 impl Serialize for SasTokenType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: ::keyvault_runtime::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for SasTokenType {
-    fn deserialize<D: serde::Deserializer<'de>>(
+    fn deserialize<D: ::keyvault_runtime::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
@@ -621,6 +627,9 @@ impl<'de> Deserialize<'de> for SasTokenType {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct StorageAccountAttributes {
+    /// the enabled state of the object.
+    #[serde(rename = "enabled", default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
     /// Creation time in UTC.
     ///
     /// Set by the service; never sent.
@@ -631,19 +640,6 @@ pub struct StorageAccountAttributes {
         with = "keyvault_runtime::codec::unix_time::option"
     )]
     pub created: Option<::keyvault_runtime::OffsetDateTime>,
-    /// the enabled state of the object.
-    #[serde(rename = "enabled", default, skip_serializing_if = "Option::is_none")]
-    pub enabled: Option<bool>,
-    /// softDelete data retention days. Value should be &gt;=7 and &lt;=90 when softDelete enabled, otherwise 0.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "recoverableDays", default, skip_serializing)]
-    pub recoverable_days: Option<i32>,
-    /// Reflects the deletion recovery level currently in effect for storage accounts in the current vault. If it contains 'Purgeable' the storage account can be permanently deleted by a privileged user; otherwise, only the system can purge the storage account, at the end of the retention interval.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "recoveryLevel", default, skip_serializing)]
-    pub recovery_level: Option<DeletionRecoveryLevel>,
     /// Last updated time in UTC.
     ///
     /// Set by the service; never sent.
@@ -654,20 +650,32 @@ pub struct StorageAccountAttributes {
         with = "keyvault_runtime::codec::unix_time::option"
     )]
     pub updated: Option<::keyvault_runtime::OffsetDateTime>,
+    /// softDelete data retention days. Value should be &gt;=7 and &lt;=90 when softDelete enabled, otherwise 0.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "recoverableDays", default, skip_serializing)]
+    pub recoverable_days: Option<i32>,
+    /// Reflects the deletion recovery level currently in effect for storage accounts in the current vault. If it contains 'Purgeable' the storage account can be permanently deleted by a privileged user; otherwise, only the system can purge the storage account, at the end of the retention interval.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "recoveryLevel", default, skip_serializing)]
+    pub recovery_level: Option<DeletionRecoveryLevel>,
 }
 /// The storage account create parameters.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct StorageAccountCreateParameters {
+    /// Storage account resource id.
+    ///
+    /// Required by the service.
+    #[serde(rename = "resourceId", default, skip_serializing_if = "Option::is_none")]
+    pub resource_id: Option<String>,
     /// Current active storage account key name.
     ///
     /// Required by the service.
     #[serde(rename = "activeKeyName", default, skip_serializing_if = "Option::is_none")]
     pub active_key_name: Option<::keyvault_runtime::Secret<String>>,
-    /// The attributes of the storage account.
-    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
-    pub storage_account_attributes: Option<StorageAccountAttributes>,
     /// whether keyvault should manage the storage account for the user.
     ///
     /// Required by the service.
@@ -684,11 +692,9 @@ pub struct StorageAccountCreateParameters {
         skip_serializing_if = "Option::is_none"
     )]
     pub regeneration_period: Option<String>,
-    /// Storage account resource id.
-    ///
-    /// Required by the service.
-    #[serde(rename = "resourceId", default, skip_serializing_if = "Option::is_none")]
-    pub resource_id: Option<String>,
+    /// The attributes of the storage account.
+    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
+    pub storage_account_attributes: Option<StorageAccountAttributes>,
     /// Application specific metadata in the form of key-value pairs.
     #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<std::collections::BTreeMap<String, String>>,
@@ -696,14 +702,14 @@ pub struct StorageAccountCreateParameters {
 impl StorageAccountCreateParameters {
     /// A `StorageAccountCreateParameters` with its required fields; set the others on the returned value.
     pub fn new(
+        resource_id: impl Into<String>,
         active_key_name: impl Into<::keyvault_runtime::Secret<String>>,
         auto_regenerate_key: impl Into<bool>,
-        resource_id: impl Into<String>,
     ) -> Self {
         Self {
+            resource_id: Some(resource_id.into()),
             active_key_name: Some(active_key_name.into()),
             auto_regenerate_key: Some(auto_regenerate_key.into()),
-            resource_id: Some(resource_id.into()),
             ..Default::default()
         }
     }
@@ -713,11 +719,6 @@ impl StorageAccountCreateParameters {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct StorageAccountItem {
-    /// The storage account management attributes.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "attributes", default, skip_serializing)]
-    pub attributes: Option<StorageAccountAttributes>,
     /// Storage identifier.
     ///
     /// Set by the service; never sent.
@@ -728,6 +729,11 @@ pub struct StorageAccountItem {
     /// Set by the service; never sent.
     #[serde(rename = "resourceId", default, skip_serializing)]
     pub resource_id: Option<String>,
+    /// The storage account management attributes.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "attributes", default, skip_serializing)]
+    pub attributes: Option<StorageAccountAttributes>,
     /// Application specific metadata in the form of key-value pairs.
     ///
     /// Set by the service; never sent.
@@ -762,9 +768,6 @@ pub struct StorageAccountUpdateParameters {
     /// The current active storage account key name.
     #[serde(rename = "activeKeyName", default, skip_serializing_if = "Option::is_none")]
     pub active_key_name: Option<String>,
-    /// The attributes of the storage account.
-    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
-    pub storage_account_attributes: Option<StorageAccountAttributes>,
     /// whether keyvault should manage the storage account for the user.
     #[serde(
         rename = "autoRegenerateKey",
@@ -779,6 +782,9 @@ pub struct StorageAccountUpdateParameters {
         skip_serializing_if = "Option::is_none"
     )]
     pub regeneration_period: Option<String>,
+    /// The attributes of the storage account.
+    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
+    pub storage_account_attributes: Option<StorageAccountAttributes>,
     /// Application specific metadata in the form of key-value pairs.
     #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<std::collections::BTreeMap<String, String>>,
@@ -788,36 +794,36 @@ pub struct StorageAccountUpdateParameters {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct StorageBundle {
-    /// The current active storage account key name.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "activeKeyName", default, skip_serializing)]
-    pub active_key_name: Option<String>,
-    /// The storage account attributes.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "attributes", default, skip_serializing)]
-    pub attributes: Option<StorageAccountAttributes>,
-    /// whether keyvault should manage the storage account for the user.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "autoRegenerateKey", default, skip_serializing)]
-    pub auto_regenerate_key: Option<bool>,
     /// The storage account id.
     ///
     /// Set by the service; never sent.
     #[serde(rename = "id", default, skip_serializing)]
     pub id: Option<String>,
-    /// The key regeneration time duration specified in ISO-8601 format.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "regenerationPeriod", default, skip_serializing)]
-    pub regeneration_period: Option<String>,
     /// The storage account resource id.
     ///
     /// Set by the service; never sent.
     #[serde(rename = "resourceId", default, skip_serializing)]
     pub resource_id: Option<String>,
+    /// The current active storage account key name.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "activeKeyName", default, skip_serializing)]
+    pub active_key_name: Option<String>,
+    /// whether keyvault should manage the storage account for the user.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "autoRegenerateKey", default, skip_serializing)]
+    pub auto_regenerate_key: Option<bool>,
+    /// The key regeneration time duration specified in ISO-8601 format.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "regenerationPeriod", default, skip_serializing)]
+    pub regeneration_period: Option<String>,
+    /// The storage account attributes.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "attributes", default, skip_serializing)]
+    pub attributes: Option<StorageAccountAttributes>,
     /// Application specific metadata in the form of key-value pairs
     ///
     /// Set by the service; never sent.
@@ -829,16 +835,16 @@ pub struct StorageBundle {
 #[serde(crate = "keyvault_runtime::__private::serde")]
 #[non_exhaustive]
 pub struct StorageListResult {
-    /// The URL to get the next set of storage accounts.
-    ///
-    /// Set by the service; never sent.
-    #[serde(rename = "nextLink", default, skip_serializing)]
-    pub next_link: Option<String>,
     /// A response message containing a list of storage accounts in the key vault along with a link to the next page of storage accounts.
     ///
     /// Set by the service; never sent.
     #[serde(rename = "value", default, skip_serializing)]
     pub value: Option<Vec<StorageAccountItem>>,
+    /// The URL to get the next set of storage accounts.
+    ///
+    /// Set by the service; never sent.
+    #[serde(rename = "nextLink", default, skip_serializing)]
+    pub next_link: Option<String>,
 }
 /// The secret restore parameters.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
