@@ -994,7 +994,7 @@ impl<'a> Lowering<'a> {
                 read_only,
                 nullable: prop.nullable == Some(true),
                 secret,
-                doc: prop.description.clone().or_else(|| prop.title.clone()),
+                doc: property_doc(prop),
             };
             // A child redefining an inherited property replaces it where it was.
             match fields.iter_mut().find(|f| f.wire_name == field.wire_name) {
@@ -1279,6 +1279,26 @@ fn named_in(ty: &TypeRef) -> Option<&str> {
         TypeRef::Array(inner) | TypeRef::Map(inner) => named_in(inner),
         _ => None,
     }
+}
+
+/// A property's documentation, with the defaults the service or client applies when it is
+/// left unset (`default`, `x-ms-client-default`): serialization never fills them in, so the
+/// reader should know what an absent value means.
+fn property_doc(prop: &Schema) -> Option<String> {
+    let mut doc = prop.description.clone().or_else(|| prop.title.clone());
+    for (label, value) in [
+        ("Service default", &prop.default),
+        ("Client default", &prop.client_default),
+    ] {
+        if let Some(value) = value {
+            let text = doc.get_or_insert_with(String::new);
+            if !text.is_empty() {
+                text.push_str("\n\n");
+            }
+            text.push_str(&format!("{label}: `{value}`."));
+        }
+    }
+    doc
 }
 
 /// Whether a definition becomes a named Rust type (object or enum) rather than being inlined.

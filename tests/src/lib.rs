@@ -2,6 +2,11 @@
 //! with scripted responses. Tests talk to it through the real reqwest transport.
 #![deny(missing_docs)]
 
+/// The README's code blocks, compiled as doctests so its examples stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
+
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};

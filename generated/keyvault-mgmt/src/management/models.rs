@@ -1122,6 +1122,8 @@ pub struct KeyAttributes {
     #[serde(rename = "recoveryLevel", default, skip_serializing)]
     pub recovery_level: Option<DeletionRecoveryLevel>,
     /// Indicates if the private key can be exported.
+    ///
+    /// Service default: `false`.
     #[serde(rename = "exportable", default, skip_serializing_if = "Option::is_none")]
     pub exportable: Option<bool>,
 }
@@ -1341,6 +1343,8 @@ pub struct KeyProperties {
 #[non_exhaustive]
 pub struct KeyReleasePolicy {
     /// Content type and version of key release policy
+    ///
+    /// Service default: `"application/json; charset=utf-8"`.
     #[serde(rename = "contentType", default, skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
     /// Blob encoding the policy rules under which the key can be released.
@@ -1649,6 +1653,8 @@ pub struct ManagedHsmKeyProperties {
 #[non_exhaustive]
 pub struct ManagedHsmKeyReleasePolicy {
     /// Content type and version of key release policy
+    ///
+    /// Service default: `"application/json; charset=utf-8"`.
     #[serde(rename = "contentType", default, skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
     /// Blob encoding the policy rules under which the key can be released.
@@ -1735,6 +1741,8 @@ pub struct ManagedHsmProperties {
     #[serde(rename = "hsmUri", default, skip_serializing)]
     pub hsm_uri: Option<String>,
     /// Property to specify whether the 'soft delete' functionality is enabled for this managed HSM pool. Soft delete is enabled by default for all managed HSMs and is immutable.
+    ///
+    /// Service default: `true`.
     #[serde(
         rename = "enableSoftDelete",
         default,
@@ -1742,6 +1750,8 @@ pub struct ManagedHsmProperties {
     )]
     pub enable_soft_delete: Option<bool>,
     /// Soft deleted data retention days. When you delete an HSM or a key, it will remain recoverable for the configured retention period or for a default period of 90 days. It accepts values between 7 and 90.
+    ///
+    /// Service default: `90`.
     #[serde(
         rename = "softDeleteRetentionInDays",
         default,
@@ -1749,6 +1759,8 @@ pub struct ManagedHsmProperties {
     )]
     pub soft_delete_retention_in_days: Option<i32>,
     /// Property specifying whether protection against purge is enabled for this managed HSM pool. Setting this property to true activates protection against purge for this managed HSM pool and its content - only the Managed HSM service may initiate a hard, irrecoverable deletion. Enabling this functionality is irreversible.
+    ///
+    /// Service default: `true`.
     #[serde(
         rename = "enablePurgeProtection",
         default,
@@ -1780,6 +1792,8 @@ pub struct ManagedHsmProperties {
     #[serde(rename = "privateEndpointConnections", default, skip_serializing)]
     pub private_endpoint_connections: Option<Vec<MhsmPrivateEndpointConnectionItem>>,
     /// Control permission to the managed HSM from public networks.
+    ///
+    /// Service default: `"Enabled"`.
     #[serde(
         rename = "publicNetworkAccess",
         default,
@@ -4186,6 +4200,8 @@ pub struct VaultProperties {
     #[serde(rename = "hsmPoolResourceId", default, skip_serializing)]
     pub hsm_pool_resource_id: Option<String>,
     /// Property to specify whether Azure Virtual Machines are permitted to retrieve certificates stored as secrets from the key vault.
+    ///
+    /// Service default: `false`.
     #[serde(
         rename = "enabledForDeployment",
         default,
@@ -4193,6 +4209,8 @@ pub struct VaultProperties {
     )]
     pub enabled_for_deployment: Option<bool>,
     /// Property to specify whether Azure Disk Encryption is permitted to retrieve secrets from the vault and unwrap keys.
+    ///
+    /// Service default: `false`.
     #[serde(
         rename = "enabledForDiskEncryption",
         default,
@@ -4200,6 +4218,8 @@ pub struct VaultProperties {
     )]
     pub enabled_for_disk_encryption: Option<bool>,
     /// Property to specify whether Azure Resource Manager is permitted to retrieve secrets from the key vault.
+    ///
+    /// Service default: `false`.
     #[serde(
         rename = "enabledForTemplateDeployment",
         default,
@@ -4207,6 +4227,8 @@ pub struct VaultProperties {
     )]
     pub enabled_for_template_deployment: Option<bool>,
     /// Property to specify whether the 'soft delete' functionality is enabled for this key vault. If it's not set to any value(true or false) when creating new key vault, it will be set to true by default. Once set to true, it cannot be reverted to false.
+    ///
+    /// Service default: `true`.
     #[serde(
         rename = "enableSoftDelete",
         default,
@@ -4214,6 +4236,8 @@ pub struct VaultProperties {
     )]
     pub enable_soft_delete: Option<bool>,
     /// softDelete data retention days. It accepts &gt;=7 and &lt;=90.
+    ///
+    /// Service default: `90`.
     #[serde(
         rename = "softDeleteRetentionInDays",
         default,
@@ -4221,6 +4245,8 @@ pub struct VaultProperties {
     )]
     pub soft_delete_retention_in_days: Option<i32>,
     /// Property that controls how data actions are authorized. When true, the key vault will use Role Based Access Control (RBAC) for authorization of data actions, and the access policies specified in vault properties will be  ignored. When false, the key vault will use the access policies specified in vault properties, and any policy stored on Azure Resource Manager will be ignored. If null or not specified, the vault is created with the default value of false. Note that management actions are always authorized with RBAC.
+    ///
+    /// Service default: `false`.
     #[serde(
         rename = "enableRbacAuthorization",
         default,
@@ -4253,6 +4279,8 @@ pub struct VaultProperties {
     #[serde(rename = "privateEndpointConnections", default, skip_serializing)]
     pub private_endpoint_connections: Option<Vec<PrivateEndpointConnectionItem>>,
     /// Property to specify whether the vault will accept traffic from public internet. If set to 'disabled' all traffic except private endpoint traffic and that that originates from trusted services will be blocked. This will override the set firewall rules, meaning that even if the firewall rules are present we will not honor the rules.
+    ///
+    /// Service default: `"enabled"`.
     #[serde(
         rename = "publicNetworkAccess",
         default,

@@ -152,6 +152,8 @@ pub struct PreBackupOperationParameters {
     #[serde(rename = "token", default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
     /// Indicates which authentication method should be used. If set to true, Managed HSM will use the configured user-assigned managed identity to authenticate with Azure Storage. Otherwise, a SAS token has to be specified.
+    ///
+    /// Service default: `false`.
     #[serde(
         rename = "useManagedIdentity",
         default,
@@ -268,6 +270,8 @@ pub struct SasTokenParameter {
     #[serde(rename = "token", default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
     /// Indicates which authentication method should be used. If set to true, Managed HSM will use the configured user-assigned managed identity to authenticate with Azure Storage. Otherwise, a SAS token has to be specified.
+    ///
+    /// Service default: `false`.
     #[serde(
         rename = "useManagedIdentity",
         default,

@@ -1199,6 +1199,8 @@ impl KeyReleaseParameters {
 #[non_exhaustive]
 pub struct KeyReleasePolicy {
     /// Content type and version of key release policy
+    ///
+    /// Service default: `"application/json; charset=utf-8"`.
     #[serde(rename = "contentType", default, skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
     /// Defines the mutability state of the policy. Once marked immutable, this flag cannot be reset and the policy cannot be changed under any circumstances.

@@ -15,6 +15,8 @@ pub struct CertificateInfoObject {
     #[serde(rename = "certificates", default, skip_serializing_if = "Option::is_none")]
     pub certificates: Option<Vec<SecurityDomainJsonWebKey>>,
     /// Customer to specify the number of certificates (minimum 2 and maximum 10) to restore Security Domain.
+    ///
+    /// Service default: `2`.
     #[serde(rename = "required", default, skip_serializing_if = "Option::is_none")]
     pub required: Option<i32>,
 }
@@ -229,6 +231,8 @@ pub struct SecurityDomainOperationStatus {
 #[non_exhaustive]
 pub struct TransferKey {
     /// Specifies the format of the transfer key.
+    ///
+    /// Service default: `"jwk"`.
     #[serde(rename = "key_format", default, skip_serializing_if = "Option::is_none")]
     pub key_format: Option<String>,
     /// Specifies the transfer key in JWK format.
