@@ -40,6 +40,9 @@ pub struct CrateConfig {
     /// Whether the crate may be published (fixture crates may not).
     #[serde(default = "yes")]
     pub publish: bool,
+    /// How the crate's clients attach tokens.
+    #[serde(default)]
+    pub auth: AuthConfig,
     /// Path parameters that Key Vault lets callers leave empty ("the latest version"): they
     /// become optional builder settings instead of required arguments.
     #[serde(default)]
@@ -70,6 +73,17 @@ pub struct ModuleConfig {
     pub default: bool,
     /// Why the module is off by default or otherwise special, for its docs.
     pub note: Option<String>,
+}
+
+/// How a crate's clients authenticate.
+#[derive(Debug, Deserialize, Clone, Copy, Default, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum AuthConfig {
+    /// A bearer token for the spec's scopes on every request.
+    #[default]
+    Bearer,
+    /// Key Vault's challenge flow (the data plane).
+    KeyVaultChallenge,
 }
 
 fn yes() -> bool {

@@ -63,6 +63,8 @@ pub struct ClientIr {
     pub api_version: String,
     /// OAuth2 scopes.
     pub scopes: Vec<String>,
+    /// Key Vault's challenge flow rather than plain bearer tokens.
+    pub challenge_auth: bool,
     /// How the endpoint is formed.
     pub host: Host,
     /// Parameters held by the client (e.g. `subscriptionId`), passed to its constructor.

@@ -135,6 +135,7 @@ impl<'a> Lowering<'a> {
             name: module.client.clone(),
             api_version: spec.info.version.clone(),
             scopes,
+            challenge_auth: self.krate.auth == crate::config::AuthConfig::KeyVaultChallenge,
             host,
             params: Vec::new(),
             operations: Vec::new(),

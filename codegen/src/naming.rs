@@ -18,6 +18,9 @@ const NON_RAW_KEYWORDS: &[&str] = &["crate", "self", "super", "Self"];
 /// Method names a builder or client already uses for itself.
 const RESERVED_METHODS: &[&str] = &[
     "send",
+    "call_options",
+    "poller_options",
+    "continuation_token",
     "into_future",
     "build_request",
     "into_stream",

@@ -11,6 +11,7 @@
 //! - [`pager::Pager`] and [`poller::Poller`]: lists and long-running operations.
 #![deny(missing_docs)]
 
+pub mod auth;
 pub mod capture;
 pub mod codec;
 mod error;
@@ -22,22 +23,25 @@ pub mod pager;
 pub mod pipeline;
 pub mod poller;
 pub mod response;
+pub mod retry;
 pub mod secret;
 pub mod service;
 pub mod transport;
 pub mod url_builder;
 pub mod validate;
 
+pub use auth::{AccessToken, TokenCredential, TokenRequest};
 pub use error::{Error, ErrorKind, Result, ServiceError};
 pub use options::ClientOptions;
 pub use pager::{Page, Pager};
-pub use pipeline::{Context, Pipeline};
+pub use pipeline::{CallOptions, Context, Pipeline};
 pub use poller::{FinalStateVia, PollStatus, Poller, PollerOptions};
 pub use response::Response;
+pub use retry::RetryOptions;
 pub use secret::Secret;
 /// Free-form JSON in models is `serde_json::Value`.
 pub use serde_json::Value as JsonValue;
-pub use service::{OperationInfo, ServiceInfo};
+pub use service::{AuthScheme, OperationInfo, ServiceInfo};
 /// Date-times in models are `time::OffsetDateTime`.
 pub use time::OffsetDateTime;
 

@@ -4,11 +4,51 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use crate::error::Result;
-use crate::http::{BoxFuture, HeaderValue, HttpClient, RawResponse, Request};
+use tracing::Instrument;
+
+use crate::auth::{BearerTokenPolicy, ChallengeAuthPolicy};
+use crate::error::{Error, Result};
+use crate::http::{
+    BoxFuture, HeaderValue, HttpClient, RawResponse, RedactedHeaders, RedactedUrl, Request, Url,
+};
 use crate::options::ClientOptions;
-use crate::service::ServiceInfo;
+use crate::retry::RetryPolicy;
+use crate::service::{AuthScheme, ServiceInfo};
+
+/// Per-call settings that override the client's: set them on any generated request builder
+/// with `.call_options(...)`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CallOptions {
+    /// The whole call, retries and waits included, must finish within this.
+    pub deadline: Option<Duration>,
+    /// Each try must get its response within this.
+    pub try_timeout: Option<Duration>,
+    /// Retries after the first try.
+    pub max_retries: Option<u32>,
+}
+
+impl CallOptions {
+    /// Limits the whole call.
+    pub fn with_deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// Limits each try.
+    pub fn with_try_timeout(mut self, timeout: Duration) -> Self {
+        self.try_timeout = Some(timeout);
+        self
+    }
+
+    /// Sets the number of retries.
+    pub fn with_max_retries(mut self, retries: u32) -> Self {
+        self.max_retries = Some(retries);
+        self
+    }
+}
 
 /// Per-call information that policies may read.
 #[derive(Debug, Clone, Default)]
@@ -16,12 +56,25 @@ use crate::service::ServiceInfo;
 pub struct Context {
     /// The spec's `operationId` of the call, for tracing and diagnostics.
     pub operation_id: &'static str,
+    /// The call's settings: the caller's, completed with the client's defaults when sent.
+    pub options: CallOptions,
+    /// When the call's deadline passes, once the pipeline has started it.
+    pub deadline_at: Option<Instant>,
 }
 
 impl Context {
     /// The context of one call of the named operation.
     pub fn new(operation_id: &'static str) -> Self {
-        Context { operation_id }
+        Context {
+            operation_id,
+            ..Context::default()
+        }
+    }
+
+    /// The same context with the caller's per-call settings.
+    pub fn with_options(mut self, options: CallOptions) -> Self {
+        self.options = options;
+        self
     }
 }
 
@@ -81,12 +134,15 @@ pub struct Pipeline {
 struct Inner {
     policies: Vec<Arc<dyn Policy>>,
     transport: Arc<dyn HttpClient>,
+    defaults: CallOptions,
 }
 
 impl Pipeline {
-    /// Assembles the pipeline for a generated client from the caller's options: user agent and
-    /// client request id first, then the caller's policies, then the transport.
-    pub fn new(service: &ServiceInfo, options: &ClientOptions) -> Result<Self> {
+    /// Assembles the pipeline for a generated client talking to `endpoint`: user agent and
+    /// client request id, the caller's policies, retries, authentication (when a credential is
+    /// set: Key Vault's challenge flow or a plain bearer token, as the service says), logging,
+    /// then the transport.
+    pub fn new(service: &ServiceInfo, options: &ClientOptions, endpoint: &Url) -> Result<Self> {
         let user_agent = match &options.user_agent_suffix {
             Some(suffix) => format!("{} {}", service.user_agent(), suffix),
             None => service.user_agent(),
@@ -96,6 +152,21 @@ impl Pipeline {
             Arc::new(ClientRequestIdPolicy),
         ];
         policies.extend(options.policies.iter().cloned());
+        policies.push(Arc::new(RetryPolicy::new(options.retry)));
+        if let Some(credential) = &options.credential {
+            let auth: Arc<dyn Policy> = match service.auth {
+                AuthScheme::KeyVaultChallenge => {
+                    Arc::new(ChallengeAuthPolicy::new(credential.clone(), &options.auth))
+                }
+                AuthScheme::Bearer => Arc::new(BearerTokenPolicy::new(
+                    credential.clone(),
+                    bearer_scopes(service, options, endpoint),
+                    &options.auth,
+                )),
+            };
+            policies.push(auth);
+        }
+        policies.push(Arc::new(LoggingPolicy));
         let transport = match &options.transport {
             Some(transport) => transport.clone(),
             None => Arc::new(crate::transport::ReqwestTransport::new(
@@ -106,19 +177,71 @@ impl Pipeline {
             inner: Arc::new(Inner {
                 policies,
                 transport,
+                defaults: CallOptions {
+                    deadline: options.deadline,
+                    try_timeout: options.try_timeout,
+                    max_retries: None,
+                },
             }),
         })
     }
 
-    /// Sends a request through every policy and the transport.
+    /// Sends a request through every policy and the transport, within the call's deadline.
     pub async fn send(&self, ctx: &Context, request: &mut Request) -> Result<RawResponse> {
-        Next {
-            policies: &self.inner.policies,
-            transport: &*self.inner.transport,
+        let mut ctx = ctx.clone();
+        let defaults = &self.inner.defaults;
+        ctx.options.deadline = ctx.options.deadline.or(defaults.deadline);
+        ctx.options.try_timeout = ctx.options.try_timeout.or(defaults.try_timeout);
+        let deadline = ctx.options.deadline;
+        ctx.deadline_at = deadline.map(|d| Instant::now() + d);
+        let span = tracing::debug_span!("keyvault.call", operation = ctx.operation_id);
+        let call = async {
+            Next {
+                policies: &self.inner.policies,
+                transport: &*self.inner.transport,
+            }
+            .send(&ctx, request)
+            .await
         }
-        .send(ctx, request)
-        .await
+        .instrument(span);
+        match deadline {
+            Some(limit) => tokio::time::timeout(limit, call).await.unwrap_or_else(|_| {
+                Err(Error::timeout(format!(
+                    "{} did not finish within its {limit:?} deadline",
+                    ctx.operation_id
+                )))
+            }),
+            None => call.await,
+        }
     }
+}
+
+/// The bearer scopes: the caller's, else the spec's; a spec scope for another host than the
+/// endpoint's (a sovereign cloud's management endpoint) becomes the endpoint's `/.default`.
+fn bearer_scopes(service: &ServiceInfo, options: &ClientOptions, endpoint: &Url) -> Vec<String> {
+    if let Some(scopes) = &options.auth.scopes {
+        return scopes.clone();
+    }
+    let host = endpoint.host_str().unwrap_or("").to_ascii_lowercase();
+    service
+        .scopes
+        .iter()
+        .map(|scope| {
+            let scope_host = Url::parse(scope)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+                .unwrap_or_default();
+            if scope_host.is_empty()
+                || host == scope_host
+                || host.ends_with(&format!(".{scope_host}"))
+                || !scope.ends_with("/.default")
+            {
+                (*scope).to_owned()
+            } else {
+                format!("{}/.default", endpoint.origin().ascii_serialization())
+            }
+        })
+        .collect()
 }
 
 impl fmt::Debug for Pipeline {
@@ -184,5 +307,47 @@ impl Policy for ClientRequestIdPolicy {
             }
         }
         next.send(ctx, request)
+    }
+}
+
+/// Logs each try (method, redacted URL and headers; status, allow-listed response headers and
+/// time) at DEBUG. Bodies are never logged, and header values and query parameters outside the
+/// allow-lists are shown as `REDACTED`.
+#[derive(Debug)]
+pub struct LoggingPolicy;
+
+impl Policy for LoggingPolicy {
+    fn send<'a>(
+        &'a self,
+        ctx: &'a Context,
+        request: &'a mut Request,
+        next: Next<'a>,
+    ) -> BoxFuture<'a, Result<RawResponse>> {
+        Box::pin(async move {
+            tracing::debug!(
+                method = %request.method,
+                url = ?RedactedUrl(&request.url),
+                headers = ?RedactedHeaders(&request.headers),
+                body_len = request.body.len(),
+                "request"
+            );
+            let started = Instant::now();
+            let result = next.send(ctx, request).await;
+            match &result {
+                Ok(response) => tracing::debug!(
+                    status = response.status.as_u16(),
+                    headers = ?RedactedHeaders(&response.headers),
+                    body_len = response.body.len(),
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "response"
+                ),
+                Err(e) => tracing::debug!(
+                    error = %e,
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "no response"
+                ),
+            }
+            result
+        })
     }
 }

@@ -397,31 +397,7 @@ fn operation_status(body: &[u8]) -> Option<String> {
     value.get("status")?.as_str().map(str::to_owned)
 }
 
-/// The wait the service asked for: `retry-after-ms`, `x-ms-retry-after-ms`, or `Retry-After` in
-/// seconds or as an HTTP date.
-pub fn retry_after(response: &RawResponse) -> Option<Duration> {
-    for name in ["retry-after-ms", "x-ms-retry-after-ms"] {
-        if let Some(ms) = response
-            .header(name)
-            .and_then(|v| v.trim().parse::<f64>().ok())
-        {
-            if ms.is_finite() && ms >= 0.0 {
-                return Some(Duration::from_millis(ms as u64));
-            }
-        }
-    }
-    let value = response.header("retry-after")?.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let date = crate::codec::rfc1123::parse(value).ok()?;
-    let now = time::OffsetDateTime::now_utc();
-    Some(if date > now {
-        (date - now).unsigned_abs()
-    } else {
-        Duration::ZERO
-    })
-}
+pub use crate::retry::retry_after;
 
 /// Wraps an async block that sends the initial request, for generated code.
 pub fn initial<F>(future: F) -> BoxFuture<'static, Result<RawResponse>>

@@ -12,6 +12,18 @@ pub struct ServiceInfo {
     pub api_version: &'static str,
     /// The OAuth2 scopes of the spec's security definition.
     pub scopes: &'static [&'static str],
+    /// How the service wants tokens attached.
+    pub auth: AuthScheme,
+}
+
+/// How a service authenticates requests (from the generator's configuration).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AuthScheme {
+    /// A bearer token for the spec's scopes on every request (the management plane).
+    Bearer,
+    /// Key Vault's challenge flow: the service's 401 names authority, tenant and scope.
+    KeyVaultChallenge,
 }
 
 impl ServiceInfo {
@@ -27,7 +39,14 @@ impl ServiceInfo {
             crate_version,
             api_version,
             scopes,
+            auth: AuthScheme::Bearer,
         }
+    }
+
+    /// The same service with another authentication scheme (used by generated code).
+    pub const fn with_auth(mut self, auth: AuthScheme) -> Self {
+        self.auth = auth;
+        self
     }
 
     /// `azsdk-rust-<crate>/<version>`, the user agent form Azure's SDKs share.

@@ -62,7 +62,7 @@ pub fn client_file(module: &ModuleIr) -> Result<TokenStream> {
                 pub fn with_endpoint(endpoint: &str, #(#ctor_params,)* options: #rt::ClientOptions) -> #rt::Result<Self> {
                     let endpoint = #rt::url_builder::parse_endpoint("endpoint", endpoint)?;
                     #(#ctor_checks)*
-                    let pipeline = #rt::Pipeline::new(&SERVICE, &options)?;
+                    let pipeline = #rt::Pipeline::new(&SERVICE, &options, &endpoint)?;
                     let api_version = options.api_version.clone().unwrap_or_else(|| SERVICE.api_version.to_owned());
                     Ok(Self { endpoint, api_version, pipeline, validate: options.validate_constraints, #(#ctor_inits)* })
                 }
@@ -124,7 +124,7 @@ pub fn client_file(module: &ModuleIr) -> Result<TokenStream> {
                     #(#build)*
                     let endpoint = #rt::url_builder::parse_endpoint(#endpoint_param, &host)?;
                     #(#ctor_checks)*
-                    let pipeline = #rt::Pipeline::new(&SERVICE, &options)?;
+                    let pipeline = #rt::Pipeline::new(&SERVICE, &options, &endpoint)?;
                     let api_version = options.api_version.clone().unwrap_or_else(|| SERVICE.api_version.to_owned());
                     Ok(Self { endpoint, api_version, pipeline, validate: options.validate_constraints, #(#ctor_inits)* })
                 }
@@ -178,6 +178,11 @@ pub fn client_file(module: &ModuleIr) -> Result<TokenStream> {
         });
     }
 
+    let auth = if client.challenge_auth {
+        quote!(.with_auth(#rt::AuthScheme::KeyVaultChallenge))
+    } else {
+        quote!()
+    };
     let client_doc = doc_attrs(&format!(
         "The client for {} (api-version {}).\n\n{}",
         module.title,
@@ -189,7 +194,7 @@ pub fn client_file(module: &ModuleIr) -> Result<TokenStream> {
         /// The request and response models of this module.
         pub mod models;
 
-        static SERVICE: #rt::ServiceInfo = #rt::ServiceInfo::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"), #api_version, &[#(#scopes),*]);
+        static SERVICE: #rt::ServiceInfo = #rt::ServiceInfo::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"), #api_version, &[#(#scopes),*])#auth;
 
         /// Every operation of this module: its spec `operationId` and the method that serves it.
         pub const OPERATIONS: &[#rt::OperationInfo] = &[#(#table),*];
@@ -312,6 +317,7 @@ fn op_method(op: &OperationIr, grouped: bool) -> Result<TokenStream> {
             inits.push(quote!(#name: None,));
         }
     }
+    inits.push(quote!(call_options: Default::default(),));
     if op.paging.is_some() {
         inits.push(quote!(continuation_token: None,));
     }
@@ -660,7 +666,7 @@ fn builder(client: &ClientIr, op: &OperationIr) -> Result<TokenStream> {
                 let first = self.build_request();
                 #rt::pager::paged(
                     self.client.pipeline.clone(),
-                    #rt::Context::new(#op_id),
+                    #rt::Context::new(#op_id).with_options(self.call_options),
                     self.client.endpoint.clone(),
                     #api_version,
                     first,
@@ -705,10 +711,11 @@ fn builder(client: &ClientIr, op: &OperationIr) -> Result<TokenStream> {
 
             /// Starts the operation (lazily, on first poll) and returns its poller.
             pub fn into_poller(self) -> #rt::Poller<#final_ty> {
+                let initial = self.build_request();
                 #rt::poller::start(
                     self.client.pipeline.clone(),
-                    #rt::Context::new(#op_id),
-                    self.build_request(),
+                    #rt::Context::new(#op_id).with_options(self.call_options),
+                    initial,
                     #rt::FinalStateVia::#final_state,
                     self.poller_options,
                     #decode,
@@ -720,7 +727,7 @@ fn builder(client: &ClientIr, op: &OperationIr) -> Result<TokenStream> {
             /// Sends the request; returns status, headers and the typed body.
             pub async fn send(self) -> #rt::Result<#rt::Response<#result_ty>> {
                 let mut request = self.build_request()?;
-                let raw = self.client.pipeline.send(&#rt::Context::new(#op_id), &mut request).await?;
+                let raw = self.client.pipeline.send(&#rt::Context::new(#op_id).with_options(self.call_options), &mut request).await?;
                 match raw.status.as_u16() {
                     #(#decode_arms)*
                     _ => Err(#rt::response::unexpected(raw)),
@@ -762,7 +769,7 @@ fn builder(client: &ClientIr, op: &OperationIr) -> Result<TokenStream> {
     };
 
     let extra_fields = {
-        let mut extra = Vec::new();
+        let mut extra = vec![quote!(call_options: #rt::CallOptions,)];
         if op.paging.is_some() {
             extra.push(quote!(continuation_token: Option<String>,));
         }
@@ -784,6 +791,11 @@ fn builder(client: &ClientIr, op: &OperationIr) -> Result<TokenStream> {
 
         impl<'a> #builder<'a> {
             #(#setters)*
+            /// Overrides the client's deadline, try timeout or retries for this call.
+            pub fn call_options(mut self, options: #rt::CallOptions) -> Self {
+                self.call_options = options;
+                self
+            }
             #build_request
             #tail
         }

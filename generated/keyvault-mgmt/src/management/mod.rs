@@ -441,7 +441,7 @@ impl KeyVaultManagementClient {
                 ),
             );
         }
-        let pipeline = ::keyvault_runtime::Pipeline::new(&SERVICE, &options)?;
+        let pipeline = ::keyvault_runtime::Pipeline::new(&SERVICE, &options, &endpoint)?;
         let api_version = options
             .api_version
             .clone()
@@ -545,6 +545,7 @@ impl<'a> KeysClient<'a> {
             vault_name: vault_name.into(),
             key_name: key_name.into(),
             parameters: parameters.into(),
+            call_options: Default::default(),
         }
     }
     /// Gets the current version of the specified key from the specified key vault.
@@ -561,6 +562,7 @@ impl<'a> KeysClient<'a> {
             resource_group_name: resource_group_name.into(),
             vault_name: vault_name.into(),
             key_name: key_name.into(),
+            call_options: Default::default(),
         }
     }
     /// Gets the specified version of the specified key in the specified key vault.
@@ -579,6 +581,7 @@ impl<'a> KeysClient<'a> {
             vault_name: vault_name.into(),
             key_name: key_name.into(),
             key_version: key_version.into(),
+            call_options: Default::default(),
         }
     }
     /// Lists the keys in the specified key vault.
@@ -593,6 +596,7 @@ impl<'a> KeysClient<'a> {
             client: self.client,
             resource_group_name: resource_group_name.into(),
             vault_name: vault_name.into(),
+            call_options: Default::default(),
             continuation_token: None,
         }
     }
@@ -610,6 +614,7 @@ impl<'a> KeysClient<'a> {
             resource_group_name: resource_group_name.into(),
             vault_name: vault_name.into(),
             key_name: key_name.into(),
+            call_options: Default::default(),
             continuation_token: None,
         }
     }
@@ -636,6 +641,7 @@ impl<'a> ManagedHsmKeysClient<'a> {
             name: name.into(),
             key_name: key_name.into(),
             parameters: parameters.into(),
+            call_options: Default::default(),
         }
     }
     /// Gets the current version of the specified key from the specified managed HSM.
@@ -652,6 +658,7 @@ impl<'a> ManagedHsmKeysClient<'a> {
             resource_group_name: resource_group_name.into(),
             name: name.into(),
             key_name: key_name.into(),
+            call_options: Default::default(),
         }
     }
     /// Gets the specified version of the specified key in the specified managed HSM.
@@ -670,6 +677,7 @@ impl<'a> ManagedHsmKeysClient<'a> {
             name: name.into(),
             key_name: key_name.into(),
             key_version: key_version.into(),
+            call_options: Default::default(),
         }
     }
     /// Lists the keys in the specified managed HSM.
@@ -684,6 +692,7 @@ impl<'a> ManagedHsmKeysClient<'a> {
             client: self.client,
             resource_group_name: resource_group_name.into(),
             name: name.into(),
+            call_options: Default::default(),
             continuation_token: None,
         }
     }
@@ -701,6 +710,7 @@ impl<'a> ManagedHsmKeysClient<'a> {
             resource_group_name: resource_group_name.into(),
             name: name.into(),
             key_name: key_name.into(),
+            call_options: Default::default(),
             continuation_token: None,
         }
     }
@@ -721,6 +731,7 @@ impl<'a> ManagedHsmsClient<'a> {
         ManagedHsmsCheckMhsmNameAvailabilityBuilder {
             client: self.client,
             mhsm_name: mhsm_name.into(),
+            call_options: Default::default(),
         }
     }
     /// Create or update a managed HSM Pool in the specified subscription.
@@ -737,6 +748,7 @@ impl<'a> ManagedHsmsClient<'a> {
             resource_group_name: resource_group_name.into(),
             name: name.into(),
             parameters: parameters.into(),
+            call_options: Default::default(),
             poller_options: ::keyvault_runtime::PollerOptions::default(),
         }
     }
@@ -752,6 +764,7 @@ impl<'a> ManagedHsmsClient<'a> {
             client: self.client,
             resource_group_name: resource_group_name.into(),
             name: name.into(),
+            call_options: Default::default(),
             poller_options: ::keyvault_runtime::PollerOptions::default(),
         }
     }
@@ -767,6 +780,7 @@ impl<'a> ManagedHsmsClient<'a> {
             client: self.client,
             resource_group_name: resource_group_name.into(),
             name: name.into(),
+            call_options: Default::default(),
         }
     }
     /// Gets the specified deleted managed HSM.
@@ -781,6 +795,7 @@ impl<'a> ManagedHsmsClient<'a> {
             client: self.client,
             location: location.into(),
             name: name.into(),
+            call_options: Default::default(),
         }
     }
     /// The List operation gets information about the managed HSM Pools associated with the subscription and within the specified resource group.
@@ -794,6 +809,7 @@ impl<'a> ManagedHsmsClient<'a> {
             client: self.client,
             resource_group_name: resource_group_name.into(),
             top: None,
+            call_options: Default::default(),
             continuation_token: None,
         }
     }
@@ -804,6 +820,7 @@ impl<'a> ManagedHsmsClient<'a> {
         ManagedHsmsListBySubscriptionBuilder {
             client: self.client,
             top: None,
+            call_options: Default::default(),
             continuation_token: None,
         }
     }
@@ -813,6 +830,7 @@ impl<'a> ManagedHsmsClient<'a> {
     pub fn list_deleted(&self) -> ManagedHsmsListDeletedBuilder<'a> {
         ManagedHsmsListDeletedBuilder {
             client: self.client,
+            call_options: Default::default(),
             continuation_token: None,
         }
     }
@@ -828,6 +846,7 @@ impl<'a> ManagedHsmsClient<'a> {
             client: self.client,
             location: location.into(),
             name: name.into(),
+            call_options: Default::default(),
             poller_options: ::keyvault_runtime::PollerOptions::default(),
         }
     }
@@ -845,6 +864,7 @@ impl<'a> ManagedHsmsClient<'a> {
             resource_group_name: resource_group_name.into(),
             name: name.into(),
             parameters: parameters.into(),
+            call_options: Default::default(),
             poller_options: ::keyvault_runtime::PollerOptions::default(),
         }
     }
@@ -869,6 +889,7 @@ impl<'a> MhsmPrivateEndpointConnectionsClient<'a> {
             resource_group_name: resource_group_name.into(),
             name: name.into(),
             private_endpoint_connection_name: private_endpoint_connection_name.into(),
+            call_options: Default::default(),
             poller_options: ::keyvault_runtime::PollerOptions::default(),
         }
     }
@@ -886,6 +907,7 @@ impl<'a> MhsmPrivateEndpointConnectionsClient<'a> {
             resource_group_name: resource_group_name.into(),
             name: name.into(),
             private_endpoint_connection_name: private_endpoint_connection_name.into(),
+            call_options: Default::default(),
         }
     }
     /// The List operation gets information about the private endpoint connections associated with the managed HSM Pool.
@@ -900,6 +922,7 @@ impl<'a> MhsmPrivateEndpointConnectionsClient<'a> {
             client: self.client,
             resource_group_name: resource_group_name.into(),
             name: name.into(),
+            call_options: Default::default(),
             continuation_token: None,
         }
     }
@@ -919,6 +942,7 @@ impl<'a> MhsmPrivateEndpointConnectionsClient<'a> {
             name: name.into(),
             private_endpoint_connection_name: private_endpoint_connection_name.into(),
             properties: properties.into(),
+            call_options: Default::default(),
         }
     }
 }
@@ -940,6 +964,7 @@ impl<'a> MhsmPrivateLinkResourcesClient<'a> {
             client: self.client,
             resource_group_name: resource_group_name.into(),
             name: name.into(),
+            call_options: Default::default(),
         }
     }
 }
@@ -961,6 +986,7 @@ impl<'a> MhsmRegionsClient<'a> {
             client: self.client,
             resource_group_name: resource_group_name.into(),
             name: name.into(),
+            call_options: Default::default(),
             continuation_token: None,
         }
     }
@@ -977,6 +1003,7 @@ impl<'a> OperationsClient<'a> {
     pub fn list(&self) -> OperationsListBuilder<'a> {
         OperationsListBuilder {
             client: self.client,
+            call_options: Default::default(),
             continuation_token: None,
         }
     }
@@ -1001,6 +1028,7 @@ impl<'a> PrivateEndpointConnectionsClient<'a> {
             resource_group_name: resource_group_name.into(),
             vault_name: vault_name.into(),
             private_endpoint_connection_name: private_endpoint_connection_name.into(),
+            call_options: Default::default(),
             poller_options: ::keyvault_runtime::PollerOptions::default(),
         }
     }
@@ -1018,6 +1046,7 @@ impl<'a> PrivateEndpointConnectionsClient<'a> {
             resource_group_name: resource_group_name.into(),
             vault_name: vault_name.into(),
             private_endpoint_connection_name: private_endpoint_connection_name.into(),
+            call_options: Default::default(),
         }
     }
     /// The List operation gets information about the private endpoint connections associated with the vault.
@@ -1032,6 +1061,7 @@ impl<'a> PrivateEndpointConnectionsClient<'a> {
             client: self.client,
             resource_group_name: resource_group_name.into(),
             vault_name: vault_name.into(),
+            call_options: Default::default(),
             continuation_token: None,
         }
     }
@@ -1051,6 +1081,7 @@ impl<'a> PrivateEndpointConnectionsClient<'a> {
             vault_name: vault_name.into(),
             private_endpoint_connection_name: private_endpoint_connection_name.into(),
             properties: properties.into(),
+            call_options: Default::default(),
         }
     }
 }
@@ -1072,6 +1103,7 @@ impl<'a> PrivateLinkResourcesClient<'a> {
             client: self.client,
             resource_group_name: resource_group_name.into(),
             vault_name: vault_name.into(),
+            call_options: Default::default(),
         }
     }
 }
@@ -1097,6 +1129,7 @@ impl<'a> SecretsClient<'a> {
             vault_name: vault_name.into(),
             secret_name: secret_name.into(),
             parameters: parameters.into(),
+            call_options: Default::default(),
         }
     }
     /// Gets the specified secret.  NOTE: This API is intended for internal use in ARM deployments. Users should use the data-plane REST service for interaction with vault secrets.
@@ -1113,6 +1146,7 @@ impl<'a> SecretsClient<'a> {
             resource_group_name: resource_group_name.into(),
             vault_name: vault_name.into(),
             secret_name: secret_name.into(),
+            call_options: Default::default(),
         }
     }
     /// The List operation gets information about the secrets in a vault.  NOTE: This API is intended for internal use in ARM deployments. Users should use the data-plane REST service for interaction with vault secrets.
@@ -1128,6 +1162,7 @@ impl<'a> SecretsClient<'a> {
             resource_group_name: resource_group_name.into(),
             vault_name: vault_name.into(),
             top: None,
+            call_options: Default::default(),
             continuation_token: None,
         }
     }
@@ -1147,6 +1182,7 @@ impl<'a> SecretsClient<'a> {
             vault_name: vault_name.into(),
             secret_name: secret_name.into(),
             parameters: parameters.into(),
+            call_options: Default::default(),
         }
     }
 }
@@ -1166,6 +1202,7 @@ impl<'a> VaultsClient<'a> {
         VaultsCheckNameAvailabilityBuilder {
             client: self.client,
             vault_name: vault_name.into(),
+            call_options: Default::default(),
         }
     }
     /// Create or update a key vault in the specified subscription.
@@ -1182,6 +1219,7 @@ impl<'a> VaultsClient<'a> {
             resource_group_name: resource_group_name.into(),
             vault_name: vault_name.into(),
             parameters: parameters.into(),
+            call_options: Default::default(),
             poller_options: ::keyvault_runtime::PollerOptions::default(),
         }
     }
@@ -1197,6 +1235,7 @@ impl<'a> VaultsClient<'a> {
             client: self.client,
             resource_group_name: resource_group_name.into(),
             vault_name: vault_name.into(),
+            call_options: Default::default(),
         }
     }
     /// Gets the specified Azure key vault.
@@ -1211,6 +1250,7 @@ impl<'a> VaultsClient<'a> {
             client: self.client,
             resource_group_name: resource_group_name.into(),
             vault_name: vault_name.into(),
+            call_options: Default::default(),
         }
     }
     /// Gets the deleted Azure key vault.
@@ -1225,6 +1265,7 @@ impl<'a> VaultsClient<'a> {
             client: self.client,
             location: location.into(),
             vault_name: vault_name.into(),
+            call_options: Default::default(),
         }
     }
     /// The List operation gets information about the vaults associated with the subscription.
@@ -1240,6 +1281,7 @@ impl<'a> VaultsClient<'a> {
             filter: filter.into(),
             top: None,
             api_version: api_version.into(),
+            call_options: Default::default(),
             continuation_token: None,
         }
     }
@@ -1254,6 +1296,7 @@ impl<'a> VaultsClient<'a> {
             client: self.client,
             resource_group_name: resource_group_name.into(),
             top: None,
+            call_options: Default::default(),
             continuation_token: None,
         }
     }
@@ -1264,6 +1307,7 @@ impl<'a> VaultsClient<'a> {
         VaultsListBySubscriptionBuilder {
             client: self.client,
             top: None,
+            call_options: Default::default(),
             continuation_token: None,
         }
     }
@@ -1273,6 +1317,7 @@ impl<'a> VaultsClient<'a> {
     pub fn list_deleted(&self) -> VaultsListDeletedBuilder<'a> {
         VaultsListDeletedBuilder {
             client: self.client,
+            call_options: Default::default(),
             continuation_token: None,
         }
     }
@@ -1288,6 +1333,7 @@ impl<'a> VaultsClient<'a> {
             client: self.client,
             location: location.into(),
             vault_name: vault_name.into(),
+            call_options: Default::default(),
             poller_options: ::keyvault_runtime::PollerOptions::default(),
         }
     }
@@ -1305,6 +1351,7 @@ impl<'a> VaultsClient<'a> {
             resource_group_name: resource_group_name.into(),
             vault_name: vault_name.into(),
             parameters: parameters.into(),
+            call_options: Default::default(),
         }
     }
     /// Update access policies in a key vault in the specified subscription.
@@ -1323,6 +1370,7 @@ impl<'a> VaultsClient<'a> {
             vault_name: vault_name.into(),
             operation_kind: operation_kind.into(),
             parameters: parameters.into(),
+            call_options: Default::default(),
         }
     }
 }
@@ -1335,8 +1383,14 @@ pub struct KeysCreateIfNotExistBuilder<'a> {
     vault_name: String,
     key_name: String,
     parameters: models::KeyCreateParameters,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> KeysCreateIfNotExistBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -1387,7 +1441,8 @@ impl<'a> KeysCreateIfNotExistBuilder<'a> {
             .client
             .pipeline
             .send(
-                &::keyvault_runtime::Context::new("Keys_CreateIfNotExist"),
+                &::keyvault_runtime::Context::new("Keys_CreateIfNotExist")
+                    .with_options(self.call_options),
                 &mut request,
             )
             .await?;
@@ -1414,8 +1469,14 @@ pub struct KeysGetBuilder<'a> {
     resource_group_name: String,
     vault_name: String,
     key_name: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> KeysGetBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -1464,7 +1525,11 @@ impl<'a> KeysGetBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("Keys_Get"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("Keys_Get")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 => ::keyvault_runtime::response::json(raw),
@@ -1490,8 +1555,14 @@ pub struct KeysGetVersionBuilder<'a> {
     vault_name: String,
     key_name: String,
     key_version: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> KeysGetVersionBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -1547,7 +1618,11 @@ impl<'a> KeysGetVersionBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("Keys_GetVersion"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("Keys_GetVersion")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 => ::keyvault_runtime::response::json(raw),
@@ -1571,9 +1646,15 @@ pub struct KeysListBuilder<'a> {
     client: &'a KeyVaultManagementClient,
     resource_group_name: String,
     vault_name: String,
+    call_options: ::keyvault_runtime::CallOptions,
     continuation_token: Option<String>,
 }
 impl<'a> KeysListBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -1618,7 +1699,8 @@ impl<'a> KeysListBuilder<'a> {
         let first = self.build_request();
         ::keyvault_runtime::pager::paged(
             self.client.pipeline.clone(),
-            ::keyvault_runtime::Context::new("Keys_List"),
+            ::keyvault_runtime::Context::new("Keys_List")
+                .with_options(self.call_options),
             self.client.endpoint.clone(),
             Some(self.client.api_version.clone()),
             first,
@@ -1647,9 +1729,15 @@ pub struct KeysListVersionsBuilder<'a> {
     resource_group_name: String,
     vault_name: String,
     key_name: String,
+    call_options: ::keyvault_runtime::CallOptions,
     continuation_token: Option<String>,
 }
 impl<'a> KeysListVersionsBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -1701,7 +1789,8 @@ impl<'a> KeysListVersionsBuilder<'a> {
         let first = self.build_request();
         ::keyvault_runtime::pager::paged(
             self.client.pipeline.clone(),
-            ::keyvault_runtime::Context::new("Keys_ListVersions"),
+            ::keyvault_runtime::Context::new("Keys_ListVersions")
+                .with_options(self.call_options),
             self.client.endpoint.clone(),
             Some(self.client.api_version.clone()),
             first,
@@ -1731,8 +1820,14 @@ pub struct ManagedHsmKeysCreateIfNotExistBuilder<'a> {
     name: String,
     key_name: String,
     parameters: models::ManagedHsmKeyCreateParameters,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> ManagedHsmKeysCreateIfNotExistBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -1786,7 +1881,8 @@ impl<'a> ManagedHsmKeysCreateIfNotExistBuilder<'a> {
             .client
             .pipeline
             .send(
-                &::keyvault_runtime::Context::new("ManagedHsmKeys_CreateIfNotExist"),
+                &::keyvault_runtime::Context::new("ManagedHsmKeys_CreateIfNotExist")
+                    .with_options(self.call_options),
                 &mut request,
             )
             .await?;
@@ -1813,8 +1909,14 @@ pub struct ManagedHsmKeysGetBuilder<'a> {
     resource_group_name: String,
     name: String,
     key_name: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> ManagedHsmKeysGetBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -1866,7 +1968,11 @@ impl<'a> ManagedHsmKeysGetBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("ManagedHsmKeys_Get"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("ManagedHsmKeys_Get")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 => ::keyvault_runtime::response::json(raw),
@@ -1892,8 +1998,14 @@ pub struct ManagedHsmKeysGetVersionBuilder<'a> {
     name: String,
     key_name: String,
     key_version: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> ManagedHsmKeysGetVersionBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -1953,7 +2065,8 @@ impl<'a> ManagedHsmKeysGetVersionBuilder<'a> {
             .client
             .pipeline
             .send(
-                &::keyvault_runtime::Context::new("ManagedHsmKeys_GetVersion"),
+                &::keyvault_runtime::Context::new("ManagedHsmKeys_GetVersion")
+                    .with_options(self.call_options),
                 &mut request,
             )
             .await?;
@@ -1979,9 +2092,15 @@ pub struct ManagedHsmKeysListBuilder<'a> {
     client: &'a KeyVaultManagementClient,
     resource_group_name: String,
     name: String,
+    call_options: ::keyvault_runtime::CallOptions,
     continuation_token: Option<String>,
 }
 impl<'a> ManagedHsmKeysListBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -2027,7 +2146,8 @@ impl<'a> ManagedHsmKeysListBuilder<'a> {
         let first = self.build_request();
         ::keyvault_runtime::pager::paged(
             self.client.pipeline.clone(),
-            ::keyvault_runtime::Context::new("ManagedHsmKeys_List"),
+            ::keyvault_runtime::Context::new("ManagedHsmKeys_List")
+                .with_options(self.call_options),
             self.client.endpoint.clone(),
             Some(self.client.api_version.clone()),
             first,
@@ -2056,9 +2176,15 @@ pub struct ManagedHsmKeysListVersionsBuilder<'a> {
     resource_group_name: String,
     name: String,
     key_name: String,
+    call_options: ::keyvault_runtime::CallOptions,
     continuation_token: Option<String>,
 }
 impl<'a> ManagedHsmKeysListVersionsBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -2111,7 +2237,8 @@ impl<'a> ManagedHsmKeysListVersionsBuilder<'a> {
         let first = self.build_request();
         ::keyvault_runtime::pager::paged(
             self.client.pipeline.clone(),
-            ::keyvault_runtime::Context::new("ManagedHsmKeys_ListVersions"),
+            ::keyvault_runtime::Context::new("ManagedHsmKeys_ListVersions")
+                .with_options(self.call_options),
             self.client.endpoint.clone(),
             Some(self.client.api_version.clone()),
             first,
@@ -2138,8 +2265,14 @@ impl<'a> ManagedHsmKeysListVersionsBuilder<'a> {
 pub struct ManagedHsmsCheckMhsmNameAvailabilityBuilder<'a> {
     client: &'a KeyVaultManagementClient,
     mhsm_name: models::CheckMhsmNameAvailabilityParameters,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> ManagedHsmsCheckMhsmNameAvailabilityBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -2170,8 +2303,9 @@ impl<'a> ManagedHsmsCheckMhsmNameAvailabilityBuilder<'a> {
             .pipeline
             .send(
                 &::keyvault_runtime::Context::new(
-                    "ManagedHsms_CheckMhsmNameAvailability",
-                ),
+                        "ManagedHsms_CheckMhsmNameAvailability",
+                    )
+                    .with_options(self.call_options),
                 &mut request,
             )
             .await?;
@@ -2198,9 +2332,15 @@ pub struct ManagedHsmsCreateOrUpdateBuilder<'a> {
     resource_group_name: String,
     name: String,
     parameters: models::ManagedHsm,
+    call_options: ::keyvault_runtime::CallOptions,
     poller_options: ::keyvault_runtime::PollerOptions,
 }
 impl<'a> ManagedHsmsCreateOrUpdateBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -2237,10 +2377,12 @@ impl<'a> ManagedHsmsCreateOrUpdateBuilder<'a> {
     }
     /// Starts the operation (lazily, on first poll) and returns its poller.
     pub fn into_poller(self) -> ::keyvault_runtime::Poller<models::ManagedHsm> {
+        let initial = self.build_request();
         ::keyvault_runtime::poller::start(
             self.client.pipeline.clone(),
-            ::keyvault_runtime::Context::new("ManagedHsms_CreateOrUpdate"),
-            self.build_request(),
+            ::keyvault_runtime::Context::new("ManagedHsms_CreateOrUpdate")
+                .with_options(self.call_options),
+            initial,
             ::keyvault_runtime::FinalStateVia::Location,
             self.poller_options,
             |raw| ::keyvault_runtime::response::decode_json(&raw.body),
@@ -2261,9 +2403,15 @@ pub struct ManagedHsmsDeleteBuilder<'a> {
     client: &'a KeyVaultManagementClient,
     resource_group_name: String,
     name: String,
+    call_options: ::keyvault_runtime::CallOptions,
     poller_options: ::keyvault_runtime::PollerOptions,
 }
 impl<'a> ManagedHsmsDeleteBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -2299,10 +2447,12 @@ impl<'a> ManagedHsmsDeleteBuilder<'a> {
     }
     /// Starts the operation (lazily, on first poll) and returns its poller.
     pub fn into_poller(self) -> ::keyvault_runtime::Poller<()> {
+        let initial = self.build_request();
         ::keyvault_runtime::poller::start(
             self.client.pipeline.clone(),
-            ::keyvault_runtime::Context::new("ManagedHsms_Delete"),
-            self.build_request(),
+            ::keyvault_runtime::Context::new("ManagedHsms_Delete")
+                .with_options(self.call_options),
+            initial,
             ::keyvault_runtime::FinalStateVia::Location,
             self.poller_options,
             |_| Ok(()),
@@ -2323,8 +2473,14 @@ pub struct ManagedHsmsGetBuilder<'a> {
     client: &'a KeyVaultManagementClient,
     resource_group_name: String,
     name: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> ManagedHsmsGetBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -2363,7 +2519,11 @@ impl<'a> ManagedHsmsGetBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("ManagedHsms_Get"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("ManagedHsms_Get")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 => ::keyvault_runtime::response::json(raw).map(|r| r.map(Some)),
@@ -2388,8 +2548,14 @@ pub struct ManagedHsmsGetDeletedBuilder<'a> {
     client: &'a KeyVaultManagementClient,
     location: String,
     name: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> ManagedHsmsGetDeletedBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -2429,7 +2595,8 @@ impl<'a> ManagedHsmsGetDeletedBuilder<'a> {
             .client
             .pipeline
             .send(
-                &::keyvault_runtime::Context::new("ManagedHsms_GetDeleted"),
+                &::keyvault_runtime::Context::new("ManagedHsms_GetDeleted")
+                    .with_options(self.call_options),
                 &mut request,
             )
             .await?;
@@ -2455,12 +2622,18 @@ pub struct ManagedHsmsListByResourceGroupBuilder<'a> {
     client: &'a KeyVaultManagementClient,
     resource_group_name: String,
     top: Option<i32>,
+    call_options: ::keyvault_runtime::CallOptions,
     continuation_token: Option<String>,
 }
 impl<'a> ManagedHsmsListByResourceGroupBuilder<'a> {
     /// Maximum number of results to return.
     pub fn top(mut self, value: impl Into<i32>) -> Self {
         self.top = Some(value.into());
+        self
+    }
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
         self
     }
     /// Builds the HTTP request without sending it (checks the arguments first).
@@ -2503,7 +2676,8 @@ impl<'a> ManagedHsmsListByResourceGroupBuilder<'a> {
         let first = self.build_request();
         ::keyvault_runtime::pager::paged(
             self.client.pipeline.clone(),
-            ::keyvault_runtime::Context::new("ManagedHsms_ListByResourceGroup"),
+            ::keyvault_runtime::Context::new("ManagedHsms_ListByResourceGroup")
+                .with_options(self.call_options),
             self.client.endpoint.clone(),
             Some(self.client.api_version.clone()),
             first,
@@ -2530,12 +2704,18 @@ impl<'a> ManagedHsmsListByResourceGroupBuilder<'a> {
 pub struct ManagedHsmsListBySubscriptionBuilder<'a> {
     client: &'a KeyVaultManagementClient,
     top: Option<i32>,
+    call_options: ::keyvault_runtime::CallOptions,
     continuation_token: Option<String>,
 }
 impl<'a> ManagedHsmsListBySubscriptionBuilder<'a> {
     /// Maximum number of results to return.
     pub fn top(mut self, value: impl Into<i32>) -> Self {
         self.top = Some(value.into());
+        self
+    }
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
         self
     }
     /// Builds the HTTP request without sending it (checks the arguments first).
@@ -2568,7 +2748,8 @@ impl<'a> ManagedHsmsListBySubscriptionBuilder<'a> {
         let first = self.build_request();
         ::keyvault_runtime::pager::paged(
             self.client.pipeline.clone(),
-            ::keyvault_runtime::Context::new("ManagedHsms_ListBySubscription"),
+            ::keyvault_runtime::Context::new("ManagedHsms_ListBySubscription")
+                .with_options(self.call_options),
             self.client.endpoint.clone(),
             Some(self.client.api_version.clone()),
             first,
@@ -2594,9 +2775,15 @@ impl<'a> ManagedHsmsListBySubscriptionBuilder<'a> {
 #[must_use = "a request does nothing until it is awaited or streamed"]
 pub struct ManagedHsmsListDeletedBuilder<'a> {
     client: &'a KeyVaultManagementClient,
+    call_options: ::keyvault_runtime::CallOptions,
     continuation_token: Option<String>,
 }
 impl<'a> ManagedHsmsListDeletedBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -2624,7 +2811,8 @@ impl<'a> ManagedHsmsListDeletedBuilder<'a> {
         let first = self.build_request();
         ::keyvault_runtime::pager::paged(
             self.client.pipeline.clone(),
-            ::keyvault_runtime::Context::new("ManagedHsms_ListDeleted"),
+            ::keyvault_runtime::Context::new("ManagedHsms_ListDeleted")
+                .with_options(self.call_options),
             self.client.endpoint.clone(),
             Some(self.client.api_version.clone()),
             first,
@@ -2652,9 +2840,15 @@ pub struct ManagedHsmsPurgeDeletedBuilder<'a> {
     client: &'a KeyVaultManagementClient,
     location: String,
     name: String,
+    call_options: ::keyvault_runtime::CallOptions,
     poller_options: ::keyvault_runtime::PollerOptions,
 }
 impl<'a> ManagedHsmsPurgeDeletedBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -2691,10 +2885,12 @@ impl<'a> ManagedHsmsPurgeDeletedBuilder<'a> {
     }
     /// Starts the operation (lazily, on first poll) and returns its poller.
     pub fn into_poller(self) -> ::keyvault_runtime::Poller<()> {
+        let initial = self.build_request();
         ::keyvault_runtime::poller::start(
             self.client.pipeline.clone(),
-            ::keyvault_runtime::Context::new("ManagedHsms_PurgeDeleted"),
-            self.build_request(),
+            ::keyvault_runtime::Context::new("ManagedHsms_PurgeDeleted")
+                .with_options(self.call_options),
+            initial,
             ::keyvault_runtime::FinalStateVia::Location,
             self.poller_options,
             |_| Ok(()),
@@ -2716,9 +2912,15 @@ pub struct ManagedHsmsUpdateBuilder<'a> {
     resource_group_name: String,
     name: String,
     parameters: models::ManagedHsm,
+    call_options: ::keyvault_runtime::CallOptions,
     poller_options: ::keyvault_runtime::PollerOptions,
 }
 impl<'a> ManagedHsmsUpdateBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -2755,10 +2957,12 @@ impl<'a> ManagedHsmsUpdateBuilder<'a> {
     }
     /// Starts the operation (lazily, on first poll) and returns its poller.
     pub fn into_poller(self) -> ::keyvault_runtime::Poller<models::ManagedHsm> {
+        let initial = self.build_request();
         ::keyvault_runtime::poller::start(
             self.client.pipeline.clone(),
-            ::keyvault_runtime::Context::new("ManagedHsms_Update"),
-            self.build_request(),
+            ::keyvault_runtime::Context::new("ManagedHsms_Update")
+                .with_options(self.call_options),
+            initial,
             ::keyvault_runtime::FinalStateVia::Location,
             self.poller_options,
             |raw| ::keyvault_runtime::response::decode_json(&raw.body),
@@ -2780,9 +2984,15 @@ pub struct MhsmPrivateEndpointConnectionsDeleteBuilder<'a> {
     resource_group_name: String,
     name: String,
     private_endpoint_connection_name: String,
+    call_options: ::keyvault_runtime::CallOptions,
     poller_options: ::keyvault_runtime::PollerOptions,
 }
 impl<'a> MhsmPrivateEndpointConnectionsDeleteBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -2825,10 +3035,12 @@ impl<'a> MhsmPrivateEndpointConnectionsDeleteBuilder<'a> {
     pub fn into_poller(
         self,
     ) -> ::keyvault_runtime::Poller<Option<models::MhsmPrivateEndpointConnection>> {
+        let initial = self.build_request();
         ::keyvault_runtime::poller::start(
             self.client.pipeline.clone(),
-            ::keyvault_runtime::Context::new("MHSMPrivateEndpointConnections_Delete"),
-            self.build_request(),
+            ::keyvault_runtime::Context::new("MHSMPrivateEndpointConnections_Delete")
+                .with_options(self.call_options),
+            initial,
             ::keyvault_runtime::FinalStateVia::Location,
             self.poller_options,
             |raw| {
@@ -2858,8 +3070,14 @@ pub struct MhsmPrivateEndpointConnectionsGetBuilder<'a> {
     resource_group_name: String,
     name: String,
     private_endpoint_connection_name: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> MhsmPrivateEndpointConnectionsGetBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -2904,7 +3122,8 @@ impl<'a> MhsmPrivateEndpointConnectionsGetBuilder<'a> {
             .client
             .pipeline
             .send(
-                &::keyvault_runtime::Context::new("MHSMPrivateEndpointConnections_Get"),
+                &::keyvault_runtime::Context::new("MHSMPrivateEndpointConnections_Get")
+                    .with_options(self.call_options),
                 &mut request,
             )
             .await?;
@@ -2930,9 +3149,15 @@ pub struct MhsmPrivateEndpointConnectionsListByResourceBuilder<'a> {
     client: &'a KeyVaultManagementClient,
     resource_group_name: String,
     name: String,
+    call_options: ::keyvault_runtime::CallOptions,
     continuation_token: Option<String>,
 }
 impl<'a> MhsmPrivateEndpointConnectionsListByResourceBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -2975,8 +3200,9 @@ impl<'a> MhsmPrivateEndpointConnectionsListByResourceBuilder<'a> {
         ::keyvault_runtime::pager::paged(
             self.client.pipeline.clone(),
             ::keyvault_runtime::Context::new(
-                "MHSMPrivateEndpointConnections_ListByResource",
-            ),
+                    "MHSMPrivateEndpointConnections_ListByResource",
+                )
+                .with_options(self.call_options),
             self.client.endpoint.clone(),
             Some(self.client.api_version.clone()),
             first,
@@ -3008,8 +3234,14 @@ pub struct MhsmPrivateEndpointConnectionsPutBuilder<'a> {
     name: String,
     private_endpoint_connection_name: String,
     properties: models::MhsmPrivateEndpointConnection,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> MhsmPrivateEndpointConnectionsPutBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -3055,7 +3287,8 @@ impl<'a> MhsmPrivateEndpointConnectionsPutBuilder<'a> {
             .client
             .pipeline
             .send(
-                &::keyvault_runtime::Context::new("MHSMPrivateEndpointConnections_Put"),
+                &::keyvault_runtime::Context::new("MHSMPrivateEndpointConnections_Put")
+                    .with_options(self.call_options),
                 &mut request,
             )
             .await?;
@@ -3081,8 +3314,14 @@ pub struct MhsmPrivateLinkResourcesListByMhsmResourceBuilder<'a> {
     client: &'a KeyVaultManagementClient,
     resource_group_name: String,
     name: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> MhsmPrivateLinkResourcesListByMhsmResourceBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -3124,8 +3363,9 @@ impl<'a> MhsmPrivateLinkResourcesListByMhsmResourceBuilder<'a> {
             .pipeline
             .send(
                 &::keyvault_runtime::Context::new(
-                    "MHSMPrivateLinkResources_ListByMHSMResource",
-                ),
+                        "MHSMPrivateLinkResources_ListByMHSMResource",
+                    )
+                    .with_options(self.call_options),
                 &mut request,
             )
             .await?;
@@ -3152,9 +3392,15 @@ pub struct MhsmRegionsListByResourceBuilder<'a> {
     client: &'a KeyVaultManagementClient,
     resource_group_name: String,
     name: String,
+    call_options: ::keyvault_runtime::CallOptions,
     continuation_token: Option<String>,
 }
 impl<'a> MhsmRegionsListByResourceBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -3196,7 +3442,8 @@ impl<'a> MhsmRegionsListByResourceBuilder<'a> {
         let first = self.build_request();
         ::keyvault_runtime::pager::paged(
             self.client.pipeline.clone(),
-            ::keyvault_runtime::Context::new("MHSMRegions_ListByResource"),
+            ::keyvault_runtime::Context::new("MHSMRegions_ListByResource")
+                .with_options(self.call_options),
             self.client.endpoint.clone(),
             Some(self.client.api_version.clone()),
             first,
@@ -3224,9 +3471,15 @@ impl<'a> MhsmRegionsListByResourceBuilder<'a> {
 #[must_use = "a request does nothing until it is awaited or streamed"]
 pub struct OperationsListBuilder<'a> {
     client: &'a KeyVaultManagementClient,
+    call_options: ::keyvault_runtime::CallOptions,
     continuation_token: Option<String>,
 }
 impl<'a> OperationsListBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -3252,7 +3505,8 @@ impl<'a> OperationsListBuilder<'a> {
         let first = self.build_request();
         ::keyvault_runtime::pager::paged(
             self.client.pipeline.clone(),
-            ::keyvault_runtime::Context::new("Operations_List"),
+            ::keyvault_runtime::Context::new("Operations_List")
+                .with_options(self.call_options),
             self.client.endpoint.clone(),
             Some(self.client.api_version.clone()),
             first,
@@ -3281,9 +3535,15 @@ pub struct PrivateEndpointConnectionsDeleteBuilder<'a> {
     resource_group_name: String,
     vault_name: String,
     private_endpoint_connection_name: String,
+    call_options: ::keyvault_runtime::CallOptions,
     poller_options: ::keyvault_runtime::PollerOptions,
 }
 impl<'a> PrivateEndpointConnectionsDeleteBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -3326,10 +3586,12 @@ impl<'a> PrivateEndpointConnectionsDeleteBuilder<'a> {
     pub fn into_poller(
         self,
     ) -> ::keyvault_runtime::Poller<Option<models::PrivateEndpointConnection>> {
+        let initial = self.build_request();
         ::keyvault_runtime::poller::start(
             self.client.pipeline.clone(),
-            ::keyvault_runtime::Context::new("PrivateEndpointConnections_Delete"),
-            self.build_request(),
+            ::keyvault_runtime::Context::new("PrivateEndpointConnections_Delete")
+                .with_options(self.call_options),
+            initial,
             ::keyvault_runtime::FinalStateVia::Location,
             self.poller_options,
             |raw| {
@@ -3357,8 +3619,14 @@ pub struct PrivateEndpointConnectionsGetBuilder<'a> {
     resource_group_name: String,
     vault_name: String,
     private_endpoint_connection_name: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> PrivateEndpointConnectionsGetBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -3403,7 +3671,8 @@ impl<'a> PrivateEndpointConnectionsGetBuilder<'a> {
             .client
             .pipeline
             .send(
-                &::keyvault_runtime::Context::new("PrivateEndpointConnections_Get"),
+                &::keyvault_runtime::Context::new("PrivateEndpointConnections_Get")
+                    .with_options(self.call_options),
                 &mut request,
             )
             .await?;
@@ -3430,9 +3699,15 @@ pub struct PrivateEndpointConnectionsListByResourceBuilder<'a> {
     client: &'a KeyVaultManagementClient,
     resource_group_name: String,
     vault_name: String,
+    call_options: ::keyvault_runtime::CallOptions,
     continuation_token: Option<String>,
 }
 impl<'a> PrivateEndpointConnectionsListByResourceBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -3474,9 +3749,8 @@ impl<'a> PrivateEndpointConnectionsListByResourceBuilder<'a> {
         let first = self.build_request();
         ::keyvault_runtime::pager::paged(
             self.client.pipeline.clone(),
-            ::keyvault_runtime::Context::new(
-                "PrivateEndpointConnections_ListByResource",
-            ),
+            ::keyvault_runtime::Context::new("PrivateEndpointConnections_ListByResource")
+                .with_options(self.call_options),
             self.client.endpoint.clone(),
             Some(self.client.api_version.clone()),
             first,
@@ -3508,8 +3782,14 @@ pub struct PrivateEndpointConnectionsPutBuilder<'a> {
     vault_name: String,
     private_endpoint_connection_name: String,
     properties: models::PrivateEndpointConnection,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> PrivateEndpointConnectionsPutBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -3555,7 +3835,8 @@ impl<'a> PrivateEndpointConnectionsPutBuilder<'a> {
             .client
             .pipeline
             .send(
-                &::keyvault_runtime::Context::new("PrivateEndpointConnections_Put"),
+                &::keyvault_runtime::Context::new("PrivateEndpointConnections_Put")
+                    .with_options(self.call_options),
                 &mut request,
             )
             .await?;
@@ -3581,8 +3862,14 @@ pub struct PrivateLinkResourcesListByVaultBuilder<'a> {
     client: &'a KeyVaultManagementClient,
     resource_group_name: String,
     vault_name: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> PrivateLinkResourcesListByVaultBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -3623,7 +3910,8 @@ impl<'a> PrivateLinkResourcesListByVaultBuilder<'a> {
             .client
             .pipeline
             .send(
-                &::keyvault_runtime::Context::new("PrivateLinkResources_ListByVault"),
+                &::keyvault_runtime::Context::new("PrivateLinkResources_ListByVault")
+                    .with_options(self.call_options),
                 &mut request,
             )
             .await?;
@@ -3651,8 +3939,14 @@ pub struct SecretsCreateOrUpdateBuilder<'a> {
     vault_name: String,
     secret_name: String,
     parameters: models::SecretCreateOrUpdateParameters,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> SecretsCreateOrUpdateBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -3693,7 +3987,8 @@ impl<'a> SecretsCreateOrUpdateBuilder<'a> {
             .client
             .pipeline
             .send(
-                &::keyvault_runtime::Context::new("Secrets_CreateOrUpdate"),
+                &::keyvault_runtime::Context::new("Secrets_CreateOrUpdate")
+                    .with_options(self.call_options),
                 &mut request,
             )
             .await?;
@@ -3720,8 +4015,14 @@ pub struct SecretsGetBuilder<'a> {
     resource_group_name: String,
     vault_name: String,
     secret_name: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> SecretsGetBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -3760,7 +4061,11 @@ impl<'a> SecretsGetBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("Secrets_Get"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("Secrets_Get")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 => ::keyvault_runtime::response::json(raw),
@@ -3785,12 +4090,18 @@ pub struct SecretsListBuilder<'a> {
     resource_group_name: String,
     vault_name: String,
     top: Option<i32>,
+    call_options: ::keyvault_runtime::CallOptions,
     continuation_token: Option<String>,
 }
 impl<'a> SecretsListBuilder<'a> {
     /// Maximum number of results to return.
     pub fn top(mut self, value: impl Into<i32>) -> Self {
         self.top = Some(value.into());
+        self
+    }
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
         self
     }
     /// Builds the HTTP request without sending it (checks the arguments first).
@@ -3835,7 +4146,8 @@ impl<'a> SecretsListBuilder<'a> {
         let first = self.build_request();
         ::keyvault_runtime::pager::paged(
             self.client.pipeline.clone(),
-            ::keyvault_runtime::Context::new("Secrets_List"),
+            ::keyvault_runtime::Context::new("Secrets_List")
+                .with_options(self.call_options),
             self.client.endpoint.clone(),
             Some(self.client.api_version.clone()),
             first,
@@ -3865,8 +4177,14 @@ pub struct SecretsUpdateBuilder<'a> {
     vault_name: String,
     secret_name: String,
     parameters: models::SecretPatchParameters,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> SecretsUpdateBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -3906,7 +4224,11 @@ impl<'a> SecretsUpdateBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("Secrets_Update"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("Secrets_Update")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 | 201 => ::keyvault_runtime::response::json(raw),
@@ -3929,8 +4251,14 @@ impl<'a> std::future::IntoFuture for SecretsUpdateBuilder<'a> {
 pub struct VaultsCheckNameAvailabilityBuilder<'a> {
     client: &'a KeyVaultManagementClient,
     vault_name: models::VaultCheckNameAvailabilityParameters,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> VaultsCheckNameAvailabilityBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -3960,7 +4288,8 @@ impl<'a> VaultsCheckNameAvailabilityBuilder<'a> {
             .client
             .pipeline
             .send(
-                &::keyvault_runtime::Context::new("Vaults_CheckNameAvailability"),
+                &::keyvault_runtime::Context::new("Vaults_CheckNameAvailability")
+                    .with_options(self.call_options),
                 &mut request,
             )
             .await?;
@@ -3987,9 +4316,15 @@ pub struct VaultsCreateOrUpdateBuilder<'a> {
     resource_group_name: String,
     vault_name: String,
     parameters: models::VaultCreateOrUpdateParameters,
+    call_options: ::keyvault_runtime::CallOptions,
     poller_options: ::keyvault_runtime::PollerOptions,
 }
 impl<'a> VaultsCreateOrUpdateBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -4026,10 +4361,12 @@ impl<'a> VaultsCreateOrUpdateBuilder<'a> {
     }
     /// Starts the operation (lazily, on first poll) and returns its poller.
     pub fn into_poller(self) -> ::keyvault_runtime::Poller<models::Vault> {
+        let initial = self.build_request();
         ::keyvault_runtime::poller::start(
             self.client.pipeline.clone(),
-            ::keyvault_runtime::Context::new("Vaults_CreateOrUpdate"),
-            self.build_request(),
+            ::keyvault_runtime::Context::new("Vaults_CreateOrUpdate")
+                .with_options(self.call_options),
+            initial,
             ::keyvault_runtime::FinalStateVia::Location,
             self.poller_options,
             |raw| ::keyvault_runtime::response::decode_json(&raw.body),
@@ -4050,8 +4387,14 @@ pub struct VaultsDeleteBuilder<'a> {
     client: &'a KeyVaultManagementClient,
     resource_group_name: String,
     vault_name: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> VaultsDeleteBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -4088,7 +4431,11 @@ impl<'a> VaultsDeleteBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("Vaults_Delete"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("Vaults_Delete")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 | 204 => Ok(::keyvault_runtime::response::empty(raw)),
@@ -4112,8 +4459,14 @@ pub struct VaultsGetBuilder<'a> {
     client: &'a KeyVaultManagementClient,
     resource_group_name: String,
     vault_name: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> VaultsGetBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -4150,7 +4503,11 @@ impl<'a> VaultsGetBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("Vaults_Get"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("Vaults_Get")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 => ::keyvault_runtime::response::json(raw),
@@ -4174,8 +4531,14 @@ pub struct VaultsGetDeletedBuilder<'a> {
     client: &'a KeyVaultManagementClient,
     location: String,
     vault_name: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> VaultsGetDeletedBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -4212,7 +4575,11 @@ impl<'a> VaultsGetDeletedBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("Vaults_GetDeleted"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("Vaults_GetDeleted")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 => ::keyvault_runtime::response::json(raw),
@@ -4237,12 +4604,18 @@ pub struct VaultsListBuilder<'a> {
     filter: models::VaultsListFilter,
     top: Option<i32>,
     api_version: models::VaultsListApiVersion,
+    call_options: ::keyvault_runtime::CallOptions,
     continuation_token: Option<String>,
 }
 impl<'a> VaultsListBuilder<'a> {
     /// Maximum number of results to return.
     pub fn top(mut self, value: impl Into<i32>) -> Self {
         self.top = Some(value.into());
+        self
+    }
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
         self
     }
     /// Builds the HTTP request without sending it (checks the arguments first).
@@ -4276,7 +4649,8 @@ impl<'a> VaultsListBuilder<'a> {
         let first = self.build_request();
         ::keyvault_runtime::pager::paged(
             self.client.pipeline.clone(),
-            ::keyvault_runtime::Context::new("Vaults_List"),
+            ::keyvault_runtime::Context::new("Vaults_List")
+                .with_options(self.call_options),
             self.client.endpoint.clone(),
             None,
             first,
@@ -4304,12 +4678,18 @@ pub struct VaultsListByResourceGroupBuilder<'a> {
     client: &'a KeyVaultManagementClient,
     resource_group_name: String,
     top: Option<i32>,
+    call_options: ::keyvault_runtime::CallOptions,
     continuation_token: Option<String>,
 }
 impl<'a> VaultsListByResourceGroupBuilder<'a> {
     /// Maximum number of results to return.
     pub fn top(mut self, value: impl Into<i32>) -> Self {
         self.top = Some(value.into());
+        self
+    }
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
         self
     }
     /// Builds the HTTP request without sending it (checks the arguments first).
@@ -4352,7 +4732,8 @@ impl<'a> VaultsListByResourceGroupBuilder<'a> {
         let first = self.build_request();
         ::keyvault_runtime::pager::paged(
             self.client.pipeline.clone(),
-            ::keyvault_runtime::Context::new("Vaults_ListByResourceGroup"),
+            ::keyvault_runtime::Context::new("Vaults_ListByResourceGroup")
+                .with_options(self.call_options),
             self.client.endpoint.clone(),
             Some(self.client.api_version.clone()),
             first,
@@ -4379,12 +4760,18 @@ impl<'a> VaultsListByResourceGroupBuilder<'a> {
 pub struct VaultsListBySubscriptionBuilder<'a> {
     client: &'a KeyVaultManagementClient,
     top: Option<i32>,
+    call_options: ::keyvault_runtime::CallOptions,
     continuation_token: Option<String>,
 }
 impl<'a> VaultsListBySubscriptionBuilder<'a> {
     /// Maximum number of results to return.
     pub fn top(mut self, value: impl Into<i32>) -> Self {
         self.top = Some(value.into());
+        self
+    }
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
         self
     }
     /// Builds the HTTP request without sending it (checks the arguments first).
@@ -4417,7 +4804,8 @@ impl<'a> VaultsListBySubscriptionBuilder<'a> {
         let first = self.build_request();
         ::keyvault_runtime::pager::paged(
             self.client.pipeline.clone(),
-            ::keyvault_runtime::Context::new("Vaults_ListBySubscription"),
+            ::keyvault_runtime::Context::new("Vaults_ListBySubscription")
+                .with_options(self.call_options),
             self.client.endpoint.clone(),
             Some(self.client.api_version.clone()),
             first,
@@ -4443,9 +4831,15 @@ impl<'a> VaultsListBySubscriptionBuilder<'a> {
 #[must_use = "a request does nothing until it is awaited or streamed"]
 pub struct VaultsListDeletedBuilder<'a> {
     client: &'a KeyVaultManagementClient,
+    call_options: ::keyvault_runtime::CallOptions,
     continuation_token: Option<String>,
 }
 impl<'a> VaultsListDeletedBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -4473,7 +4867,8 @@ impl<'a> VaultsListDeletedBuilder<'a> {
         let first = self.build_request();
         ::keyvault_runtime::pager::paged(
             self.client.pipeline.clone(),
-            ::keyvault_runtime::Context::new("Vaults_ListDeleted"),
+            ::keyvault_runtime::Context::new("Vaults_ListDeleted")
+                .with_options(self.call_options),
             self.client.endpoint.clone(),
             Some(self.client.api_version.clone()),
             first,
@@ -4501,9 +4896,15 @@ pub struct VaultsPurgeDeletedBuilder<'a> {
     client: &'a KeyVaultManagementClient,
     location: String,
     vault_name: String,
+    call_options: ::keyvault_runtime::CallOptions,
     poller_options: ::keyvault_runtime::PollerOptions,
 }
 impl<'a> VaultsPurgeDeletedBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -4540,10 +4941,12 @@ impl<'a> VaultsPurgeDeletedBuilder<'a> {
     }
     /// Starts the operation (lazily, on first poll) and returns its poller.
     pub fn into_poller(self) -> ::keyvault_runtime::Poller<()> {
+        let initial = self.build_request();
         ::keyvault_runtime::poller::start(
             self.client.pipeline.clone(),
-            ::keyvault_runtime::Context::new("Vaults_PurgeDeleted"),
-            self.build_request(),
+            ::keyvault_runtime::Context::new("Vaults_PurgeDeleted")
+                .with_options(self.call_options),
+            initial,
             ::keyvault_runtime::FinalStateVia::Location,
             self.poller_options,
             |_| Ok(()),
@@ -4565,8 +4968,14 @@ pub struct VaultsUpdateBuilder<'a> {
     resource_group_name: String,
     vault_name: String,
     parameters: models::VaultPatchParameters,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> VaultsUpdateBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -4604,7 +5013,11 @@ impl<'a> VaultsUpdateBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("Vaults_Update"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("Vaults_Update")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 | 201 => ::keyvault_runtime::response::json(raw),
@@ -4630,8 +5043,14 @@ pub struct VaultsUpdateAccessPolicyBuilder<'a> {
     vault_name: String,
     operation_kind: models::AccessPolicyUpdateKind,
     parameters: models::VaultAccessPolicyParameters,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> VaultsUpdateAccessPolicyBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -4679,7 +5098,8 @@ impl<'a> VaultsUpdateAccessPolicyBuilder<'a> {
             .client
             .pipeline
             .send(
-                &::keyvault_runtime::Context::new("Vaults_UpdateAccessPolicy"),
+                &::keyvault_runtime::Context::new("Vaults_UpdateAccessPolicy")
+                    .with_options(self.call_options),
                 &mut request,
             )
             .await?;

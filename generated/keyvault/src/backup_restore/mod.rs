@@ -6,11 +6,12 @@
 /// The request and response models of this module.
 pub mod models;
 static SERVICE: ::keyvault_runtime::ServiceInfo = ::keyvault_runtime::ServiceInfo::new(
-    env!("CARGO_PKG_NAME"),
-    env!("CARGO_PKG_VERSION"),
-    "2025-07-01",
-    &["https://vault.azure.net/.default"],
-);
+        env!("CARGO_PKG_NAME"),
+        env!("CARGO_PKG_VERSION"),
+        "2025-07-01",
+        &["https://vault.azure.net/.default"],
+    )
+    .with_auth(::keyvault_runtime::AuthScheme::KeyVaultChallenge);
 /// Every operation of this module: its spec `operationId` and the method that serves it.
 pub const OPERATIONS: &[::keyvault_runtime::OperationInfo] = &[
     ::keyvault_runtime::OperationInfo::new(
@@ -100,7 +101,7 @@ impl BackupClient {
             "vaultBaseUrl",
             &host,
         )?;
-        let pipeline = ::keyvault_runtime::Pipeline::new(&SERVICE, &options)?;
+        let pipeline = ::keyvault_runtime::Pipeline::new(&SERVICE, &options, &endpoint)?;
         let api_version = options
             .api_version
             .clone()
@@ -134,6 +135,7 @@ impl BackupClient {
         FullBackupBuilder {
             client: self,
             azure_storage_blob_container_uri: azure_storage_blob_container_uri.into(),
+            call_options: Default::default(),
             poller_options: ::keyvault_runtime::PollerOptions::default(),
         }
     }
@@ -147,6 +149,7 @@ impl BackupClient {
         FullBackupStatusBuilder {
             client: self,
             job_id: job_id.into(),
+            call_options: Default::default(),
         }
     }
     /// Restores all key materials using the SAS token pointing to a previously stored Azure Blob storage backup folder
@@ -159,6 +162,7 @@ impl BackupClient {
         FullRestoreOperationBuilder {
             client: self,
             restore_blob_details: restore_blob_details.into(),
+            call_options: Default::default(),
             poller_options: ::keyvault_runtime::PollerOptions::default(),
         }
     }
@@ -172,6 +176,7 @@ impl BackupClient {
         PreFullBackupBuilder {
             client: self,
             pre_backup_operation_parameters: pre_backup_operation_parameters.into(),
+            call_options: Default::default(),
             poller_options: ::keyvault_runtime::PollerOptions::default(),
         }
     }
@@ -187,6 +192,7 @@ impl BackupClient {
         PreFullRestoreOperationBuilder {
             client: self,
             pre_restore_operation_parameters: pre_restore_operation_parameters.into(),
+            call_options: Default::default(),
             poller_options: ::keyvault_runtime::PollerOptions::default(),
         }
     }
@@ -197,6 +203,7 @@ impl BackupClient {
         RestoreStatusBuilder {
             client: self,
             job_id: job_id.into(),
+            call_options: Default::default(),
         }
     }
     /// Restores all key versions of a given key using user supplied SAS token pointing to a previously stored Azure Blob storage backup folder
@@ -211,6 +218,7 @@ impl BackupClient {
             client: self,
             key_name: key_name.into(),
             restore_blob_details: restore_blob_details.into(),
+            call_options: Default::default(),
             poller_options: ::keyvault_runtime::PollerOptions::default(),
         }
     }
@@ -224,6 +232,7 @@ impl BackupClient {
         SelectiveKeyRestoreStatusBuilder {
             client: self,
             job_id: job_id.into(),
+            call_options: Default::default(),
         }
     }
 }
@@ -233,9 +242,15 @@ impl BackupClient {
 pub struct FullBackupBuilder<'a> {
     client: &'a BackupClient,
     azure_storage_blob_container_uri: models::SasTokenParameter,
+    call_options: ::keyvault_runtime::CallOptions,
     poller_options: ::keyvault_runtime::PollerOptions,
 }
 impl<'a> FullBackupBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -263,10 +278,12 @@ impl<'a> FullBackupBuilder<'a> {
     }
     /// Starts the operation (lazily, on first poll) and returns its poller.
     pub fn into_poller(self) -> ::keyvault_runtime::Poller<models::FullBackupOperation> {
+        let initial = self.build_request();
         ::keyvault_runtime::poller::start(
             self.client.pipeline.clone(),
-            ::keyvault_runtime::Context::new("FullBackup"),
-            self.build_request(),
+            ::keyvault_runtime::Context::new("FullBackup")
+                .with_options(self.call_options),
+            initial,
             ::keyvault_runtime::FinalStateVia::AzureAsyncOperation,
             self.poller_options,
             |raw| ::keyvault_runtime::response::decode_json(&raw.body),
@@ -286,8 +303,14 @@ impl<'a> std::future::IntoFuture for FullBackupBuilder<'a> {
 pub struct FullBackupStatusBuilder<'a> {
     client: &'a BackupClient,
     job_id: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> FullBackupStatusBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -315,7 +338,11 @@ impl<'a> FullBackupStatusBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("FullBackupStatus"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("FullBackupStatus")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 => ::keyvault_runtime::response::json(raw),
@@ -338,9 +365,15 @@ impl<'a> std::future::IntoFuture for FullBackupStatusBuilder<'a> {
 pub struct FullRestoreOperationBuilder<'a> {
     client: &'a BackupClient,
     restore_blob_details: models::RestoreOperationParameters,
+    call_options: ::keyvault_runtime::CallOptions,
     poller_options: ::keyvault_runtime::PollerOptions,
 }
 impl<'a> FullRestoreOperationBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -364,10 +397,12 @@ impl<'a> FullRestoreOperationBuilder<'a> {
     }
     /// Starts the operation (lazily, on first poll) and returns its poller.
     pub fn into_poller(self) -> ::keyvault_runtime::Poller<models::RestoreOperation> {
+        let initial = self.build_request();
         ::keyvault_runtime::poller::start(
             self.client.pipeline.clone(),
-            ::keyvault_runtime::Context::new("FullRestoreOperation"),
-            self.build_request(),
+            ::keyvault_runtime::Context::new("FullRestoreOperation")
+                .with_options(self.call_options),
+            initial,
             ::keyvault_runtime::FinalStateVia::AzureAsyncOperation,
             self.poller_options,
             |raw| ::keyvault_runtime::response::decode_json(&raw.body),
@@ -387,9 +422,15 @@ impl<'a> std::future::IntoFuture for FullRestoreOperationBuilder<'a> {
 pub struct PreFullBackupBuilder<'a> {
     client: &'a BackupClient,
     pre_backup_operation_parameters: models::PreBackupOperationParameters,
+    call_options: ::keyvault_runtime::CallOptions,
     poller_options: ::keyvault_runtime::PollerOptions,
 }
 impl<'a> PreFullBackupBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -417,10 +458,12 @@ impl<'a> PreFullBackupBuilder<'a> {
     }
     /// Starts the operation (lazily, on first poll) and returns its poller.
     pub fn into_poller(self) -> ::keyvault_runtime::Poller<models::FullBackupOperation> {
+        let initial = self.build_request();
         ::keyvault_runtime::poller::start(
             self.client.pipeline.clone(),
-            ::keyvault_runtime::Context::new("PreFullBackup"),
-            self.build_request(),
+            ::keyvault_runtime::Context::new("PreFullBackup")
+                .with_options(self.call_options),
+            initial,
             ::keyvault_runtime::FinalStateVia::AzureAsyncOperation,
             self.poller_options,
             |raw| ::keyvault_runtime::response::decode_json(&raw.body),
@@ -440,9 +483,15 @@ impl<'a> std::future::IntoFuture for PreFullBackupBuilder<'a> {
 pub struct PreFullRestoreOperationBuilder<'a> {
     client: &'a BackupClient,
     pre_restore_operation_parameters: models::PreRestoreOperationParameters,
+    call_options: ::keyvault_runtime::CallOptions,
     poller_options: ::keyvault_runtime::PollerOptions,
 }
 impl<'a> PreFullRestoreOperationBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -470,10 +519,12 @@ impl<'a> PreFullRestoreOperationBuilder<'a> {
     }
     /// Starts the operation (lazily, on first poll) and returns its poller.
     pub fn into_poller(self) -> ::keyvault_runtime::Poller<models::RestoreOperation> {
+        let initial = self.build_request();
         ::keyvault_runtime::poller::start(
             self.client.pipeline.clone(),
-            ::keyvault_runtime::Context::new("PreFullRestoreOperation"),
-            self.build_request(),
+            ::keyvault_runtime::Context::new("PreFullRestoreOperation")
+                .with_options(self.call_options),
+            initial,
             ::keyvault_runtime::FinalStateVia::AzureAsyncOperation,
             self.poller_options,
             |raw| ::keyvault_runtime::response::decode_json(&raw.body),
@@ -493,8 +544,14 @@ impl<'a> std::future::IntoFuture for PreFullRestoreOperationBuilder<'a> {
 pub struct RestoreStatusBuilder<'a> {
     client: &'a BackupClient,
     job_id: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> RestoreStatusBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -522,7 +579,11 @@ impl<'a> RestoreStatusBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("RestoreStatus"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("RestoreStatus")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 => ::keyvault_runtime::response::json(raw),
@@ -546,9 +607,15 @@ pub struct SelectiveKeyRestoreOperationBuilder<'a> {
     client: &'a BackupClient,
     key_name: String,
     restore_blob_details: models::SelectiveKeyRestoreOperationParameters,
+    call_options: ::keyvault_runtime::CallOptions,
     poller_options: ::keyvault_runtime::PollerOptions,
 }
 impl<'a> SelectiveKeyRestoreOperationBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -576,10 +643,12 @@ impl<'a> SelectiveKeyRestoreOperationBuilder<'a> {
     pub fn into_poller(
         self,
     ) -> ::keyvault_runtime::Poller<models::SelectiveKeyRestoreOperation> {
+        let initial = self.build_request();
         ::keyvault_runtime::poller::start(
             self.client.pipeline.clone(),
-            ::keyvault_runtime::Context::new("SelectiveKeyRestoreOperation"),
-            self.build_request(),
+            ::keyvault_runtime::Context::new("SelectiveKeyRestoreOperation")
+                .with_options(self.call_options),
+            initial,
             ::keyvault_runtime::FinalStateVia::AzureAsyncOperation,
             self.poller_options,
             |raw| ::keyvault_runtime::response::decode_json(&raw.body),
@@ -599,8 +668,14 @@ impl<'a> std::future::IntoFuture for SelectiveKeyRestoreOperationBuilder<'a> {
 pub struct SelectiveKeyRestoreStatusBuilder<'a> {
     client: &'a BackupClient,
     job_id: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> SelectiveKeyRestoreStatusBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -629,7 +704,8 @@ impl<'a> SelectiveKeyRestoreStatusBuilder<'a> {
             .client
             .pipeline
             .send(
-                &::keyvault_runtime::Context::new("SelectiveKeyRestoreStatus"),
+                &::keyvault_runtime::Context::new("SelectiveKeyRestoreStatus")
+                    .with_options(self.call_options),
                 &mut request,
             )
             .await?;

@@ -6,11 +6,12 @@
 /// The request and response models of this module.
 pub mod models;
 static SERVICE: ::keyvault_runtime::ServiceInfo = ::keyvault_runtime::ServiceInfo::new(
-    env!("CARGO_PKG_NAME"),
-    env!("CARGO_PKG_VERSION"),
-    "2025-07-01",
-    &["https://vault.azure.net/.default"],
-);
+        env!("CARGO_PKG_NAME"),
+        env!("CARGO_PKG_VERSION"),
+        "2025-07-01",
+        &["https://vault.azure.net/.default"],
+    )
+    .with_auth(::keyvault_runtime::AuthScheme::KeyVaultChallenge);
 /// Every operation of this module: its spec `operationId` and the method that serves it.
 pub const OPERATIONS: &[::keyvault_runtime::OperationInfo] = &[
     ::keyvault_runtime::OperationInfo::new(
@@ -252,7 +253,7 @@ impl CertificateClient {
             "vaultBaseUrl",
             &host,
         )?;
-        let pipeline = ::keyvault_runtime::Pipeline::new(&SERVICE, &options)?;
+        let pipeline = ::keyvault_runtime::Pipeline::new(&SERVICE, &options, &endpoint)?;
         let api_version = options
             .api_version
             .clone()
@@ -288,6 +289,7 @@ impl CertificateClient {
         BackupCertificateBuilder {
             client: self,
             certificate_name: certificate_name.into(),
+            call_options: Default::default(),
         }
     }
     /// Creates a new certificate.
@@ -304,6 +306,7 @@ impl CertificateClient {
             client: self,
             certificate_name: certificate_name.into(),
             parameters: parameters.into(),
+            call_options: Default::default(),
         }
     }
     /// Deletes a certificate from a specified key vault.
@@ -318,6 +321,7 @@ impl CertificateClient {
         DeleteCertificateBuilder {
             client: self,
             certificate_name: certificate_name.into(),
+            call_options: Default::default(),
         }
     }
     /// Deletes the certificate contacts for a specified key vault.
@@ -328,6 +332,7 @@ impl CertificateClient {
     pub fn delete_certificate_contacts(&self) -> DeleteCertificateContactsBuilder<'_> {
         DeleteCertificateContactsBuilder {
             client: self,
+            call_options: Default::default(),
         }
     }
     /// Deletes the specified certificate issuer.
@@ -342,6 +347,7 @@ impl CertificateClient {
         DeleteCertificateIssuerBuilder {
             client: self,
             issuer_name: issuer_name.into(),
+            call_options: Default::default(),
         }
     }
     /// Deletes the creation operation for a specific certificate.
@@ -356,6 +362,7 @@ impl CertificateClient {
         DeleteCertificateOperationBuilder {
             client: self,
             certificate_name: certificate_name.into(),
+            call_options: Default::default(),
         }
     }
     /// Gets information about a certificate.
@@ -371,6 +378,7 @@ impl CertificateClient {
             client: self,
             certificate_name: certificate_name.into(),
             certificate_version: None,
+            call_options: Default::default(),
         }
     }
     /// Lists the certificate contacts for a specified key vault.
@@ -381,6 +389,7 @@ impl CertificateClient {
     pub fn get_certificate_contacts(&self) -> GetCertificateContactsBuilder<'_> {
         GetCertificateContactsBuilder {
             client: self,
+            call_options: Default::default(),
         }
     }
     /// Lists the specified certificate issuer.
@@ -395,6 +404,7 @@ impl CertificateClient {
         GetCertificateIssuerBuilder {
             client: self,
             issuer_name: issuer_name.into(),
+            call_options: Default::default(),
         }
     }
     /// List certificate issuers for a specified key vault.
@@ -406,6 +416,7 @@ impl CertificateClient {
         GetCertificateIssuersBuilder {
             client: self,
             maxresults: None,
+            call_options: Default::default(),
             continuation_token: None,
         }
     }
@@ -421,6 +432,7 @@ impl CertificateClient {
         GetCertificateOperationBuilder {
             client: self,
             certificate_name: certificate_name.into(),
+            call_options: Default::default(),
         }
     }
     /// Lists the policy for a certificate.
@@ -435,6 +447,7 @@ impl CertificateClient {
         GetCertificatePolicyBuilder {
             client: self,
             certificate_name: certificate_name.into(),
+            call_options: Default::default(),
         }
     }
     /// List the versions of a certificate.
@@ -450,6 +463,7 @@ impl CertificateClient {
             client: self,
             certificate_name: certificate_name.into(),
             maxresults: None,
+            call_options: Default::default(),
             continuation_token: None,
         }
     }
@@ -463,6 +477,7 @@ impl CertificateClient {
             client: self,
             maxresults: None,
             include_pending: None,
+            call_options: Default::default(),
             continuation_token: None,
         }
     }
@@ -478,6 +493,7 @@ impl CertificateClient {
         GetDeletedCertificateBuilder {
             client: self,
             certificate_name: certificate_name.into(),
+            call_options: Default::default(),
         }
     }
     /// Lists the deleted certificates in the specified vault currently available for recovery.
@@ -490,6 +506,7 @@ impl CertificateClient {
             client: self,
             maxresults: None,
             include_pending: None,
+            call_options: Default::default(),
             continuation_token: None,
         }
     }
@@ -507,6 +524,7 @@ impl CertificateClient {
             client: self,
             certificate_name: certificate_name.into(),
             parameters: parameters.into(),
+            call_options: Default::default(),
         }
     }
     /// Merges a certificate or a certificate chain with a key pair existing on the server.
@@ -523,6 +541,7 @@ impl CertificateClient {
             client: self,
             certificate_name: certificate_name.into(),
             parameters: parameters.into(),
+            call_options: Default::default(),
         }
     }
     /// Permanently deletes the specified deleted certificate.
@@ -537,6 +556,7 @@ impl CertificateClient {
         PurgeDeletedCertificateBuilder {
             client: self,
             certificate_name: certificate_name.into(),
+            call_options: Default::default(),
         }
     }
     /// Recovers the deleted certificate back to its current version under /certificates.
@@ -551,6 +571,7 @@ impl CertificateClient {
         RecoverDeletedCertificateBuilder {
             client: self,
             certificate_name: certificate_name.into(),
+            call_options: Default::default(),
         }
     }
     /// Restores a backed up certificate to a vault.
@@ -565,6 +586,7 @@ impl CertificateClient {
         RestoreCertificateBuilder {
             client: self,
             parameters: parameters.into(),
+            call_options: Default::default(),
         }
     }
     /// Sets the certificate contacts for the specified key vault.
@@ -579,6 +601,7 @@ impl CertificateClient {
         SetCertificateContactsBuilder {
             client: self,
             contacts: contacts.into(),
+            call_options: Default::default(),
         }
     }
     /// Sets the specified certificate issuer.
@@ -595,6 +618,7 @@ impl CertificateClient {
             client: self,
             issuer_name: issuer_name.into(),
             parameter: parameter.into(),
+            call_options: Default::default(),
         }
     }
     /// Updates the specified attributes associated with the given certificate.
@@ -612,6 +636,7 @@ impl CertificateClient {
             certificate_name: certificate_name.into(),
             certificate_version: None,
             parameters: parameters.into(),
+            call_options: Default::default(),
         }
     }
     /// Updates the specified certificate issuer.
@@ -628,6 +653,7 @@ impl CertificateClient {
             client: self,
             issuer_name: issuer_name.into(),
             parameter: parameter.into(),
+            call_options: Default::default(),
         }
     }
     /// Updates a certificate operation.
@@ -644,6 +670,7 @@ impl CertificateClient {
             client: self,
             certificate_name: certificate_name.into(),
             certificate_operation: certificate_operation.into(),
+            call_options: Default::default(),
         }
     }
     /// Updates the policy for a certificate.
@@ -660,6 +687,7 @@ impl CertificateClient {
             client: self,
             certificate_name: certificate_name.into(),
             certificate_policy: certificate_policy.into(),
+            call_options: Default::default(),
         }
     }
 }
@@ -669,8 +697,14 @@ impl CertificateClient {
 pub struct BackupCertificateBuilder<'a> {
     client: &'a CertificateClient,
     certificate_name: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> BackupCertificateBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -698,7 +732,11 @@ impl<'a> BackupCertificateBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("BackupCertificate"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("BackupCertificate")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 => ::keyvault_runtime::response::json(raw),
@@ -722,8 +760,14 @@ pub struct CreateCertificateBuilder<'a> {
     client: &'a CertificateClient,
     certificate_name: String,
     parameters: models::CertificateCreateParameters,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> CreateCertificateBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -759,7 +803,11 @@ impl<'a> CreateCertificateBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("CreateCertificate"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("CreateCertificate")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             202 => ::keyvault_runtime::response::json(raw),
@@ -782,8 +830,14 @@ impl<'a> std::future::IntoFuture for CreateCertificateBuilder<'a> {
 pub struct DeleteCertificateBuilder<'a> {
     client: &'a CertificateClient,
     certificate_name: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> DeleteCertificateBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -810,7 +864,11 @@ impl<'a> DeleteCertificateBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("DeleteCertificate"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("DeleteCertificate")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 => ::keyvault_runtime::response::json(raw),
@@ -832,8 +890,14 @@ impl<'a> std::future::IntoFuture for DeleteCertificateBuilder<'a> {
 #[must_use = "a request does nothing until it is awaited or streamed"]
 pub struct DeleteCertificateContactsBuilder<'a> {
     client: &'a CertificateClient,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> DeleteCertificateContactsBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -858,7 +922,8 @@ impl<'a> DeleteCertificateContactsBuilder<'a> {
             .client
             .pipeline
             .send(
-                &::keyvault_runtime::Context::new("DeleteCertificateContacts"),
+                &::keyvault_runtime::Context::new("DeleteCertificateContacts")
+                    .with_options(self.call_options),
                 &mut request,
             )
             .await?;
@@ -883,8 +948,14 @@ impl<'a> std::future::IntoFuture for DeleteCertificateContactsBuilder<'a> {
 pub struct DeleteCertificateIssuerBuilder<'a> {
     client: &'a CertificateClient,
     issuer_name: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> DeleteCertificateIssuerBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -910,7 +981,8 @@ impl<'a> DeleteCertificateIssuerBuilder<'a> {
             .client
             .pipeline
             .send(
-                &::keyvault_runtime::Context::new("DeleteCertificateIssuer"),
+                &::keyvault_runtime::Context::new("DeleteCertificateIssuer")
+                    .with_options(self.call_options),
                 &mut request,
             )
             .await?;
@@ -935,8 +1007,14 @@ impl<'a> std::future::IntoFuture for DeleteCertificateIssuerBuilder<'a> {
 pub struct DeleteCertificateOperationBuilder<'a> {
     client: &'a CertificateClient,
     certificate_name: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> DeleteCertificateOperationBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -965,7 +1043,8 @@ impl<'a> DeleteCertificateOperationBuilder<'a> {
             .client
             .pipeline
             .send(
-                &::keyvault_runtime::Context::new("DeleteCertificateOperation"),
+                &::keyvault_runtime::Context::new("DeleteCertificateOperation")
+                    .with_options(self.call_options),
                 &mut request,
             )
             .await?;
@@ -991,11 +1070,17 @@ pub struct GetCertificateBuilder<'a> {
     client: &'a CertificateClient,
     certificate_name: String,
     certificate_version: Option<String>,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> GetCertificateBuilder<'a> {
     /// The version of the certificate. This URI fragment is optional. If not specified, the latest version of the certificate is returned.
     pub fn certificate_version(mut self, value: impl Into<String>) -> Self {
         self.certificate_version = Some(value.into());
+        self
+    }
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
         self
     }
     /// Builds the HTTP request without sending it (checks the arguments first).
@@ -1029,7 +1114,11 @@ impl<'a> GetCertificateBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("GetCertificate"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("GetCertificate")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 => ::keyvault_runtime::response::json(raw),
@@ -1051,8 +1140,14 @@ impl<'a> std::future::IntoFuture for GetCertificateBuilder<'a> {
 #[must_use = "a request does nothing until it is awaited or streamed"]
 pub struct GetCertificateContactsBuilder<'a> {
     client: &'a CertificateClient,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> GetCertificateContactsBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -1077,7 +1172,8 @@ impl<'a> GetCertificateContactsBuilder<'a> {
             .client
             .pipeline
             .send(
-                &::keyvault_runtime::Context::new("GetCertificateContacts"),
+                &::keyvault_runtime::Context::new("GetCertificateContacts")
+                    .with_options(self.call_options),
                 &mut request,
             )
             .await?;
@@ -1102,8 +1198,14 @@ impl<'a> std::future::IntoFuture for GetCertificateContactsBuilder<'a> {
 pub struct GetCertificateIssuerBuilder<'a> {
     client: &'a CertificateClient,
     issuer_name: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> GetCertificateIssuerBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -1129,7 +1231,8 @@ impl<'a> GetCertificateIssuerBuilder<'a> {
             .client
             .pipeline
             .send(
-                &::keyvault_runtime::Context::new("GetCertificateIssuer"),
+                &::keyvault_runtime::Context::new("GetCertificateIssuer")
+                    .with_options(self.call_options),
                 &mut request,
             )
             .await?;
@@ -1154,12 +1257,18 @@ impl<'a> std::future::IntoFuture for GetCertificateIssuerBuilder<'a> {
 pub struct GetCertificateIssuersBuilder<'a> {
     client: &'a CertificateClient,
     maxresults: Option<i32>,
+    call_options: ::keyvault_runtime::CallOptions,
     continuation_token: Option<String>,
 }
 impl<'a> GetCertificateIssuersBuilder<'a> {
     /// Maximum number of results to return in a page. If not specified the service will return up to 25 results.
     pub fn maxresults(mut self, value: impl Into<i32>) -> Self {
         self.maxresults = Some(value.into());
+        self
+    }
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
         self
     }
     /// Builds the HTTP request without sending it (checks the arguments first).
@@ -1202,7 +1311,8 @@ impl<'a> GetCertificateIssuersBuilder<'a> {
         let first = self.build_request();
         ::keyvault_runtime::pager::paged(
             self.client.pipeline.clone(),
-            ::keyvault_runtime::Context::new("GetCertificateIssuers"),
+            ::keyvault_runtime::Context::new("GetCertificateIssuers")
+                .with_options(self.call_options),
             self.client.endpoint.clone(),
             Some(self.client.api_version.clone()),
             first,
@@ -1231,8 +1341,14 @@ impl<'a> GetCertificateIssuersBuilder<'a> {
 pub struct GetCertificateOperationBuilder<'a> {
     client: &'a CertificateClient,
     certificate_name: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> GetCertificateOperationBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -1261,7 +1377,8 @@ impl<'a> GetCertificateOperationBuilder<'a> {
             .client
             .pipeline
             .send(
-                &::keyvault_runtime::Context::new("GetCertificateOperation"),
+                &::keyvault_runtime::Context::new("GetCertificateOperation")
+                    .with_options(self.call_options),
                 &mut request,
             )
             .await?;
@@ -1286,8 +1403,14 @@ impl<'a> std::future::IntoFuture for GetCertificateOperationBuilder<'a> {
 pub struct GetCertificatePolicyBuilder<'a> {
     client: &'a CertificateClient,
     certificate_name: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> GetCertificatePolicyBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -1316,7 +1439,8 @@ impl<'a> GetCertificatePolicyBuilder<'a> {
             .client
             .pipeline
             .send(
-                &::keyvault_runtime::Context::new("GetCertificatePolicy"),
+                &::keyvault_runtime::Context::new("GetCertificatePolicy")
+                    .with_options(self.call_options),
                 &mut request,
             )
             .await?;
@@ -1342,12 +1466,18 @@ pub struct GetCertificateVersionsBuilder<'a> {
     client: &'a CertificateClient,
     certificate_name: String,
     maxresults: Option<i32>,
+    call_options: ::keyvault_runtime::CallOptions,
     continuation_token: Option<String>,
 }
 impl<'a> GetCertificateVersionsBuilder<'a> {
     /// Maximum number of results to return in a page. If not specified the service will return up to 25 results.
     pub fn maxresults(mut self, value: impl Into<i32>) -> Self {
         self.maxresults = Some(value.into());
+        self
+    }
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
         self
     }
     /// Builds the HTTP request without sending it (checks the arguments first).
@@ -1390,7 +1520,8 @@ impl<'a> GetCertificateVersionsBuilder<'a> {
         let first = self.build_request();
         ::keyvault_runtime::pager::paged(
             self.client.pipeline.clone(),
-            ::keyvault_runtime::Context::new("GetCertificateVersions"),
+            ::keyvault_runtime::Context::new("GetCertificateVersions")
+                .with_options(self.call_options),
             self.client.endpoint.clone(),
             Some(self.client.api_version.clone()),
             first,
@@ -1418,6 +1549,7 @@ pub struct GetCertificatesBuilder<'a> {
     client: &'a CertificateClient,
     maxresults: Option<i32>,
     include_pending: Option<bool>,
+    call_options: ::keyvault_runtime::CallOptions,
     continuation_token: Option<String>,
 }
 impl<'a> GetCertificatesBuilder<'a> {
@@ -1429,6 +1561,11 @@ impl<'a> GetCertificatesBuilder<'a> {
     /// Specifies whether to include certificates which are not completely provisioned.
     pub fn include_pending(mut self, value: impl Into<bool>) -> Self {
         self.include_pending = Some(value.into());
+        self
+    }
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
         self
     }
     /// Builds the HTTP request without sending it (checks the arguments first).
@@ -1472,7 +1609,8 @@ impl<'a> GetCertificatesBuilder<'a> {
         let first = self.build_request();
         ::keyvault_runtime::pager::paged(
             self.client.pipeline.clone(),
-            ::keyvault_runtime::Context::new("GetCertificates"),
+            ::keyvault_runtime::Context::new("GetCertificates")
+                .with_options(self.call_options),
             self.client.endpoint.clone(),
             Some(self.client.api_version.clone()),
             first,
@@ -1499,8 +1637,14 @@ impl<'a> GetCertificatesBuilder<'a> {
 pub struct GetDeletedCertificateBuilder<'a> {
     client: &'a CertificateClient,
     certificate_name: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> GetDeletedCertificateBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -1528,7 +1672,8 @@ impl<'a> GetDeletedCertificateBuilder<'a> {
             .client
             .pipeline
             .send(
-                &::keyvault_runtime::Context::new("GetDeletedCertificate"),
+                &::keyvault_runtime::Context::new("GetDeletedCertificate")
+                    .with_options(self.call_options),
                 &mut request,
             )
             .await?;
@@ -1554,6 +1699,7 @@ pub struct GetDeletedCertificatesBuilder<'a> {
     client: &'a CertificateClient,
     maxresults: Option<i32>,
     include_pending: Option<bool>,
+    call_options: ::keyvault_runtime::CallOptions,
     continuation_token: Option<String>,
 }
 impl<'a> GetDeletedCertificatesBuilder<'a> {
@@ -1565,6 +1711,11 @@ impl<'a> GetDeletedCertificatesBuilder<'a> {
     /// Specifies whether to include certificates which are not completely provisioned.
     pub fn include_pending(mut self, value: impl Into<bool>) -> Self {
         self.include_pending = Some(value.into());
+        self
+    }
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
         self
     }
     /// Builds the HTTP request without sending it (checks the arguments first).
@@ -1610,7 +1761,8 @@ impl<'a> GetDeletedCertificatesBuilder<'a> {
         let first = self.build_request();
         ::keyvault_runtime::pager::paged(
             self.client.pipeline.clone(),
-            ::keyvault_runtime::Context::new("GetDeletedCertificates"),
+            ::keyvault_runtime::Context::new("GetDeletedCertificates")
+                .with_options(self.call_options),
             self.client.endpoint.clone(),
             Some(self.client.api_version.clone()),
             first,
@@ -1640,8 +1792,14 @@ pub struct ImportCertificateBuilder<'a> {
     client: &'a CertificateClient,
     certificate_name: String,
     parameters: models::CertificateImportParameters,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> ImportCertificateBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -1677,7 +1835,11 @@ impl<'a> ImportCertificateBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("ImportCertificate"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("ImportCertificate")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 => ::keyvault_runtime::response::json(raw),
@@ -1701,8 +1863,14 @@ pub struct MergeCertificateBuilder<'a> {
     client: &'a CertificateClient,
     certificate_name: String,
     parameters: models::CertificateMergeParameters,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> MergeCertificateBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -1731,7 +1899,11 @@ impl<'a> MergeCertificateBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("MergeCertificate"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("MergeCertificate")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             201 => ::keyvault_runtime::response::json(raw),
@@ -1754,8 +1926,14 @@ impl<'a> std::future::IntoFuture for MergeCertificateBuilder<'a> {
 pub struct PurgeDeletedCertificateBuilder<'a> {
     client: &'a CertificateClient,
     certificate_name: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> PurgeDeletedCertificateBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -1781,7 +1959,8 @@ impl<'a> PurgeDeletedCertificateBuilder<'a> {
             .client
             .pipeline
             .send(
-                &::keyvault_runtime::Context::new("PurgeDeletedCertificate"),
+                &::keyvault_runtime::Context::new("PurgeDeletedCertificate")
+                    .with_options(self.call_options),
                 &mut request,
             )
             .await?;
@@ -1806,8 +1985,14 @@ impl<'a> std::future::IntoFuture for PurgeDeletedCertificateBuilder<'a> {
 pub struct RecoverDeletedCertificateBuilder<'a> {
     client: &'a CertificateClient,
     certificate_name: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> RecoverDeletedCertificateBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -1836,7 +2021,8 @@ impl<'a> RecoverDeletedCertificateBuilder<'a> {
             .client
             .pipeline
             .send(
-                &::keyvault_runtime::Context::new("RecoverDeletedCertificate"),
+                &::keyvault_runtime::Context::new("RecoverDeletedCertificate")
+                    .with_options(self.call_options),
                 &mut request,
             )
             .await?;
@@ -1861,8 +2047,14 @@ impl<'a> std::future::IntoFuture for RecoverDeletedCertificateBuilder<'a> {
 pub struct RestoreCertificateBuilder<'a> {
     client: &'a CertificateClient,
     parameters: models::CertificateRestoreParameters,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> RestoreCertificateBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -1889,7 +2081,11 @@ impl<'a> RestoreCertificateBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("RestoreCertificate"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("RestoreCertificate")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 => ::keyvault_runtime::response::json(raw),
@@ -1912,8 +2108,14 @@ impl<'a> std::future::IntoFuture for RestoreCertificateBuilder<'a> {
 pub struct SetCertificateContactsBuilder<'a> {
     client: &'a CertificateClient,
     contacts: models::Contacts,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> SetCertificateContactsBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -1939,7 +2141,8 @@ impl<'a> SetCertificateContactsBuilder<'a> {
             .client
             .pipeline
             .send(
-                &::keyvault_runtime::Context::new("SetCertificateContacts"),
+                &::keyvault_runtime::Context::new("SetCertificateContacts")
+                    .with_options(self.call_options),
                 &mut request,
             )
             .await?;
@@ -1965,8 +2168,14 @@ pub struct SetCertificateIssuerBuilder<'a> {
     client: &'a CertificateClient,
     issuer_name: String,
     parameter: models::CertificateIssuerSetParameters,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> SetCertificateIssuerBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -1993,7 +2202,8 @@ impl<'a> SetCertificateIssuerBuilder<'a> {
             .client
             .pipeline
             .send(
-                &::keyvault_runtime::Context::new("SetCertificateIssuer"),
+                &::keyvault_runtime::Context::new("SetCertificateIssuer")
+                    .with_options(self.call_options),
                 &mut request,
             )
             .await?;
@@ -2020,11 +2230,17 @@ pub struct UpdateCertificateBuilder<'a> {
     certificate_name: String,
     certificate_version: Option<String>,
     parameters: models::CertificateUpdateParameters,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> UpdateCertificateBuilder<'a> {
     /// The version of the certificate.
     pub fn certificate_version(mut self, value: impl Into<String>) -> Self {
         self.certificate_version = Some(value.into());
+        self
+    }
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
         self
     }
     /// Builds the HTTP request without sending it (checks the arguments first).
@@ -2059,7 +2275,11 @@ impl<'a> UpdateCertificateBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("UpdateCertificate"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("UpdateCertificate")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 => ::keyvault_runtime::response::json(raw),
@@ -2083,8 +2303,14 @@ pub struct UpdateCertificateIssuerBuilder<'a> {
     client: &'a CertificateClient,
     issuer_name: String,
     parameter: models::CertificateIssuerUpdateParameters,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> UpdateCertificateIssuerBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -2111,7 +2337,8 @@ impl<'a> UpdateCertificateIssuerBuilder<'a> {
             .client
             .pipeline
             .send(
-                &::keyvault_runtime::Context::new("UpdateCertificateIssuer"),
+                &::keyvault_runtime::Context::new("UpdateCertificateIssuer")
+                    .with_options(self.call_options),
                 &mut request,
             )
             .await?;
@@ -2137,8 +2364,14 @@ pub struct UpdateCertificateOperationBuilder<'a> {
     client: &'a CertificateClient,
     certificate_name: String,
     certificate_operation: models::CertificateOperationUpdateParameter,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> UpdateCertificateOperationBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -2168,7 +2401,8 @@ impl<'a> UpdateCertificateOperationBuilder<'a> {
             .client
             .pipeline
             .send(
-                &::keyvault_runtime::Context::new("UpdateCertificateOperation"),
+                &::keyvault_runtime::Context::new("UpdateCertificateOperation")
+                    .with_options(self.call_options),
                 &mut request,
             )
             .await?;
@@ -2194,8 +2428,14 @@ pub struct UpdateCertificatePolicyBuilder<'a> {
     client: &'a CertificateClient,
     certificate_name: String,
     certificate_policy: models::CertificatePolicy,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> UpdateCertificatePolicyBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -2225,7 +2465,8 @@ impl<'a> UpdateCertificatePolicyBuilder<'a> {
             .client
             .pipeline
             .send(
-                &::keyvault_runtime::Context::new("UpdateCertificatePolicy"),
+                &::keyvault_runtime::Context::new("UpdateCertificatePolicy")
+                    .with_options(self.call_options),
                 &mut request,
             )
             .await?;

@@ -6,11 +6,12 @@
 /// The request and response models of this module.
 pub mod models;
 static SERVICE: ::keyvault_runtime::ServiceInfo = ::keyvault_runtime::ServiceInfo::new(
-    env!("CARGO_PKG_NAME"),
-    env!("CARGO_PKG_VERSION"),
-    "2025-07-01",
-    &["https://vault.azure.net/.default"],
-);
+        env!("CARGO_PKG_NAME"),
+        env!("CARGO_PKG_VERSION"),
+        "2025-07-01",
+        &["https://vault.azure.net/.default"],
+    )
+    .with_auth(::keyvault_runtime::AuthScheme::KeyVaultChallenge);
 /// Every operation of this module: its spec `operationId` and the method that serves it.
 pub const OPERATIONS: &[::keyvault_runtime::OperationInfo] = &[
     ::keyvault_runtime::OperationInfo::new(
@@ -236,7 +237,7 @@ impl KeyClient {
             "vaultBaseUrl",
             &host,
         )?;
-        let pipeline = ::keyvault_runtime::Pipeline::new(&SERVICE, &options)?;
+        let pipeline = ::keyvault_runtime::Pipeline::new(&SERVICE, &options, &endpoint)?;
         let api_version = options
             .api_version
             .clone()
@@ -269,6 +270,7 @@ impl KeyClient {
         BackupKeyBuilder {
             client: self,
             key_name: key_name.into(),
+            call_options: Default::default(),
         }
     }
     /// Creates a new key, stores it, then returns key parameters and attributes to the client.
@@ -285,6 +287,7 @@ impl KeyClient {
             client: self,
             key_name: key_name.into(),
             parameters: parameters.into(),
+            call_options: Default::default(),
         }
     }
     /// Decrypts a single block of encrypted data.
@@ -302,6 +305,7 @@ impl KeyClient {
             key_name: key_name.into(),
             key_version: None,
             parameters: parameters.into(),
+            call_options: Default::default(),
         }
     }
     /// Deletes a key of any type from storage in Azure Key Vault.
@@ -313,6 +317,7 @@ impl KeyClient {
         DeleteKeyBuilder {
             client: self,
             key_name: key_name.into(),
+            call_options: Default::default(),
         }
     }
     /// Encrypts an arbitrary sequence of bytes using an encryption key that is stored in a key vault.
@@ -330,6 +335,7 @@ impl KeyClient {
             key_name: key_name.into(),
             key_version: None,
             parameters: parameters.into(),
+            call_options: Default::default(),
         }
     }
     /// Gets the public part of a deleted key.
@@ -344,6 +350,7 @@ impl KeyClient {
         GetDeletedKeyBuilder {
             client: self,
             key_name: key_name.into(),
+            call_options: Default::default(),
         }
     }
     /// Lists the deleted keys in the specified vault.
@@ -355,6 +362,7 @@ impl KeyClient {
         GetDeletedKeysBuilder {
             client: self,
             maxresults: None,
+            call_options: Default::default(),
             continuation_token: None,
         }
     }
@@ -368,6 +376,7 @@ impl KeyClient {
             client: self,
             key_name: key_name.into(),
             key_version: None,
+            call_options: Default::default(),
         }
     }
     /// Gets the public part of a stored key along with its attestation blob.
@@ -383,6 +392,7 @@ impl KeyClient {
             client: self,
             key_name: key_name.into(),
             key_version: None,
+            call_options: Default::default(),
         }
     }
     /// Lists the policy for a key.
@@ -397,6 +407,7 @@ impl KeyClient {
         GetKeyRotationPolicyBuilder {
             client: self,
             key_name: key_name.into(),
+            call_options: Default::default(),
         }
     }
     /// Retrieves a list of individual key versions with the same key name.
@@ -412,6 +423,7 @@ impl KeyClient {
             client: self,
             key_name: key_name.into(),
             maxresults: None,
+            call_options: Default::default(),
             continuation_token: None,
         }
     }
@@ -424,6 +436,7 @@ impl KeyClient {
         GetKeysBuilder {
             client: self,
             maxresults: None,
+            call_options: Default::default(),
             continuation_token: None,
         }
     }
@@ -439,6 +452,7 @@ impl KeyClient {
         GetRandomBytesBuilder {
             client: self,
             parameters: parameters.into(),
+            call_options: Default::default(),
         }
     }
     /// Imports an externally created key, stores it, and returns key parameters and attributes to the client.
@@ -455,6 +469,7 @@ impl KeyClient {
             client: self,
             key_name: key_name.into(),
             parameters: parameters.into(),
+            call_options: Default::default(),
         }
     }
     /// Permanently deletes the specified key.
@@ -469,6 +484,7 @@ impl KeyClient {
         PurgeDeletedKeyBuilder {
             client: self,
             key_name: key_name.into(),
+            call_options: Default::default(),
         }
     }
     /// Recovers the deleted key to its latest version.
@@ -483,6 +499,7 @@ impl KeyClient {
         RecoverDeletedKeyBuilder {
             client: self,
             key_name: key_name.into(),
+            call_options: Default::default(),
         }
     }
     /// Releases a key.
@@ -500,6 +517,7 @@ impl KeyClient {
             key_name: key_name.into(),
             key_version: None,
             parameters: parameters.into(),
+            call_options: Default::default(),
         }
     }
     /// Restores a backed up key to a vault.
@@ -514,6 +532,7 @@ impl KeyClient {
         RestoreKeyBuilder {
             client: self,
             parameters: parameters.into(),
+            call_options: Default::default(),
         }
     }
     /// Creates a new key version, stores it, then returns key parameters, attributes and policy to the client.
@@ -525,6 +544,7 @@ impl KeyClient {
         RotateKeyBuilder {
             client: self,
             key_name: key_name.into(),
+            call_options: Default::default(),
         }
     }
     /// Creates a signature from a digest using the specified key.
@@ -542,6 +562,7 @@ impl KeyClient {
             key_name: key_name.into(),
             key_version: None,
             parameters: parameters.into(),
+            call_options: Default::default(),
         }
     }
     /// Unwraps a symmetric key using the specified key that was initially used for wrapping that key.
@@ -559,6 +580,7 @@ impl KeyClient {
             key_name: key_name.into(),
             key_version: None,
             parameters: parameters.into(),
+            call_options: Default::default(),
         }
     }
     /// The update key operation changes specified attributes of a stored key and can be applied to any key type and key version stored in Azure Key Vault.
@@ -576,6 +598,7 @@ impl KeyClient {
             key_name: key_name.into(),
             key_version: None,
             parameters: parameters.into(),
+            call_options: Default::default(),
         }
     }
     /// Updates the rotation policy for a key.
@@ -592,6 +615,7 @@ impl KeyClient {
             client: self,
             key_name: key_name.into(),
             key_rotation_policy: key_rotation_policy.into(),
+            call_options: Default::default(),
         }
     }
     /// Verifies a signature using a specified key.
@@ -609,6 +633,7 @@ impl KeyClient {
             key_name: key_name.into(),
             key_version: None,
             parameters: parameters.into(),
+            call_options: Default::default(),
         }
     }
     /// Wraps a symmetric key using a specified key.
@@ -626,6 +651,7 @@ impl KeyClient {
             key_name: key_name.into(),
             key_version: None,
             parameters: parameters.into(),
+            call_options: Default::default(),
         }
     }
 }
@@ -635,8 +661,14 @@ impl KeyClient {
 pub struct BackupKeyBuilder<'a> {
     client: &'a KeyClient,
     key_name: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> BackupKeyBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -664,7 +696,11 @@ impl<'a> BackupKeyBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("BackupKey"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("BackupKey")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 => ::keyvault_runtime::response::json(raw),
@@ -688,8 +724,14 @@ pub struct CreateKeyBuilder<'a> {
     client: &'a KeyClient,
     key_name: String,
     parameters: models::KeyCreateParameters,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> CreateKeyBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -723,7 +765,11 @@ impl<'a> CreateKeyBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("CreateKey"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("CreateKey")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 => ::keyvault_runtime::response::json(raw),
@@ -748,11 +794,17 @@ pub struct DecryptBuilder<'a> {
     key_name: String,
     key_version: Option<String>,
     parameters: models::KeyOperationsParameters,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> DecryptBuilder<'a> {
     /// The version of the key.
     pub fn key_version(mut self, value: impl Into<String>) -> Self {
         self.key_version = Some(value.into());
+        self
+    }
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
         self
     }
     /// Builds the HTTP request without sending it (checks the arguments first).
@@ -785,7 +837,11 @@ impl<'a> DecryptBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("decrypt"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("decrypt")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 => ::keyvault_runtime::response::json(raw),
@@ -808,8 +864,14 @@ impl<'a> std::future::IntoFuture for DecryptBuilder<'a> {
 pub struct DeleteKeyBuilder<'a> {
     client: &'a KeyClient,
     key_name: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> DeleteKeyBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -836,7 +898,11 @@ impl<'a> DeleteKeyBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("DeleteKey"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("DeleteKey")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 => ::keyvault_runtime::response::json(raw),
@@ -861,11 +927,17 @@ pub struct EncryptBuilder<'a> {
     key_name: String,
     key_version: Option<String>,
     parameters: models::KeyOperationsParameters,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> EncryptBuilder<'a> {
     /// The version of the key.
     pub fn key_version(mut self, value: impl Into<String>) -> Self {
         self.key_version = Some(value.into());
+        self
+    }
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
         self
     }
     /// Builds the HTTP request without sending it (checks the arguments first).
@@ -898,7 +970,11 @@ impl<'a> EncryptBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("encrypt"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("encrypt")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 => ::keyvault_runtime::response::json(raw),
@@ -921,8 +997,14 @@ impl<'a> std::future::IntoFuture for EncryptBuilder<'a> {
 pub struct GetDeletedKeyBuilder<'a> {
     client: &'a KeyClient,
     key_name: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> GetDeletedKeyBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -949,7 +1031,11 @@ impl<'a> GetDeletedKeyBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("GetDeletedKey"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("GetDeletedKey")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 => ::keyvault_runtime::response::json(raw),
@@ -972,12 +1058,18 @@ impl<'a> std::future::IntoFuture for GetDeletedKeyBuilder<'a> {
 pub struct GetDeletedKeysBuilder<'a> {
     client: &'a KeyClient,
     maxresults: Option<i32>,
+    call_options: ::keyvault_runtime::CallOptions,
     continuation_token: Option<String>,
 }
 impl<'a> GetDeletedKeysBuilder<'a> {
     /// Maximum number of results to return in a page. If not specified the service will return up to 25 results.
     pub fn maxresults(mut self, value: impl Into<i32>) -> Self {
         self.maxresults = Some(value.into());
+        self
+    }
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
         self
     }
     /// Builds the HTTP request without sending it (checks the arguments first).
@@ -1018,7 +1110,8 @@ impl<'a> GetDeletedKeysBuilder<'a> {
         let first = self.build_request();
         ::keyvault_runtime::pager::paged(
             self.client.pipeline.clone(),
-            ::keyvault_runtime::Context::new("GetDeletedKeys"),
+            ::keyvault_runtime::Context::new("GetDeletedKeys")
+                .with_options(self.call_options),
             self.client.endpoint.clone(),
             Some(self.client.api_version.clone()),
             first,
@@ -1046,11 +1139,17 @@ pub struct GetKeyBuilder<'a> {
     client: &'a KeyClient,
     key_name: String,
     key_version: Option<String>,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> GetKeyBuilder<'a> {
     /// Adding the version parameter retrieves a specific version of a key. This URI fragment is optional. If not specified, the latest version of the key is returned.
     pub fn key_version(mut self, value: impl Into<String>) -> Self {
         self.key_version = Some(value.into());
+        self
+    }
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
         self
     }
     /// Builds the HTTP request without sending it (checks the arguments first).
@@ -1079,7 +1178,11 @@ impl<'a> GetKeyBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("GetKey"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("GetKey")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 => ::keyvault_runtime::response::json(raw),
@@ -1103,11 +1206,17 @@ pub struct GetKeyAttestationBuilder<'a> {
     client: &'a KeyClient,
     key_name: String,
     key_version: Option<String>,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> GetKeyAttestationBuilder<'a> {
     /// Adding the version parameter retrieves attestation blob for specific version of a key. This URI fragment is optional. If not specified, the latest version of the key attestation blob is returned.
     pub fn key_version(mut self, value: impl Into<String>) -> Self {
         self.key_version = Some(value.into());
+        self
+    }
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
         self
     }
     /// Builds the HTTP request without sending it (checks the arguments first).
@@ -1137,7 +1246,11 @@ impl<'a> GetKeyAttestationBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("GetKeyAttestation"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("GetKeyAttestation")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 => ::keyvault_runtime::response::json(raw),
@@ -1160,8 +1273,14 @@ impl<'a> std::future::IntoFuture for GetKeyAttestationBuilder<'a> {
 pub struct GetKeyRotationPolicyBuilder<'a> {
     client: &'a KeyClient,
     key_name: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> GetKeyRotationPolicyBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -1190,7 +1309,8 @@ impl<'a> GetKeyRotationPolicyBuilder<'a> {
             .client
             .pipeline
             .send(
-                &::keyvault_runtime::Context::new("GetKeyRotationPolicy"),
+                &::keyvault_runtime::Context::new("GetKeyRotationPolicy")
+                    .with_options(self.call_options),
                 &mut request,
             )
             .await?;
@@ -1216,12 +1336,18 @@ pub struct GetKeyVersionsBuilder<'a> {
     client: &'a KeyClient,
     key_name: String,
     maxresults: Option<i32>,
+    call_options: ::keyvault_runtime::CallOptions,
     continuation_token: Option<String>,
 }
 impl<'a> GetKeyVersionsBuilder<'a> {
     /// Maximum number of results to return in a page. If not specified the service will return up to 25 results.
     pub fn maxresults(mut self, value: impl Into<i32>) -> Self {
         self.maxresults = Some(value.into());
+        self
+    }
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
         self
     }
     /// Builds the HTTP request without sending it (checks the arguments first).
@@ -1264,7 +1390,8 @@ impl<'a> GetKeyVersionsBuilder<'a> {
         let first = self.build_request();
         ::keyvault_runtime::pager::paged(
             self.client.pipeline.clone(),
-            ::keyvault_runtime::Context::new("GetKeyVersions"),
+            ::keyvault_runtime::Context::new("GetKeyVersions")
+                .with_options(self.call_options),
             self.client.endpoint.clone(),
             Some(self.client.api_version.clone()),
             first,
@@ -1291,12 +1418,18 @@ impl<'a> GetKeyVersionsBuilder<'a> {
 pub struct GetKeysBuilder<'a> {
     client: &'a KeyClient,
     maxresults: Option<i32>,
+    call_options: ::keyvault_runtime::CallOptions,
     continuation_token: Option<String>,
 }
 impl<'a> GetKeysBuilder<'a> {
     /// Maximum number of results to return in a page. If not specified the service will return up to 25 results.
     pub fn maxresults(mut self, value: impl Into<i32>) -> Self {
         self.maxresults = Some(value.into());
+        self
+    }
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
         self
     }
     /// Builds the HTTP request without sending it (checks the arguments first).
@@ -1337,7 +1470,7 @@ impl<'a> GetKeysBuilder<'a> {
         let first = self.build_request();
         ::keyvault_runtime::pager::paged(
             self.client.pipeline.clone(),
-            ::keyvault_runtime::Context::new("GetKeys"),
+            ::keyvault_runtime::Context::new("GetKeys").with_options(self.call_options),
             self.client.endpoint.clone(),
             Some(self.client.api_version.clone()),
             first,
@@ -1364,8 +1497,14 @@ impl<'a> GetKeysBuilder<'a> {
 pub struct GetRandomBytesBuilder<'a> {
     client: &'a KeyClient,
     parameters: models::GetRandomBytesRequest,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> GetRandomBytesBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -1390,7 +1529,11 @@ impl<'a> GetRandomBytesBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("GetRandomBytes"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("GetRandomBytes")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 => ::keyvault_runtime::response::json(raw),
@@ -1414,8 +1557,14 @@ pub struct ImportKeyBuilder<'a> {
     client: &'a KeyClient,
     key_name: String,
     parameters: models::KeyImportParameters,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> ImportKeyBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -1448,7 +1597,11 @@ impl<'a> ImportKeyBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("ImportKey"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("ImportKey")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 => ::keyvault_runtime::response::json(raw),
@@ -1471,8 +1624,14 @@ impl<'a> std::future::IntoFuture for ImportKeyBuilder<'a> {
 pub struct PurgeDeletedKeyBuilder<'a> {
     client: &'a KeyClient,
     key_name: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> PurgeDeletedKeyBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -1497,7 +1656,11 @@ impl<'a> PurgeDeletedKeyBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("PurgeDeletedKey"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("PurgeDeletedKey")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             204 => Ok(::keyvault_runtime::response::empty(raw)),
@@ -1520,8 +1683,14 @@ impl<'a> std::future::IntoFuture for PurgeDeletedKeyBuilder<'a> {
 pub struct RecoverDeletedKeyBuilder<'a> {
     client: &'a KeyClient,
     key_name: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> RecoverDeletedKeyBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -1547,7 +1716,11 @@ impl<'a> RecoverDeletedKeyBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("RecoverDeletedKey"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("RecoverDeletedKey")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 => ::keyvault_runtime::response::json(raw),
@@ -1572,11 +1745,17 @@ pub struct ReleaseBuilder<'a> {
     key_name: String,
     key_version: Option<String>,
     parameters: models::KeyReleaseParameters,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> ReleaseBuilder<'a> {
     /// Adding the version parameter retrieves a specific version of a key.
     pub fn key_version(mut self, value: impl Into<String>) -> Self {
         self.key_version = Some(value.into());
+        self
+    }
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
         self
     }
     /// Builds the HTTP request without sending it (checks the arguments first).
@@ -1609,7 +1788,11 @@ impl<'a> ReleaseBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("release"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("release")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 => ::keyvault_runtime::response::json(raw),
@@ -1632,8 +1815,14 @@ impl<'a> std::future::IntoFuture for ReleaseBuilder<'a> {
 pub struct RestoreKeyBuilder<'a> {
     client: &'a KeyClient,
     parameters: models::KeyRestoreParameters,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> RestoreKeyBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -1658,7 +1847,11 @@ impl<'a> RestoreKeyBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("RestoreKey"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("RestoreKey")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 => ::keyvault_runtime::response::json(raw),
@@ -1681,8 +1874,14 @@ impl<'a> std::future::IntoFuture for RestoreKeyBuilder<'a> {
 pub struct RotateKeyBuilder<'a> {
     client: &'a KeyClient,
     key_name: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> RotateKeyBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -1715,7 +1914,11 @@ impl<'a> RotateKeyBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("RotateKey"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("RotateKey")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 => ::keyvault_runtime::response::json(raw),
@@ -1740,11 +1943,17 @@ pub struct SignBuilder<'a> {
     key_name: String,
     key_version: Option<String>,
     parameters: models::KeySignParameters,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> SignBuilder<'a> {
     /// The version of the key.
     pub fn key_version(mut self, value: impl Into<String>) -> Self {
         self.key_version = Some(value.into());
+        self
+    }
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
         self
     }
     /// Builds the HTTP request without sending it (checks the arguments first).
@@ -1777,7 +1986,11 @@ impl<'a> SignBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("sign"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("sign")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 => ::keyvault_runtime::response::json(raw),
@@ -1802,11 +2015,17 @@ pub struct UnwrapKeyBuilder<'a> {
     key_name: String,
     key_version: Option<String>,
     parameters: models::KeyOperationsParameters,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> UnwrapKeyBuilder<'a> {
     /// The version of the key.
     pub fn key_version(mut self, value: impl Into<String>) -> Self {
         self.key_version = Some(value.into());
+        self
+    }
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
         self
     }
     /// Builds the HTTP request without sending it (checks the arguments first).
@@ -1839,7 +2058,11 @@ impl<'a> UnwrapKeyBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("unwrapKey"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("unwrapKey")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 => ::keyvault_runtime::response::json(raw),
@@ -1864,11 +2087,17 @@ pub struct UpdateKeyBuilder<'a> {
     key_name: String,
     key_version: Option<String>,
     parameters: models::KeyUpdateParameters,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> UpdateKeyBuilder<'a> {
     /// The version of the key to update.
     pub fn key_version(mut self, value: impl Into<String>) -> Self {
         self.key_version = Some(value.into());
+        self
+    }
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
         self
     }
     /// Builds the HTTP request without sending it (checks the arguments first).
@@ -1898,7 +2127,11 @@ impl<'a> UpdateKeyBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("UpdateKey"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("UpdateKey")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 => ::keyvault_runtime::response::json(raw),
@@ -1922,8 +2155,14 @@ pub struct UpdateKeyRotationPolicyBuilder<'a> {
     client: &'a KeyClient,
     key_name: String,
     key_rotation_policy: models::KeyRotationPolicy,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> UpdateKeyRotationPolicyBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -1953,7 +2192,8 @@ impl<'a> UpdateKeyRotationPolicyBuilder<'a> {
             .client
             .pipeline
             .send(
-                &::keyvault_runtime::Context::new("UpdateKeyRotationPolicy"),
+                &::keyvault_runtime::Context::new("UpdateKeyRotationPolicy")
+                    .with_options(self.call_options),
                 &mut request,
             )
             .await?;
@@ -1980,11 +2220,17 @@ pub struct VerifyBuilder<'a> {
     key_name: String,
     key_version: Option<String>,
     parameters: models::KeyVerifyParameters,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> VerifyBuilder<'a> {
     /// The version of the key.
     pub fn key_version(mut self, value: impl Into<String>) -> Self {
         self.key_version = Some(value.into());
+        self
+    }
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
         self
     }
     /// Builds the HTTP request without sending it (checks the arguments first).
@@ -2017,7 +2263,11 @@ impl<'a> VerifyBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("verify"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("verify")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 => ::keyvault_runtime::response::json(raw),
@@ -2042,11 +2292,17 @@ pub struct WrapKeyBuilder<'a> {
     key_name: String,
     key_version: Option<String>,
     parameters: models::KeyOperationsParameters,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> WrapKeyBuilder<'a> {
     /// The version of the key.
     pub fn key_version(mut self, value: impl Into<String>) -> Self {
         self.key_version = Some(value.into());
+        self
+    }
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
         self
     }
     /// Builds the HTTP request without sending it (checks the arguments first).
@@ -2079,7 +2335,11 @@ impl<'a> WrapKeyBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("wrapKey"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("wrapKey")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 => ::keyvault_runtime::response::json(raw),

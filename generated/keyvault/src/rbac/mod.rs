@@ -6,11 +6,12 @@
 /// The request and response models of this module.
 pub mod models;
 static SERVICE: ::keyvault_runtime::ServiceInfo = ::keyvault_runtime::ServiceInfo::new(
-    env!("CARGO_PKG_NAME"),
-    env!("CARGO_PKG_VERSION"),
-    "2025-07-01",
-    &["https://vault.azure.net/.default"],
-);
+        env!("CARGO_PKG_NAME"),
+        env!("CARGO_PKG_VERSION"),
+        "2025-07-01",
+        &["https://vault.azure.net/.default"],
+    )
+    .with_auth(::keyvault_runtime::AuthScheme::KeyVaultChallenge);
 /// Every operation of this module: its spec `operationId` and the method that serves it.
 pub const OPERATIONS: &[::keyvault_runtime::OperationInfo] = &[
     ::keyvault_runtime::OperationInfo::new(
@@ -100,7 +101,7 @@ impl AccessControlClient {
             "vaultBaseUrl",
             &host,
         )?;
-        let pipeline = ::keyvault_runtime::Pipeline::new(&SERVICE, &options)?;
+        let pipeline = ::keyvault_runtime::Pipeline::new(&SERVICE, &options, &endpoint)?;
         let api_version = options
             .api_version
             .clone()
@@ -157,6 +158,7 @@ impl<'a> RoleAssignmentsClient<'a> {
             scope: scope.into(),
             role_assignment_name: role_assignment_name.into(),
             parameters: parameters.into(),
+            call_options: Default::default(),
         }
     }
     /// Deletes a role assignment.
@@ -171,6 +173,7 @@ impl<'a> RoleAssignmentsClient<'a> {
             client: self.client,
             scope: scope.into(),
             role_assignment_name: role_assignment_name.into(),
+            call_options: Default::default(),
         }
     }
     /// Get the specified role assignment.
@@ -185,6 +188,7 @@ impl<'a> RoleAssignmentsClient<'a> {
             client: self.client,
             scope: scope.into(),
             role_assignment_name: role_assignment_name.into(),
+            call_options: Default::default(),
         }
     }
     /// Gets role assignments for a scope.
@@ -198,6 +202,7 @@ impl<'a> RoleAssignmentsClient<'a> {
             client: self.client,
             scope: scope.into(),
             filter: None,
+            call_options: Default::default(),
             continuation_token: None,
         }
     }
@@ -222,6 +227,7 @@ impl<'a> RoleDefinitionsClient<'a> {
             scope: scope.into(),
             role_definition_name: role_definition_name.into(),
             parameters: parameters.into(),
+            call_options: Default::default(),
         }
     }
     /// Deletes a custom role definition.
@@ -236,6 +242,7 @@ impl<'a> RoleDefinitionsClient<'a> {
             client: self.client,
             scope: scope.into(),
             role_definition_name: role_definition_name.into(),
+            call_options: Default::default(),
         }
     }
     /// Get the specified role definition.
@@ -250,6 +257,7 @@ impl<'a> RoleDefinitionsClient<'a> {
             client: self.client,
             scope: scope.into(),
             role_definition_name: role_definition_name.into(),
+            call_options: Default::default(),
         }
     }
     /// Get all role definitions that are applicable at scope and above.
@@ -260,6 +268,7 @@ impl<'a> RoleDefinitionsClient<'a> {
             client: self.client,
             scope: scope.into(),
             filter: None,
+            call_options: Default::default(),
             continuation_token: None,
         }
     }
@@ -272,8 +281,14 @@ pub struct RoleAssignmentsCreateBuilder<'a> {
     scope: String,
     role_assignment_name: String,
     parameters: models::RoleAssignmentCreateParameters,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> RoleAssignmentsCreateBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -304,7 +319,8 @@ impl<'a> RoleAssignmentsCreateBuilder<'a> {
             .client
             .pipeline
             .send(
-                &::keyvault_runtime::Context::new("RoleAssignments_Create"),
+                &::keyvault_runtime::Context::new("RoleAssignments_Create")
+                    .with_options(self.call_options),
                 &mut request,
             )
             .await?;
@@ -330,8 +346,14 @@ pub struct RoleAssignmentsDeleteBuilder<'a> {
     client: &'a AccessControlClient,
     scope: String,
     role_assignment_name: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> RoleAssignmentsDeleteBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -361,7 +383,8 @@ impl<'a> RoleAssignmentsDeleteBuilder<'a> {
             .client
             .pipeline
             .send(
-                &::keyvault_runtime::Context::new("RoleAssignments_Delete"),
+                &::keyvault_runtime::Context::new("RoleAssignments_Delete")
+                    .with_options(self.call_options),
                 &mut request,
             )
             .await?;
@@ -387,8 +410,14 @@ pub struct RoleAssignmentsGetBuilder<'a> {
     client: &'a AccessControlClient,
     scope: String,
     role_assignment_name: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> RoleAssignmentsGetBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -417,7 +446,11 @@ impl<'a> RoleAssignmentsGetBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("RoleAssignments_Get"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("RoleAssignments_Get")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 => ::keyvault_runtime::response::json(raw),
@@ -441,12 +474,18 @@ pub struct RoleAssignmentsListForScopeBuilder<'a> {
     client: &'a AccessControlClient,
     scope: String,
     filter: Option<String>,
+    call_options: ::keyvault_runtime::CallOptions,
     continuation_token: Option<String>,
 }
 impl<'a> RoleAssignmentsListForScopeBuilder<'a> {
     /// The filter to apply on the operation. Use $filter=atScope() to return all role assignments at or above the scope. Use $filter=principalId eq {id} to return all role assignments at, above or below the scope for the specified principal.
     pub fn filter(mut self, value: impl Into<String>) -> Self {
         self.filter = Some(value.into());
+        self
+    }
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
         self
     }
     /// Builds the HTTP request without sending it (checks the arguments first).
@@ -479,7 +518,8 @@ impl<'a> RoleAssignmentsListForScopeBuilder<'a> {
         let first = self.build_request();
         ::keyvault_runtime::pager::paged(
             self.client.pipeline.clone(),
-            ::keyvault_runtime::Context::new("RoleAssignments_ListForScope"),
+            ::keyvault_runtime::Context::new("RoleAssignments_ListForScope")
+                .with_options(self.call_options),
             self.client.endpoint.clone(),
             Some(self.client.api_version.clone()),
             first,
@@ -508,8 +548,14 @@ pub struct RoleDefinitionsCreateOrUpdateBuilder<'a> {
     scope: String,
     role_definition_name: String,
     parameters: models::RoleDefinitionCreateParameters,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> RoleDefinitionsCreateOrUpdateBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -540,7 +586,8 @@ impl<'a> RoleDefinitionsCreateOrUpdateBuilder<'a> {
             .client
             .pipeline
             .send(
-                &::keyvault_runtime::Context::new("RoleDefinitions_CreateOrUpdate"),
+                &::keyvault_runtime::Context::new("RoleDefinitions_CreateOrUpdate")
+                    .with_options(self.call_options),
                 &mut request,
             )
             .await?;
@@ -566,8 +613,14 @@ pub struct RoleDefinitionsDeleteBuilder<'a> {
     client: &'a AccessControlClient,
     scope: String,
     role_definition_name: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> RoleDefinitionsDeleteBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -597,7 +650,8 @@ impl<'a> RoleDefinitionsDeleteBuilder<'a> {
             .client
             .pipeline
             .send(
-                &::keyvault_runtime::Context::new("RoleDefinitions_Delete"),
+                &::keyvault_runtime::Context::new("RoleDefinitions_Delete")
+                    .with_options(self.call_options),
                 &mut request,
             )
             .await?;
@@ -623,8 +677,14 @@ pub struct RoleDefinitionsGetBuilder<'a> {
     client: &'a AccessControlClient,
     scope: String,
     role_definition_name: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> RoleDefinitionsGetBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -653,7 +713,11 @@ impl<'a> RoleDefinitionsGetBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("RoleDefinitions_Get"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("RoleDefinitions_Get")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 => ::keyvault_runtime::response::json(raw),
@@ -677,12 +741,18 @@ pub struct RoleDefinitionsListBuilder<'a> {
     client: &'a AccessControlClient,
     scope: String,
     filter: Option<String>,
+    call_options: ::keyvault_runtime::CallOptions,
     continuation_token: Option<String>,
 }
 impl<'a> RoleDefinitionsListBuilder<'a> {
     /// The filter to apply on the operation. Use atScopeAndBelow filter to search below the given scope as well.
     pub fn filter(mut self, value: impl Into<String>) -> Self {
         self.filter = Some(value.into());
+        self
+    }
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
         self
     }
     /// Builds the HTTP request without sending it (checks the arguments first).
@@ -715,7 +785,8 @@ impl<'a> RoleDefinitionsListBuilder<'a> {
         let first = self.build_request();
         ::keyvault_runtime::pager::paged(
             self.client.pipeline.clone(),
-            ::keyvault_runtime::Context::new("RoleDefinitions_List"),
+            ::keyvault_runtime::Context::new("RoleDefinitions_List")
+                .with_options(self.call_options),
             self.client.endpoint.clone(),
             Some(self.client.api_version.clone()),
             first,

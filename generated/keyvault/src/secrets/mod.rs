@@ -6,11 +6,12 @@
 /// The request and response models of this module.
 pub mod models;
 static SERVICE: ::keyvault_runtime::ServiceInfo = ::keyvault_runtime::ServiceInfo::new(
-    env!("CARGO_PKG_NAME"),
-    env!("CARGO_PKG_VERSION"),
-    "2025-07-01",
-    &["https://vault.azure.net/.default"],
-);
+        env!("CARGO_PKG_NAME"),
+        env!("CARGO_PKG_VERSION"),
+        "2025-07-01",
+        &["https://vault.azure.net/.default"],
+    )
+    .with_auth(::keyvault_runtime::AuthScheme::KeyVaultChallenge);
 /// Every operation of this module: its spec `operationId` and the method that serves it.
 pub const OPERATIONS: &[::keyvault_runtime::OperationInfo] = &[
     ::keyvault_runtime::OperationInfo::new(
@@ -132,7 +133,7 @@ impl SecretClient {
             "vaultBaseUrl",
             &host,
         )?;
-        let pipeline = ::keyvault_runtime::Pipeline::new(&SERVICE, &options)?;
+        let pipeline = ::keyvault_runtime::Pipeline::new(&SERVICE, &options, &endpoint)?;
         let api_version = options
             .api_version
             .clone()
@@ -168,6 +169,7 @@ impl SecretClient {
         BackupSecretBuilder {
             client: self,
             secret_name: secret_name.into(),
+            call_options: Default::default(),
         }
     }
     /// Deletes a secret from a specified key vault.
@@ -182,6 +184,7 @@ impl SecretClient {
         DeleteSecretBuilder {
             client: self,
             secret_name: secret_name.into(),
+            call_options: Default::default(),
         }
     }
     /// Gets the specified deleted secret.
@@ -196,6 +199,7 @@ impl SecretClient {
         GetDeletedSecretBuilder {
             client: self,
             secret_name: secret_name.into(),
+            call_options: Default::default(),
         }
     }
     /// Lists deleted secrets for the specified vault.
@@ -207,6 +211,7 @@ impl SecretClient {
         GetDeletedSecretsBuilder {
             client: self,
             maxresults: None,
+            call_options: Default::default(),
             continuation_token: None,
         }
     }
@@ -221,6 +226,7 @@ impl SecretClient {
             secret_name: secret_name.into(),
             secret_version: None,
             out_content_type: None,
+            call_options: Default::default(),
         }
     }
     /// List all versions of the specified secret.
@@ -236,6 +242,7 @@ impl SecretClient {
             client: self,
             secret_name: secret_name.into(),
             maxresults: None,
+            call_options: Default::default(),
             continuation_token: None,
         }
     }
@@ -248,6 +255,7 @@ impl SecretClient {
         GetSecretsBuilder {
             client: self,
             maxresults: None,
+            call_options: Default::default(),
             continuation_token: None,
         }
     }
@@ -263,6 +271,7 @@ impl SecretClient {
         PurgeDeletedSecretBuilder {
             client: self,
             secret_name: secret_name.into(),
+            call_options: Default::default(),
         }
     }
     /// Recovers the deleted secret to the latest version.
@@ -277,6 +286,7 @@ impl SecretClient {
         RecoverDeletedSecretBuilder {
             client: self,
             secret_name: secret_name.into(),
+            call_options: Default::default(),
         }
     }
     /// Restores a backed up secret to a vault.
@@ -291,6 +301,7 @@ impl SecretClient {
         RestoreSecretBuilder {
             client: self,
             parameters: parameters.into(),
+            call_options: Default::default(),
         }
     }
     /// Sets a secret in a specified key vault.
@@ -307,6 +318,7 @@ impl SecretClient {
             client: self,
             secret_name: secret_name.into(),
             parameters: parameters.into(),
+            call_options: Default::default(),
         }
     }
     /// Updates the attributes associated with a specified secret in a given key vault.
@@ -324,6 +336,7 @@ impl SecretClient {
             secret_name: secret_name.into(),
             secret_version: None,
             parameters: parameters.into(),
+            call_options: Default::default(),
         }
     }
 }
@@ -333,8 +346,14 @@ impl SecretClient {
 pub struct BackupSecretBuilder<'a> {
     client: &'a SecretClient,
     secret_name: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> BackupSecretBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -362,7 +381,11 @@ impl<'a> BackupSecretBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("BackupSecret"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("BackupSecret")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 => ::keyvault_runtime::response::json(raw),
@@ -385,8 +408,14 @@ impl<'a> std::future::IntoFuture for BackupSecretBuilder<'a> {
 pub struct DeleteSecretBuilder<'a> {
     client: &'a SecretClient,
     secret_name: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> DeleteSecretBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -413,7 +442,11 @@ impl<'a> DeleteSecretBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("DeleteSecret"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("DeleteSecret")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 => ::keyvault_runtime::response::json(raw),
@@ -436,8 +469,14 @@ impl<'a> std::future::IntoFuture for DeleteSecretBuilder<'a> {
 pub struct GetDeletedSecretBuilder<'a> {
     client: &'a SecretClient,
     secret_name: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> GetDeletedSecretBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -464,7 +503,11 @@ impl<'a> GetDeletedSecretBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("GetDeletedSecret"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("GetDeletedSecret")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 => ::keyvault_runtime::response::json(raw),
@@ -487,12 +530,18 @@ impl<'a> std::future::IntoFuture for GetDeletedSecretBuilder<'a> {
 pub struct GetDeletedSecretsBuilder<'a> {
     client: &'a SecretClient,
     maxresults: Option<i32>,
+    call_options: ::keyvault_runtime::CallOptions,
     continuation_token: Option<String>,
 }
 impl<'a> GetDeletedSecretsBuilder<'a> {
     /// Maximum number of results to return in a page. If not specified the service will return up to 25 results.
     pub fn maxresults(mut self, value: impl Into<i32>) -> Self {
         self.maxresults = Some(value.into());
+        self
+    }
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
         self
     }
     /// Builds the HTTP request without sending it (checks the arguments first).
@@ -533,7 +582,8 @@ impl<'a> GetDeletedSecretsBuilder<'a> {
         let first = self.build_request();
         ::keyvault_runtime::pager::paged(
             self.client.pipeline.clone(),
-            ::keyvault_runtime::Context::new("GetDeletedSecrets"),
+            ::keyvault_runtime::Context::new("GetDeletedSecrets")
+                .with_options(self.call_options),
             self.client.endpoint.clone(),
             Some(self.client.api_version.clone()),
             first,
@@ -562,6 +612,7 @@ pub struct GetSecretBuilder<'a> {
     secret_name: String,
     secret_version: Option<String>,
     out_content_type: Option<models::ContentType>,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> GetSecretBuilder<'a> {
     /// The version of the secret. This URI fragment is optional. If not specified, the latest version of the secret is returned.
@@ -572,6 +623,11 @@ impl<'a> GetSecretBuilder<'a> {
     /// The media type (MIME type) of the certificate. If a supported format is specified, the certificate content is converted to the requested format. Currently, only PFX to PEM conversion is supported. If an unsupported format is specified, the request is rejected. If not specified, the certificate is returned in its original format without conversion.
     pub fn out_content_type(mut self, value: impl Into<models::ContentType>) -> Self {
         self.out_content_type = Some(value.into());
+        self
+    }
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
         self
     }
     /// Builds the HTTP request without sending it (checks the arguments first).
@@ -603,7 +659,11 @@ impl<'a> GetSecretBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("GetSecret"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("GetSecret")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 => ::keyvault_runtime::response::json(raw),
@@ -627,12 +687,18 @@ pub struct GetSecretVersionsBuilder<'a> {
     client: &'a SecretClient,
     secret_name: String,
     maxresults: Option<i32>,
+    call_options: ::keyvault_runtime::CallOptions,
     continuation_token: Option<String>,
 }
 impl<'a> GetSecretVersionsBuilder<'a> {
     /// Maximum number of results to return in a page. If not specified the service will return up to 25 results.
     pub fn maxresults(mut self, value: impl Into<i32>) -> Self {
         self.maxresults = Some(value.into());
+        self
+    }
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
         self
     }
     /// Builds the HTTP request without sending it (checks the arguments first).
@@ -675,7 +741,8 @@ impl<'a> GetSecretVersionsBuilder<'a> {
         let first = self.build_request();
         ::keyvault_runtime::pager::paged(
             self.client.pipeline.clone(),
-            ::keyvault_runtime::Context::new("GetSecretVersions"),
+            ::keyvault_runtime::Context::new("GetSecretVersions")
+                .with_options(self.call_options),
             self.client.endpoint.clone(),
             Some(self.client.api_version.clone()),
             first,
@@ -702,12 +769,18 @@ impl<'a> GetSecretVersionsBuilder<'a> {
 pub struct GetSecretsBuilder<'a> {
     client: &'a SecretClient,
     maxresults: Option<i32>,
+    call_options: ::keyvault_runtime::CallOptions,
     continuation_token: Option<String>,
 }
 impl<'a> GetSecretsBuilder<'a> {
     /// Maximum number of results to return in a page. If not specified the service will return up to 25 results.
     pub fn maxresults(mut self, value: impl Into<i32>) -> Self {
         self.maxresults = Some(value.into());
+        self
+    }
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
         self
     }
     /// Builds the HTTP request without sending it (checks the arguments first).
@@ -748,7 +821,8 @@ impl<'a> GetSecretsBuilder<'a> {
         let first = self.build_request();
         ::keyvault_runtime::pager::paged(
             self.client.pipeline.clone(),
-            ::keyvault_runtime::Context::new("GetSecrets"),
+            ::keyvault_runtime::Context::new("GetSecrets")
+                .with_options(self.call_options),
             self.client.endpoint.clone(),
             Some(self.client.api_version.clone()),
             first,
@@ -775,8 +849,14 @@ impl<'a> GetSecretsBuilder<'a> {
 pub struct PurgeDeletedSecretBuilder<'a> {
     client: &'a SecretClient,
     secret_name: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> PurgeDeletedSecretBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -801,7 +881,11 @@ impl<'a> PurgeDeletedSecretBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("PurgeDeletedSecret"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("PurgeDeletedSecret")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             204 => Ok(::keyvault_runtime::response::empty(raw)),
@@ -824,8 +908,14 @@ impl<'a> std::future::IntoFuture for PurgeDeletedSecretBuilder<'a> {
 pub struct RecoverDeletedSecretBuilder<'a> {
     client: &'a SecretClient,
     secret_name: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> RecoverDeletedSecretBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -852,7 +942,8 @@ impl<'a> RecoverDeletedSecretBuilder<'a> {
             .client
             .pipeline
             .send(
-                &::keyvault_runtime::Context::new("RecoverDeletedSecret"),
+                &::keyvault_runtime::Context::new("RecoverDeletedSecret")
+                    .with_options(self.call_options),
                 &mut request,
             )
             .await?;
@@ -877,8 +968,14 @@ impl<'a> std::future::IntoFuture for RecoverDeletedSecretBuilder<'a> {
 pub struct RestoreSecretBuilder<'a> {
     client: &'a SecretClient,
     parameters: models::SecretRestoreParameters,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> RestoreSecretBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -903,7 +1000,11 @@ impl<'a> RestoreSecretBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("RestoreSecret"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("RestoreSecret")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 => ::keyvault_runtime::response::json(raw),
@@ -927,8 +1028,14 @@ pub struct SetSecretBuilder<'a> {
     client: &'a SecretClient,
     secret_name: String,
     parameters: models::SecretSetParameters,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> SetSecretBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -961,7 +1068,11 @@ impl<'a> SetSecretBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("SetSecret"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("SetSecret")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 => ::keyvault_runtime::response::json(raw),
@@ -986,11 +1097,17 @@ pub struct UpdateSecretBuilder<'a> {
     secret_name: String,
     secret_version: Option<String>,
     parameters: models::SecretUpdateParameters,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> UpdateSecretBuilder<'a> {
     /// The version of the secret.
     pub fn secret_version(mut self, value: impl Into<String>) -> Self {
         self.secret_version = Some(value.into());
+        self
+    }
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
         self
     }
     /// Builds the HTTP request without sending it (checks the arguments first).
@@ -1020,7 +1137,11 @@ impl<'a> UpdateSecretBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("UpdateSecret"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("UpdateSecret")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 => ::keyvault_runtime::response::json(raw),

@@ -6,11 +6,12 @@
 /// The request and response models of this module.
 pub mod models;
 static SERVICE: ::keyvault_runtime::ServiceInfo = ::keyvault_runtime::ServiceInfo::new(
-    env!("CARGO_PKG_NAME"),
-    env!("CARGO_PKG_VERSION"),
-    "2025-06-01",
-    &["https://vault.azure.net/.default"],
-);
+        env!("CARGO_PKG_NAME"),
+        env!("CARGO_PKG_VERSION"),
+        "2025-06-01",
+        &["https://vault.azure.net/.default"],
+    )
+    .with_auth(::keyvault_runtime::AuthScheme::KeyVaultChallenge);
 /// Every operation of this module: its spec `operationId` and the method that serves it.
 pub const OPERATIONS: &[::keyvault_runtime::OperationInfo] = &[
     ::keyvault_runtime::OperationInfo::new(
@@ -76,7 +77,7 @@ impl SecurityDomainClient {
             "vaultBaseUrl",
             &host,
         )?;
-        let pipeline = ::keyvault_runtime::Pipeline::new(&SERVICE, &options)?;
+        let pipeline = ::keyvault_runtime::Pipeline::new(&SERVICE, &options, &endpoint)?;
         let api_version = options
             .api_version
             .clone()
@@ -123,6 +124,7 @@ impl<'a> HsmSecurityDomainClient<'a> {
         HsmSecurityDomainDownloadBuilder {
             client: self.client,
             certificate_info_object: certificate_info_object.into(),
+            call_options: Default::default(),
             poller_options: ::keyvault_runtime::PollerOptions::default(),
         }
     }
@@ -132,6 +134,7 @@ impl<'a> HsmSecurityDomainClient<'a> {
     pub fn download_pending(&self) -> HsmSecurityDomainDownloadPendingBuilder<'a> {
         HsmSecurityDomainDownloadPendingBuilder {
             client: self.client,
+            call_options: Default::default(),
         }
     }
     /// Retrieve Security Domain transfer key
@@ -140,6 +143,7 @@ impl<'a> HsmSecurityDomainClient<'a> {
     pub fn transfer_key(&self) -> HsmSecurityDomainTransferKeyBuilder<'a> {
         HsmSecurityDomainTransferKeyBuilder {
             client: self.client,
+            call_options: Default::default(),
         }
     }
     /// Restore the provided Security Domain.
@@ -152,6 +156,7 @@ impl<'a> HsmSecurityDomainClient<'a> {
         HsmSecurityDomainUploadBuilder {
             client: self.client,
             security_domain: security_domain.into(),
+            call_options: Default::default(),
             poller_options: ::keyvault_runtime::PollerOptions::default(),
         }
     }
@@ -161,6 +166,7 @@ impl<'a> HsmSecurityDomainClient<'a> {
     pub fn upload_pending(&self) -> HsmSecurityDomainUploadPendingBuilder<'a> {
         HsmSecurityDomainUploadPendingBuilder {
             client: self.client,
+            call_options: Default::default(),
         }
     }
 }
@@ -170,9 +176,15 @@ impl<'a> HsmSecurityDomainClient<'a> {
 pub struct HsmSecurityDomainDownloadBuilder<'a> {
     client: &'a SecurityDomainClient,
     certificate_info_object: models::CertificateInfoObject,
+    call_options: ::keyvault_runtime::CallOptions,
     poller_options: ::keyvault_runtime::PollerOptions,
 }
 impl<'a> HsmSecurityDomainDownloadBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -198,10 +210,12 @@ impl<'a> HsmSecurityDomainDownloadBuilder<'a> {
     pub fn into_poller(
         self,
     ) -> ::keyvault_runtime::Poller<models::SecurityDomainObject> {
+        let initial = self.build_request();
         ::keyvault_runtime::poller::start(
             self.client.pipeline.clone(),
-            ::keyvault_runtime::Context::new("HSMSecurityDomain_Download"),
-            self.build_request(),
+            ::keyvault_runtime::Context::new("HSMSecurityDomain_Download")
+                .with_options(self.call_options),
+            initial,
             ::keyvault_runtime::FinalStateVia::AzureAsyncOperation,
             self.poller_options,
             |raw| ::keyvault_runtime::response::decode_json(&raw.body),
@@ -220,8 +234,14 @@ impl<'a> std::future::IntoFuture for HsmSecurityDomainDownloadBuilder<'a> {
 #[must_use = "a request does nothing until it is awaited or streamed"]
 pub struct HsmSecurityDomainDownloadPendingBuilder<'a> {
     client: &'a SecurityDomainClient,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> HsmSecurityDomainDownloadPendingBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -248,7 +268,8 @@ impl<'a> HsmSecurityDomainDownloadPendingBuilder<'a> {
             .client
             .pipeline
             .send(
-                &::keyvault_runtime::Context::new("HSMSecurityDomain_DownloadPending"),
+                &::keyvault_runtime::Context::new("HSMSecurityDomain_DownloadPending")
+                    .with_options(self.call_options),
                 &mut request,
             )
             .await?;
@@ -272,8 +293,14 @@ impl<'a> std::future::IntoFuture for HsmSecurityDomainDownloadPendingBuilder<'a>
 #[must_use = "a request does nothing until it is awaited or streamed"]
 pub struct HsmSecurityDomainTransferKeyBuilder<'a> {
     client: &'a SecurityDomainClient,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> HsmSecurityDomainTransferKeyBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -298,7 +325,8 @@ impl<'a> HsmSecurityDomainTransferKeyBuilder<'a> {
             .client
             .pipeline
             .send(
-                &::keyvault_runtime::Context::new("HSMSecurityDomain_TransferKey"),
+                &::keyvault_runtime::Context::new("HSMSecurityDomain_TransferKey")
+                    .with_options(self.call_options),
                 &mut request,
             )
             .await?;
@@ -323,9 +351,15 @@ impl<'a> std::future::IntoFuture for HsmSecurityDomainTransferKeyBuilder<'a> {
 pub struct HsmSecurityDomainUploadBuilder<'a> {
     client: &'a SecurityDomainClient,
     security_domain: models::SecurityDomainObject,
+    call_options: ::keyvault_runtime::CallOptions,
     poller_options: ::keyvault_runtime::PollerOptions,
 }
 impl<'a> HsmSecurityDomainUploadBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -351,10 +385,12 @@ impl<'a> HsmSecurityDomainUploadBuilder<'a> {
     pub fn into_poller(
         self,
     ) -> ::keyvault_runtime::Poller<models::SecurityDomainOperationStatus> {
+        let initial = self.build_request();
         ::keyvault_runtime::poller::start(
             self.client.pipeline.clone(),
-            ::keyvault_runtime::Context::new("HSMSecurityDomain_Upload"),
-            self.build_request(),
+            ::keyvault_runtime::Context::new("HSMSecurityDomain_Upload")
+                .with_options(self.call_options),
+            initial,
             ::keyvault_runtime::FinalStateVia::AzureAsyncOperation,
             self.poller_options,
             |raw| ::keyvault_runtime::response::decode_json(&raw.body),
@@ -373,8 +409,14 @@ impl<'a> std::future::IntoFuture for HsmSecurityDomainUploadBuilder<'a> {
 #[must_use = "a request does nothing until it is awaited or streamed"]
 pub struct HsmSecurityDomainUploadPendingBuilder<'a> {
     client: &'a SecurityDomainClient,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> HsmSecurityDomainUploadPendingBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -401,7 +443,8 @@ impl<'a> HsmSecurityDomainUploadPendingBuilder<'a> {
             .client
             .pipeline
             .send(
-                &::keyvault_runtime::Context::new("HSMSecurityDomain_UploadPending"),
+                &::keyvault_runtime::Context::new("HSMSecurityDomain_UploadPending")
+                    .with_options(self.call_options),
                 &mut request,
             )
             .await?;

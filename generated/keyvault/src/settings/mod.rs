@@ -6,11 +6,12 @@
 /// The request and response models of this module.
 pub mod models;
 static SERVICE: ::keyvault_runtime::ServiceInfo = ::keyvault_runtime::ServiceInfo::new(
-    env!("CARGO_PKG_NAME"),
-    env!("CARGO_PKG_VERSION"),
-    "2025-07-01",
-    &["https://vault.azure.net/.default"],
-);
+        env!("CARGO_PKG_NAME"),
+        env!("CARGO_PKG_VERSION"),
+        "2025-07-01",
+        &["https://vault.azure.net/.default"],
+    )
+    .with_auth(::keyvault_runtime::AuthScheme::KeyVaultChallenge);
 /// Every operation of this module: its spec `operationId` and the method that serves it.
 pub const OPERATIONS: &[::keyvault_runtime::OperationInfo] = &[
     ::keyvault_runtime::OperationInfo::new(
@@ -60,7 +61,7 @@ impl SettingsClient {
             "vaultBaseUrl",
             &host,
         )?;
-        let pipeline = ::keyvault_runtime::Pipeline::new(&SERVICE, &options)?;
+        let pipeline = ::keyvault_runtime::Pipeline::new(&SERVICE, &options, &endpoint)?;
         let api_version = options
             .api_version
             .clone()
@@ -93,6 +94,7 @@ impl SettingsClient {
         GetSettingBuilder {
             client: self,
             setting_name: setting_name.into(),
+            call_options: Default::default(),
         }
     }
     /// List account settings.
@@ -101,7 +103,10 @@ impl SettingsClient {
     ///
     /// Spec operation: `GetSettings` (`GET /settings`).
     pub fn get_settings(&self) -> GetSettingsBuilder<'_> {
-        GetSettingsBuilder { client: self }
+        GetSettingsBuilder {
+            client: self,
+            call_options: Default::default(),
+        }
     }
     /// Updates key vault account setting, stores it, then returns the setting name and value to the client.
     ///
@@ -117,6 +122,7 @@ impl SettingsClient {
             client: self,
             setting_name: setting_name.into(),
             parameters: parameters.into(),
+            call_options: Default::default(),
         }
     }
 }
@@ -126,8 +132,14 @@ impl SettingsClient {
 pub struct GetSettingBuilder<'a> {
     client: &'a SettingsClient,
     setting_name: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> GetSettingBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -152,7 +164,11 @@ impl<'a> GetSettingBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("GetSetting"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("GetSetting")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 => ::keyvault_runtime::response::json(raw),
@@ -174,8 +190,14 @@ impl<'a> std::future::IntoFuture for GetSettingBuilder<'a> {
 #[must_use = "a request does nothing until it is awaited or streamed"]
 pub struct GetSettingsBuilder<'a> {
     client: &'a SettingsClient,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> GetSettingsBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -201,7 +223,11 @@ impl<'a> GetSettingsBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("GetSettings"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("GetSettings")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 => ::keyvault_runtime::response::json(raw),
@@ -225,8 +251,14 @@ pub struct UpdateSettingBuilder<'a> {
     client: &'a SettingsClient,
     setting_name: String,
     parameters: models::UpdateSettingRequest,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> UpdateSettingBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -252,7 +284,11 @@ impl<'a> UpdateSettingBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("UpdateSetting"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("UpdateSetting")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 => ::keyvault_runtime::response::json(raw),

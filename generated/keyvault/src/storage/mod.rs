@@ -7,11 +7,12 @@
 /// The request and response models of this module.
 pub mod models;
 static SERVICE: ::keyvault_runtime::ServiceInfo = ::keyvault_runtime::ServiceInfo::new(
-    env!("CARGO_PKG_NAME"),
-    env!("CARGO_PKG_VERSION"),
-    "2025-07-01",
-    &[],
-);
+        env!("CARGO_PKG_NAME"),
+        env!("CARGO_PKG_VERSION"),
+        "2025-07-01",
+        &[],
+    )
+    .with_auth(::keyvault_runtime::AuthScheme::KeyVaultChallenge);
 /// Every operation of this module: its spec `operationId` and the method that serves it.
 pub const OPERATIONS: &[::keyvault_runtime::OperationInfo] = &[
     ::keyvault_runtime::OperationInfo::new(
@@ -197,7 +198,7 @@ impl StorageClient {
             "vaultBaseUrl",
             &host,
         )?;
-        let pipeline = ::keyvault_runtime::Pipeline::new(&SERVICE, &options)?;
+        let pipeline = ::keyvault_runtime::Pipeline::new(&SERVICE, &options, &endpoint)?;
         let api_version = options
             .api_version
             .clone()
@@ -233,6 +234,7 @@ impl StorageClient {
         BackupStorageAccountBuilder {
             client: self,
             storage_account_name: storage_account_name.into(),
+            call_options: Default::default(),
         }
     }
     /// Deletes a SAS definition from a specified storage account. This operation requires the storage/deletesas permission.
@@ -247,6 +249,7 @@ impl StorageClient {
             client: self,
             storage_account_name: storage_account_name.into(),
             sas_definition_name: sas_definition_name.into(),
+            call_options: Default::default(),
         }
     }
     /// Deletes a storage account. This operation requires the storage/delete permission.
@@ -259,6 +262,7 @@ impl StorageClient {
         DeleteStorageAccountBuilder {
             client: self,
             storage_account_name: storage_account_name.into(),
+            call_options: Default::default(),
         }
     }
     /// Gets the specified deleted sas definition.
@@ -275,6 +279,7 @@ impl StorageClient {
             client: self,
             storage_account_name: storage_account_name.into(),
             sas_definition_name: sas_definition_name.into(),
+            call_options: Default::default(),
         }
     }
     /// Lists deleted SAS definitions for the specified vault and storage account.
@@ -290,6 +295,7 @@ impl StorageClient {
             client: self,
             storage_account_name: storage_account_name.into(),
             maxresults: None,
+            call_options: Default::default(),
             continuation_token: None,
         }
     }
@@ -305,6 +311,7 @@ impl StorageClient {
         GetDeletedStorageAccountBuilder {
             client: self,
             storage_account_name: storage_account_name.into(),
+            call_options: Default::default(),
         }
     }
     /// Lists deleted storage accounts for the specified vault.
@@ -316,6 +323,7 @@ impl StorageClient {
         GetDeletedStorageAccountsBuilder {
             client: self,
             maxresults: None,
+            call_options: Default::default(),
             continuation_token: None,
         }
     }
@@ -331,6 +339,7 @@ impl StorageClient {
             client: self,
             storage_account_name: storage_account_name.into(),
             sas_definition_name: sas_definition_name.into(),
+            call_options: Default::default(),
         }
     }
     /// List storage SAS definitions for the given storage account. This operation requires the storage/listsas permission.
@@ -344,6 +353,7 @@ impl StorageClient {
             client: self,
             storage_account_name: storage_account_name.into(),
             maxresults: None,
+            call_options: Default::default(),
             continuation_token: None,
         }
     }
@@ -357,6 +367,7 @@ impl StorageClient {
         GetStorageAccountBuilder {
             client: self,
             storage_account_name: storage_account_name.into(),
+            call_options: Default::default(),
         }
     }
     /// List storage accounts managed by the specified key vault. This operation requires the storage/list permission.
@@ -366,6 +377,7 @@ impl StorageClient {
         GetStorageAccountsBuilder {
             client: self,
             maxresults: None,
+            call_options: Default::default(),
             continuation_token: None,
         }
     }
@@ -381,6 +393,7 @@ impl StorageClient {
         PurgeDeletedStorageAccountBuilder {
             client: self,
             storage_account_name: storage_account_name.into(),
+            call_options: Default::default(),
         }
     }
     /// Recovers the deleted SAS definition.
@@ -397,6 +410,7 @@ impl StorageClient {
             client: self,
             storage_account_name: storage_account_name.into(),
             sas_definition_name: sas_definition_name.into(),
+            call_options: Default::default(),
         }
     }
     /// Recovers the deleted storage account.
@@ -411,6 +425,7 @@ impl StorageClient {
         RecoverDeletedStorageAccountBuilder {
             client: self,
             storage_account_name: storage_account_name.into(),
+            call_options: Default::default(),
         }
     }
     /// Regenerates the specified key value for the given storage account. This operation requires the storage/regeneratekey permission.
@@ -425,6 +440,7 @@ impl StorageClient {
             client: self,
             storage_account_name: storage_account_name.into(),
             parameters: parameters.into(),
+            call_options: Default::default(),
         }
     }
     /// Restores a backed up storage account to a vault.
@@ -439,6 +455,7 @@ impl StorageClient {
         RestoreStorageAccountBuilder {
             client: self,
             parameters: parameters.into(),
+            call_options: Default::default(),
         }
     }
     /// Creates or updates a new SAS definition for the specified storage account. This operation requires the storage/setsas permission.
@@ -455,6 +472,7 @@ impl StorageClient {
             storage_account_name: storage_account_name.into(),
             sas_definition_name: sas_definition_name.into(),
             parameters: parameters.into(),
+            call_options: Default::default(),
         }
     }
     /// Creates or updates a new storage account. This operation requires the storage/set permission.
@@ -469,6 +487,7 @@ impl StorageClient {
             client: self,
             storage_account_name: storage_account_name.into(),
             parameters: parameters.into(),
+            call_options: Default::default(),
         }
     }
     /// Updates the specified attributes associated with the given SAS definition. This operation requires the storage/setsas permission.
@@ -485,6 +504,7 @@ impl StorageClient {
             storage_account_name: storage_account_name.into(),
             sas_definition_name: sas_definition_name.into(),
             parameters: parameters.into(),
+            call_options: Default::default(),
         }
     }
     /// Updates the specified attributes associated with the given storage account. This operation requires the storage/set/update permission.
@@ -499,6 +519,7 @@ impl StorageClient {
             client: self,
             storage_account_name: storage_account_name.into(),
             parameters: parameters.into(),
+            call_options: Default::default(),
         }
     }
 }
@@ -508,8 +529,14 @@ impl StorageClient {
 pub struct BackupStorageAccountBuilder<'a> {
     client: &'a StorageClient,
     storage_account_name: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> BackupStorageAccountBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -538,7 +565,8 @@ impl<'a> BackupStorageAccountBuilder<'a> {
             .client
             .pipeline
             .send(
-                &::keyvault_runtime::Context::new("BackupStorageAccount"),
+                &::keyvault_runtime::Context::new("BackupStorageAccount")
+                    .with_options(self.call_options),
                 &mut request,
             )
             .await?;
@@ -564,8 +592,14 @@ pub struct DeleteSasDefinitionBuilder<'a> {
     client: &'a StorageClient,
     storage_account_name: String,
     sas_definition_name: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> DeleteSasDefinitionBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -606,7 +640,11 @@ impl<'a> DeleteSasDefinitionBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("DeleteSasDefinition"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("DeleteSasDefinition")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 => ::keyvault_runtime::response::json(raw),
@@ -629,8 +667,14 @@ impl<'a> std::future::IntoFuture for DeleteSasDefinitionBuilder<'a> {
 pub struct DeleteStorageAccountBuilder<'a> {
     client: &'a StorageClient,
     storage_account_name: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> DeleteStorageAccountBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -665,7 +709,8 @@ impl<'a> DeleteStorageAccountBuilder<'a> {
             .client
             .pipeline
             .send(
-                &::keyvault_runtime::Context::new("DeleteStorageAccount"),
+                &::keyvault_runtime::Context::new("DeleteStorageAccount")
+                    .with_options(self.call_options),
                 &mut request,
             )
             .await?;
@@ -691,8 +736,14 @@ pub struct GetDeletedSasDefinitionBuilder<'a> {
     client: &'a StorageClient,
     storage_account_name: String,
     sas_definition_name: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> GetDeletedSasDefinitionBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -734,7 +785,8 @@ impl<'a> GetDeletedSasDefinitionBuilder<'a> {
             .client
             .pipeline
             .send(
-                &::keyvault_runtime::Context::new("GetDeletedSasDefinition"),
+                &::keyvault_runtime::Context::new("GetDeletedSasDefinition")
+                    .with_options(self.call_options),
                 &mut request,
             )
             .await?;
@@ -760,12 +812,18 @@ pub struct GetDeletedSasDefinitionsBuilder<'a> {
     client: &'a StorageClient,
     storage_account_name: String,
     maxresults: Option<i32>,
+    call_options: ::keyvault_runtime::CallOptions,
     continuation_token: Option<String>,
 }
 impl<'a> GetDeletedSasDefinitionsBuilder<'a> {
     /// Maximum number of results to return in a page. If not specified the service will return up to 25 results.
     pub fn maxresults(mut self, value: impl Into<i32>) -> Self {
         self.maxresults = Some(value.into());
+        self
+    }
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
         self
     }
     /// Builds the HTTP request without sending it (checks the arguments first).
@@ -815,7 +873,8 @@ impl<'a> GetDeletedSasDefinitionsBuilder<'a> {
         let first = self.build_request();
         ::keyvault_runtime::pager::paged(
             self.client.pipeline.clone(),
-            ::keyvault_runtime::Context::new("GetDeletedSasDefinitions"),
+            ::keyvault_runtime::Context::new("GetDeletedSasDefinitions")
+                .with_options(self.call_options),
             self.client.endpoint.clone(),
             Some(self.client.api_version.clone()),
             first,
@@ -844,8 +903,14 @@ impl<'a> GetDeletedSasDefinitionsBuilder<'a> {
 pub struct GetDeletedStorageAccountBuilder<'a> {
     client: &'a StorageClient,
     storage_account_name: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> GetDeletedStorageAccountBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -880,7 +945,8 @@ impl<'a> GetDeletedStorageAccountBuilder<'a> {
             .client
             .pipeline
             .send(
-                &::keyvault_runtime::Context::new("GetDeletedStorageAccount"),
+                &::keyvault_runtime::Context::new("GetDeletedStorageAccount")
+                    .with_options(self.call_options),
                 &mut request,
             )
             .await?;
@@ -905,12 +971,18 @@ impl<'a> std::future::IntoFuture for GetDeletedStorageAccountBuilder<'a> {
 pub struct GetDeletedStorageAccountsBuilder<'a> {
     client: &'a StorageClient,
     maxresults: Option<i32>,
+    call_options: ::keyvault_runtime::CallOptions,
     continuation_token: Option<String>,
 }
 impl<'a> GetDeletedStorageAccountsBuilder<'a> {
     /// Maximum number of results to return in a page. If not specified the service will return up to 25 results.
     pub fn maxresults(mut self, value: impl Into<i32>) -> Self {
         self.maxresults = Some(value.into());
+        self
+    }
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
         self
     }
     /// Builds the HTTP request without sending it (checks the arguments first).
@@ -953,7 +1025,8 @@ impl<'a> GetDeletedStorageAccountsBuilder<'a> {
         let first = self.build_request();
         ::keyvault_runtime::pager::paged(
             self.client.pipeline.clone(),
-            ::keyvault_runtime::Context::new("GetDeletedStorageAccounts"),
+            ::keyvault_runtime::Context::new("GetDeletedStorageAccounts")
+                .with_options(self.call_options),
             self.client.endpoint.clone(),
             Some(self.client.api_version.clone()),
             first,
@@ -983,8 +1056,14 @@ pub struct GetSasDefinitionBuilder<'a> {
     client: &'a StorageClient,
     storage_account_name: String,
     sas_definition_name: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> GetSasDefinitionBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -1025,7 +1104,11 @@ impl<'a> GetSasDefinitionBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("GetSasDefinition"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("GetSasDefinition")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 => ::keyvault_runtime::response::json(raw),
@@ -1049,12 +1132,18 @@ pub struct GetSasDefinitionsBuilder<'a> {
     client: &'a StorageClient,
     storage_account_name: String,
     maxresults: Option<i32>,
+    call_options: ::keyvault_runtime::CallOptions,
     continuation_token: Option<String>,
 }
 impl<'a> GetSasDefinitionsBuilder<'a> {
     /// Maximum number of results to return in a page. If not specified the service will return up to 25 results.
     pub fn maxresults(mut self, value: impl Into<i32>) -> Self {
         self.maxresults = Some(value.into());
+        self
+    }
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
         self
     }
     /// Builds the HTTP request without sending it (checks the arguments first).
@@ -1102,7 +1191,8 @@ impl<'a> GetSasDefinitionsBuilder<'a> {
         let first = self.build_request();
         ::keyvault_runtime::pager::paged(
             self.client.pipeline.clone(),
-            ::keyvault_runtime::Context::new("GetSasDefinitions"),
+            ::keyvault_runtime::Context::new("GetSasDefinitions")
+                .with_options(self.call_options),
             self.client.endpoint.clone(),
             Some(self.client.api_version.clone()),
             first,
@@ -1129,8 +1219,14 @@ impl<'a> GetSasDefinitionsBuilder<'a> {
 pub struct GetStorageAccountBuilder<'a> {
     client: &'a StorageClient,
     storage_account_name: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> GetStorageAccountBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -1164,7 +1260,11 @@ impl<'a> GetStorageAccountBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("GetStorageAccount"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("GetStorageAccount")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 => ::keyvault_runtime::response::json(raw),
@@ -1187,12 +1287,18 @@ impl<'a> std::future::IntoFuture for GetStorageAccountBuilder<'a> {
 pub struct GetStorageAccountsBuilder<'a> {
     client: &'a StorageClient,
     maxresults: Option<i32>,
+    call_options: ::keyvault_runtime::CallOptions,
     continuation_token: Option<String>,
 }
 impl<'a> GetStorageAccountsBuilder<'a> {
     /// Maximum number of results to return in a page. If not specified the service will return up to 25 results.
     pub fn maxresults(mut self, value: impl Into<i32>) -> Self {
         self.maxresults = Some(value.into());
+        self
+    }
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
         self
     }
     /// Builds the HTTP request without sending it (checks the arguments first).
@@ -1233,7 +1339,8 @@ impl<'a> GetStorageAccountsBuilder<'a> {
         let first = self.build_request();
         ::keyvault_runtime::pager::paged(
             self.client.pipeline.clone(),
-            ::keyvault_runtime::Context::new("GetStorageAccounts"),
+            ::keyvault_runtime::Context::new("GetStorageAccounts")
+                .with_options(self.call_options),
             self.client.endpoint.clone(),
             Some(self.client.api_version.clone()),
             first,
@@ -1260,8 +1367,14 @@ impl<'a> GetStorageAccountsBuilder<'a> {
 pub struct PurgeDeletedStorageAccountBuilder<'a> {
     client: &'a StorageClient,
     storage_account_name: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> PurgeDeletedStorageAccountBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -1294,7 +1407,8 @@ impl<'a> PurgeDeletedStorageAccountBuilder<'a> {
             .client
             .pipeline
             .send(
-                &::keyvault_runtime::Context::new("PurgeDeletedStorageAccount"),
+                &::keyvault_runtime::Context::new("PurgeDeletedStorageAccount")
+                    .with_options(self.call_options),
                 &mut request,
             )
             .await?;
@@ -1320,8 +1434,14 @@ pub struct RecoverDeletedSasDefinitionBuilder<'a> {
     client: &'a StorageClient,
     storage_account_name: String,
     sas_definition_name: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> RecoverDeletedSasDefinitionBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -1364,7 +1484,8 @@ impl<'a> RecoverDeletedSasDefinitionBuilder<'a> {
             .client
             .pipeline
             .send(
-                &::keyvault_runtime::Context::new("RecoverDeletedSasDefinition"),
+                &::keyvault_runtime::Context::new("RecoverDeletedSasDefinition")
+                    .with_options(self.call_options),
                 &mut request,
             )
             .await?;
@@ -1389,8 +1510,14 @@ impl<'a> std::future::IntoFuture for RecoverDeletedSasDefinitionBuilder<'a> {
 pub struct RecoverDeletedStorageAccountBuilder<'a> {
     client: &'a StorageClient,
     storage_account_name: String,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> RecoverDeletedStorageAccountBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -1426,7 +1553,8 @@ impl<'a> RecoverDeletedStorageAccountBuilder<'a> {
             .client
             .pipeline
             .send(
-                &::keyvault_runtime::Context::new("RecoverDeletedStorageAccount"),
+                &::keyvault_runtime::Context::new("RecoverDeletedStorageAccount")
+                    .with_options(self.call_options),
                 &mut request,
             )
             .await?;
@@ -1452,8 +1580,14 @@ pub struct RegenerateStorageAccountKeyBuilder<'a> {
     client: &'a StorageClient,
     storage_account_name: String,
     parameters: models::StorageAccountRegenerteKeyParameters,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> RegenerateStorageAccountKeyBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -1490,7 +1624,8 @@ impl<'a> RegenerateStorageAccountKeyBuilder<'a> {
             .client
             .pipeline
             .send(
-                &::keyvault_runtime::Context::new("RegenerateStorageAccountKey"),
+                &::keyvault_runtime::Context::new("RegenerateStorageAccountKey")
+                    .with_options(self.call_options),
                 &mut request,
             )
             .await?;
@@ -1515,8 +1650,14 @@ impl<'a> std::future::IntoFuture for RegenerateStorageAccountKeyBuilder<'a> {
 pub struct RestoreStorageAccountBuilder<'a> {
     client: &'a StorageClient,
     parameters: models::StorageRestoreParameters,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> RestoreStorageAccountBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -1544,7 +1685,8 @@ impl<'a> RestoreStorageAccountBuilder<'a> {
             .client
             .pipeline
             .send(
-                &::keyvault_runtime::Context::new("RestoreStorageAccount"),
+                &::keyvault_runtime::Context::new("RestoreStorageAccount")
+                    .with_options(self.call_options),
                 &mut request,
             )
             .await?;
@@ -1571,8 +1713,14 @@ pub struct SetSasDefinitionBuilder<'a> {
     storage_account_name: String,
     sas_definition_name: String,
     parameters: models::SasDefinitionCreateParameters,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> SetSasDefinitionBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -1614,7 +1762,11 @@ impl<'a> SetSasDefinitionBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("SetSasDefinition"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("SetSasDefinition")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 => ::keyvault_runtime::response::json(raw),
@@ -1638,8 +1790,14 @@ pub struct SetStorageAccountBuilder<'a> {
     client: &'a StorageClient,
     storage_account_name: String,
     parameters: models::StorageAccountCreateParameters,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> SetStorageAccountBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -1674,7 +1832,11 @@ impl<'a> SetStorageAccountBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("SetStorageAccount"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("SetStorageAccount")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 => ::keyvault_runtime::response::json(raw),
@@ -1699,8 +1861,14 @@ pub struct UpdateSasDefinitionBuilder<'a> {
     storage_account_name: String,
     sas_definition_name: String,
     parameters: models::SasDefinitionUpdateParameters,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> UpdateSasDefinitionBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -1742,7 +1910,11 @@ impl<'a> UpdateSasDefinitionBuilder<'a> {
         let raw = self
             .client
             .pipeline
-            .send(&::keyvault_runtime::Context::new("UpdateSasDefinition"), &mut request)
+            .send(
+                &::keyvault_runtime::Context::new("UpdateSasDefinition")
+                    .with_options(self.call_options),
+                &mut request,
+            )
             .await?;
         match raw.status.as_u16() {
             200 => ::keyvault_runtime::response::json(raw),
@@ -1766,8 +1938,14 @@ pub struct UpdateStorageAccountBuilder<'a> {
     client: &'a StorageClient,
     storage_account_name: String,
     parameters: models::StorageAccountUpdateParameters,
+    call_options: ::keyvault_runtime::CallOptions,
 }
 impl<'a> UpdateStorageAccountBuilder<'a> {
+    /// Overrides the client's deadline, try timeout or retries for this call.
+    pub fn call_options(mut self, options: ::keyvault_runtime::CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
     /// Builds the HTTP request without sending it (checks the arguments first).
     pub fn build_request(
         &self,
@@ -1803,7 +1981,8 @@ impl<'a> UpdateStorageAccountBuilder<'a> {
             .client
             .pipeline
             .send(
-                &::keyvault_runtime::Context::new("UpdateStorageAccount"),
+                &::keyvault_runtime::Context::new("UpdateStorageAccount")
+                    .with_options(self.call_options),
                 &mut request,
             )
             .await?;

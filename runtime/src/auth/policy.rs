@@ -1,0 +1,337 @@
+//! The pipeline policies that attach bearer tokens.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
+use super::{parse_challenges, Challenge, TokenCredential, TokenRequest};
+use crate::error::{Error, Result};
+use crate::http::{BoxFuture, HeaderValue, RawResponse, Request, StatusCode, Url};
+use crate::pipeline::{Context, Next, Policy};
+
+/// How tokens may be sent; part of [`crate::ClientOptions`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AuthOptions {
+    /// Allow bearer tokens over plain `http` to loopback hosts (127.0.0.0/8, `::1`,
+    /// `localhost`) for local emulators. Other `http` hosts are always refused.
+    pub allow_http_loopback: bool,
+    /// Check that a Key Vault challenge's resource is the vault's host or a parent domain of it
+    /// (on by default: it stops a spoofed vault URL from harvesting tokens). Emulators on
+    /// arbitrary hosts may turn it off.
+    pub verify_challenge_resource: bool,
+    /// Scopes to ask for instead of the spec's (bearer policy only), e.g. a sovereign cloud's
+    /// management endpoint.
+    pub scopes: Option<Vec<String>>,
+}
+
+impl Default for AuthOptions {
+    fn default() -> Self {
+        AuthOptions {
+            allow_http_loopback: false,
+            verify_challenge_resource: true,
+            scopes: None,
+        }
+    }
+}
+
+/// Refuses to send a token anywhere but `https`, or `http` to a loopback host when allowed.
+pub fn ensure_secure_transport(url: &Url, allow_http_loopback: bool) -> Result<()> {
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if allow_http_loopback && is_loopback(url) => Ok(()),
+        "http" if is_loopback(url) => Err(Error::credential(
+            format!(
+                "refusing to send a bearer token over plain http to {}; for a local emulator set `AuthOptions::allow_http_loopback`",
+                url.host_str().unwrap_or("")
+            ),
+            None,
+        )),
+        scheme => Err(Error::credential(
+            format!(
+                "refusing to send a bearer token over `{scheme}` to {}: tokens are only sent over https (plain http only to loopback hosts, with an explicit opt-in)",
+                url.host_str().unwrap_or("")
+            ),
+            None,
+        )),
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+fn set_bearer(request: &mut Request, token: &str) -> Result<()> {
+    let mut value = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
+        Error::credential(
+            "the credential returned a token that is not header text",
+            None,
+        )
+    })?;
+    value.set_sensitive(true);
+    request.headers.insert(http::header::AUTHORIZATION, value);
+    Ok(())
+}
+
+/// The first bearer challenge of a 401 response.
+fn bearer_challenge(response: &RawResponse) -> Option<Challenge> {
+    if response.status != StatusCode::UNAUTHORIZED {
+        return None;
+    }
+    response
+        .headers
+        .get_all(http::header::WWW_AUTHENTICATE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(parse_challenges)
+        .find(|c| c.scheme.eq_ignore_ascii_case("bearer"))
+}
+
+/// The claims of a Continuous Access Evaluation challenge.
+fn claims_challenge(response: &RawResponse) -> Option<(Challenge, String)> {
+    let challenge = bearer_challenge(response)?;
+    if challenge.error() != Some("insufficient_claims") {
+        return None;
+    }
+    let claims = challenge.claims()?;
+    Some((challenge, claims))
+}
+
+/// Attaches a token for fixed scopes to every request (the management plane). Answers one
+/// claims challenge per call by asking again with the claims.
+#[derive(Debug)]
+pub struct BearerTokenPolicy {
+    credential: Arc<dyn TokenCredential>,
+    scopes: Vec<String>,
+    allow_http_loopback: bool,
+}
+
+impl BearerTokenPolicy {
+    /// A policy asking `credential` for `scopes`.
+    pub fn new(
+        credential: Arc<dyn TokenCredential>,
+        scopes: Vec<String>,
+        options: &AuthOptions,
+    ) -> Self {
+        BearerTokenPolicy {
+            credential,
+            scopes,
+            allow_http_loopback: options.allow_http_loopback,
+        }
+    }
+
+    async fn authorize(&self, request: &mut Request, claims: Option<String>) -> Result<()> {
+        ensure_secure_transport(&request.url, self.allow_http_loopback)?;
+        let mut token_request = TokenRequest::new(self.scopes.iter().cloned());
+        token_request.claims = claims;
+        let token = self.credential.get_token(&token_request).await?;
+        set_bearer(request, token.token.expose())
+    }
+}
+
+impl Policy for BearerTokenPolicy {
+    fn send<'a>(
+        &'a self,
+        ctx: &'a Context,
+        request: &'a mut Request,
+        next: Next<'a>,
+    ) -> BoxFuture<'a, Result<RawResponse>> {
+        Box::pin(async move {
+            self.authorize(request, None).await?;
+            let response = next.send(ctx, request).await?;
+            match claims_challenge(&response) {
+                Some((_, claims)) => {
+                    self.authorize(request, Some(claims)).await?;
+                    next.send(ctx, request).await
+                }
+                None => Ok(response),
+            }
+        })
+    }
+}
+
+/// Key Vault's challenge flow (the data plane): the first request to a vault goes without a
+/// token or body; the 401's `WWW-Authenticate` says which authority, tenant and scope to use;
+/// the request is then sent whole with a token. Challenges are cached process-wide per vault
+/// authority, so later clients skip the extra round trip.
+#[derive(Debug)]
+pub struct ChallengeAuthPolicy {
+    credential: Arc<dyn TokenCredential>,
+    allow_http_loopback: bool,
+    verify_resource: bool,
+}
+
+fn challenge_cache() -> &'static Mutex<HashMap<String, Challenge>> {
+    static CACHE: OnceLock<Mutex<HashMap<String, Challenge>>> = OnceLock::new();
+    CACHE.get_or_init(Default::default)
+}
+
+fn authority(url: &Url) -> String {
+    format!(
+        "{}://{}:{}",
+        url.scheme(),
+        url.host_str().unwrap_or("").to_ascii_lowercase(),
+        url.port_or_known_default().unwrap_or(0)
+    )
+}
+
+impl ChallengeAuthPolicy {
+    /// A challenge policy asking `credential` for tokens.
+    pub fn new(credential: Arc<dyn TokenCredential>, options: &AuthOptions) -> Self {
+        ChallengeAuthPolicy {
+            credential,
+            allow_http_loopback: options.allow_http_loopback,
+            verify_resource: options.verify_challenge_resource,
+        }
+    }
+
+    /// Forgets every cached challenge (all clients in the process).
+    pub fn clear_cache() {
+        challenge_cache()
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+    }
+
+    async fn authorize(
+        &self,
+        request: &mut Request,
+        challenge: &Challenge,
+        claims: Option<String>,
+    ) -> Result<()> {
+        ensure_secure_transport(&request.url, self.allow_http_loopback)?;
+        let scopes = challenge.scopes().ok_or_else(|| {
+            Error::credential(
+                "the Key Vault challenge names neither a scope nor a resource",
+                None,
+            )
+        })?;
+        let token_request = TokenRequest {
+            scopes,
+            tenant_id: challenge.tenant_id(),
+            claims,
+            challenge: Some(challenge.clone()),
+        };
+        let token = self.credential.get_token(&token_request).await?;
+        set_bearer(request, token.token.expose())
+    }
+
+    /// The challenge's resource must be the vault's host or a parent domain of it.
+    fn verify(&self, challenge: &Challenge, url: &Url) -> Result<()> {
+        if !self.verify_resource {
+            return Ok(());
+        }
+        let named = challenge
+            .scope()
+            .and_then(|s| s.split(' ').next())
+            .or_else(|| challenge.resource())
+            .ok_or_else(|| {
+                Error::credential(
+                    "the Key Vault challenge names neither a scope nor a resource",
+                    None,
+                )
+            })?;
+        let resource_host = Url::parse(named)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+            .unwrap_or_default();
+        let host = url.host_str().unwrap_or("").to_ascii_lowercase();
+        let ok = !resource_host.is_empty()
+            && (host == resource_host || host.ends_with(&format!(".{resource_host}")));
+        if ok {
+            Ok(())
+        } else {
+            Err(Error::credential(
+                format!(
+                    "the challenge's resource `{resource_host}` does not match the vault host `{host}`; no token was sent (turn off `AuthOptions::verify_challenge_resource` only for emulators)"
+                ),
+                None,
+            ))
+        }
+    }
+
+    async fn handle(
+        &self,
+        ctx: &Context,
+        request: &mut Request,
+        next: Next<'_>,
+    ) -> Result<RawResponse> {
+        let key = authority(&request.url);
+        let cached = challenge_cache()
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key)
+            .cloned();
+        let response = match &cached {
+            Some(challenge) => {
+                self.authorize(request, challenge, None).await?;
+                next.send(ctx, request).await?
+            }
+            None => {
+                // Without a token, and without the body: the service only answers with its
+                // challenge, and a secret value should not travel before auth is settled.
+                let body = std::mem::take(&mut request.body);
+                let sent = next.send(ctx, request).await;
+                request.body = body;
+                sent?
+            }
+        };
+        let Some(challenge) = bearer_challenge(&response) else {
+            return Ok(response);
+        };
+        // A claims challenge for a token we sent: ask again once, with the claims.
+        if let (Some(cached), Some((_, claims))) = (&cached, claims_challenge(&response)) {
+            self.authorize(request, cached, Some(claims)).await?;
+            return next.send(ctx, request).await;
+        }
+        self.verify(&challenge, &request.url)?;
+        challenge_cache()
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(key, challenge.clone());
+        self.authorize(request, &challenge, None).await?;
+        let response = next.send(ctx, request).await?;
+        match claims_challenge(&response) {
+            Some((_, claims)) => {
+                self.authorize(request, &challenge, Some(claims)).await?;
+                next.send(ctx, request).await
+            }
+            None => Ok(response),
+        }
+    }
+}
+
+impl Policy for ChallengeAuthPolicy {
+    fn send<'a>(
+        &'a self,
+        ctx: &'a Context,
+        request: &'a mut Request,
+        next: Next<'a>,
+    ) -> BoxFuture<'a, Result<RawResponse>> {
+        Box::pin(self.handle(ctx, request, next))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_only_over_https_or_opted_in_loopback() {
+        let ok = |u: &str, allow| ensure_secure_transport(&Url::parse(u).unwrap(), allow).is_ok();
+        assert!(ok("https://v.vault.azure.net/", false));
+        assert!(!ok("http://v.vault.azure.net/", true));
+        assert!(!ok("http://127.0.0.1:8080/", false));
+        assert!(ok("http://127.0.0.1:8080/", true));
+        assert!(ok("http://127.9.9.9/", true));
+        assert!(ok("http://localhost/", true));
+        assert!(ok("http://[::1]:9/", true));
+        assert!(!ok("http://10.0.0.1/", true));
+        assert!(!ok("http://localhost.evil.example/", true));
+    }
+}

@@ -1,0 +1,185 @@
+//! Retries with exponential backoff and jitter, honouring the service's `Retry-After` on every
+//! retried status, bounded by attempts, total time and the call's deadline; each try can have
+//! its own timeout.
+
+use std::time::{Duration, Instant};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::http::{BoxFuture, RawResponse, Request, StatusCode};
+use crate::pipeline::{Context, Next, Policy};
+
+/// Statuses worth another try: timeouts, throttling and transient server errors.
+const RETRY_STATUSES: &[u16] = &[408, 429, 500, 502, 503, 504];
+
+/// How often and how long to retry; part of [`crate::ClientOptions`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RetryOptions {
+    /// Retries after the first try (0 turns retrying off).
+    pub max_retries: u32,
+    /// The first backoff; each later one doubles, with ±20% jitter.
+    pub initial_delay: Duration,
+    /// The longest backoff between tries (a service's `Retry-After` may ask for more, and is
+    /// obeyed within `max_elapsed` and the call's deadline).
+    pub max_delay: Duration,
+    /// No new try starts after this much time since the first; `None` means no limit beyond
+    /// the call's deadline.
+    pub max_elapsed: Option<Duration>,
+}
+
+impl Default for RetryOptions {
+    fn default() -> Self {
+        RetryOptions {
+            max_retries: 3,
+            initial_delay: Duration::from_millis(800),
+            max_delay: Duration::from_secs(60),
+            max_elapsed: None,
+        }
+    }
+}
+
+impl RetryOptions {
+    /// The same options with another retry count.
+    pub fn with_max_retries(mut self, max_retries: u32) -> Self {
+        self.max_retries = max_retries;
+        self
+    }
+
+    /// The same options with another first backoff.
+    pub fn with_initial_delay(mut self, delay: Duration) -> Self {
+        self.initial_delay = delay;
+        self
+    }
+
+    /// The same options with a limit on the total time spent trying.
+    pub fn with_max_elapsed(mut self, max_elapsed: Duration) -> Self {
+        self.max_elapsed = Some(max_elapsed);
+        self
+    }
+}
+
+/// The wait the service asked for: `retry-after-ms`, `x-ms-retry-after-ms`, or `Retry-After` in
+/// seconds or as an HTTP date.
+pub fn retry_after(response: &RawResponse) -> Option<Duration> {
+    for name in ["retry-after-ms", "x-ms-retry-after-ms"] {
+        if let Some(ms) = response
+            .header(name)
+            .and_then(|v| v.trim().parse::<f64>().ok())
+        {
+            if ms.is_finite() && ms >= 0.0 {
+                return Some(Duration::from_millis(ms as u64));
+            }
+        }
+    }
+    let value = response.header("retry-after")?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let date = crate::codec::rfc1123::parse(value).ok()?;
+    let now = time::OffsetDateTime::now_utc();
+    Some(if date > now {
+        (date - now).unsigned_abs()
+    } else {
+        Duration::ZERO
+    })
+}
+
+/// The retry policy; the pipeline puts it before authentication, so every try gets a valid
+/// token, and re-sends the caller's request (body included) unchanged.
+#[derive(Debug)]
+pub struct RetryPolicy {
+    options: RetryOptions,
+}
+
+impl RetryPolicy {
+    /// A policy with these options.
+    pub fn new(options: RetryOptions) -> Self {
+        RetryPolicy { options }
+    }
+
+    fn backoff(&self, retry: u32) -> Duration {
+        let base = self
+            .options
+            .initial_delay
+            .saturating_mul(2u32.saturating_pow(retry.min(16)))
+            .min(self.options.max_delay);
+        // ±20%, so clients that failed together do not retry together.
+        let jitter = (crate::id::random_u64() % 401) as f64 / 1000.0 + 0.8;
+        base.mul_f64(jitter)
+    }
+
+    async fn run(
+        &self,
+        ctx: &Context,
+        request: &mut Request,
+        next: Next<'_>,
+    ) -> Result<RawResponse> {
+        let started = Instant::now();
+        let max_retries = ctx.options.max_retries.unwrap_or(self.options.max_retries);
+        let try_timeout = ctx.options.try_timeout;
+        let original = request.clone();
+        let mut retry = 0;
+        loop {
+            *request = original.clone();
+            let result = match try_timeout {
+                Some(limit) => match tokio::time::timeout(limit, next.send(ctx, request)).await {
+                    Ok(result) => result,
+                    Err(_) => Err(Error::timeout(format!(
+                        "a try of {} got no response within its {limit:?} try timeout",
+                        ctx.operation_id
+                    ))),
+                },
+                None => next.send(ctx, request).await,
+            };
+            let retryable = match &result {
+                Ok(response) => RETRY_STATUSES.contains(&response.status.as_u16()),
+                Err(e) => matches!(
+                    e.kind(),
+                    ErrorKind::Transport { .. } | ErrorKind::Timeout { .. }
+                ),
+            };
+            if !retryable || retry >= max_retries {
+                return result;
+            }
+            let delay = result
+                .as_ref()
+                .ok()
+                .and_then(retry_after)
+                .unwrap_or_else(|| self.backoff(retry));
+            let resume = Instant::now() + delay;
+            let past_budget = self
+                .options
+                .max_elapsed
+                .is_some_and(|max| resume.duration_since(started) > max);
+            let past_deadline = ctx.deadline_at.is_some_and(|deadline| resume >= deadline);
+            if past_budget || past_deadline {
+                return result;
+            }
+            tracing::debug!(
+                operation = ctx.operation_id,
+                retry = retry + 1,
+                delay_ms = delay.as_millis() as u64,
+                status = result.as_ref().ok().map(|r| r.status.as_u16()),
+                "retrying"
+            );
+            tokio::time::sleep(delay).await;
+            retry += 1;
+        }
+    }
+}
+
+impl Policy for RetryPolicy {
+    fn send<'a>(
+        &'a self,
+        ctx: &'a Context,
+        request: &'a mut Request,
+        next: Next<'a>,
+    ) -> BoxFuture<'a, Result<RawResponse>> {
+        Box::pin(self.run(ctx, request, next))
+    }
+}
+
+/// Whether a status is one the retry policy retries (for pollers and tests).
+pub fn is_retryable(status: StatusCode) -> bool {
+    RETRY_STATUSES.contains(&status.as_u16())
+}
