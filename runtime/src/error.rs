@@ -8,9 +8,6 @@ use http::{HeaderMap, StatusCode};
 /// A shorthand for `Result<T, keyvault_runtime::Error>`.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// How many bytes of a body an error message quotes at most.
-const EXCERPT_LIMIT: usize = 512;
-
 /// Everything that can go wrong in a call, as kinds a caller can match on.
 ///
 /// The error is boxed inside so that `Result<T>` stays one pointer wide on the success path.
@@ -123,12 +120,14 @@ impl ServiceError {
 
 impl fmt::Debug for ServiceError {
     // Headers are left out: they may carry tokens or cookies and are rarely what a reader wants.
+    // The body's string values are masked (a service may echo what it was sent); the code and
+    // message are shown above it, and `body_as` still reads the whole body.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ServiceError")
             .field("status", &self.status)
             .field("code", &self.code)
             .field("message", &self.message)
-            .field("body", &excerpt(&self.body))
+            .field("body", &crate::response::mask_strings(&self.body))
             .finish_non_exhaustive()
     }
 }
@@ -141,19 +140,11 @@ impl fmt::Display for ServiceError {
         }
         match &self.message {
             Some(message) => write!(f, ": {message}"),
-            None if !self.body.is_empty() => write!(f, ": {}", excerpt(&self.body)),
+            None if !self.body.is_empty() => {
+                write!(f, ": {}", crate::response::mask_strings(&self.body))
+            }
             None => Ok(()),
         }
-    }
-}
-
-/// The first bytes of a body as text, cut at a character boundary.
-pub(crate) fn excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(&body[..body.len().min(EXCERPT_LIMIT)]);
-    if body.len() > EXCERPT_LIMIT {
-        format!("{text}... ({} bytes)", body.len())
-    } else {
-        text.into_owned()
     }
 }
 

@@ -107,7 +107,7 @@ pub fn unexpected(raw: RawResponse) -> Error {
 
 /// The body with the contents of every JSON string replaced by `…`, cut to 512 bytes: enough
 /// structure to see what did not match, none of the values.
-fn mask_strings(body: &[u8]) -> String {
+pub(crate) fn mask_strings(body: &[u8]) -> String {
     let mut out = String::with_capacity(body.len().min(600));
     let mut in_string = false;
     let mut escaped = false;

@@ -183,3 +183,41 @@ impl Policy for RetryPolicy {
 pub fn is_retryable(status: StatusCode) -> bool {
     RETRY_STATUSES.contains(&status.as_u16())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::{HeaderMap, HeaderValue};
+
+    fn response(name: &'static str, value: &str) -> RawResponse {
+        let mut headers = HeaderMap::new();
+        headers.insert(name, HeaderValue::from_str(value).unwrap());
+        RawResponse::new(StatusCode::SERVICE_UNAVAILABLE, headers, "")
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        assert_eq!(
+            retry_after(&response("retry-after", "7")),
+            Some(Duration::from_secs(7))
+        );
+        assert_eq!(
+            retry_after(&response("retry-after-ms", "250")),
+            Some(Duration::from_millis(250))
+        );
+        assert_eq!(
+            retry_after(&response("x-ms-retry-after-ms", "1.5")),
+            Some(Duration::from_millis(1))
+        );
+        let future = time::OffsetDateTime::now_utc() + Duration::from_secs(30);
+        let format = time::macros::format_description!(
+            "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+        );
+        let wait = retry_after(&response("retry-after", &future.format(&format).unwrap())).unwrap();
+        assert!(
+            wait > Duration::from_secs(28) && wait <= Duration::from_secs(30),
+            "{wait:?}"
+        );
+        assert_eq!(retry_after(&response("retry-after", "soon")), None);
+    }
+}

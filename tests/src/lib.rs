@@ -49,6 +49,62 @@ impl Reply {
     }
 }
 
+/// Answers a request that has no scripted reply.
+pub type Handler = Arc<dyn Fn(&Seen) -> Reply + Send + Sync>;
+
+impl Reply {
+    /// A reply that never comes: the connection is held open and silent (a stalled server).
+    pub fn stall() -> Self {
+        Reply::json(0, "")
+    }
+
+    /// A Microsoft Entra style token response.
+    pub fn token(access_token: &str, expires_in: u64) -> Self {
+        Reply::json(
+            200,
+            &format!(
+                r#"{{"token_type":"Bearer","expires_in":{expires_in},"access_token":"{access_token}"}}"#
+            ),
+        )
+    }
+
+    /// Adds a header.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+}
+
+impl Seen {
+    /// A header's value by lower-case name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body as `application/x-www-form-urlencoded` pairs.
+    pub fn form(&self) -> std::collections::BTreeMap<String, String> {
+        url::form_urlencoded::parse(&self.body)
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect()
+    }
+
+    /// The query pairs of the target.
+    pub fn query(&self) -> std::collections::BTreeMap<String, String> {
+        let query = self.target.split_once('?').map(|(_, q)| q).unwrap_or("");
+        url::form_urlencoded::parse(query.as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect()
+    }
+
+    /// The path of the target.
+    pub fn path(&self) -> &str {
+        self.target.split('?').next().unwrap_or("")
+    }
+}
+
 /// The server; stops when dropped (its task is aborted).
 pub struct LoopbackServer {
     addr: SocketAddr,
@@ -60,6 +116,12 @@ pub struct LoopbackServer {
 impl LoopbackServer {
     /// Starts on 127.0.0.1 with a free port. Requests beyond the scripted replies get `fallback`.
     pub async fn start(fallback: Reply) -> Self {
+        Self::start_with(move |_| fallback.clone()).await
+    }
+
+    /// Starts a server whose unscripted requests are answered by `handler`.
+    pub async fn start_with(handler: impl Fn(&Seen) -> Reply + Send + Sync + 'static) -> Self {
+        let handler: Handler = Arc::new(handler);
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind loopback");
@@ -74,7 +136,7 @@ impl LoopbackServer {
                 };
                 let seen = seen2.clone();
                 let replies = replies2.clone();
-                let fallback = fallback.clone();
+                let handler = handler.clone();
                 tokio::spawn(async move {
                     let mut buf = Vec::new();
                     loop {
@@ -112,19 +174,24 @@ impl LoopbackServer {
                         }
                         let body = buf[head_end + 4..head_end + 4 + len].to_vec();
                         buf.drain(..head_end + 4 + len);
+                        let request = Seen {
+                            method,
+                            target,
+                            headers,
+                            body,
+                        };
                         seen.lock()
                             .unwrap_or_else(PoisonError::into_inner)
-                            .push(Seen {
-                                method,
-                                target,
-                                headers,
-                                body,
-                            });
-                        let reply = replies
+                            .push(request.clone());
+                        let scripted = replies
                             .lock()
                             .unwrap_or_else(PoisonError::into_inner)
-                            .pop_front()
-                            .unwrap_or_else(|| fallback.clone());
+                            .pop_front();
+                        let reply = scripted.unwrap_or_else(|| handler(&request));
+                        if reply.status == 0 {
+                            // Stalled: keep the connection open, say nothing.
+                            std::future::pending::<()>().await;
+                        }
                         let mut out = format!("HTTP/1.1 {} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\n", reply.status, reply.body.len());
                         for (k, v) in &reply.headers {
                             out.push_str(&format!("{k}: {v}\r\n"));

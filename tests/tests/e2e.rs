@@ -1,6 +1,10 @@
 //! End-to-end tests of the generated clients (one binary, topic modules).
 
+mod auth;
+mod credentials;
 mod fixtures;
 mod operations;
 mod paging_and_errors;
 mod path_safety;
+mod redaction;
+mod retry;

@@ -35,6 +35,26 @@ impl Default for AuthOptions {
     }
 }
 
+impl AuthOptions {
+    /// Allows tokens over plain `http` to loopback hosts (local emulators).
+    pub fn with_http_loopback(mut self, allow: bool) -> Self {
+        self.allow_http_loopback = allow;
+        self
+    }
+
+    /// Turns the challenge resource check on or off.
+    pub fn with_challenge_resource_verification(mut self, verify: bool) -> Self {
+        self.verify_challenge_resource = verify;
+        self
+    }
+
+    /// Asks for these scopes instead of the spec's (bearer policy).
+    pub fn with_scopes(mut self, scopes: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.scopes = Some(scopes.into_iter().map(Into::into).collect());
+        self
+    }
+}
+
 /// Refuses to send a token anywhere but `https`, or `http` to a loopback host when allowed.
 pub fn ensure_secure_transport(url: &Url, allow_http_loopback: bool) -> Result<()> {
     match url.scheme() {
@@ -261,6 +281,8 @@ impl ChallengeAuthPolicy {
         request: &mut Request,
         next: Next<'_>,
     ) -> Result<RawResponse> {
+        // Checked before anything is sent: the call would need a token on this channel.
+        ensure_secure_transport(&request.url, self.allow_http_loopback)?;
         let key = authority(&request.url);
         let cached = challenge_cache()
             .lock()

@@ -1,0 +1,113 @@
+//! Settings every credential shares: where the authority is, which transport to use, which
+//! tenants a credential may be redirected to.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use keyvault_runtime::http::{HttpClient, Url};
+use keyvault_runtime::transport::{ReqwestTransport, TransportOptions};
+use keyvault_runtime::{Error, Result};
+
+/// Azure's public cloud authority.
+pub const DEFAULT_AUTHORITY_HOST: &str = "https://login.microsoftonline.com";
+
+/// Settings shared by the credentials. `Default` reads `AZURE_AUTHORITY_HOST`.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct CredentialOptions {
+    /// The Microsoft Entra authority (sovereign clouds and tests change it).
+    pub authority_host: Url,
+    /// The transport for token requests; `None` builds the default one.
+    pub transport: Option<Arc<dyn HttpClient>>,
+    /// Tenants besides the configured one that a service (a Key Vault challenge) may ask for;
+    /// `"*"` allows any.
+    pub additionally_allowed_tenants: Vec<String>,
+    /// Allow an `http` authority on a loopback host (local test servers only).
+    pub allow_http_loopback: bool,
+    /// How long one token request may take.
+    pub timeout: Duration,
+}
+
+impl Default for CredentialOptions {
+    fn default() -> Self {
+        let authority_host = std::env::var("AZURE_AUTHORITY_HOST")
+            .ok()
+            .filter(|v| !v.is_empty())
+            .and_then(|v| Url::parse(&v).ok())
+            .unwrap_or_else(|| Url::parse(DEFAULT_AUTHORITY_HOST).expect("a valid constant URL"));
+        CredentialOptions {
+            authority_host,
+            transport: None,
+            additionally_allowed_tenants: Vec::new(),
+            allow_http_loopback: false,
+            timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+impl CredentialOptions {
+    /// Uses another authority host.
+    pub fn with_authority_host(mut self, authority_host: Url) -> Self {
+        self.authority_host = authority_host;
+        self
+    }
+
+    /// Uses another transport.
+    pub fn with_transport(mut self, transport: Arc<dyn HttpClient>) -> Self {
+        self.transport = Some(transport);
+        self
+    }
+
+    /// Allows tokens for these tenants too (`"*"` for any).
+    pub fn with_additionally_allowed_tenants(
+        mut self,
+        tenants: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.additionally_allowed_tenants = tenants.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Allows an `http` authority on a loopback host.
+    pub fn with_http_loopback(mut self, allow: bool) -> Self {
+        self.allow_http_loopback = allow;
+        self
+    }
+
+    /// The transport to send token requests with.
+    pub(crate) fn http(&self) -> Result<Arc<dyn HttpClient>> {
+        match &self.transport {
+            Some(t) => Ok(t.clone()),
+            None => Ok(Arc::new(ReqwestTransport::new(
+                &TransportOptions::default(),
+            )?)),
+        }
+    }
+
+    /// The tenant to ask: the configured one unless the caller names another that is allowed.
+    pub(crate) fn tenant(&self, configured: &str, requested: Option<&str>) -> Result<String> {
+        match requested {
+            None => Ok(configured.to_owned()),
+            Some(t) if t.eq_ignore_ascii_case(configured) => Ok(configured.to_owned()),
+            Some(t)
+                if configured.eq_ignore_ascii_case("organizations")
+                    || configured.eq_ignore_ascii_case("common") =>
+            {
+                Ok(t.to_owned())
+            }
+            Some(t)
+                if self
+                    .additionally_allowed_tenants
+                    .iter()
+                    .any(|a| a == "*" || a.eq_ignore_ascii_case(t)) =>
+            {
+                Ok(t.to_owned())
+            }
+            Some(t) => Err(Error::credential(
+                format!(
+                    "the service asks for a token from tenant `{t}`, but the credential is configured for `{configured}`; add it to `additionally_allowed_tenants` to allow it"
+                ),
+                None,
+            )),
+        }
+    }
+}

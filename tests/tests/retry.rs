@@ -1,0 +1,181 @@
+//! Retries, Retry-After in each form, attempt and time budgets, per-try timeouts and per-call
+//! deadlines, against a real loopback server.
+
+use std::time::{Duration, Instant};
+
+use e2e_tests::{LoopbackServer, Reply};
+use keyvault::secrets::{models::SecretSetParameters, SecretClient};
+use keyvault_runtime::{CallOptions, ClientOptions, ErrorKind, RetryOptions};
+
+const SECRET: &str = r#"{"value":"v","id":"https://v/secrets/s/1"}"#;
+
+fn fast_retries() -> ClientOptions {
+    ClientOptions::default().with_retry(
+        RetryOptions::default()
+            .with_max_retries(3)
+            .with_initial_delay(Duration::from_millis(10)),
+    )
+}
+
+async fn timed_get(client: &SecretClient) -> (Duration, keyvault_runtime::Result<()>) {
+    let started = Instant::now();
+    let result = client.get_secret("s").await.map(|_| ());
+    (started.elapsed(), result)
+}
+
+#[tokio::test]
+async fn retry_after_is_obeyed_in_every_form_and_on_every_retried_status() {
+    // The HTTP date is made when its case runs (`None` below), 2 s ahead.
+    let http_date = || {
+        let at = keyvault_runtime::OffsetDateTime::now_utc() + Duration::from_secs(2);
+        let format = time::macros::format_description!(
+            "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+        );
+        at.format(&format).unwrap()
+    };
+    let cases: Vec<(u16, &str, Option<&str>, Duration)> = vec![
+        (503, "retry-after", Some("1"), Duration::from_millis(950)),
+        (
+            429,
+            "retry-after-ms",
+            Some("400"),
+            Duration::from_millis(380),
+        ),
+        (
+            500,
+            "x-ms-retry-after-ms",
+            Some("300"),
+            Duration::from_millis(280),
+        ),
+        (408, "retry-after", None, Duration::from_millis(900)),
+        (
+            502,
+            "retry-after-ms",
+            Some("250"),
+            Duration::from_millis(230),
+        ),
+        (
+            504,
+            "retry-after-ms",
+            Some("250"),
+            Duration::from_millis(230),
+        ),
+    ];
+    for (status, header, value, at_least) in cases {
+        let value = value.map(str::to_owned).unwrap_or_else(http_date);
+        let server = LoopbackServer::start(Reply::json(200, SECRET)).await;
+        server.push(Reply::json(status, "{}").header(header, &value));
+        let client = SecretClient::new(&server.url(), fast_retries()).unwrap();
+        let (elapsed, result) = timed_get(&client).await;
+        result.unwrap();
+        assert!(
+            elapsed >= at_least,
+            "{status} {header}: {value} waited only {elapsed:?}"
+        );
+        assert!(elapsed < at_least + Duration::from_secs(2), "{elapsed:?}");
+        assert_eq!(server.seen().len(), 2);
+    }
+}
+
+#[tokio::test]
+async fn max_attempts_are_obeyed_and_the_last_answer_returned() {
+    let server = LoopbackServer::start(
+        Reply::json(503, r#"{"error":{"code":"Busy","message":"try later"}}"#)
+            .header("retry-after-ms", "5"),
+    )
+    .await;
+    let client = SecretClient::new(
+        &server.url(),
+        ClientOptions::default().with_retry(RetryOptions::default().with_max_retries(2)),
+    )
+    .unwrap();
+    let err = client.get_secret("s").await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
+    assert_eq!(server.seen().len(), 3, "first try plus two retries");
+    // Per call, retries can be turned off.
+    let before = server.seen().len();
+    client
+        .get_secret("s")
+        .call_options(CallOptions::default().with_max_retries(0))
+        .await
+        .unwrap_err();
+    assert_eq!(server.seen().len(), before + 1);
+    // Client errors are not retried.
+    let not_found = LoopbackServer::start(Reply::json(404, "{}")).await;
+    let client = SecretClient::new(&not_found.url(), fast_retries()).unwrap();
+    client.get_secret("s").await.unwrap_err();
+    assert_eq!(not_found.seen().len(), 1);
+}
+
+#[tokio::test]
+async fn total_time_budget_is_obeyed() {
+    let server =
+        LoopbackServer::start(Reply::json(503, "{}").header("retry-after-ms", "300")).await;
+    let client = SecretClient::new(
+        &server.url(),
+        ClientOptions::default().with_retry(
+            RetryOptions::default()
+                .with_max_retries(10)
+                .with_max_elapsed(Duration::from_millis(700)),
+        ),
+    )
+    .unwrap();
+    let (elapsed, result) = timed_get(&client).await;
+    assert!(result.is_err());
+    assert!(elapsed < Duration::from_millis(1200), "{elapsed:?}");
+    assert_eq!(
+        server.seen().len(),
+        3,
+        "tries at 0, 300 and 600 ms; the next would pass 700"
+    );
+}
+
+#[tokio::test]
+async fn the_body_is_resent_intact() {
+    let server = LoopbackServer::start(Reply::json(200, SECRET)).await;
+    server.push(Reply::json(500, "{}").header("retry-after-ms", "1"));
+    server.push(Reply::json(503, "{}").header("retry-after-ms", "1"));
+    let client = SecretClient::new(&server.url(), fast_retries()).unwrap();
+    client
+        .set_secret("s", SecretSetParameters::new("payload-ü"))
+        .await
+        .unwrap();
+    let bodies: Vec<_> = server.seen().into_iter().map(|s| s.body).collect();
+    assert_eq!(bodies.len(), 3);
+    assert!(bodies.iter().all(|b| b == &bodies[0]));
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&bodies[0]).unwrap()["value"],
+        "payload-ü"
+    );
+}
+
+#[tokio::test]
+async fn a_stalled_server_ends_in_a_timeout_within_the_deadline() {
+    let server = LoopbackServer::start(Reply::stall()).await;
+    let client = SecretClient::new(
+        &server.url(),
+        ClientOptions::default().with_deadline(Some(Duration::from_millis(600))),
+    )
+    .unwrap();
+    let (elapsed, result) = timed_get(&client).await;
+    let err = result.unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::Timeout { .. }), "{err}");
+    assert!(err.to_string().contains("deadline"), "{err}");
+    assert!(elapsed < Duration::from_millis(1500), "{elapsed:?}");
+
+    // Per-try timeouts retry the stalled try; the per-call deadline still bounds the whole.
+    let client = SecretClient::new(&server.url(), fast_retries()).unwrap();
+    let started = Instant::now();
+    let err = client
+        .get_secret("s")
+        .call_options(
+            CallOptions::default()
+                .with_try_timeout(Duration::from_millis(200))
+                .with_deadline(Duration::from_millis(2000)),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::Timeout { .. }), "{err}");
+    assert!(started.elapsed() < Duration::from_millis(2500));
+    assert!(server.seen().len() >= 3, "each timed-out try was retried");
+}
