@@ -383,3 +383,58 @@ async fn chains_try_each_link_and_list_every_failure() {
         }
     }
 }
+
+/// Set in the child process that runs [`environment_child`]: environment variables are
+/// process-wide, so the environment tests run in their own process.
+const CHILD_FLAG: &str = "KV_E2E_ENVIRONMENT_CHILD";
+
+#[test]
+fn environment_variables_configure_the_environment_credential_and_default_chain() {
+    let server = std::thread::spawn(|| {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        runtime.block_on(async {
+            let server = LoopbackServer::start(Reply::token("env-token", 3600)).await;
+            let url = server.url();
+            let status = std::process::Command::new(std::env::current_exe().unwrap())
+                .args(["--exact", "credentials::environment_child", "--nocapture"])
+                .env(CHILD_FLAG, "1")
+                .env("AZURE_AUTHORITY_HOST", &url)
+                .env("AZURE_TENANT_ID", "env-tenant")
+                .env("AZURE_CLIENT_ID", "env-client")
+                .env("AZURE_CLIENT_SECRET", "env-secret")
+                .env_remove("AZURE_FEDERATED_TOKEN_FILE")
+                .env_remove("IDENTITY_ENDPOINT")
+                .status()
+                .unwrap();
+            (status, server.seen())
+        })
+    });
+    let (status, seen) = server.join().unwrap();
+    assert!(status.success(), "the child test failed");
+    // Both the environment credential and the default chain asked the authority from
+    // AZURE_AUTHORITY_HOST, for the tenant and client from the environment.
+    assert_eq!(seen.len(), 2);
+    for request in &seen {
+        assert_eq!(request.path(), "/env-tenant/oauth2/v2.0/token");
+        let form = request.form();
+        assert_eq!(form["client_id"], "env-client");
+        assert_eq!(form["client_secret"], "env-secret");
+    }
+}
+
+/// Runs only inside the child process started above (it checks what the parent set).
+#[tokio::test]
+async fn environment_child() {
+    if std::env::var_os(CHILD_FLAG).is_none() {
+        return;
+    }
+    // Plain http to loopback is allowed here only because the test authority is loopback.
+    let options = CredentialOptions::default().with_http_loopback(true);
+    assert!(options.authority_host.as_str().starts_with("http://127.0.0.1"));
+    let credential = keyvault_identity::EnvironmentCredential::new(options.clone());
+    let token = credential.get_token(&request()).await.unwrap();
+    assert_eq!(token.token.expose(), "env-token");
+    let default = DefaultAzureCredential::with_options(options, ManagedIdentityOptions::default());
+    let token = default.get_token(&request()).await.unwrap();
+    assert_eq!(token.token.expose(), "env-token");
+}
