@@ -430,7 +430,10 @@ async fn environment_child() {
     }
     // Plain http to loopback is allowed here only because the test authority is loopback.
     let options = CredentialOptions::default().with_http_loopback(true);
-    assert!(options.authority_host.as_str().starts_with("http://127.0.0.1"));
+    assert!(options
+        .authority_host
+        .as_str()
+        .starts_with("http://127.0.0.1"));
     let credential = keyvault_identity::EnvironmentCredential::new(options.clone());
     let token = credential.get_token(&request()).await.unwrap();
     assert_eq!(token.token.expose(), "env-token");
