@@ -181,7 +181,19 @@ impl<'a> Lowering<'a> {
                         &mut client.groups[index].operations
                     }
                 };
-                if let Some(other) = list.iter().find(|o| o.method == lowered.method) {
+                // Long-running operations also get a `resume_{method}` method.
+                let names = |o: &OperationIr| {
+                    let mut names = vec![o.method.clone()];
+                    if o.lro.is_some() {
+                        names.push(format!("resume_{}", o.method.trim_start_matches("r#")));
+                    }
+                    names
+                };
+                let mine = names(&lowered);
+                if let Some(other) = list
+                    .iter()
+                    .find(|o| names(o).iter().any(|n| mine.contains(n)))
+                {
                     return Err(Error::at(
                         &origin,
                         format!(

@@ -35,7 +35,9 @@ pub use error::{Error, ErrorKind, Result, ServiceError};
 pub use options::ClientOptions;
 pub use pager::{Page, Pager};
 pub use pipeline::{CallOptions, Context, Pipeline};
-pub use poller::{FinalStateVia, PollStatus, Poller, PollerOptions};
+pub use poller::{
+    FinalStateVia, PollOperation, PollStatus, PollStep, Poller, PollerOptions, Progress,
+};
 pub use response::Response;
 pub use retry::RetryOptions;
 pub use secret::Secret;

@@ -25,6 +25,8 @@ pub struct Seen {
     pub headers: Vec<(String, String)>,
     /// The body.
     pub body: Vec<u8>,
+    /// When the server read it.
+    pub at: std::time::Instant,
 }
 
 /// A scripted response.
@@ -179,6 +181,7 @@ impl LoopbackServer {
                             target,
                             headers,
                             body,
+                            at: std::time::Instant::now(),
                         };
                         seen.lock()
                             .unwrap_or_else(PoisonError::into_inner)

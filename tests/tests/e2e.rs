@@ -3,6 +3,7 @@
 mod auth;
 mod credentials;
 mod fixtures;
+mod lro;
 mod operations;
 mod paging_and_errors;
 mod path_safety;

@@ -330,12 +330,58 @@ fn op_method(op: &OperationIr, grouped: bool) -> Result<TokenStream> {
     } else {
         (quote!(&self), quote!('_), quote!(self))
     };
+    let resume = match &op.lro {
+        Some(lro) => {
+            let rt = rt();
+            let resume_name = format_ident!("resume_{}", op.method.trim_start_matches("r#"));
+            let op_id = &op.operation_id;
+            let (final_ty, decode) = lro_result(op, lro);
+            let doc = doc_attrs(&format!(
+                "Resumes a `{op_id}` operation from the continuation token of its poller (`Poller::continuation_token`), e.g. in another process. The token's URLs must be on this client's endpoint."
+            ));
+            quote! {
+                #doc
+                pub fn #resume_name(#receiver, token: &str) -> #rt::Result<#rt::Poller<#final_ty>> {
+                    let client = #client_expr;
+                    #rt::poller::resume(
+                        client.pipeline.clone(),
+                        #rt::Context::new(#op_id),
+                        &client.endpoint,
+                        token,
+                        #rt::PollerOptions::default(),
+                        #decode,
+                    )
+                }
+            }
+        }
+        None => quote!(),
+    };
     Ok(quote! {
         #docs
         pub fn #method(#receiver, #(#args),*) -> #builder<#lifetime> {
             #builder { client: #client_expr, #(#inits)* }
         }
+        #resume
     })
+}
+
+/// The final result type of a long-running operation and the function decoding it.
+fn lro_result(op: &OperationIr, lro: &Lro) -> (TokenStream, TokenStream) {
+    let rt = rt();
+    match &lro.final_type {
+        None => (quote!(()), quote!(|_| Ok(()))),
+        Some(ty) if op.http_method == "DELETE" => {
+            let t = type_tokens(ty, Scope::Client);
+            (
+                quote!(Option<#t>),
+                quote!(|raw| if raw.body.is_empty() { Ok(None) } else { #rt::response::decode_json(&raw.body).map(Some) }),
+            )
+        }
+        Some(ty) => (
+            type_tokens(ty, Scope::Client),
+            quote!(|raw| #rt::response::decode_json(&raw.body)),
+        ),
+    }
 }
 
 /// The constraint checks of one value, as statements returning early with an error.
@@ -688,20 +734,7 @@ fn builder(client: &ClientIr, op: &OperationIr) -> Result<TokenStream> {
             Some("operation-location") => quote!(OperationLocation),
             _ => quote!(Default),
         };
-        let (final_ty, decode) = match &lro.final_type {
-            None => (quote!(()), quote!(|_| Ok(()))),
-            Some(ty) if op.http_method == "DELETE" => {
-                let t = type_tokens(ty, Scope::Client);
-                (
-                    quote!(Option<#t>),
-                    quote!(|raw| if raw.body.is_empty() { Ok(None) } else { #rt::response::decode_json(&raw.body).map(Some) }),
-                )
-            }
-            Some(ty) => (
-                type_tokens(ty, Scope::Client),
-                quote!(|raw| #rt::response::decode_json(&raw.body)),
-            ),
-        };
+        let (final_ty, decode) = lro_result(op, lro);
         quote! {
             /// Overrides how often the operation is polled when the service does not say.
             pub fn poller_options(mut self, options: #rt::PollerOptions) -> Self {
@@ -739,14 +772,7 @@ fn builder(client: &ClientIr, op: &OperationIr) -> Result<TokenStream> {
     let into_future = if op.paging.is_some() {
         quote!()
     } else if let Some(lro) = &op.lro {
-        let final_ty = match &lro.final_type {
-            None => quote!(()),
-            Some(ty) if op.http_method == "DELETE" => {
-                let t = type_tokens(ty, Scope::Client);
-                quote!(Option<#t>)
-            }
-            Some(ty) => type_tokens(ty, Scope::Client),
-        };
+        let (final_ty, _) = lro_result(op, lro);
         quote! {
             impl<'a> std::future::IntoFuture for #builder<'a> {
                 type Output = #rt::Result<#final_ty>;

@@ -752,6 +752,21 @@ impl<'a> ManagedHsmsClient<'a> {
             poller_options: ::keyvault_runtime::PollerOptions::default(),
         }
     }
+    /// Resumes a `ManagedHsms_CreateOrUpdate` operation from the continuation token of its poller (`Poller::continuation_token`), e.g. in another process. The token's URLs must be on this client's endpoint.
+    pub fn resume_create_or_update(
+        &self,
+        token: &str,
+    ) -> ::keyvault_runtime::Result<::keyvault_runtime::Poller<models::ManagedHsm>> {
+        let client = self.client;
+        ::keyvault_runtime::poller::resume(
+            client.pipeline.clone(),
+            ::keyvault_runtime::Context::new("ManagedHsms_CreateOrUpdate"),
+            &client.endpoint,
+            token,
+            ::keyvault_runtime::PollerOptions::default(),
+            |raw| ::keyvault_runtime::response::decode_json(&raw.body),
+        )
+    }
     /// Deletes the specified managed HSM Pool.
     ///
     /// Spec operation: `ManagedHsms_Delete` (`DELETE /subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.KeyVault/managedHSMs/{name}`).
@@ -767,6 +782,21 @@ impl<'a> ManagedHsmsClient<'a> {
             call_options: Default::default(),
             poller_options: ::keyvault_runtime::PollerOptions::default(),
         }
+    }
+    /// Resumes a `ManagedHsms_Delete` operation from the continuation token of its poller (`Poller::continuation_token`), e.g. in another process. The token's URLs must be on this client's endpoint.
+    pub fn resume_delete(
+        &self,
+        token: &str,
+    ) -> ::keyvault_runtime::Result<::keyvault_runtime::Poller<()>> {
+        let client = self.client;
+        ::keyvault_runtime::poller::resume(
+            client.pipeline.clone(),
+            ::keyvault_runtime::Context::new("ManagedHsms_Delete"),
+            &client.endpoint,
+            token,
+            ::keyvault_runtime::PollerOptions::default(),
+            |_| Ok(()),
+        )
     }
     /// Gets the specified managed HSM Pool.
     ///
@@ -850,6 +880,21 @@ impl<'a> ManagedHsmsClient<'a> {
             poller_options: ::keyvault_runtime::PollerOptions::default(),
         }
     }
+    /// Resumes a `ManagedHsms_PurgeDeleted` operation from the continuation token of its poller (`Poller::continuation_token`), e.g. in another process. The token's URLs must be on this client's endpoint.
+    pub fn resume_purge_deleted(
+        &self,
+        token: &str,
+    ) -> ::keyvault_runtime::Result<::keyvault_runtime::Poller<()>> {
+        let client = self.client;
+        ::keyvault_runtime::poller::resume(
+            client.pipeline.clone(),
+            ::keyvault_runtime::Context::new("ManagedHsms_PurgeDeleted"),
+            &client.endpoint,
+            token,
+            ::keyvault_runtime::PollerOptions::default(),
+            |_| Ok(()),
+        )
+    }
     /// Update a managed HSM Pool in the specified subscription.
     ///
     /// Spec operation: `ManagedHsms_Update` (`PATCH /subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.KeyVault/managedHSMs/{name}`).
@@ -867,6 +912,21 @@ impl<'a> ManagedHsmsClient<'a> {
             call_options: Default::default(),
             poller_options: ::keyvault_runtime::PollerOptions::default(),
         }
+    }
+    /// Resumes a `ManagedHsms_Update` operation from the continuation token of its poller (`Poller::continuation_token`), e.g. in another process. The token's URLs must be on this client's endpoint.
+    pub fn resume_update(
+        &self,
+        token: &str,
+    ) -> ::keyvault_runtime::Result<::keyvault_runtime::Poller<models::ManagedHsm>> {
+        let client = self.client;
+        ::keyvault_runtime::poller::resume(
+            client.pipeline.clone(),
+            ::keyvault_runtime::Context::new("ManagedHsms_Update"),
+            &client.endpoint,
+            token,
+            ::keyvault_runtime::PollerOptions::default(),
+            |raw| ::keyvault_runtime::response::decode_json(&raw.body),
+        )
     }
 }
 /// The `MHSMPrivateEndpointConnections` operations; get one from \[`KeyVaultManagementClient::mhsm_private_endpoint_connections`\].
@@ -892,6 +952,29 @@ impl<'a> MhsmPrivateEndpointConnectionsClient<'a> {
             call_options: Default::default(),
             poller_options: ::keyvault_runtime::PollerOptions::default(),
         }
+    }
+    /// Resumes a `MHSMPrivateEndpointConnections_Delete` operation from the continuation token of its poller (`Poller::continuation_token`), e.g. in another process. The token's URLs must be on this client's endpoint.
+    pub fn resume_delete(
+        &self,
+        token: &str,
+    ) -> ::keyvault_runtime::Result<
+        ::keyvault_runtime::Poller<Option<models::MhsmPrivateEndpointConnection>>,
+    > {
+        let client = self.client;
+        ::keyvault_runtime::poller::resume(
+            client.pipeline.clone(),
+            ::keyvault_runtime::Context::new("MHSMPrivateEndpointConnections_Delete"),
+            &client.endpoint,
+            token,
+            ::keyvault_runtime::PollerOptions::default(),
+            |raw| {
+                if raw.body.is_empty() {
+                    Ok(None)
+                } else {
+                    ::keyvault_runtime::response::decode_json(&raw.body).map(Some)
+                }
+            },
+        )
     }
     /// Gets the specified private endpoint connection associated with the managed HSM Pool.
     ///
@@ -1031,6 +1114,29 @@ impl<'a> PrivateEndpointConnectionsClient<'a> {
             call_options: Default::default(),
             poller_options: ::keyvault_runtime::PollerOptions::default(),
         }
+    }
+    /// Resumes a `PrivateEndpointConnections_Delete` operation from the continuation token of its poller (`Poller::continuation_token`), e.g. in another process. The token's URLs must be on this client's endpoint.
+    pub fn resume_delete(
+        &self,
+        token: &str,
+    ) -> ::keyvault_runtime::Result<
+        ::keyvault_runtime::Poller<Option<models::PrivateEndpointConnection>>,
+    > {
+        let client = self.client;
+        ::keyvault_runtime::poller::resume(
+            client.pipeline.clone(),
+            ::keyvault_runtime::Context::new("PrivateEndpointConnections_Delete"),
+            &client.endpoint,
+            token,
+            ::keyvault_runtime::PollerOptions::default(),
+            |raw| {
+                if raw.body.is_empty() {
+                    Ok(None)
+                } else {
+                    ::keyvault_runtime::response::decode_json(&raw.body).map(Some)
+                }
+            },
+        )
     }
     /// Gets the specified private endpoint connection associated with the key vault.
     ///
@@ -1223,6 +1329,21 @@ impl<'a> VaultsClient<'a> {
             poller_options: ::keyvault_runtime::PollerOptions::default(),
         }
     }
+    /// Resumes a `Vaults_CreateOrUpdate` operation from the continuation token of its poller (`Poller::continuation_token`), e.g. in another process. The token's URLs must be on this client's endpoint.
+    pub fn resume_create_or_update(
+        &self,
+        token: &str,
+    ) -> ::keyvault_runtime::Result<::keyvault_runtime::Poller<models::Vault>> {
+        let client = self.client;
+        ::keyvault_runtime::poller::resume(
+            client.pipeline.clone(),
+            ::keyvault_runtime::Context::new("Vaults_CreateOrUpdate"),
+            &client.endpoint,
+            token,
+            ::keyvault_runtime::PollerOptions::default(),
+            |raw| ::keyvault_runtime::response::decode_json(&raw.body),
+        )
+    }
     /// Deletes the specified Azure key vault.
     ///
     /// Spec operation: `Vaults_Delete` (`DELETE /subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.KeyVault/vaults/{vaultName}`).
@@ -1336,6 +1457,21 @@ impl<'a> VaultsClient<'a> {
             call_options: Default::default(),
             poller_options: ::keyvault_runtime::PollerOptions::default(),
         }
+    }
+    /// Resumes a `Vaults_PurgeDeleted` operation from the continuation token of its poller (`Poller::continuation_token`), e.g. in another process. The token's URLs must be on this client's endpoint.
+    pub fn resume_purge_deleted(
+        &self,
+        token: &str,
+    ) -> ::keyvault_runtime::Result<::keyvault_runtime::Poller<()>> {
+        let client = self.client;
+        ::keyvault_runtime::poller::resume(
+            client.pipeline.clone(),
+            ::keyvault_runtime::Context::new("Vaults_PurgeDeleted"),
+            &client.endpoint,
+            token,
+            ::keyvault_runtime::PollerOptions::default(),
+            |_| Ok(()),
+        )
     }
     /// Update a key vault in the specified subscription.
     ///

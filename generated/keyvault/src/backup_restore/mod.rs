@@ -139,6 +139,23 @@ impl BackupClient {
             poller_options: ::keyvault_runtime::PollerOptions::default(),
         }
     }
+    /// Resumes a `FullBackup` operation from the continuation token of its poller (`Poller::continuation_token`), e.g. in another process. The token's URLs must be on this client's endpoint.
+    pub fn resume_full_backup(
+        &self,
+        token: &str,
+    ) -> ::keyvault_runtime::Result<
+        ::keyvault_runtime::Poller<models::FullBackupOperation>,
+    > {
+        let client = self;
+        ::keyvault_runtime::poller::resume(
+            client.pipeline.clone(),
+            ::keyvault_runtime::Context::new("FullBackup"),
+            &client.endpoint,
+            token,
+            ::keyvault_runtime::PollerOptions::default(),
+            |raw| ::keyvault_runtime::response::decode_json(&raw.body),
+        )
+    }
     /// Returns the status of full backup operation
     ///
     /// Spec operation: `FullBackupStatus` (`GET /backup/{jobId}/pending`).
@@ -166,6 +183,23 @@ impl BackupClient {
             poller_options: ::keyvault_runtime::PollerOptions::default(),
         }
     }
+    /// Resumes a `FullRestoreOperation` operation from the continuation token of its poller (`Poller::continuation_token`), e.g. in another process. The token's URLs must be on this client's endpoint.
+    pub fn resume_full_restore_operation(
+        &self,
+        token: &str,
+    ) -> ::keyvault_runtime::Result<
+        ::keyvault_runtime::Poller<models::RestoreOperation>,
+    > {
+        let client = self;
+        ::keyvault_runtime::poller::resume(
+            client.pipeline.clone(),
+            ::keyvault_runtime::Context::new("FullRestoreOperation"),
+            &client.endpoint,
+            token,
+            ::keyvault_runtime::PollerOptions::default(),
+            |raw| ::keyvault_runtime::response::decode_json(&raw.body),
+        )
+    }
     /// Pre-backup operation for checking whether the customer can perform a full backup operation.
     ///
     /// Spec operation: `PreFullBackup` (`POST /prebackup`).
@@ -179,6 +213,23 @@ impl BackupClient {
             call_options: Default::default(),
             poller_options: ::keyvault_runtime::PollerOptions::default(),
         }
+    }
+    /// Resumes a `PreFullBackup` operation from the continuation token of its poller (`Poller::continuation_token`), e.g. in another process. The token's URLs must be on this client's endpoint.
+    pub fn resume_pre_full_backup(
+        &self,
+        token: &str,
+    ) -> ::keyvault_runtime::Result<
+        ::keyvault_runtime::Poller<models::FullBackupOperation>,
+    > {
+        let client = self;
+        ::keyvault_runtime::poller::resume(
+            client.pipeline.clone(),
+            ::keyvault_runtime::Context::new("PreFullBackup"),
+            &client.endpoint,
+            token,
+            ::keyvault_runtime::PollerOptions::default(),
+            |raw| ::keyvault_runtime::response::decode_json(&raw.body),
+        )
     }
     /// Pre-restore operation for checking whether the customer can perform a full restore operation.
     ///
@@ -195,6 +246,23 @@ impl BackupClient {
             call_options: Default::default(),
             poller_options: ::keyvault_runtime::PollerOptions::default(),
         }
+    }
+    /// Resumes a `PreFullRestoreOperation` operation from the continuation token of its poller (`Poller::continuation_token`), e.g. in another process. The token's URLs must be on this client's endpoint.
+    pub fn resume_pre_full_restore_operation(
+        &self,
+        token: &str,
+    ) -> ::keyvault_runtime::Result<
+        ::keyvault_runtime::Poller<models::RestoreOperation>,
+    > {
+        let client = self;
+        ::keyvault_runtime::poller::resume(
+            client.pipeline.clone(),
+            ::keyvault_runtime::Context::new("PreFullRestoreOperation"),
+            &client.endpoint,
+            token,
+            ::keyvault_runtime::PollerOptions::default(),
+            |raw| ::keyvault_runtime::response::decode_json(&raw.body),
+        )
     }
     /// Returns the status of restore operation
     ///
@@ -221,6 +289,23 @@ impl BackupClient {
             call_options: Default::default(),
             poller_options: ::keyvault_runtime::PollerOptions::default(),
         }
+    }
+    /// Resumes a `SelectiveKeyRestoreOperation` operation from the continuation token of its poller (`Poller::continuation_token`), e.g. in another process. The token's URLs must be on this client's endpoint.
+    pub fn resume_selective_key_restore_operation(
+        &self,
+        token: &str,
+    ) -> ::keyvault_runtime::Result<
+        ::keyvault_runtime::Poller<models::SelectiveKeyRestoreOperation>,
+    > {
+        let client = self;
+        ::keyvault_runtime::poller::resume(
+            client.pipeline.clone(),
+            ::keyvault_runtime::Context::new("SelectiveKeyRestoreOperation"),
+            &client.endpoint,
+            token,
+            ::keyvault_runtime::PollerOptions::default(),
+            |raw| ::keyvault_runtime::response::decode_json(&raw.body),
+        )
     }
     /// Returns the status of the selective key restore operation
     ///

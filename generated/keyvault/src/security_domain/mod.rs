@@ -128,6 +128,23 @@ impl<'a> HsmSecurityDomainClient<'a> {
             poller_options: ::keyvault_runtime::PollerOptions::default(),
         }
     }
+    /// Resumes a `HSMSecurityDomain_Download` operation from the continuation token of its poller (`Poller::continuation_token`), e.g. in another process. The token's URLs must be on this client's endpoint.
+    pub fn resume_download(
+        &self,
+        token: &str,
+    ) -> ::keyvault_runtime::Result<
+        ::keyvault_runtime::Poller<models::SecurityDomainObject>,
+    > {
+        let client = self.client;
+        ::keyvault_runtime::poller::resume(
+            client.pipeline.clone(),
+            ::keyvault_runtime::Context::new("HSMSecurityDomain_Download"),
+            &client.endpoint,
+            token,
+            ::keyvault_runtime::PollerOptions::default(),
+            |raw| ::keyvault_runtime::response::decode_json(&raw.body),
+        )
+    }
     /// Retrieves the Security Domain download operation status
     ///
     /// Spec operation: `HSMSecurityDomain_DownloadPending` (`GET /securitydomain/download/pending`).
@@ -159,6 +176,23 @@ impl<'a> HsmSecurityDomainClient<'a> {
             call_options: Default::default(),
             poller_options: ::keyvault_runtime::PollerOptions::default(),
         }
+    }
+    /// Resumes a `HSMSecurityDomain_Upload` operation from the continuation token of its poller (`Poller::continuation_token`), e.g. in another process. The token's URLs must be on this client's endpoint.
+    pub fn resume_upload(
+        &self,
+        token: &str,
+    ) -> ::keyvault_runtime::Result<
+        ::keyvault_runtime::Poller<models::SecurityDomainOperationStatus>,
+    > {
+        let client = self.client;
+        ::keyvault_runtime::poller::resume(
+            client.pipeline.clone(),
+            ::keyvault_runtime::Context::new("HSMSecurityDomain_Upload"),
+            &client.endpoint,
+            token,
+            ::keyvault_runtime::PollerOptions::default(),
+            |raw| ::keyvault_runtime::response::decode_json(&raw.body),
+        )
     }
     /// Get Security Domain upload operation status
     ///
