@@ -40,6 +40,11 @@ pub struct CrateConfig {
     /// Whether the crate may be published (fixture crates may not).
     #[serde(default = "yes")]
     pub publish: bool,
+    /// Long-running operations (by operationId) whose result is the initial response's body,
+    /// although the spec's `final-state-via` names the status monitor (whose body is only a
+    /// status): the poller still polls to the end, then returns the initial body.
+    #[serde(default)]
+    pub lro_result_from_initial_response: Vec<String>,
     /// How the crate's clients attach tokens.
     #[serde(default)]
     pub auth: AuthConfig,

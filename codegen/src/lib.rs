@@ -40,6 +40,22 @@ pub fn lower(
             docs.load(&module.spec)?;
             modules.push(lower::lower_module(&docs, krate, module, commits)?);
         }
+        // A configured operation id that matches no long-running operation is a typo.
+        for id in &krate.lro_result_from_initial_response {
+            let found = modules.iter().any(|m| {
+                m.client
+                    .operations
+                    .iter()
+                    .chain(m.client.groups.iter().flat_map(|g| &g.operations))
+                    .any(|op| &op.operation_id == id && op.lro.is_some())
+            });
+            if !found {
+                return Err(Error::new(format!(
+                    "config: crate `{}` lists `{id}` in lro_result_from_initial_response, but no long-running operation has that operationId",
+                    krate.name
+                )));
+            }
+        }
         crates.push(ir::CrateIr {
             name: krate.name.clone(),
             path: krate.path.clone(),

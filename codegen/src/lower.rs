@@ -533,7 +533,7 @@ impl<'a> Lowering<'a> {
 
         let lro = if op.long_running {
             let options = op.long_running_options.as_ref();
-            let final_state_via = options.and_then(|o| o.final_state_via.clone());
+            let mut final_state_via = options.and_then(|o| o.final_state_via.clone());
             if let Some(via) = &final_state_via {
                 if ![
                     "azure-async-operation",
@@ -548,6 +548,15 @@ impl<'a> Lowering<'a> {
                         format!("unknown final-state-via `{via}`"),
                     ));
                 }
+            }
+            // Configured exceptions: the spec names a status monitor, but the result the
+            // caller needs is the initial response's body (security domain download).
+            if self
+                .krate
+                .lro_result_from_initial_response
+                .contains(&op.operation_id)
+            {
+                final_state_via = Some("initial-response".to_owned());
             }
             let final_type = match options.and_then(|o| o.final_state_schema.as_deref()) {
                 Some(reference) => Some(self.reference_type(origin, reference)?),

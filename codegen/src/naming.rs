@@ -30,6 +30,7 @@ const RESERVED_METHODS: &[&str] = &[
     "endpoint",
     "api_version",
     "clone",
+    "pipeline",
 ];
 
 /// Type names the generated code uses for itself (`Unknown` variants clash with enums' own).

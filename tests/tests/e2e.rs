@@ -7,5 +7,6 @@ mod lro;
 mod operations;
 mod paging_and_errors;
 mod path_safety;
+mod pseudo_lro;
 mod redaction;
 mod retry;

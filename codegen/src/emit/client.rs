@@ -227,6 +227,12 @@ pub fn client_file(module: &ModuleIr) -> Result<TokenStream> {
                 &self.api_version
             }
 
+            /// The pipeline requests go through, for hand-written operations built on this
+            /// client (send a builder's `build_request()` through it).
+            pub fn pipeline(&self) -> &#rt::Pipeline {
+                &self.pipeline
+            }
+
             #(#accessors)*
             #(#methods)*
         }
@@ -732,6 +738,7 @@ fn builder(client: &ClientIr, op: &OperationIr) -> Result<TokenStream> {
             Some("location") => quote!(Location),
             Some("original-uri") => quote!(OriginalUri),
             Some("operation-location") => quote!(OperationLocation),
+            Some("initial-response") => quote!(InitialResponse),
             _ => quote!(Default),
         };
         let (final_ty, decode) = lro_result(op, lro);

@@ -29,6 +29,10 @@ pub enum FinalStateVia {
     OperationLocation,
     /// Azure's defaults: PUT/PATCH read the resource, DELETE/POST the location result.
     Default,
+    /// The initial response's body is the result; polling only waits for the operation to
+    /// end (Key Vault's security domain download). Not available after resuming, because the
+    /// body (a secret) is never put into a continuation token.
+    InitialResponse,
 }
 
 /// Decodes the final response into the operation's result type.
@@ -79,6 +83,8 @@ struct ArmOperation<T> {
     original_url: Url,
     final_state: FinalStateVia,
     location: Option<Url>,
+    /// Kept for [`FinalStateVia::InitialResponse`].
+    initial_response: Option<RawResponse>,
     decode: DecodeFn<T>,
     phase: Phase,
 }
@@ -90,6 +96,9 @@ impl<T: Send + 'static> ArmOperation<T> {
         }
         let location = header_url(&response, "location", &self.original_url)?;
         self.location = location.clone();
+        if self.final_state == FinalStateVia::InitialResponse {
+            self.initial_response = Some(response.clone());
+        }
         let monitor = if let Some(url) =
             header_url(&response, "azure-asyncoperation", &self.original_url)?
         {
@@ -204,9 +213,18 @@ impl<T: Send + 'static> ArmOperation<T> {
         else {
             return Err(Error::poller("the operation has not succeeded yet", None));
         };
+        if self.final_state == FinalStateVia::InitialResponse {
+            return match self.initial_response.take() {
+                Some(initial) => (self.decode)(initial),
+                None => Err(Error::poller(
+                    "this operation's result is the initial response, which only the poller that started it holds (it is never put into a continuation token)",
+                    None,
+                )),
+            };
+        }
         let is_put_or_patch = self.method == Method::PUT || self.method == Method::PATCH;
         let fetch = match self.final_state {
-            FinalStateVia::AzureAsyncOperation => None,
+            FinalStateVia::AzureAsyncOperation | FinalStateVia::InitialResponse => None,
             FinalStateVia::OriginalUri => Some(self.original_url.clone()),
             // Without a Location header a PUT/PATCH result is the resource itself.
             FinalStateVia::Location | FinalStateVia::OperationLocation => self
@@ -345,6 +363,7 @@ pub fn start<T: Send + 'static>(
             original_url: url,
             final_state,
             location: None,
+            initial_response: None,
             decode,
             phase: Phase::NotStarted(initial),
         },
@@ -398,6 +417,7 @@ pub fn resume<T: Send + 'static>(
         original_url: saved.original_url,
         final_state: saved.final_state,
         location: saved.location,
+        initial_response: None,
         decode,
         phase,
     };

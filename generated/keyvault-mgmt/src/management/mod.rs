@@ -466,6 +466,11 @@ impl KeyVaultManagementClient {
     pub fn api_version(&self) -> &str {
         &self.api_version
     }
+    /// The pipeline requests go through, for hand-written operations built on this
+    /// client (send a builder's `build_request()` through it).
+    pub fn pipeline(&self) -> &::keyvault_runtime::Pipeline {
+        &self.pipeline
+    }
     /// Operations of the `Keys` group.
     pub fn keys(&self) -> KeysClient<'_> {
         KeysClient { client: self }

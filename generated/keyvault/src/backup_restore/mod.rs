@@ -125,6 +125,11 @@ impl BackupClient {
     pub fn api_version(&self) -> &str {
         &self.api_version
     }
+    /// The pipeline requests go through, for hand-written operations built on this
+    /// client (send a builder's `build_request()` through it).
+    pub fn pipeline(&self) -> &::keyvault_runtime::Pipeline {
+        &self.pipeline
+    }
     /// Creates a full backup using a user-provided SAS token to an Azure blob storage container.
     ///
     /// Spec operation: `FullBackup` (`POST /backup`).

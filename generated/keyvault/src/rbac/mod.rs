@@ -125,6 +125,11 @@ impl AccessControlClient {
     pub fn api_version(&self) -> &str {
         &self.api_version
     }
+    /// The pipeline requests go through, for hand-written operations built on this
+    /// client (send a builder's `build_request()` through it).
+    pub fn pipeline(&self) -> &::keyvault_runtime::Pipeline {
+        &self.pipeline
+    }
     /// Operations of the `RoleAssignments` group.
     pub fn role_assignments(&self) -> RoleAssignmentsClient<'_> {
         RoleAssignmentsClient {

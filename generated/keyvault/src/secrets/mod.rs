@@ -157,6 +157,11 @@ impl SecretClient {
     pub fn api_version(&self) -> &str {
         &self.api_version
     }
+    /// The pipeline requests go through, for hand-written operations built on this
+    /// client (send a builder's `build_request()` through it).
+    pub fn pipeline(&self) -> &::keyvault_runtime::Pipeline {
+        &self.pipeline
+    }
     /// Backs up the specified secret.
     ///
     /// Requests that a backup of the specified secret be downloaded to the client. All versions of the secret will be downloaded. This operation requires the secrets/backup permission.

@@ -101,6 +101,11 @@ impl SecurityDomainClient {
     pub fn api_version(&self) -> &str {
         &self.api_version
     }
+    /// The pipeline requests go through, for hand-written operations built on this
+    /// client (send a builder's `build_request()` through it).
+    pub fn pipeline(&self) -> &::keyvault_runtime::Pipeline {
+        &self.pipeline
+    }
     /// Operations of the `HSMSecurityDomain` group.
     pub fn hsm_security_domain(&self) -> HsmSecurityDomainClient<'_> {
         HsmSecurityDomainClient {
@@ -250,7 +255,7 @@ impl<'a> HsmSecurityDomainDownloadBuilder<'a> {
             ::keyvault_runtime::Context::new("HSMSecurityDomain_Download")
                 .with_options(self.call_options),
             initial,
-            ::keyvault_runtime::FinalStateVia::AzureAsyncOperation,
+            ::keyvault_runtime::FinalStateVia::InitialResponse,
             self.poller_options,
             |raw| ::keyvault_runtime::response::decode_json(&raw.body),
         )

@@ -85,6 +85,11 @@ impl SettingsClient {
     pub fn api_version(&self) -> &str {
         &self.api_version
     }
+    /// The pipeline requests go through, for hand-written operations built on this
+    /// client (send a builder's `build_request()` through it).
+    pub fn pipeline(&self) -> &::keyvault_runtime::Pipeline {
+        &self.pipeline
+    }
     /// Get specified account setting object.
     ///
     /// Retrieves the setting object of a specified setting name.

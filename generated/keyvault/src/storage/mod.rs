@@ -222,6 +222,11 @@ impl StorageClient {
     pub fn api_version(&self) -> &str {
         &self.api_version
     }
+    /// The pipeline requests go through, for hand-written operations built on this
+    /// client (send a builder's `build_request()` through it).
+    pub fn pipeline(&self) -> &::keyvault_runtime::Pipeline {
+        &self.pipeline
+    }
     /// Backs up the specified storage account.
     ///
     /// Requests that a backup of the specified storage account be downloaded to the client. This operation requires the storage/backup permission.

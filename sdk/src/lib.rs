@@ -1,0 +1,46 @@
+//! The hand-written layer above the generated Key Vault clients: pollers for Key Vault's
+//! pseudo long-running operations, which the spec does not mark as such.
+//!
+//! - [`SecretPollers`], [`KeyPollers`]: `begin_delete_*` (done at once when the vault has no
+//!   soft delete, else polls the deleted item until it exists) and `begin_recover_deleted_*`
+//!   (polls the item until it is back), each resumable from a continuation token.
+//! - [`CertificatePollers`]: the same for certificates, plus `begin_create_certificate`, which
+//!   polls the pending operation until the certificate is issued, fails, is cancelled, or
+//!   waits for a manual merge (issuer `Unknown`), and `cancel_certificate_operation`.
+//!
+//! ```no_run
+//! use keyvault::secrets::SecretClient;
+//! use keyvault_sdk::SecretPollers;
+//! # async fn demo(client: SecretClient) -> keyvault_runtime::Result<()> {
+//! // Await to the end...
+//! let deleted = client.begin_delete_secret("db-password").await?;
+//! println!("{:?}", deleted.recovery_id);
+//! // ...or step, and resume elsewhere from the token.
+//! let mut poller = client.begin_recover_deleted_secret("db-password");
+//! poller.step().await?;
+//! let token = poller.continuation_token()?;
+//! let secret = client.resume_recover_deleted_secret(&token)?.await?;
+//! # let _ = secret; Ok(()) }
+//! ```
+#![deny(missing_docs)]
+
+#[cfg(feature = "certificates")]
+mod certificates;
+#[cfg(feature = "keys")]
+mod keys;
+mod probe;
+#[cfg(feature = "secrets")]
+mod secrets;
+
+#[cfg(feature = "certificates")]
+pub use certificates::{CertificateCreation, CertificateDeletePollers, CertificatePollers};
+#[cfg(feature = "keys")]
+pub use keys::KeyPollers;
+#[cfg(feature = "secrets")]
+pub use secrets::SecretPollers;
+
+/// How often delete and recover operations are polled unless the caller says otherwise (as
+/// the service's own SDKs do).
+pub const DELETE_RECOVER_INTERVAL: std::time::Duration = std::time::Duration::from_secs(2);
+/// How often a pending certificate is polled unless the caller says otherwise.
+pub const CERTIFICATE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
