@@ -20,6 +20,21 @@ pub struct Config {
     /// Crates to generate.
     #[serde(rename = "crate")]
     pub crates: Vec<CrateConfig>,
+    /// The contract-test support crate: per operation, a request built from an example's
+    /// parameters through the generated client, and a decoder for its responses.
+    pub contract: Option<ContractConfig>,
+}
+
+/// The generated contract-test support crate.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct ContractConfig {
+    /// The package name.
+    pub name: String,
+    /// Its folder, relative to the workspace root.
+    pub path: String,
+    /// The generated crates it covers (by package name).
+    pub crates: Vec<String>,
 }
 
 /// One generated crate.

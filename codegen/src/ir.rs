@@ -123,6 +123,8 @@ pub struct OperationIr {
     pub fixed_query: Vec<(String, String)>,
     /// Parameters (path, query, header), excluding the api-version and client parameters.
     pub params: Vec<Param>,
+    /// Wire names of the client parameters this operation declares.
+    pub client_params: Vec<String>,
     /// Whether the api-version query parameter is sent.
     pub sends_api_version: bool,
     /// The JSON body.

@@ -76,7 +76,11 @@ pub fn generate(
     commits: &BTreeMap<String, String>,
 ) -> Result<BTreeMap<String, String>> {
     let crates = lower(config, workspace_root, specs_dir, commits)?;
-    emit::emit_all(&crates, &config.regenerate_command)
+    emit::emit_all(
+        &crates,
+        &config.regenerate_command,
+        config.contract.as_ref(),
+    )
 }
 
 /// Loads the config, the lock file and the synced specs of a workspace and generates.
@@ -126,8 +130,13 @@ fn diff(root: &Path, config: &Config, files: &BTreeMap<String, String>) -> Resul
             _ => result.changed.push(path.clone()),
         }
     }
-    for krate in &config.crates {
-        let mut stack = vec![root.join(&krate.path)];
+    let roots = config
+        .crates
+        .iter()
+        .map(|k| k.path.as_str())
+        .chain(config.contract.as_ref().map(|c| c.path.as_str()));
+    for path in roots {
+        let mut stack = vec![root.join(path)];
         while let Some(dir) = stack.pop() {
             let Ok(entries) = std::fs::read_dir(&dir) else {
                 continue;

@@ -306,6 +306,7 @@ impl<'a> Lowering<'a> {
             .collect();
 
         let mut params = Vec::new();
+        let mut client_params = Vec::new();
         let mut body = None;
         let mut sends_api_version = false;
         for (porigin, p) in raw {
@@ -351,6 +352,7 @@ impl<'a> Lowering<'a> {
                 None => porigin.pointer.starts_with("/parameters/"),
             };
             if is_client_param {
+                client_params.push(param.wire_name.clone());
                 if !client.params.iter().any(|c| c.wire_name == param.wire_name) {
                     client.params.push(param);
                 }
@@ -599,6 +601,7 @@ impl<'a> Lowering<'a> {
             path,
             fixed_query,
             params,
+            client_params,
             sends_api_version,
             body,
             result,

@@ -60,6 +60,31 @@ impl UrlBuilder {
         }
     }
 
+    /// Appends a path parameter the spec marks `x-ms-skip-url-encoding`: a path of its own,
+    /// like a role scope (`/`, `/keys`, `/keys/k1`). Its `/`-separated segments are kept, each
+    /// encoded on its own; leading and trailing `/` are dropped (an empty or `/` value adds
+    /// nothing, so `/{scope}/providers` becomes `/providers`, as Azure's other SDKs send it);
+    /// dot segments are refused, so the value can still not climb out of its place.
+    pub fn path(&mut self, parameter: &str, value: &str) -> Result<()> {
+        let trimmed = value.trim_matches('/');
+        if trimmed.is_empty() {
+            if self.buf.ends_with('/') {
+                self.buf.pop();
+            }
+            return Ok(());
+        }
+        for (i, segment) in trimmed.split('/').enumerate() {
+            if segment.is_empty() {
+                return Err(Error::invalid_input(parameter, "must not contain `//`"));
+            }
+            if i > 0 {
+                self.buf.push('/');
+            }
+            self.push_segment(parameter, segment)?;
+        }
+        Ok(())
+    }
+
     /// Inserts a host parameter marked `x-ms-skip-url-encoding` verbatim.
     pub fn raw(&mut self, text: &str) {
         self.buf.push_str(text);
@@ -145,6 +170,30 @@ pub fn next_link_url(endpoint: &Url, next_link: &str, api_version: &str) -> Resu
             .append_pair("api-version", api_version);
     }
     Ok(url)
+}
+
+#[cfg(test)]
+mod path_tests {
+    use super::*;
+
+    fn build(scope: &str) -> Result<String> {
+        let mut url = UrlBuilder::new(&Url::parse("https://v.vault.azure.net/").unwrap());
+        url.literal("/");
+        url.path("scope", scope)?;
+        url.literal("/providers/x");
+        Ok(url.build()?.path().to_owned())
+    }
+
+    #[test]
+    fn scope_paths_keep_their_segments_and_cannot_climb() {
+        assert_eq!(build("/").unwrap(), "/providers/x");
+        assert_eq!(build("").unwrap(), "/providers/x");
+        assert_eq!(build("/keys").unwrap(), "/keys/providers/x");
+        assert_eq!(build("/keys/a b?c").unwrap(), "/keys/a%20b%3Fc/providers/x");
+        for bad in ["/keys/..", "/./keys", "/keys//k"] {
+            assert!(build(bad).is_err(), "{bad}");
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! End-to-end tests of the generated clients (one binary, topic modules).
 
 mod auth;
+mod contract;
 mod credentials;
 mod fixtures;
 mod lro;

@@ -548,7 +548,11 @@ fn builder(client: &ClientIr, op: &OperationIr) -> Result<TokenStream> {
                     .find(|p| &p.wire_name == wire && p.location == ParamLocation::Path)
                 {
                     let name = ident(&p.rust_name);
-                    if p.required {
+                    if p.required && p.skip_encoding {
+                        // A path of its own (a role scope): segments kept, each encoded.
+                        let text = to_text(&p.ty, quote!(self.#name), None, &p.origin)?;
+                        url.push(quote!(url.path(#wire, #text)?;));
+                    } else if p.required {
                         let text = to_text(&p.ty, quote!(self.#name), None, &p.origin)?;
                         url.push(quote!(url.segment(#wire, #text)?;));
                     } else {
@@ -569,7 +573,11 @@ fn builder(client: &ClientIr, op: &OperationIr) -> Result<TokenStream> {
                             Error::at(&op.origin, format!("unknown path parameter {wire}"))
                         })?;
                     let name = ident(&p.rust_name);
-                    url.push(quote!(url.segment(#wire, &client.#name)?;));
+                    if p.skip_encoding {
+                        url.push(quote!(url.path(#wire, &client.#name)?;));
+                    } else {
+                        url.push(quote!(url.segment(#wire, &client.#name)?;));
+                    }
                 }
             }
         }
@@ -581,7 +589,12 @@ fn builder(client: &ClientIr, op: &OperationIr) -> Result<TokenStream> {
         url.push(quote!(url.query(#k, #v);));
     }
     let mut headers = Vec::new();
-    for p in op.params.iter().chain(client.params.iter()) {
+    // Client parameters go only into the operations that declare them.
+    let declared_client_params = client
+        .params
+        .iter()
+        .filter(|p| op.client_params.contains(&p.wire_name));
+    for p in op.params.iter().chain(declared_client_params) {
         if p.location != ParamLocation::Query && p.location != ParamLocation::Header {
             continue;
         }

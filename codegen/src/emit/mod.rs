@@ -2,6 +2,7 @@
 //! `prettyplease`; the `@generated` header is prepended as text.
 
 mod client;
+mod contract;
 mod crate_files;
 mod models;
 
@@ -41,6 +42,17 @@ pub(crate) enum Scope {
 
 /// The Rust type of a type reference.
 pub(crate) fn type_tokens(ty: &TypeRef, scope: Scope) -> TokenStream {
+    type_tokens_with(ty, &|name| {
+        let name = ident(name);
+        match scope {
+            Scope::Models => quote!(#name),
+            Scope::Client => quote!(models::#name),
+        }
+    })
+}
+
+/// The Rust type of a type reference, naming the module's types with `named`.
+pub(crate) fn type_tokens_with(ty: &TypeRef, named: &dyn Fn(&str) -> TokenStream) -> TokenStream {
     let rt = rt();
     match ty {
         TypeRef::String => quote!(String),
@@ -52,19 +64,13 @@ pub(crate) fn type_tokens(ty: &TypeRef, scope: Scope) -> TokenStream {
         TypeRef::DateTime(_) => quote!(#rt::OffsetDateTime),
         TypeRef::Bytes(_) => quote!(Vec<u8>),
         TypeRef::Json => quote!(#rt::JsonValue),
-        TypeRef::Named(name) => {
-            let name = ident(name);
-            match scope {
-                Scope::Models => quote!(#name),
-                Scope::Client => quote!(models::#name),
-            }
-        }
+        TypeRef::Named(name) => named(name),
         TypeRef::Array(inner) => {
-            let inner = type_tokens(inner, scope);
+            let inner = type_tokens_with(inner, named);
             quote!(Vec<#inner>)
         }
         TypeRef::Map(inner) => {
-            let inner = type_tokens(inner, scope);
+            let inner = type_tokens_with(inner, named);
             quote!(std::collections::BTreeMap<String, #inner>)
         }
     }
@@ -161,10 +167,17 @@ pub(crate) fn header(sources: &[SourceFile], regenerate: &str, comment: &str) ->
 }
 
 /// Emits every file of every crate, keyed by path relative to the workspace root.
-pub fn emit_all(crates: &[CrateIr], regenerate: &str) -> Result<BTreeMap<String, String>> {
+pub fn emit_all(
+    crates: &[CrateIr],
+    regenerate: &str,
+    contract: Option<&crate::config::ContractConfig>,
+) -> Result<BTreeMap<String, String>> {
     let mut files = BTreeMap::new();
     for krate in crates {
         emit_crate(krate, regenerate, &mut files)?;
+    }
+    if let Some(contract) = contract {
+        contract::emit_contract_crate(contract, crates, regenerate, &mut files)?;
     }
     Ok(files)
 }

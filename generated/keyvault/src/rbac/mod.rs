@@ -301,7 +301,7 @@ impl<'a> RoleAssignmentsCreateBuilder<'a> {
         let client = self.client;
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/");
-        url.segment("scope", self.scope.as_str())?;
+        url.path("scope", self.scope.as_str())?;
         url.literal("/providers/Microsoft.Authorization/roleAssignments/");
         url.segment("roleAssignmentName", self.role_assignment_name.as_str())?;
         url.query("api-version", &client.api_version);
@@ -366,7 +366,7 @@ impl<'a> RoleAssignmentsDeleteBuilder<'a> {
         let client = self.client;
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/");
-        url.segment("scope", self.scope.as_str())?;
+        url.path("scope", self.scope.as_str())?;
         url.literal("/providers/Microsoft.Authorization/roleAssignments/");
         url.segment("roleAssignmentName", self.role_assignment_name.as_str())?;
         url.query("api-version", &client.api_version);
@@ -430,7 +430,7 @@ impl<'a> RoleAssignmentsGetBuilder<'a> {
         let client = self.client;
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/");
-        url.segment("scope", self.scope.as_str())?;
+        url.path("scope", self.scope.as_str())?;
         url.literal("/providers/Microsoft.Authorization/roleAssignments/");
         url.segment("roleAssignmentName", self.role_assignment_name.as_str())?;
         url.query("api-version", &client.api_version);
@@ -500,7 +500,7 @@ impl<'a> RoleAssignmentsListForScopeBuilder<'a> {
         let client = self.client;
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/");
-        url.segment("scope", self.scope.as_str())?;
+        url.path("scope", self.scope.as_str())?;
         url.literal("/providers/Microsoft.Authorization/roleAssignments");
         url.query("api-version", &client.api_version);
         if let Some(value) = &self.filter {
@@ -568,7 +568,7 @@ impl<'a> RoleDefinitionsCreateOrUpdateBuilder<'a> {
         let client = self.client;
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/");
-        url.segment("scope", self.scope.as_str())?;
+        url.path("scope", self.scope.as_str())?;
         url.literal("/providers/Microsoft.Authorization/roleDefinitions/");
         url.segment("roleDefinitionName", self.role_definition_name.as_str())?;
         url.query("api-version", &client.api_version);
@@ -633,7 +633,7 @@ impl<'a> RoleDefinitionsDeleteBuilder<'a> {
         let client = self.client;
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/");
-        url.segment("scope", self.scope.as_str())?;
+        url.path("scope", self.scope.as_str())?;
         url.literal("/providers/Microsoft.Authorization/roleDefinitions/");
         url.segment("roleDefinitionName", self.role_definition_name.as_str())?;
         url.query("api-version", &client.api_version);
@@ -697,7 +697,7 @@ impl<'a> RoleDefinitionsGetBuilder<'a> {
         let client = self.client;
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/");
-        url.segment("scope", self.scope.as_str())?;
+        url.path("scope", self.scope.as_str())?;
         url.literal("/providers/Microsoft.Authorization/roleDefinitions/");
         url.segment("roleDefinitionName", self.role_definition_name.as_str())?;
         url.query("api-version", &client.api_version);
@@ -767,7 +767,7 @@ impl<'a> RoleDefinitionsListBuilder<'a> {
         let client = self.client;
         let mut url = ::keyvault_runtime::url_builder::UrlBuilder::new(&client.endpoint);
         url.literal("/");
-        url.segment("scope", self.scope.as_str())?;
+        url.path("scope", self.scope.as_str())?;
         url.literal("/providers/Microsoft.Authorization/roleDefinitions");
         url.query("api-version", &client.api_version);
         if let Some(value) = &self.filter {

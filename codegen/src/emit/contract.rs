@@ -1,0 +1,364 @@
+//! The contract-test support crate: for every operation, a function that builds its request
+//! from an `x-ms-examples` entry's parameters through the generated client (so the test
+//! exercises the real builders), and one that decodes a response body into the operation's
+//! typed result and serializes it back. The data-driven harness in `tests/` drives them; no
+//! test is written per operation.
+
+use std::collections::BTreeMap;
+
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+
+use super::{header, ident, render, rt, type_tokens_with};
+use crate::config::ContractConfig;
+use crate::error::{Error, Result};
+use crate::ir::*;
+
+/// Emits the crate's `Cargo.toml`, `lib.rs` and one file per covered module.
+pub fn emit_contract_crate(
+    config: &ContractConfig,
+    crates: &[CrateIr],
+    regenerate: &str,
+    files: &mut BTreeMap<String, String>,
+) -> Result<()> {
+    let covered: Vec<&CrateIr> = config
+        .crates
+        .iter()
+        .map(|name| {
+            crates.iter().find(|c| &c.name == name).ok_or_else(|| {
+                Error::new(format!(
+                    "config: the contract crate covers `{name}`, which is not a generated crate"
+                ))
+            })
+        })
+        .collect::<Result<_>>()?;
+    let mut sources: BTreeMap<String, SourceFile> = BTreeMap::new();
+    for krate in &covered {
+        for module in &krate.modules {
+            for s in &module.sources {
+                sources.entry(s.path.clone()).or_insert_with(|| s.clone());
+            }
+        }
+    }
+    let sources: Vec<SourceFile> = sources.into_values().collect();
+
+    let depth = config.path.split('/').count();
+    let up = "../".repeat(depth);
+    let mut cargo = header(&sources, regenerate, "#");
+    cargo.push_str(&format!(
+        "\n[package]\nname = \"{}\"\nversion = \"0.0.0\"\nedition = \"2021\"\nrust-version = \"1.85\"\nlicense = \"MIT\"\ndescription = \"Contract-test support: every operation's request built from its spec examples through the generated clients, and its responses decoded.\"\npublish = false\n\n[dependencies]\n",
+        config.name
+    ));
+    for krate in &covered {
+        let features: Vec<String> = krate
+            .modules
+            .iter()
+            .filter_map(|m| m.feature.clone())
+            .map(|f| format!("\"{f}\""))
+            .collect();
+        cargo.push_str(&format!(
+            "{} = {{ path = \"{up}{}\", features = [{}] }}\n",
+            krate.name,
+            krate.path,
+            features.join(", ")
+        ));
+    }
+    cargo.push_str(&format!(
+        "keyvault-runtime = {{ path = \"{up}runtime\" }}\nserde = {{ version = \"1\" }}\nserde_json = \"1\"\n"
+    ));
+    files.insert(format!("{}/Cargo.toml", config.path), cargo);
+
+    let head = header(&sources, regenerate, "//");
+    let mut mods = Vec::new();
+    let mut tables = Vec::new();
+    for krate in &covered {
+        let crate_ident = format_ident!("{}", krate.name.replace('-', "_"));
+        for module in &krate.modules {
+            let file_mod = format_ident!("{}_{}", krate.name.replace('-', "_"), module.name);
+            let body = module_file(krate, &crate_ident, module)?;
+            let module_head = header(&module.sources, regenerate, "//");
+            files.insert(
+                format!("{}/src/{}.rs", config.path, file_mod),
+                render(&module_head, body)?,
+            );
+            mods.push(quote!(#[rustfmt::skip] mod #file_mod;));
+            tables.push(quote!(operations.extend(crate::#file_mod::operations());));
+        }
+    }
+    let rt = rt();
+    // The crate root only declares modules (marked so that `cargo fmt` leaves the generated
+    // files to prettyplease); the support code lives in `support.rs`.
+    let lib = quote! {
+        //! Contract-test support (generated): for every operation, its request built from a spec
+        //! example's parameters through the generated client, and a decoder for its responses.
+        #![deny(missing_docs)]
+
+        #[rustfmt::skip]
+        mod support;
+        #(#mods)*
+
+        use support::reencode;
+        pub use support::{operations, Build, ContractOperation, Decode, Example};
+    };
+    files.insert(format!("{}/src/lib.rs", config.path), render(&head, lib)?);
+    let support = quote! {
+        //! The example parameters, the operation table and the decoding helper.
+
+        use #rt::http::Request;
+        use #rt::{ClientOptions, Error, Result};
+        use serde_json::{Map, Value};
+
+        /// An example's `parameters` object.
+        #[derive(Debug, Clone, Copy)]
+        pub struct Example<'a> {
+            params: &'a Map<String, Value>,
+        }
+
+        impl<'a> Example<'a> {
+            /// Wraps the parameters.
+            pub fn new(params: &'a Map<String, Value>) -> Self {
+                Example { params }
+            }
+
+            /// A parameter the operation requires, decoded into its Rust type.
+            pub fn required<T: serde::de::DeserializeOwned>(&self, wire: &str) -> Result<T> {
+                self.optional(wire)?.ok_or_else(|| {
+                    Error::invalid_input(wire, "is required but missing from the example")
+                })
+            }
+
+            /// An optional parameter (absent or `null` is `None`).
+            pub fn optional<T: serde::de::DeserializeOwned>(&self, wire: &str) -> Result<Option<T>> {
+                match self.params.get(wire) {
+                    None | Some(Value::Null) => Ok(None),
+                    Some(value) => serde_json::from_value(value.clone())
+                        .map(Some)
+                        .map_err(|e| Error::invalid_input(wire, format!("does not decode: {e}"))),
+                }
+            }
+
+            /// Client options sending the example's own api-version.
+            pub fn options(&self) -> ClientOptions {
+                let options = ClientOptions::default();
+                match self.params.get("api-version").and_then(Value::as_str) {
+                    Some(version) => options.with_api_version(version),
+                    None => options,
+                }
+            }
+        }
+
+        /// Decodes a body into `T` and serializes it back.
+        pub(crate) fn reencode<T: serde::de::DeserializeOwned + serde::Serialize>(body: &[u8]) -> Result<Value> {
+            let model: T = #rt::response::decode_json(body)?;
+            serde_json::to_value(&model).map_err(|e| Error::invalid_input("response", e.to_string()))
+        }
+
+        /// Builds an operation's request from an example.
+        pub type Build = fn(&Example<'_>) -> Result<Request>;
+
+        /// Decodes a response body of the given status; `None` when that status has no body.
+        pub type Decode = fn(u16, &[u8]) -> Result<Option<Value>>;
+
+        /// One operation.
+        #[derive(Debug, Clone, Copy)]
+        pub struct ContractOperation {
+            /// The generated crate.
+            pub crate_name: &'static str,
+            /// The module.
+            pub module: &'static str,
+            /// The spec's operationId.
+            pub operation_id: &'static str,
+            /// Builds the request.
+            pub build: Build,
+            /// Decodes a response.
+            pub decode: Decode,
+        }
+
+        /// Every covered operation.
+        pub fn operations() -> Vec<ContractOperation> {
+            let mut operations = Vec::new();
+            #(#tables)*
+            operations
+        }
+    };
+    files.insert(
+        format!("{}/src/support.rs", config.path),
+        render(&head, support)?,
+    );
+    Ok(())
+}
+
+fn module_file(
+    krate: &CrateIr,
+    crate_ident: &proc_macro2::Ident,
+    module: &ModuleIr,
+) -> Result<TokenStream> {
+    let module_ident = format_ident!("{}", module.name);
+    let client = &module.client;
+    let client_name = format_ident!("{}", client.name);
+    let named = |name: &str| {
+        let name = ident(name);
+        quote!(::#crate_ident::#module_ident::models::#name)
+    };
+    let ty = |t: &TypeRef| type_tokens_with(t, &named);
+
+    // Constructor: host parameters (`&str`), client parameters, options.
+    let mut ctor_args = Vec::new();
+    if let Host::Template { params, .. } = &client.host {
+        for p in params {
+            let wire = &p.wire_name;
+            ctor_args.push(quote!(&example.required::<String>(#wire)?));
+        }
+    }
+
+    let mut functions = Vec::new();
+    let mut rows = Vec::new();
+    let all = client.operations.iter().map(|op| (None, op)).chain(
+        client
+            .groups
+            .iter()
+            .flat_map(|g| g.operations.iter().map(move |op| (Some(g), op))),
+    );
+    for (group, op) in all {
+        let build_fn = format_ident!(
+            "build_{}",
+            op.operation_id
+                .to_ascii_lowercase()
+                .replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+        );
+        let decode_fn = format_ident!(
+            "decode_{}",
+            op.operation_id
+                .to_ascii_lowercase()
+                .replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+        );
+        let method = ident(&op.method);
+        let target = match group {
+            Some(g) => {
+                let accessor = ident(&g.accessor);
+                quote!(client.#accessor())
+            }
+            None => quote!(client),
+        };
+        // Client parameters the operation does not use need not be in its examples, but the
+        // client's constructor still wants a value.
+        let mut ctor_args = ctor_args.clone();
+        for p in &client.params {
+            let wire = &p.wire_name;
+            let t = ty(&p.ty);
+            if op.client_params.contains(&p.wire_name) {
+                ctor_args.push(quote!(example.required::<#t>(#wire)?));
+            } else {
+                ctor_args.push(quote!(example.optional::<#t>(#wire)?.unwrap_or_else(|| "unused-by-this-operation".into())));
+            }
+        }
+        let mut args = Vec::new();
+        let mut setters = Vec::new();
+        for p in &op.params {
+            let wire = &p.wire_name;
+            let t = ty(&p.ty);
+            let name = ident(&p.rust_name);
+            if p.required {
+                args.push(quote!(example.required::<#t>(#wire)?));
+            } else {
+                setters.push(quote! {
+                    if let Some(value) = example.optional::<#t>(#wire)? {
+                        builder = builder.#name(value);
+                    }
+                });
+            }
+        }
+        if let Some(body) = &op.body {
+            let wire = &body.wire_name;
+            let t = ty(&body.ty);
+            let name = ident(&body.rust_name);
+            if body.required {
+                args.push(quote!(example.required::<#t>(#wire)?));
+            } else {
+                setters.push(quote! {
+                    if let Some(value) = example.optional::<#t>(#wire)? {
+                        builder = builder.#name(value);
+                    }
+                });
+            }
+        }
+        // Fixed hosts use the client's default endpoint; templates take the example's values.
+        let ctor = quote!(::#crate_ident::#module_ident::#client_name::new(#(#ctor_args,)* example.options())?);
+        let mutability = if setters.is_empty() {
+            quote!()
+        } else {
+            quote!(mut)
+        };
+        let doc = format!("Builds `{}` from an example.", op.operation_id);
+        functions.push(quote! {
+            #[doc = #doc]
+            fn #build_fn(example: &crate::Example<'_>) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+                let client = #ctor;
+                let #mutability builder = #target.#method(#(#args),*);
+                #(#setters)*
+                builder.build_request()
+            }
+        });
+
+        // Decoding: statuses with a body decode the result type, those without have none,
+        // anything else is the default error model.
+        let mut arms = Vec::new();
+        let body_ty = match &op.result {
+            ResultShape::Body(t) | ResultShape::OptionalBody(t) => Some(ty(t)),
+            ResultShape::Empty | ResultShape::Bytes => None,
+        };
+        for (status, has_body) in &op.success {
+            let code = Literal::u16_unsuffixed(*status);
+            match (&body_ty, has_body) {
+                (Some(t), true) => {
+                    arms.push(quote!(#code => crate::reencode::<#t>(body).map(Some),))
+                }
+                _ => arms.push(quote!(#code => Ok(None),)),
+            }
+        }
+        let fallback = match &op.error_type {
+            Some(e) => {
+                let t = ty(e);
+                quote!(_ => crate::reencode::<#t>(body).map(Some),)
+            }
+            None => quote!(_ => Ok(None),),
+        };
+        let doc = format!("Decodes a `{}` response.", op.operation_id);
+        functions.push(quote! {
+            #[doc = #doc]
+            fn #decode_fn(status: u16, body: &[u8]) -> ::keyvault_runtime::Result<Option<::serde_json::Value>> {
+                match status {
+                    #(#arms)*
+                    #fallback
+                }
+            }
+        });
+        let crate_name = &krate.name;
+        let module_name = &module.name;
+        let op_id = &op.operation_id;
+        rows.push(quote! {
+            crate::ContractOperation {
+                crate_name: #crate_name,
+                module: #module_name,
+                operation_id: #op_id,
+                build: #build_fn,
+                decode: #decode_fn,
+            }
+        });
+    }
+    let feature_note = format!(
+        "The `{}` module of `{}`: request builders and response decoders.",
+        module.name, krate.name
+    );
+    Ok(quote! {
+        #![doc = #feature_note]
+        #![allow(unused_mut, clippy::let_and_return)]
+
+        #(#functions)*
+
+        /// The module's operations.
+        pub(crate) fn operations() -> Vec<crate::ContractOperation> {
+            vec![#(#rows),*]
+        }
+    })
+}
