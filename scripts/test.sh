@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 : "${KV_SPECS_MIRROR:=$(cd .. && pwd)/shared/specs-upstream}"
 export KV_SPECS_MIRROR
 
+# Prism, the independent spec validator the contract tests run (pinned by its lock file).
+SCARF_ANALYTICS=false DO_NOT_TRACK=1 npm ci --prefix tests/prism --no-audit --no-fund --loglevel=error
+
 cargo run -q -p codegen -- sync
 cargo run -q -p codegen -- check
 cargo fmt --all --check

@@ -8,6 +8,7 @@ mod lro;
 mod operations;
 mod paging_and_errors;
 mod path_safety;
+mod prism;
 mod pseudo_lro;
 mod redaction;
 mod retry;

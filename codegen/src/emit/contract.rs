@@ -98,7 +98,7 @@ pub fn emit_contract_crate(
         #(#mods)*
 
         use support::reencode;
-        pub use support::{operations, Build, ContractOperation, Decode, Example};
+        pub use support::{operations, Build, Call, ContractOperation, Decode, Example};
     };
     files.insert(format!("{}/src/lib.rs", config.path), render(&head, lib)?);
     let support = quote! {
@@ -108,16 +108,45 @@ pub fn emit_contract_crate(
         use #rt::{ClientOptions, Error, Result};
         use serde_json::{Map, Value};
 
-        /// An example's `parameters` object.
-        #[derive(Debug, Clone, Copy)]
+        /// An example's `parameters` object, optionally aimed at another endpoint with other
+        /// client options (a local validator).
+        #[derive(Debug, Clone)]
         pub struct Example<'a> {
             params: &'a Map<String, Value>,
+            endpoint: Option<String>,
+            options: Option<ClientOptions>,
         }
 
         impl<'a> Example<'a> {
             /// Wraps the parameters.
             pub fn new(params: &'a Map<String, Value>) -> Self {
-                Example { params }
+                Example { params, endpoint: None, options: None }
+            }
+
+            /// Sends to `endpoint` instead of the example's host.
+            pub fn with_endpoint(mut self, endpoint: impl Into<String>) -> Self {
+                self.endpoint = Some(endpoint.into());
+                self
+            }
+
+            /// Uses these client options (and the spec's api-version) instead of the defaults
+            /// with the example's api-version.
+            pub fn with_options(mut self, options: ClientOptions) -> Self {
+                self.options = Some(options);
+                self
+            }
+
+            /// The endpoint override.
+            pub fn endpoint(&self) -> Option<&str> {
+                self.endpoint.as_deref()
+            }
+
+            /// A host template parameter: the endpoint override, else the example's value.
+            pub fn host(&self, wire: &str) -> Result<String> {
+                match &self.endpoint {
+                    Some(endpoint) => Ok(endpoint.clone()),
+                    None => self.required(wire),
+                }
             }
 
             /// A parameter the operation requires, decoded into its Rust type.
@@ -137,8 +166,12 @@ pub fn emit_contract_crate(
                 }
             }
 
-            /// Client options sending the example's own api-version.
+            /// The client options: the override, else defaults sending the example's own
+            /// api-version.
             pub fn options(&self) -> ClientOptions {
+                if let Some(options) = &self.options {
+                    return options.clone();
+                }
                 let options = ClientOptions::default();
                 match self.params.get("api-version").and_then(Value::as_str) {
                     Some(version) => options.with_api_version(version),
@@ -156,6 +189,9 @@ pub fn emit_contract_crate(
         /// Builds an operation's request from an example.
         pub type Build = fn(&Example<'_>) -> Result<Request>;
 
+        /// Calls an operation through its generated method with an example's parameters.
+        pub type Call = for<'a> fn(Example<'a>) -> #rt::http::BoxFuture<'a, Result<()>>;
+
         /// Decodes a response body of the given status; `None` when that status has no body.
         pub type Decode = fn(u16, &[u8]) -> Result<Option<Value>>;
 
@@ -170,6 +206,8 @@ pub fn emit_contract_crate(
             pub operation_id: &'static str,
             /// Builds the request.
             pub build: Build,
+            /// Calls the generated method.
+            pub call: Call,
             /// Decodes a response.
             pub decode: Decode,
         }
@@ -207,7 +245,7 @@ fn module_file(
     if let Host::Template { params, .. } = &client.host {
         for p in params {
             let wire = &p.wire_name;
-            ctor_args.push(quote!(&example.required::<String>(#wire)?));
+            ctor_args.push(quote!(&example.host(#wire)?));
         }
     }
 
@@ -220,18 +258,13 @@ fn module_file(
             .flat_map(|g| g.operations.iter().map(move |op| (Some(g), op))),
     );
     for (group, op) in all {
-        let build_fn = format_ident!(
-            "build_{}",
-            op.operation_id
-                .to_ascii_lowercase()
-                .replace(|c: char| !c.is_ascii_alphanumeric(), "_")
-        );
-        let decode_fn = format_ident!(
-            "decode_{}",
-            op.operation_id
-                .to_ascii_lowercase()
-                .replace(|c: char| !c.is_ascii_alphanumeric(), "_")
-        );
+        let snake = op
+            .operation_id
+            .to_ascii_lowercase()
+            .replace(|c: char| !c.is_ascii_alphanumeric(), "_");
+        let build_fn = format_ident!("build_{snake}");
+        let call_fn = format_ident!("call_{snake}");
+        let decode_fn = format_ident!("decode_{snake}");
         let method = ident(&op.method);
         let target = match group {
             Some(g) => {
@@ -282,8 +315,18 @@ fn module_file(
                 });
             }
         }
-        // Fixed hosts use the client's default endpoint; templates take the example's values.
-        let ctor = quote!(::#crate_ident::#module_ident::#client_name::new(#(#ctor_args,)* example.options())?);
+        // Templates take the example's values (or the endpoint override); fixed hosts use the
+        // client's default endpoint unless overridden.
+        let client_path = quote!(::#crate_ident::#module_ident::#client_name);
+        let ctor = match &client.host {
+            Host::Template { .. } => quote!(#client_path::new(#(#ctor_args,)* example.options())?),
+            Host::Fixed(_) => quote! {
+                match example.endpoint() {
+                    Some(endpoint) => #client_path::with_endpoint(endpoint, #(#ctor_args,)* example.options())?,
+                    None => #client_path::new(#(#ctor_args,)* example.options())?,
+                }
+            },
+        };
         let mutability = if setters.is_empty() {
             quote!()
         } else {
@@ -297,6 +340,33 @@ fn module_file(
                 let #mutability builder = #target.#method(#(#args),*);
                 #(#setters)*
                 builder.build_request()
+            }
+        });
+        // Sending goes through the generated method's own path: `send` (decoding the typed
+        // result), the first page of a list, or the first step of a poller.
+        let finish = if op.paging.is_some() {
+            quote!(::keyvault_runtime::__private::futures::StreamExt::next(
+                &mut builder.into_pages()
+            )
+            .await
+            .transpose()
+            .map(drop))
+        } else if op.lro.is_some() {
+            quote!(builder.into_poller().step().await.map(drop))
+        } else {
+            quote!(builder.send().await.map(drop))
+        };
+        let doc = format!("Calls `{}` with an example's parameters.", op.operation_id);
+        functions.push(quote! {
+            #[doc = #doc]
+            fn #call_fn(example: crate::Example<'_>) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+                Box::pin(async move {
+                    let example = &example;
+                    let client = #ctor;
+                    let #mutability builder = #target.#method(#(#args),*);
+                    #(#setters)*
+                    #finish
+                })
             }
         });
 
@@ -342,6 +412,7 @@ fn module_file(
                 module: #module_name,
                 operation_id: #op_id,
                 build: #build_fn,
+                call: #call_fn,
                 decode: #decode_fn,
             }
         });

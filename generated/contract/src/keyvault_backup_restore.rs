@@ -9,7 +9,7 @@ fn build_fullbackup(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::backup_restore::BackupClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
@@ -20,6 +20,26 @@ fn build_fullbackup(
                 >("azureStorageBlobContainerUri")?,
         );
     builder.build_request()
+}
+///Calls `FullBackup` with an example's parameters.
+fn call_fullbackup(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::backup_restore::BackupClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .full_backup(
+                example
+                    .required::<
+                        ::keyvault::backup_restore::models::SasTokenParameter,
+                    >("azureStorageBlobContainerUri")?,
+            );
+        builder.into_poller().step().await.map(drop)
+    })
 }
 ///Decodes a `FullBackup` response.
 fn decode_fullbackup(
@@ -44,11 +64,25 @@ fn build_fullbackupstatus(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::backup_restore::BackupClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client.full_backup_status(example.required::<String>("jobId")?);
     builder.build_request()
+}
+///Calls `FullBackupStatus` with an example's parameters.
+fn call_fullbackupstatus(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::backup_restore::BackupClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client.full_backup_status(example.required::<String>("jobId")?);
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `FullBackupStatus` response.
 fn decode_fullbackupstatus(
@@ -73,7 +107,7 @@ fn build_fullrestoreoperation(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::backup_restore::BackupClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
@@ -84,6 +118,26 @@ fn build_fullrestoreoperation(
                 >("restoreBlobDetails")?,
         );
     builder.build_request()
+}
+///Calls `FullRestoreOperation` with an example's parameters.
+fn call_fullrestoreoperation(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::backup_restore::BackupClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .full_restore_operation(
+                example
+                    .required::<
+                        ::keyvault::backup_restore::models::RestoreOperationParameters,
+                    >("restoreBlobDetails")?,
+            );
+        builder.into_poller().step().await.map(drop)
+    })
 }
 ///Decodes a `FullRestoreOperation` response.
 fn decode_fullrestoreoperation(
@@ -106,7 +160,7 @@ fn build_prefullbackup(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::backup_restore::BackupClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
@@ -117,6 +171,26 @@ fn build_prefullbackup(
                 >("preBackupOperationParameters")?,
         );
     builder.build_request()
+}
+///Calls `PreFullBackup` with an example's parameters.
+fn call_prefullbackup(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::backup_restore::BackupClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .pre_full_backup(
+                example
+                    .required::<
+                        ::keyvault::backup_restore::models::PreBackupOperationParameters,
+                    >("preBackupOperationParameters")?,
+            );
+        builder.into_poller().step().await.map(drop)
+    })
 }
 ///Decodes a `PreFullBackup` response.
 fn decode_prefullbackup(
@@ -141,7 +215,7 @@ fn build_prefullrestoreoperation(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::backup_restore::BackupClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
@@ -152,6 +226,26 @@ fn build_prefullrestoreoperation(
                 >("preRestoreOperationParameters")?,
         );
     builder.build_request()
+}
+///Calls `PreFullRestoreOperation` with an example's parameters.
+fn call_prefullrestoreoperation(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::backup_restore::BackupClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .pre_full_restore_operation(
+                example
+                    .required::<
+                        ::keyvault::backup_restore::models::PreRestoreOperationParameters,
+                    >("preRestoreOperationParameters")?,
+            );
+        builder.into_poller().step().await.map(drop)
+    })
 }
 ///Decodes a `PreFullRestoreOperation` response.
 fn decode_prefullrestoreoperation(
@@ -174,11 +268,25 @@ fn build_restorestatus(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::backup_restore::BackupClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client.restore_status(example.required::<String>("jobId")?);
     builder.build_request()
+}
+///Calls `RestoreStatus` with an example's parameters.
+fn call_restorestatus(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::backup_restore::BackupClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client.restore_status(example.required::<String>("jobId")?);
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `RestoreStatus` response.
 fn decode_restorestatus(
@@ -201,7 +309,7 @@ fn build_selectivekeyrestoreoperation(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::backup_restore::BackupClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
@@ -213,6 +321,27 @@ fn build_selectivekeyrestoreoperation(
                 >("restoreBlobDetails")?,
         );
     builder.build_request()
+}
+///Calls `SelectiveKeyRestoreOperation` with an example's parameters.
+fn call_selectivekeyrestoreoperation(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::backup_restore::BackupClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .selective_key_restore_operation(
+                example.required::<String>("keyName")?,
+                example
+                    .required::<
+                        ::keyvault::backup_restore::models::SelectiveKeyRestoreOperationParameters,
+                    >("restoreBlobDetails")?,
+            );
+        builder.into_poller().step().await.map(drop)
+    })
 }
 ///Decodes a `SelectiveKeyRestoreOperation` response.
 fn decode_selectivekeyrestoreoperation(
@@ -237,12 +366,27 @@ fn build_selectivekeyrestorestatus(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::backup_restore::BackupClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
         .selective_key_restore_status(example.required::<String>("jobId")?);
     builder.build_request()
+}
+///Calls `SelectiveKeyRestoreStatus` with an example's parameters.
+fn call_selectivekeyrestorestatus(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::backup_restore::BackupClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .selective_key_restore_status(example.required::<String>("jobId")?);
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `SelectiveKeyRestoreStatus` response.
 fn decode_selectivekeyrestorestatus(
@@ -266,25 +410,28 @@ fn decode_selectivekeyrestorestatus(
 pub(crate) fn operations() -> Vec<crate::ContractOperation> {
     vec![
         crate ::ContractOperation { crate_name : "keyvault", module : "backup_restore",
-        operation_id : "FullBackup", build : build_fullbackup, decode :
-        decode_fullbackup, }, crate ::ContractOperation { crate_name : "keyvault", module
-        : "backup_restore", operation_id : "FullBackupStatus", build :
-        build_fullbackupstatus, decode : decode_fullbackupstatus, }, crate
-        ::ContractOperation { crate_name : "keyvault", module : "backup_restore",
-        operation_id : "FullRestoreOperation", build : build_fullrestoreoperation, decode
-        : decode_fullrestoreoperation, }, crate ::ContractOperation { crate_name :
+        operation_id : "FullBackup", build : build_fullbackup, call : call_fullbackup,
+        decode : decode_fullbackup, }, crate ::ContractOperation { crate_name :
+        "keyvault", module : "backup_restore", operation_id : "FullBackupStatus", build :
+        build_fullbackupstatus, call : call_fullbackupstatus, decode :
+        decode_fullbackupstatus, }, crate ::ContractOperation { crate_name : "keyvault",
+        module : "backup_restore", operation_id : "FullRestoreOperation", build :
+        build_fullrestoreoperation, call : call_fullrestoreoperation, decode :
+        decode_fullrestoreoperation, }, crate ::ContractOperation { crate_name :
         "keyvault", module : "backup_restore", operation_id : "PreFullBackup", build :
-        build_prefullbackup, decode : decode_prefullbackup, }, crate ::ContractOperation
-        { crate_name : "keyvault", module : "backup_restore", operation_id :
-        "PreFullRestoreOperation", build : build_prefullrestoreoperation, decode :
-        decode_prefullrestoreoperation, }, crate ::ContractOperation { crate_name :
-        "keyvault", module : "backup_restore", operation_id : "RestoreStatus", build :
-        build_restorestatus, decode : decode_restorestatus, }, crate ::ContractOperation
-        { crate_name : "keyvault", module : "backup_restore", operation_id :
-        "SelectiveKeyRestoreOperation", build : build_selectivekeyrestoreoperation,
-        decode : decode_selectivekeyrestoreoperation, }, crate ::ContractOperation {
+        build_prefullbackup, call : call_prefullbackup, decode : decode_prefullbackup, },
+        crate ::ContractOperation { crate_name : "keyvault", module : "backup_restore",
+        operation_id : "PreFullRestoreOperation", build : build_prefullrestoreoperation,
+        call : call_prefullrestoreoperation, decode : decode_prefullrestoreoperation, },
+        crate ::ContractOperation { crate_name : "keyvault", module : "backup_restore",
+        operation_id : "RestoreStatus", build : build_restorestatus, call :
+        call_restorestatus, decode : decode_restorestatus, }, crate ::ContractOperation {
         crate_name : "keyvault", module : "backup_restore", operation_id :
-        "SelectiveKeyRestoreStatus", build : build_selectivekeyrestorestatus, decode :
-        decode_selectivekeyrestorestatus, }
+        "SelectiveKeyRestoreOperation", build : build_selectivekeyrestoreoperation, call
+        : call_selectivekeyrestoreoperation, decode :
+        decode_selectivekeyrestoreoperation, }, crate ::ContractOperation { crate_name :
+        "keyvault", module : "backup_restore", operation_id :
+        "SelectiveKeyRestoreStatus", build : build_selectivekeyrestorestatus, call :
+        call_selectivekeyrestorestatus, decode : decode_selectivekeyrestorestatus, }
     ]
 }

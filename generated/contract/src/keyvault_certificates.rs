@@ -9,12 +9,27 @@ fn build_backupcertificate(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::certificates::CertificateClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
         .backup_certificate(example.required::<String>("certificate-name")?);
     builder.build_request()
+}
+///Calls `BackupCertificate` with an example's parameters.
+fn call_backupcertificate(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::certificates::CertificateClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .backup_certificate(example.required::<String>("certificate-name")?);
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `BackupCertificate` response.
 fn decode_backupcertificate(
@@ -39,7 +54,7 @@ fn build_createcertificate(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::certificates::CertificateClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
@@ -51,6 +66,27 @@ fn build_createcertificate(
                 >("parameters")?,
         );
     builder.build_request()
+}
+///Calls `CreateCertificate` with an example's parameters.
+fn call_createcertificate(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::certificates::CertificateClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .create_certificate(
+                example.required::<String>("certificate-name")?,
+                example
+                    .required::<
+                        ::keyvault::certificates::models::CertificateCreateParameters,
+                    >("parameters")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `CreateCertificate` response.
 fn decode_createcertificate(
@@ -75,12 +111,27 @@ fn build_deletecertificate(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::certificates::CertificateClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
         .delete_certificate(example.required::<String>("certificate-name")?);
     builder.build_request()
+}
+///Calls `DeleteCertificate` with an example's parameters.
+fn call_deletecertificate(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::certificates::CertificateClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .delete_certificate(example.required::<String>("certificate-name")?);
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `DeleteCertificate` response.
 fn decode_deletecertificate(
@@ -105,11 +156,25 @@ fn build_deletecertificatecontacts(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::certificates::CertificateClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client.delete_certificate_contacts();
     builder.build_request()
+}
+///Calls `DeleteCertificateContacts` with an example's parameters.
+fn call_deletecertificatecontacts(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::certificates::CertificateClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client.delete_certificate_contacts();
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `DeleteCertificateContacts` response.
 fn decode_deletecertificatecontacts(
@@ -131,12 +196,27 @@ fn build_deletecertificateissuer(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::certificates::CertificateClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
         .delete_certificate_issuer(example.required::<String>("issuer-name")?);
     builder.build_request()
+}
+///Calls `DeleteCertificateIssuer` with an example's parameters.
+fn call_deletecertificateissuer(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::certificates::CertificateClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .delete_certificate_issuer(example.required::<String>("issuer-name")?);
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `DeleteCertificateIssuer` response.
 fn decode_deletecertificateissuer(
@@ -159,12 +239,29 @@ fn build_deletecertificateoperation(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::certificates::CertificateClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
         .delete_certificate_operation(example.required::<String>("certificate-name")?);
     builder.build_request()
+}
+///Calls `DeleteCertificateOperation` with an example's parameters.
+fn call_deletecertificateoperation(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::certificates::CertificateClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .delete_certificate_operation(
+                example.required::<String>("certificate-name")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `DeleteCertificateOperation` response.
 fn decode_deletecertificateoperation(
@@ -189,7 +286,7 @@ fn build_getcertificate(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::certificates::CertificateClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let mut builder = client
@@ -198,6 +295,24 @@ fn build_getcertificate(
         builder = builder.certificate_version(value);
     }
     builder.build_request()
+}
+///Calls `GetCertificate` with an example's parameters.
+fn call_getcertificate(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::certificates::CertificateClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let mut builder = client
+            .get_certificate(example.required::<String>("certificate-name")?);
+        if let Some(value) = example.optional::<String>("certificate-version")? {
+            builder = builder.certificate_version(value);
+        }
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `GetCertificate` response.
 fn decode_getcertificate(
@@ -220,11 +335,25 @@ fn build_getcertificatecontacts(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::certificates::CertificateClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client.get_certificate_contacts();
     builder.build_request()
+}
+///Calls `GetCertificateContacts` with an example's parameters.
+fn call_getcertificatecontacts(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::certificates::CertificateClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client.get_certificate_contacts();
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `GetCertificateContacts` response.
 fn decode_getcertificatecontacts(
@@ -246,12 +375,27 @@ fn build_getcertificateissuer(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::certificates::CertificateClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
         .get_certificate_issuer(example.required::<String>("issuer-name")?);
     builder.build_request()
+}
+///Calls `GetCertificateIssuer` with an example's parameters.
+fn call_getcertificateissuer(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::certificates::CertificateClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .get_certificate_issuer(example.required::<String>("issuer-name")?);
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `GetCertificateIssuer` response.
 fn decode_getcertificateissuer(
@@ -274,7 +418,7 @@ fn build_getcertificateissuers(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::certificates::CertificateClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let mut builder = client.get_certificate_issuers();
@@ -282,6 +426,28 @@ fn build_getcertificateissuers(
         builder = builder.maxresults(value);
     }
     builder.build_request()
+}
+///Calls `GetCertificateIssuers` with an example's parameters.
+fn call_getcertificateissuers(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::certificates::CertificateClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let mut builder = client.get_certificate_issuers();
+        if let Some(value) = example.optional::<i32>("maxresults")? {
+            builder = builder.maxresults(value);
+        }
+        ::keyvault_runtime::__private::futures::StreamExt::next(
+                &mut builder.into_pages(),
+            )
+            .await
+            .transpose()
+            .map(drop)
+    })
 }
 ///Decodes a `GetCertificateIssuers` response.
 fn decode_getcertificateissuers(
@@ -306,12 +472,27 @@ fn build_getcertificateoperation(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::certificates::CertificateClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
         .get_certificate_operation(example.required::<String>("certificate-name")?);
     builder.build_request()
+}
+///Calls `GetCertificateOperation` with an example's parameters.
+fn call_getcertificateoperation(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::certificates::CertificateClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .get_certificate_operation(example.required::<String>("certificate-name")?);
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `GetCertificateOperation` response.
 fn decode_getcertificateoperation(
@@ -336,12 +517,27 @@ fn build_getcertificatepolicy(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::certificates::CertificateClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
         .get_certificate_policy(example.required::<String>("certificate-name")?);
     builder.build_request()
+}
+///Calls `GetCertificatePolicy` with an example's parameters.
+fn call_getcertificatepolicy(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::certificates::CertificateClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .get_certificate_policy(example.required::<String>("certificate-name")?);
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `GetCertificatePolicy` response.
 fn decode_getcertificatepolicy(
@@ -364,7 +560,7 @@ fn build_getcertificateversions(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::certificates::CertificateClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let mut builder = client
@@ -373,6 +569,29 @@ fn build_getcertificateversions(
         builder = builder.maxresults(value);
     }
     builder.build_request()
+}
+///Calls `GetCertificateVersions` with an example's parameters.
+fn call_getcertificateversions(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::certificates::CertificateClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let mut builder = client
+            .get_certificate_versions(example.required::<String>("certificate-name")?);
+        if let Some(value) = example.optional::<i32>("maxresults")? {
+            builder = builder.maxresults(value);
+        }
+        ::keyvault_runtime::__private::futures::StreamExt::next(
+                &mut builder.into_pages(),
+            )
+            .await
+            .transpose()
+            .map(drop)
+    })
 }
 ///Decodes a `GetCertificateVersions` response.
 fn decode_getcertificateversions(
@@ -397,7 +616,7 @@ fn build_getcertificates(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::certificates::CertificateClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let mut builder = client.get_certificates();
@@ -408,6 +627,31 @@ fn build_getcertificates(
         builder = builder.include_pending(value);
     }
     builder.build_request()
+}
+///Calls `GetCertificates` with an example's parameters.
+fn call_getcertificates(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::certificates::CertificateClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let mut builder = client.get_certificates();
+        if let Some(value) = example.optional::<i32>("maxresults")? {
+            builder = builder.maxresults(value);
+        }
+        if let Some(value) = example.optional::<bool>("includePending")? {
+            builder = builder.include_pending(value);
+        }
+        ::keyvault_runtime::__private::futures::StreamExt::next(
+                &mut builder.into_pages(),
+            )
+            .await
+            .transpose()
+            .map(drop)
+    })
 }
 ///Decodes a `GetCertificates` response.
 fn decode_getcertificates(
@@ -432,12 +676,27 @@ fn build_getdeletedcertificate(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::certificates::CertificateClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
         .get_deleted_certificate(example.required::<String>("certificate-name")?);
     builder.build_request()
+}
+///Calls `GetDeletedCertificate` with an example's parameters.
+fn call_getdeletedcertificate(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::certificates::CertificateClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .get_deleted_certificate(example.required::<String>("certificate-name")?);
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `GetDeletedCertificate` response.
 fn decode_getdeletedcertificate(
@@ -462,7 +721,7 @@ fn build_getdeletedcertificates(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::certificates::CertificateClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let mut builder = client.get_deleted_certificates();
@@ -473,6 +732,31 @@ fn build_getdeletedcertificates(
         builder = builder.include_pending(value);
     }
     builder.build_request()
+}
+///Calls `GetDeletedCertificates` with an example's parameters.
+fn call_getdeletedcertificates(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::certificates::CertificateClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let mut builder = client.get_deleted_certificates();
+        if let Some(value) = example.optional::<i32>("maxresults")? {
+            builder = builder.maxresults(value);
+        }
+        if let Some(value) = example.optional::<bool>("includePending")? {
+            builder = builder.include_pending(value);
+        }
+        ::keyvault_runtime::__private::futures::StreamExt::next(
+                &mut builder.into_pages(),
+            )
+            .await
+            .transpose()
+            .map(drop)
+    })
 }
 ///Decodes a `GetDeletedCertificates` response.
 fn decode_getdeletedcertificates(
@@ -497,7 +781,7 @@ fn build_importcertificate(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::certificates::CertificateClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
@@ -509,6 +793,27 @@ fn build_importcertificate(
                 >("parameters")?,
         );
     builder.build_request()
+}
+///Calls `ImportCertificate` with an example's parameters.
+fn call_importcertificate(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::certificates::CertificateClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .import_certificate(
+                example.required::<String>("certificate-name")?,
+                example
+                    .required::<
+                        ::keyvault::certificates::models::CertificateImportParameters,
+                    >("parameters")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `ImportCertificate` response.
 fn decode_importcertificate(
@@ -531,7 +836,7 @@ fn build_mergecertificate(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::certificates::CertificateClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
@@ -543,6 +848,27 @@ fn build_mergecertificate(
                 >("parameters")?,
         );
     builder.build_request()
+}
+///Calls `MergeCertificate` with an example's parameters.
+fn call_mergecertificate(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::certificates::CertificateClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .merge_certificate(
+                example.required::<String>("certificate-name")?,
+                example
+                    .required::<
+                        ::keyvault::certificates::models::CertificateMergeParameters,
+                    >("parameters")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `MergeCertificate` response.
 fn decode_mergecertificate(
@@ -565,12 +891,27 @@ fn build_purgedeletedcertificate(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::certificates::CertificateClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
         .purge_deleted_certificate(example.required::<String>("certificate-name")?);
     builder.build_request()
+}
+///Calls `PurgeDeletedCertificate` with an example's parameters.
+fn call_purgedeletedcertificate(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::certificates::CertificateClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .purge_deleted_certificate(example.required::<String>("certificate-name")?);
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `PurgeDeletedCertificate` response.
 fn decode_purgedeletedcertificate(
@@ -590,12 +931,29 @@ fn build_recoverdeletedcertificate(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::certificates::CertificateClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
         .recover_deleted_certificate(example.required::<String>("certificate-name")?);
     builder.build_request()
+}
+///Calls `RecoverDeletedCertificate` with an example's parameters.
+fn call_recoverdeletedcertificate(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::certificates::CertificateClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .recover_deleted_certificate(
+                example.required::<String>("certificate-name")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `RecoverDeletedCertificate` response.
 fn decode_recoverdeletedcertificate(
@@ -618,7 +976,7 @@ fn build_restorecertificate(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::certificates::CertificateClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
@@ -629,6 +987,26 @@ fn build_restorecertificate(
                 >("parameters")?,
         );
     builder.build_request()
+}
+///Calls `RestoreCertificate` with an example's parameters.
+fn call_restorecertificate(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::certificates::CertificateClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .restore_certificate(
+                example
+                    .required::<
+                        ::keyvault::certificates::models::CertificateRestoreParameters,
+                    >("parameters")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `RestoreCertificate` response.
 fn decode_restorecertificate(
@@ -651,7 +1029,7 @@ fn build_setcertificatecontacts(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::certificates::CertificateClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
@@ -659,6 +1037,24 @@ fn build_setcertificatecontacts(
             example.required::<::keyvault::certificates::models::Contacts>("contacts")?,
         );
     builder.build_request()
+}
+///Calls `SetCertificateContacts` with an example's parameters.
+fn call_setcertificatecontacts(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::certificates::CertificateClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .set_certificate_contacts(
+                example
+                    .required::<::keyvault::certificates::models::Contacts>("contacts")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `SetCertificateContacts` response.
 fn decode_setcertificatecontacts(
@@ -680,7 +1076,7 @@ fn build_setcertificateissuer(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::certificates::CertificateClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
@@ -692,6 +1088,27 @@ fn build_setcertificateissuer(
                 >("parameter")?,
         );
     builder.build_request()
+}
+///Calls `SetCertificateIssuer` with an example's parameters.
+fn call_setcertificateissuer(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::certificates::CertificateClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .set_certificate_issuer(
+                example.required::<String>("issuer-name")?,
+                example
+                    .required::<
+                        ::keyvault::certificates::models::CertificateIssuerSetParameters,
+                    >("parameter")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `SetCertificateIssuer` response.
 fn decode_setcertificateissuer(
@@ -714,7 +1131,7 @@ fn build_updatecertificate(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::certificates::CertificateClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let mut builder = client
@@ -729,6 +1146,30 @@ fn build_updatecertificate(
         builder = builder.certificate_version(value);
     }
     builder.build_request()
+}
+///Calls `UpdateCertificate` with an example's parameters.
+fn call_updatecertificate(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::certificates::CertificateClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let mut builder = client
+            .update_certificate(
+                example.required::<String>("certificate-name")?,
+                example
+                    .required::<
+                        ::keyvault::certificates::models::CertificateUpdateParameters,
+                    >("parameters")?,
+            );
+        if let Some(value) = example.optional::<String>("certificate-version")? {
+            builder = builder.certificate_version(value);
+        }
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `UpdateCertificate` response.
 fn decode_updatecertificate(
@@ -751,7 +1192,7 @@ fn build_updatecertificateissuer(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::certificates::CertificateClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
@@ -763,6 +1204,27 @@ fn build_updatecertificateissuer(
                 >("parameter")?,
         );
     builder.build_request()
+}
+///Calls `UpdateCertificateIssuer` with an example's parameters.
+fn call_updatecertificateissuer(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::certificates::CertificateClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .update_certificate_issuer(
+                example.required::<String>("issuer-name")?,
+                example
+                    .required::<
+                        ::keyvault::certificates::models::CertificateIssuerUpdateParameters,
+                    >("parameter")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `UpdateCertificateIssuer` response.
 fn decode_updatecertificateissuer(
@@ -785,7 +1247,7 @@ fn build_updatecertificateoperation(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::certificates::CertificateClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
@@ -797,6 +1259,27 @@ fn build_updatecertificateoperation(
                 >("certificateOperation")?,
         );
     builder.build_request()
+}
+///Calls `UpdateCertificateOperation` with an example's parameters.
+fn call_updatecertificateoperation(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::certificates::CertificateClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .update_certificate_operation(
+                example.required::<String>("certificate-name")?,
+                example
+                    .required::<
+                        ::keyvault::certificates::models::CertificateOperationUpdateParameter,
+                    >("certificateOperation")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `UpdateCertificateOperation` response.
 fn decode_updatecertificateoperation(
@@ -821,7 +1304,7 @@ fn build_updatecertificatepolicy(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::certificates::CertificateClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
@@ -833,6 +1316,27 @@ fn build_updatecertificatepolicy(
                 >("certificatePolicy")?,
         );
     builder.build_request()
+}
+///Calls `UpdateCertificatePolicy` with an example's parameters.
+fn call_updatecertificatepolicy(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::certificates::CertificateClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .update_certificate_policy(
+                example.required::<String>("certificate-name")?,
+                example
+                    .required::<
+                        ::keyvault::certificates::models::CertificatePolicy,
+                    >("certificatePolicy")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `UpdateCertificatePolicy` response.
 fn decode_updatecertificatepolicy(
@@ -854,73 +1358,87 @@ fn decode_updatecertificatepolicy(
 pub(crate) fn operations() -> Vec<crate::ContractOperation> {
     vec![
         crate ::ContractOperation { crate_name : "keyvault", module : "certificates",
-        operation_id : "BackupCertificate", build : build_backupcertificate, decode :
-        decode_backupcertificate, }, crate ::ContractOperation { crate_name : "keyvault",
-        module : "certificates", operation_id : "CreateCertificate", build :
-        build_createcertificate, decode : decode_createcertificate, }, crate
+        operation_id : "BackupCertificate", build : build_backupcertificate, call :
+        call_backupcertificate, decode : decode_backupcertificate, }, crate
         ::ContractOperation { crate_name : "keyvault", module : "certificates",
-        operation_id : "DeleteCertificate", build : build_deletecertificate, decode :
-        decode_deletecertificate, }, crate ::ContractOperation { crate_name : "keyvault",
-        module : "certificates", operation_id : "DeleteCertificateContacts", build :
-        build_deletecertificatecontacts, decode : decode_deletecertificatecontacts, },
-        crate ::ContractOperation { crate_name : "keyvault", module : "certificates",
-        operation_id : "DeleteCertificateIssuer", build : build_deletecertificateissuer,
+        operation_id : "CreateCertificate", build : build_createcertificate, call :
+        call_createcertificate, decode : decode_createcertificate, }, crate
+        ::ContractOperation { crate_name : "keyvault", module : "certificates",
+        operation_id : "DeleteCertificate", build : build_deletecertificate, call :
+        call_deletecertificate, decode : decode_deletecertificate, }, crate
+        ::ContractOperation { crate_name : "keyvault", module : "certificates",
+        operation_id : "DeleteCertificateContacts", build :
+        build_deletecertificatecontacts, call : call_deletecertificatecontacts, decode :
+        decode_deletecertificatecontacts, }, crate ::ContractOperation { crate_name :
+        "keyvault", module : "certificates", operation_id : "DeleteCertificateIssuer",
+        build : build_deletecertificateissuer, call : call_deletecertificateissuer,
         decode : decode_deletecertificateissuer, }, crate ::ContractOperation {
         crate_name : "keyvault", module : "certificates", operation_id :
-        "DeleteCertificateOperation", build : build_deletecertificateoperation, decode :
-        decode_deletecertificateoperation, }, crate ::ContractOperation { crate_name :
-        "keyvault", module : "certificates", operation_id : "GetCertificate", build :
-        build_getcertificate, decode : decode_getcertificate, }, crate
+        "DeleteCertificateOperation", build : build_deletecertificateoperation, call :
+        call_deletecertificateoperation, decode : decode_deletecertificateoperation, },
+        crate ::ContractOperation { crate_name : "keyvault", module : "certificates",
+        operation_id : "GetCertificate", build : build_getcertificate, call :
+        call_getcertificate, decode : decode_getcertificate, }, crate ::ContractOperation
+        { crate_name : "keyvault", module : "certificates", operation_id :
+        "GetCertificateContacts", build : build_getcertificatecontacts, call :
+        call_getcertificatecontacts, decode : decode_getcertificatecontacts, }, crate
         ::ContractOperation { crate_name : "keyvault", module : "certificates",
-        operation_id : "GetCertificateContacts", build : build_getcertificatecontacts,
-        decode : decode_getcertificatecontacts, }, crate ::ContractOperation { crate_name
-        : "keyvault", module : "certificates", operation_id : "GetCertificateIssuer",
-        build : build_getcertificateissuer, decode : decode_getcertificateissuer, },
+        operation_id : "GetCertificateIssuer", build : build_getcertificateissuer, call :
+        call_getcertificateissuer, decode : decode_getcertificateissuer, }, crate
+        ::ContractOperation { crate_name : "keyvault", module : "certificates",
+        operation_id : "GetCertificateIssuers", build : build_getcertificateissuers, call
+        : call_getcertificateissuers, decode : decode_getcertificateissuers, }, crate
+        ::ContractOperation { crate_name : "keyvault", module : "certificates",
+        operation_id : "GetCertificateOperation", build : build_getcertificateoperation,
+        call : call_getcertificateoperation, decode : decode_getcertificateoperation, },
         crate ::ContractOperation { crate_name : "keyvault", module : "certificates",
-        operation_id : "GetCertificateIssuers", build : build_getcertificateissuers,
-        decode : decode_getcertificateissuers, }, crate ::ContractOperation { crate_name
-        : "keyvault", module : "certificates", operation_id : "GetCertificateOperation",
-        build : build_getcertificateoperation, decode : decode_getcertificateoperation,
-        }, crate ::ContractOperation { crate_name : "keyvault", module : "certificates",
-        operation_id : "GetCertificatePolicy", build : build_getcertificatepolicy, decode
-        : decode_getcertificatepolicy, }, crate ::ContractOperation { crate_name :
-        "keyvault", module : "certificates", operation_id : "GetCertificateVersions",
-        build : build_getcertificateversions, decode : decode_getcertificateversions, },
+        operation_id : "GetCertificatePolicy", build : build_getcertificatepolicy, call :
+        call_getcertificatepolicy, decode : decode_getcertificatepolicy, }, crate
+        ::ContractOperation { crate_name : "keyvault", module : "certificates",
+        operation_id : "GetCertificateVersions", build : build_getcertificateversions,
+        call : call_getcertificateversions, decode : decode_getcertificateversions, },
         crate ::ContractOperation { crate_name : "keyvault", module : "certificates",
-        operation_id : "GetCertificates", build : build_getcertificates, decode :
-        decode_getcertificates, }, crate ::ContractOperation { crate_name : "keyvault",
-        module : "certificates", operation_id : "GetDeletedCertificate", build :
-        build_getdeletedcertificate, decode : decode_getdeletedcertificate, }, crate
+        operation_id : "GetCertificates", build : build_getcertificates, call :
+        call_getcertificates, decode : decode_getcertificates, }, crate
+        ::ContractOperation { crate_name : "keyvault", module : "certificates",
+        operation_id : "GetDeletedCertificate", build : build_getdeletedcertificate, call
+        : call_getdeletedcertificate, decode : decode_getdeletedcertificate, }, crate
         ::ContractOperation { crate_name : "keyvault", module : "certificates",
         operation_id : "GetDeletedCertificates", build : build_getdeletedcertificates,
-        decode : decode_getdeletedcertificates, }, crate ::ContractOperation { crate_name
-        : "keyvault", module : "certificates", operation_id : "ImportCertificate", build
-        : build_importcertificate, decode : decode_importcertificate, }, crate
-        ::ContractOperation { crate_name : "keyvault", module : "certificates",
-        operation_id : "MergeCertificate", build : build_mergecertificate, decode :
-        decode_mergecertificate, }, crate ::ContractOperation { crate_name : "keyvault",
-        module : "certificates", operation_id : "PurgeDeletedCertificate", build :
-        build_purgedeletedcertificate, decode : decode_purgedeletedcertificate, }, crate
-        ::ContractOperation { crate_name : "keyvault", module : "certificates",
-        operation_id : "RecoverDeletedCertificate", build :
-        build_recoverdeletedcertificate, decode : decode_recoverdeletedcertificate, },
+        call : call_getdeletedcertificates, decode : decode_getdeletedcertificates, },
         crate ::ContractOperation { crate_name : "keyvault", module : "certificates",
-        operation_id : "RestoreCertificate", build : build_restorecertificate, decode :
+        operation_id : "ImportCertificate", build : build_importcertificate, call :
+        call_importcertificate, decode : decode_importcertificate, }, crate
+        ::ContractOperation { crate_name : "keyvault", module : "certificates",
+        operation_id : "MergeCertificate", build : build_mergecertificate, call :
+        call_mergecertificate, decode : decode_mergecertificate, }, crate
+        ::ContractOperation { crate_name : "keyvault", module : "certificates",
+        operation_id : "PurgeDeletedCertificate", build : build_purgedeletedcertificate,
+        call : call_purgedeletedcertificate, decode : decode_purgedeletedcertificate, },
+        crate ::ContractOperation { crate_name : "keyvault", module : "certificates",
+        operation_id : "RecoverDeletedCertificate", build :
+        build_recoverdeletedcertificate, call : call_recoverdeletedcertificate, decode :
+        decode_recoverdeletedcertificate, }, crate ::ContractOperation { crate_name :
+        "keyvault", module : "certificates", operation_id : "RestoreCertificate", build :
+        build_restorecertificate, call : call_restorecertificate, decode :
         decode_restorecertificate, }, crate ::ContractOperation { crate_name :
         "keyvault", module : "certificates", operation_id : "SetCertificateContacts",
-        build : build_setcertificatecontacts, decode : decode_setcertificatecontacts, },
-        crate ::ContractOperation { crate_name : "keyvault", module : "certificates",
-        operation_id : "SetCertificateIssuer", build : build_setcertificateissuer, decode
-        : decode_setcertificateissuer, }, crate ::ContractOperation { crate_name :
+        build : build_setcertificatecontacts, call : call_setcertificatecontacts, decode
+        : decode_setcertificatecontacts, }, crate ::ContractOperation { crate_name :
+        "keyvault", module : "certificates", operation_id : "SetCertificateIssuer", build
+        : build_setcertificateissuer, call : call_setcertificateissuer, decode :
+        decode_setcertificateissuer, }, crate ::ContractOperation { crate_name :
         "keyvault", module : "certificates", operation_id : "UpdateCertificate", build :
-        build_updatecertificate, decode : decode_updatecertificate, }, crate
-        ::ContractOperation { crate_name : "keyvault", module : "certificates",
-        operation_id : "UpdateCertificateIssuer", build : build_updatecertificateissuer,
-        decode : decode_updatecertificateissuer, }, crate ::ContractOperation {
+        build_updatecertificate, call : call_updatecertificate, decode :
+        decode_updatecertificate, }, crate ::ContractOperation { crate_name : "keyvault",
+        module : "certificates", operation_id : "UpdateCertificateIssuer", build :
+        build_updatecertificateissuer, call : call_updatecertificateissuer, decode :
+        decode_updatecertificateissuer, }, crate ::ContractOperation { crate_name :
+        "keyvault", module : "certificates", operation_id : "UpdateCertificateOperation",
+        build : build_updatecertificateoperation, call : call_updatecertificateoperation,
+        decode : decode_updatecertificateoperation, }, crate ::ContractOperation {
         crate_name : "keyvault", module : "certificates", operation_id :
-        "UpdateCertificateOperation", build : build_updatecertificateoperation, decode :
-        decode_updatecertificateoperation, }, crate ::ContractOperation { crate_name :
-        "keyvault", module : "certificates", operation_id : "UpdateCertificatePolicy",
-        build : build_updatecertificatepolicy, decode : decode_updatecertificatepolicy, }
+        "UpdateCertificatePolicy", build : build_updatecertificatepolicy, call :
+        call_updatecertificatepolicy, decode : decode_updatecertificatepolicy, }
     ]
 }

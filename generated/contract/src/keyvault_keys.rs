@@ -9,11 +9,25 @@ fn build_backupkey(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::keys::KeyClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client.backup_key(example.required::<String>("key-name")?);
     builder.build_request()
+}
+///Calls `BackupKey` with an example's parameters.
+fn call_backupkey(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::keys::KeyClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client.backup_key(example.required::<String>("key-name")?);
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `BackupKey` response.
 fn decode_backupkey(
@@ -32,7 +46,7 @@ fn build_createkey(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::keys::KeyClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
@@ -42,6 +56,27 @@ fn build_createkey(
                 .required::<::keyvault::keys::models::KeyCreateParameters>("parameters")?,
         );
     builder.build_request()
+}
+///Calls `CreateKey` with an example's parameters.
+fn call_createkey(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::keys::KeyClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .create_key(
+                example.required::<String>("key-name")?,
+                example
+                    .required::<
+                        ::keyvault::keys::models::KeyCreateParameters,
+                    >("parameters")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `CreateKey` response.
 fn decode_createkey(
@@ -58,7 +93,7 @@ fn build_decrypt(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::keys::KeyClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let mut builder = client
@@ -73,6 +108,30 @@ fn build_decrypt(
         builder = builder.key_version(value);
     }
     builder.build_request()
+}
+///Calls `decrypt` with an example's parameters.
+fn call_decrypt(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::keys::KeyClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let mut builder = client
+            .decrypt(
+                example.required::<String>("key-name")?,
+                example
+                    .required::<
+                        ::keyvault::keys::models::KeyOperationsParameters,
+                    >("parameters")?,
+            );
+        if let Some(value) = example.optional::<String>("key-version")? {
+            builder = builder.key_version(value);
+        }
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `decrypt` response.
 fn decode_decrypt(
@@ -92,11 +151,25 @@ fn build_deletekey(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::keys::KeyClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client.delete_key(example.required::<String>("key-name")?);
     builder.build_request()
+}
+///Calls `DeleteKey` with an example's parameters.
+fn call_deletekey(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::keys::KeyClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client.delete_key(example.required::<String>("key-name")?);
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `DeleteKey` response.
 fn decode_deletekey(
@@ -115,7 +188,7 @@ fn build_encrypt(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::keys::KeyClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let mut builder = client
@@ -130,6 +203,30 @@ fn build_encrypt(
         builder = builder.key_version(value);
     }
     builder.build_request()
+}
+///Calls `encrypt` with an example's parameters.
+fn call_encrypt(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::keys::KeyClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let mut builder = client
+            .encrypt(
+                example.required::<String>("key-name")?,
+                example
+                    .required::<
+                        ::keyvault::keys::models::KeyOperationsParameters,
+                    >("parameters")?,
+            );
+        if let Some(value) = example.optional::<String>("key-version")? {
+            builder = builder.key_version(value);
+        }
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `encrypt` response.
 fn decode_encrypt(
@@ -149,11 +246,25 @@ fn build_getdeletedkey(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::keys::KeyClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client.get_deleted_key(example.required::<String>("key-name")?);
     builder.build_request()
+}
+///Calls `GetDeletedKey` with an example's parameters.
+fn call_getdeletedkey(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::keys::KeyClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client.get_deleted_key(example.required::<String>("key-name")?);
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `GetDeletedKey` response.
 fn decode_getdeletedkey(
@@ -172,7 +283,7 @@ fn build_getdeletedkeys(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::keys::KeyClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let mut builder = client.get_deleted_keys();
@@ -180,6 +291,28 @@ fn build_getdeletedkeys(
         builder = builder.maxresults(value);
     }
     builder.build_request()
+}
+///Calls `GetDeletedKeys` with an example's parameters.
+fn call_getdeletedkeys(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::keys::KeyClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let mut builder = client.get_deleted_keys();
+        if let Some(value) = example.optional::<i32>("maxresults")? {
+            builder = builder.maxresults(value);
+        }
+        ::keyvault_runtime::__private::futures::StreamExt::next(
+                &mut builder.into_pages(),
+            )
+            .await
+            .transpose()
+            .map(drop)
+    })
 }
 ///Decodes a `GetDeletedKeys` response.
 fn decode_getdeletedkeys(
@@ -199,7 +332,7 @@ fn build_getkey(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::keys::KeyClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let mut builder = client.get_key(example.required::<String>("key-name")?);
@@ -207,6 +340,23 @@ fn build_getkey(
         builder = builder.key_version(value);
     }
     builder.build_request()
+}
+///Calls `GetKey` with an example's parameters.
+fn call_getkey(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::keys::KeyClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let mut builder = client.get_key(example.required::<String>("key-name")?);
+        if let Some(value) = example.optional::<String>("key-version")? {
+            builder = builder.key_version(value);
+        }
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `GetKey` response.
 fn decode_getkey(
@@ -223,7 +373,7 @@ fn build_getkeyattestation(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::keys::KeyClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let mut builder = client
@@ -232,6 +382,24 @@ fn build_getkeyattestation(
         builder = builder.key_version(value);
     }
     builder.build_request()
+}
+///Calls `GetKeyAttestation` with an example's parameters.
+fn call_getkeyattestation(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::keys::KeyClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let mut builder = client
+            .get_key_attestation(example.required::<String>("key-name")?);
+        if let Some(value) = example.optional::<String>("key-version")? {
+            builder = builder.key_version(value);
+        }
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `GetKeyAttestation` response.
 fn decode_getkeyattestation(
@@ -248,12 +416,27 @@ fn build_getkeyrotationpolicy(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::keys::KeyClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
         .get_key_rotation_policy(example.required::<String>("key-name")?);
     builder.build_request()
+}
+///Calls `GetKeyRotationPolicy` with an example's parameters.
+fn call_getkeyrotationpolicy(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::keys::KeyClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .get_key_rotation_policy(example.required::<String>("key-name")?);
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `GetKeyRotationPolicy` response.
 fn decode_getkeyrotationpolicy(
@@ -273,7 +456,7 @@ fn build_getkeyversions(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::keys::KeyClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let mut builder = client.get_key_versions(example.required::<String>("key-name")?);
@@ -281,6 +464,29 @@ fn build_getkeyversions(
         builder = builder.maxresults(value);
     }
     builder.build_request()
+}
+///Calls `GetKeyVersions` with an example's parameters.
+fn call_getkeyversions(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::keys::KeyClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let mut builder = client
+            .get_key_versions(example.required::<String>("key-name")?);
+        if let Some(value) = example.optional::<i32>("maxresults")? {
+            builder = builder.maxresults(value);
+        }
+        ::keyvault_runtime::__private::futures::StreamExt::next(
+                &mut builder.into_pages(),
+            )
+            .await
+            .transpose()
+            .map(drop)
+    })
 }
 ///Decodes a `GetKeyVersions` response.
 fn decode_getkeyversions(
@@ -297,7 +503,7 @@ fn build_getkeys(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::keys::KeyClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let mut builder = client.get_keys();
@@ -305,6 +511,28 @@ fn build_getkeys(
         builder = builder.maxresults(value);
     }
     builder.build_request()
+}
+///Calls `GetKeys` with an example's parameters.
+fn call_getkeys(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::keys::KeyClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let mut builder = client.get_keys();
+        if let Some(value) = example.optional::<i32>("maxresults")? {
+            builder = builder.maxresults(value);
+        }
+        ::keyvault_runtime::__private::futures::StreamExt::next(
+                &mut builder.into_pages(),
+            )
+            .await
+            .transpose()
+            .map(drop)
+    })
 }
 ///Decodes a `GetKeys` response.
 fn decode_getkeys(
@@ -321,7 +549,7 @@ fn build_getrandombytes(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::keys::KeyClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
@@ -332,6 +560,26 @@ fn build_getrandombytes(
                 >("parameters")?,
         );
     builder.build_request()
+}
+///Calls `GetRandomBytes` with an example's parameters.
+fn call_getrandombytes(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::keys::KeyClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .get_random_bytes(
+                example
+                    .required::<
+                        ::keyvault::keys::models::GetRandomBytesRequest,
+                    >("parameters")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `GetRandomBytes` response.
 fn decode_getrandombytes(
@@ -348,7 +596,7 @@ fn build_importkey(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::keys::KeyClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
@@ -358,6 +606,27 @@ fn build_importkey(
                 .required::<::keyvault::keys::models::KeyImportParameters>("parameters")?,
         );
     builder.build_request()
+}
+///Calls `ImportKey` with an example's parameters.
+fn call_importkey(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::keys::KeyClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .import_key(
+                example.required::<String>("key-name")?,
+                example
+                    .required::<
+                        ::keyvault::keys::models::KeyImportParameters,
+                    >("parameters")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `ImportKey` response.
 fn decode_importkey(
@@ -374,11 +643,25 @@ fn build_purgedeletedkey(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::keys::KeyClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client.purge_deleted_key(example.required::<String>("key-name")?);
     builder.build_request()
+}
+///Calls `PurgeDeletedKey` with an example's parameters.
+fn call_purgedeletedkey(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::keys::KeyClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client.purge_deleted_key(example.required::<String>("key-name")?);
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `PurgeDeletedKey` response.
 fn decode_purgedeletedkey(
@@ -395,11 +678,26 @@ fn build_recoverdeletedkey(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::keys::KeyClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client.recover_deleted_key(example.required::<String>("key-name")?);
     builder.build_request()
+}
+///Calls `RecoverDeletedKey` with an example's parameters.
+fn call_recoverdeletedkey(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::keys::KeyClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .recover_deleted_key(example.required::<String>("key-name")?);
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `RecoverDeletedKey` response.
 fn decode_recoverdeletedkey(
@@ -416,7 +714,7 @@ fn build_release(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::keys::KeyClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let mut builder = client
@@ -431,6 +729,30 @@ fn build_release(
         builder = builder.key_version(value);
     }
     builder.build_request()
+}
+///Calls `release` with an example's parameters.
+fn call_release(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::keys::KeyClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let mut builder = client
+            .release(
+                example.required::<String>("key-name")?,
+                example
+                    .required::<
+                        ::keyvault::keys::models::KeyReleaseParameters,
+                    >("parameters")?,
+            );
+        if let Some(value) = example.optional::<String>("key-version")? {
+            builder = builder.key_version(value);
+        }
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `release` response.
 fn decode_release(
@@ -449,7 +771,7 @@ fn build_restorekey(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::keys::KeyClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
@@ -460,6 +782,26 @@ fn build_restorekey(
                 >("parameters")?,
         );
     builder.build_request()
+}
+///Calls `RestoreKey` with an example's parameters.
+fn call_restorekey(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::keys::KeyClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .restore_key(
+                example
+                    .required::<
+                        ::keyvault::keys::models::KeyRestoreParameters,
+                    >("parameters")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `RestoreKey` response.
 fn decode_restorekey(
@@ -476,11 +818,25 @@ fn build_rotatekey(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::keys::KeyClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client.rotate_key(example.required::<String>("key-name")?);
     builder.build_request()
+}
+///Calls `RotateKey` with an example's parameters.
+fn call_rotatekey(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::keys::KeyClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client.rotate_key(example.required::<String>("key-name")?);
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `RotateKey` response.
 fn decode_rotatekey(
@@ -497,7 +853,7 @@ fn build_sign(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::keys::KeyClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let mut builder = client
@@ -510,6 +866,30 @@ fn build_sign(
         builder = builder.key_version(value);
     }
     builder.build_request()
+}
+///Calls `sign` with an example's parameters.
+fn call_sign(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::keys::KeyClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let mut builder = client
+            .sign(
+                example.required::<String>("key-name")?,
+                example
+                    .required::<
+                        ::keyvault::keys::models::KeySignParameters,
+                    >("parameters")?,
+            );
+        if let Some(value) = example.optional::<String>("key-version")? {
+            builder = builder.key_version(value);
+        }
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `sign` response.
 fn decode_sign(
@@ -529,7 +909,7 @@ fn build_unwrapkey(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::keys::KeyClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let mut builder = client
@@ -544,6 +924,30 @@ fn build_unwrapkey(
         builder = builder.key_version(value);
     }
     builder.build_request()
+}
+///Calls `unwrapKey` with an example's parameters.
+fn call_unwrapkey(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::keys::KeyClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let mut builder = client
+            .unwrap_key(
+                example.required::<String>("key-name")?,
+                example
+                    .required::<
+                        ::keyvault::keys::models::KeyOperationsParameters,
+                    >("parameters")?,
+            );
+        if let Some(value) = example.optional::<String>("key-version")? {
+            builder = builder.key_version(value);
+        }
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `unwrapKey` response.
 fn decode_unwrapkey(
@@ -563,7 +967,7 @@ fn build_updatekey(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::keys::KeyClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let mut builder = client
@@ -576,6 +980,30 @@ fn build_updatekey(
         builder = builder.key_version(value);
     }
     builder.build_request()
+}
+///Calls `UpdateKey` with an example's parameters.
+fn call_updatekey(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::keys::KeyClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let mut builder = client
+            .update_key(
+                example.required::<String>("key-name")?,
+                example
+                    .required::<
+                        ::keyvault::keys::models::KeyUpdateParameters,
+                    >("parameters")?,
+            );
+        if let Some(value) = example.optional::<String>("key-version")? {
+            builder = builder.key_version(value);
+        }
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `UpdateKey` response.
 fn decode_updatekey(
@@ -592,7 +1020,7 @@ fn build_updatekeyrotationpolicy(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::keys::KeyClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
@@ -604,6 +1032,27 @@ fn build_updatekeyrotationpolicy(
                 >("keyRotationPolicy")?,
         );
     builder.build_request()
+}
+///Calls `UpdateKeyRotationPolicy` with an example's parameters.
+fn call_updatekeyrotationpolicy(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::keys::KeyClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .update_key_rotation_policy(
+                example.required::<String>("key-name")?,
+                example
+                    .required::<
+                        ::keyvault::keys::models::KeyRotationPolicy,
+                    >("keyRotationPolicy")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `UpdateKeyRotationPolicy` response.
 fn decode_updatekeyrotationpolicy(
@@ -623,7 +1072,7 @@ fn build_verify(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::keys::KeyClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let mut builder = client
@@ -636,6 +1085,30 @@ fn build_verify(
         builder = builder.key_version(value);
     }
     builder.build_request()
+}
+///Calls `verify` with an example's parameters.
+fn call_verify(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::keys::KeyClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let mut builder = client
+            .verify(
+                example.required::<String>("key-name")?,
+                example
+                    .required::<
+                        ::keyvault::keys::models::KeyVerifyParameters,
+                    >("parameters")?,
+            );
+        if let Some(value) = example.optional::<String>("key-version")? {
+            builder = builder.key_version(value);
+        }
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `verify` response.
 fn decode_verify(
@@ -654,7 +1127,7 @@ fn build_wrapkey(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::keys::KeyClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let mut builder = client
@@ -669,6 +1142,30 @@ fn build_wrapkey(
         builder = builder.key_version(value);
     }
     builder.build_request()
+}
+///Calls `wrapKey` with an example's parameters.
+fn call_wrapkey(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::keys::KeyClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let mut builder = client
+            .wrap_key(
+                example.required::<String>("key-name")?,
+                example
+                    .required::<
+                        ::keyvault::keys::models::KeyOperationsParameters,
+                    >("parameters")?,
+            );
+        if let Some(value) = example.optional::<String>("key-version")? {
+            builder = builder.key_version(value);
+        }
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `wrapKey` response.
 fn decode_wrapkey(
@@ -687,58 +1184,65 @@ fn decode_wrapkey(
 pub(crate) fn operations() -> Vec<crate::ContractOperation> {
     vec![
         crate ::ContractOperation { crate_name : "keyvault", module : "keys",
-        operation_id : "BackupKey", build : build_backupkey, decode : decode_backupkey,
-        }, crate ::ContractOperation { crate_name : "keyvault", module : "keys",
-        operation_id : "CreateKey", build : build_createkey, decode : decode_createkey,
-        }, crate ::ContractOperation { crate_name : "keyvault", module : "keys",
-        operation_id : "decrypt", build : build_decrypt, decode : decode_decrypt, },
-        crate ::ContractOperation { crate_name : "keyvault", module : "keys",
-        operation_id : "DeleteKey", build : build_deletekey, decode : decode_deletekey,
-        }, crate ::ContractOperation { crate_name : "keyvault", module : "keys",
-        operation_id : "encrypt", build : build_encrypt, decode : decode_encrypt, },
-        crate ::ContractOperation { crate_name : "keyvault", module : "keys",
-        operation_id : "GetDeletedKey", build : build_getdeletedkey, decode :
-        decode_getdeletedkey, }, crate ::ContractOperation { crate_name : "keyvault",
-        module : "keys", operation_id : "GetDeletedKeys", build : build_getdeletedkeys,
-        decode : decode_getdeletedkeys, }, crate ::ContractOperation { crate_name :
-        "keyvault", module : "keys", operation_id : "GetKey", build : build_getkey,
-        decode : decode_getkey, }, crate ::ContractOperation { crate_name : "keyvault",
-        module : "keys", operation_id : "GetKeyAttestation", build :
-        build_getkeyattestation, decode : decode_getkeyattestation, }, crate
+        operation_id : "BackupKey", build : build_backupkey, call : call_backupkey,
+        decode : decode_backupkey, }, crate ::ContractOperation { crate_name :
+        "keyvault", module : "keys", operation_id : "CreateKey", build : build_createkey,
+        call : call_createkey, decode : decode_createkey, }, crate ::ContractOperation {
+        crate_name : "keyvault", module : "keys", operation_id : "decrypt", build :
+        build_decrypt, call : call_decrypt, decode : decode_decrypt, }, crate
         ::ContractOperation { crate_name : "keyvault", module : "keys", operation_id :
-        "GetKeyRotationPolicy", build : build_getkeyrotationpolicy, decode :
+        "DeleteKey", build : build_deletekey, call : call_deletekey, decode :
+        decode_deletekey, }, crate ::ContractOperation { crate_name : "keyvault", module
+        : "keys", operation_id : "encrypt", build : build_encrypt, call : call_encrypt,
+        decode : decode_encrypt, }, crate ::ContractOperation { crate_name : "keyvault",
+        module : "keys", operation_id : "GetDeletedKey", build : build_getdeletedkey,
+        call : call_getdeletedkey, decode : decode_getdeletedkey, }, crate
+        ::ContractOperation { crate_name : "keyvault", module : "keys", operation_id :
+        "GetDeletedKeys", build : build_getdeletedkeys, call : call_getdeletedkeys,
+        decode : decode_getdeletedkeys, }, crate ::ContractOperation { crate_name :
+        "keyvault", module : "keys", operation_id : "GetKey", build : build_getkey, call
+        : call_getkey, decode : decode_getkey, }, crate ::ContractOperation { crate_name
+        : "keyvault", module : "keys", operation_id : "GetKeyAttestation", build :
+        build_getkeyattestation, call : call_getkeyattestation, decode :
+        decode_getkeyattestation, }, crate ::ContractOperation { crate_name : "keyvault",
+        module : "keys", operation_id : "GetKeyRotationPolicy", build :
+        build_getkeyrotationpolicy, call : call_getkeyrotationpolicy, decode :
         decode_getkeyrotationpolicy, }, crate ::ContractOperation { crate_name :
         "keyvault", module : "keys", operation_id : "GetKeyVersions", build :
-        build_getkeyversions, decode : decode_getkeyversions, }, crate
-        ::ContractOperation { crate_name : "keyvault", module : "keys", operation_id :
-        "GetKeys", build : build_getkeys, decode : decode_getkeys, }, crate
-        ::ContractOperation { crate_name : "keyvault", module : "keys", operation_id :
-        "GetRandomBytes", build : build_getrandombytes, decode : decode_getrandombytes,
+        build_getkeyversions, call : call_getkeyversions, decode : decode_getkeyversions,
         }, crate ::ContractOperation { crate_name : "keyvault", module : "keys",
-        operation_id : "ImportKey", build : build_importkey, decode : decode_importkey,
-        }, crate ::ContractOperation { crate_name : "keyvault", module : "keys",
-        operation_id : "PurgeDeletedKey", build : build_purgedeletedkey, decode :
-        decode_purgedeletedkey, }, crate ::ContractOperation { crate_name : "keyvault",
-        module : "keys", operation_id : "RecoverDeletedKey", build :
-        build_recoverdeletedkey, decode : decode_recoverdeletedkey, }, crate
+        operation_id : "GetKeys", build : build_getkeys, call : call_getkeys, decode :
+        decode_getkeys, }, crate ::ContractOperation { crate_name : "keyvault", module :
+        "keys", operation_id : "GetRandomBytes", build : build_getrandombytes, call :
+        call_getrandombytes, decode : decode_getrandombytes, }, crate ::ContractOperation
+        { crate_name : "keyvault", module : "keys", operation_id : "ImportKey", build :
+        build_importkey, call : call_importkey, decode : decode_importkey, }, crate
         ::ContractOperation { crate_name : "keyvault", module : "keys", operation_id :
-        "release", build : build_release, decode : decode_release, }, crate
+        "PurgeDeletedKey", build : build_purgedeletedkey, call : call_purgedeletedkey,
+        decode : decode_purgedeletedkey, }, crate ::ContractOperation { crate_name :
+        "keyvault", module : "keys", operation_id : "RecoverDeletedKey", build :
+        build_recoverdeletedkey, call : call_recoverdeletedkey, decode :
+        decode_recoverdeletedkey, }, crate ::ContractOperation { crate_name : "keyvault",
+        module : "keys", operation_id : "release", build : build_release, call :
+        call_release, decode : decode_release, }, crate ::ContractOperation { crate_name
+        : "keyvault", module : "keys", operation_id : "RestoreKey", build :
+        build_restorekey, call : call_restorekey, decode : decode_restorekey, }, crate
         ::ContractOperation { crate_name : "keyvault", module : "keys", operation_id :
-        "RestoreKey", build : build_restorekey, decode : decode_restorekey, }, crate
-        ::ContractOperation { crate_name : "keyvault", module : "keys", operation_id :
-        "RotateKey", build : build_rotatekey, decode : decode_rotatekey, }, crate
-        ::ContractOperation { crate_name : "keyvault", module : "keys", operation_id :
-        "sign", build : build_sign, decode : decode_sign, }, crate ::ContractOperation {
-        crate_name : "keyvault", module : "keys", operation_id : "unwrapKey", build :
-        build_unwrapkey, decode : decode_unwrapkey, }, crate ::ContractOperation {
+        "RotateKey", build : build_rotatekey, call : call_rotatekey, decode :
+        decode_rotatekey, }, crate ::ContractOperation { crate_name : "keyvault", module
+        : "keys", operation_id : "sign", build : build_sign, call : call_sign, decode :
+        decode_sign, }, crate ::ContractOperation { crate_name : "keyvault", module :
+        "keys", operation_id : "unwrapKey", build : build_unwrapkey, call :
+        call_unwrapkey, decode : decode_unwrapkey, }, crate ::ContractOperation {
         crate_name : "keyvault", module : "keys", operation_id : "UpdateKey", build :
-        build_updatekey, decode : decode_updatekey, }, crate ::ContractOperation {
-        crate_name : "keyvault", module : "keys", operation_id :
-        "UpdateKeyRotationPolicy", build : build_updatekeyrotationpolicy, decode :
-        decode_updatekeyrotationpolicy, }, crate ::ContractOperation { crate_name :
-        "keyvault", module : "keys", operation_id : "verify", build : build_verify,
-        decode : decode_verify, }, crate ::ContractOperation { crate_name : "keyvault",
-        module : "keys", operation_id : "wrapKey", build : build_wrapkey, decode :
+        build_updatekey, call : call_updatekey, decode : decode_updatekey, }, crate
+        ::ContractOperation { crate_name : "keyvault", module : "keys", operation_id :
+        "UpdateKeyRotationPolicy", build : build_updatekeyrotationpolicy, call :
+        call_updatekeyrotationpolicy, decode : decode_updatekeyrotationpolicy, }, crate
+        ::ContractOperation { crate_name : "keyvault", module : "keys", operation_id :
+        "verify", build : build_verify, call : call_verify, decode : decode_verify, },
+        crate ::ContractOperation { crate_name : "keyvault", module : "keys",
+        operation_id : "wrapKey", build : build_wrapkey, call : call_wrapkey, decode :
         decode_wrapkey, }
     ]
 }

@@ -10,10 +10,21 @@
 fn build_keys_createifnotexist(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
-    let client = ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-        example.required::<String>("subscriptionId")?,
-        example.options(),
-    )?;
+    let client = match example.endpoint() {
+        Some(endpoint) => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                endpoint,
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+        None => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+    };
     let builder = client
         .keys()
         .create_if_not_exist(
@@ -26,6 +37,41 @@ fn build_keys_createifnotexist(
                 >("parameters")?,
         );
     builder.build_request()
+}
+///Calls `Keys_CreateIfNotExist` with an example's parameters.
+fn call_keys_createifnotexist(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = match example.endpoint() {
+            Some(endpoint) => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                    endpoint,
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+            None => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+        };
+        let builder = client
+            .keys()
+            .create_if_not_exist(
+                example.required::<String>("resourceGroupName")?,
+                example.required::<String>("vaultName")?,
+                example.required::<String>("keyName")?,
+                example
+                    .required::<
+                        ::keyvault_mgmt::management::models::KeyCreateParameters,
+                    >("parameters")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `Keys_CreateIfNotExist` response.
 fn decode_keys_createifnotexist(
@@ -46,10 +92,21 @@ fn decode_keys_createifnotexist(
 fn build_keys_get(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
-    let client = ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-        example.required::<String>("subscriptionId")?,
-        example.options(),
-    )?;
+    let client = match example.endpoint() {
+        Some(endpoint) => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                endpoint,
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+        None => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+    };
     let builder = client
         .keys()
         .get(
@@ -58,6 +115,37 @@ fn build_keys_get(
             example.required::<String>("keyName")?,
         );
     builder.build_request()
+}
+///Calls `Keys_Get` with an example's parameters.
+fn call_keys_get(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = match example.endpoint() {
+            Some(endpoint) => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                    endpoint,
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+            None => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+        };
+        let builder = client
+            .keys()
+            .get(
+                example.required::<String>("resourceGroupName")?,
+                example.required::<String>("vaultName")?,
+                example.required::<String>("keyName")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `Keys_Get` response.
 fn decode_keys_get(
@@ -78,10 +166,21 @@ fn decode_keys_get(
 fn build_keys_getversion(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
-    let client = ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-        example.required::<String>("subscriptionId")?,
-        example.options(),
-    )?;
+    let client = match example.endpoint() {
+        Some(endpoint) => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                endpoint,
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+        None => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+    };
     let builder = client
         .keys()
         .get_version(
@@ -91,6 +190,38 @@ fn build_keys_getversion(
             example.required::<String>("keyVersion")?,
         );
     builder.build_request()
+}
+///Calls `Keys_GetVersion` with an example's parameters.
+fn call_keys_getversion(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = match example.endpoint() {
+            Some(endpoint) => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                    endpoint,
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+            None => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+        };
+        let builder = client
+            .keys()
+            .get_version(
+                example.required::<String>("resourceGroupName")?,
+                example.required::<String>("vaultName")?,
+                example.required::<String>("keyName")?,
+                example.required::<String>("keyVersion")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `Keys_GetVersion` response.
 fn decode_keys_getversion(
@@ -111,10 +242,21 @@ fn decode_keys_getversion(
 fn build_keys_list(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
-    let client = ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-        example.required::<String>("subscriptionId")?,
-        example.options(),
-    )?;
+    let client = match example.endpoint() {
+        Some(endpoint) => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                endpoint,
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+        None => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+    };
     let builder = client
         .keys()
         .list(
@@ -122,6 +264,41 @@ fn build_keys_list(
             example.required::<String>("vaultName")?,
         );
     builder.build_request()
+}
+///Calls `Keys_List` with an example's parameters.
+fn call_keys_list(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = match example.endpoint() {
+            Some(endpoint) => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                    endpoint,
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+            None => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+        };
+        let builder = client
+            .keys()
+            .list(
+                example.required::<String>("resourceGroupName")?,
+                example.required::<String>("vaultName")?,
+            );
+        ::keyvault_runtime::__private::futures::StreamExt::next(
+                &mut builder.into_pages(),
+            )
+            .await
+            .transpose()
+            .map(drop)
+    })
 }
 ///Decodes a `Keys_List` response.
 fn decode_keys_list(
@@ -143,10 +320,21 @@ fn decode_keys_list(
 fn build_keys_listversions(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
-    let client = ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-        example.required::<String>("subscriptionId")?,
-        example.options(),
-    )?;
+    let client = match example.endpoint() {
+        Some(endpoint) => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                endpoint,
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+        None => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+    };
     let builder = client
         .keys()
         .list_versions(
@@ -155,6 +343,42 @@ fn build_keys_listversions(
             example.required::<String>("keyName")?,
         );
     builder.build_request()
+}
+///Calls `Keys_ListVersions` with an example's parameters.
+fn call_keys_listversions(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = match example.endpoint() {
+            Some(endpoint) => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                    endpoint,
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+            None => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+        };
+        let builder = client
+            .keys()
+            .list_versions(
+                example.required::<String>("resourceGroupName")?,
+                example.required::<String>("vaultName")?,
+                example.required::<String>("keyName")?,
+            );
+        ::keyvault_runtime::__private::futures::StreamExt::next(
+                &mut builder.into_pages(),
+            )
+            .await
+            .transpose()
+            .map(drop)
+    })
 }
 ///Decodes a `Keys_ListVersions` response.
 fn decode_keys_listversions(
@@ -176,10 +400,21 @@ fn decode_keys_listversions(
 fn build_managedhsmkeys_createifnotexist(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
-    let client = ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-        example.required::<String>("subscriptionId")?,
-        example.options(),
-    )?;
+    let client = match example.endpoint() {
+        Some(endpoint) => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                endpoint,
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+        None => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+    };
     let builder = client
         .managed_hsm_keys()
         .create_if_not_exist(
@@ -192,6 +427,41 @@ fn build_managedhsmkeys_createifnotexist(
                 >("parameters")?,
         );
     builder.build_request()
+}
+///Calls `ManagedHsmKeys_CreateIfNotExist` with an example's parameters.
+fn call_managedhsmkeys_createifnotexist(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = match example.endpoint() {
+            Some(endpoint) => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                    endpoint,
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+            None => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+        };
+        let builder = client
+            .managed_hsm_keys()
+            .create_if_not_exist(
+                example.required::<String>("resourceGroupName")?,
+                example.required::<String>("name")?,
+                example.required::<String>("keyName")?,
+                example
+                    .required::<
+                        ::keyvault_mgmt::management::models::ManagedHsmKeyCreateParameters,
+                    >("parameters")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `ManagedHsmKeys_CreateIfNotExist` response.
 fn decode_managedhsmkeys_createifnotexist(
@@ -213,10 +483,21 @@ fn decode_managedhsmkeys_createifnotexist(
 fn build_managedhsmkeys_get(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
-    let client = ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-        example.required::<String>("subscriptionId")?,
-        example.options(),
-    )?;
+    let client = match example.endpoint() {
+        Some(endpoint) => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                endpoint,
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+        None => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+    };
     let builder = client
         .managed_hsm_keys()
         .get(
@@ -225,6 +506,37 @@ fn build_managedhsmkeys_get(
             example.required::<String>("keyName")?,
         );
     builder.build_request()
+}
+///Calls `ManagedHsmKeys_Get` with an example's parameters.
+fn call_managedhsmkeys_get(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = match example.endpoint() {
+            Some(endpoint) => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                    endpoint,
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+            None => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+        };
+        let builder = client
+            .managed_hsm_keys()
+            .get(
+                example.required::<String>("resourceGroupName")?,
+                example.required::<String>("name")?,
+                example.required::<String>("keyName")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `ManagedHsmKeys_Get` response.
 fn decode_managedhsmkeys_get(
@@ -246,10 +558,21 @@ fn decode_managedhsmkeys_get(
 fn build_managedhsmkeys_getversion(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
-    let client = ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-        example.required::<String>("subscriptionId")?,
-        example.options(),
-    )?;
+    let client = match example.endpoint() {
+        Some(endpoint) => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                endpoint,
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+        None => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+    };
     let builder = client
         .managed_hsm_keys()
         .get_version(
@@ -259,6 +582,38 @@ fn build_managedhsmkeys_getversion(
             example.required::<String>("keyVersion")?,
         );
     builder.build_request()
+}
+///Calls `ManagedHsmKeys_GetVersion` with an example's parameters.
+fn call_managedhsmkeys_getversion(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = match example.endpoint() {
+            Some(endpoint) => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                    endpoint,
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+            None => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+        };
+        let builder = client
+            .managed_hsm_keys()
+            .get_version(
+                example.required::<String>("resourceGroupName")?,
+                example.required::<String>("name")?,
+                example.required::<String>("keyName")?,
+                example.required::<String>("keyVersion")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `ManagedHsmKeys_GetVersion` response.
 fn decode_managedhsmkeys_getversion(
@@ -280,10 +635,21 @@ fn decode_managedhsmkeys_getversion(
 fn build_managedhsmkeys_list(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
-    let client = ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-        example.required::<String>("subscriptionId")?,
-        example.options(),
-    )?;
+    let client = match example.endpoint() {
+        Some(endpoint) => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                endpoint,
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+        None => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+    };
     let builder = client
         .managed_hsm_keys()
         .list(
@@ -291,6 +657,41 @@ fn build_managedhsmkeys_list(
             example.required::<String>("name")?,
         );
     builder.build_request()
+}
+///Calls `ManagedHsmKeys_List` with an example's parameters.
+fn call_managedhsmkeys_list(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = match example.endpoint() {
+            Some(endpoint) => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                    endpoint,
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+            None => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+        };
+        let builder = client
+            .managed_hsm_keys()
+            .list(
+                example.required::<String>("resourceGroupName")?,
+                example.required::<String>("name")?,
+            );
+        ::keyvault_runtime::__private::futures::StreamExt::next(
+                &mut builder.into_pages(),
+            )
+            .await
+            .transpose()
+            .map(drop)
+    })
 }
 ///Decodes a `ManagedHsmKeys_List` response.
 fn decode_managedhsmkeys_list(
@@ -314,10 +715,21 @@ fn decode_managedhsmkeys_list(
 fn build_managedhsmkeys_listversions(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
-    let client = ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-        example.required::<String>("subscriptionId")?,
-        example.options(),
-    )?;
+    let client = match example.endpoint() {
+        Some(endpoint) => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                endpoint,
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+        None => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+    };
     let builder = client
         .managed_hsm_keys()
         .list_versions(
@@ -326,6 +738,42 @@ fn build_managedhsmkeys_listversions(
             example.required::<String>("keyName")?,
         );
     builder.build_request()
+}
+///Calls `ManagedHsmKeys_ListVersions` with an example's parameters.
+fn call_managedhsmkeys_listversions(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = match example.endpoint() {
+            Some(endpoint) => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                    endpoint,
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+            None => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+        };
+        let builder = client
+            .managed_hsm_keys()
+            .list_versions(
+                example.required::<String>("resourceGroupName")?,
+                example.required::<String>("name")?,
+                example.required::<String>("keyName")?,
+            );
+        ::keyvault_runtime::__private::futures::StreamExt::next(
+                &mut builder.into_pages(),
+            )
+            .await
+            .transpose()
+            .map(drop)
+    })
 }
 ///Decodes a `ManagedHsmKeys_ListVersions` response.
 fn decode_managedhsmkeys_listversions(
@@ -349,10 +797,21 @@ fn decode_managedhsmkeys_listversions(
 fn build_managedhsms_checkmhsmnameavailability(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
-    let client = ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-        example.required::<String>("subscriptionId")?,
-        example.options(),
-    )?;
+    let client = match example.endpoint() {
+        Some(endpoint) => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                endpoint,
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+        None => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+    };
     let builder = client
         .managed_hsms()
         .check_mhsm_name_availability(
@@ -362,6 +821,38 @@ fn build_managedhsms_checkmhsmnameavailability(
                 >("mhsmName")?,
         );
     builder.build_request()
+}
+///Calls `ManagedHsms_CheckMhsmNameAvailability` with an example's parameters.
+fn call_managedhsms_checkmhsmnameavailability(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = match example.endpoint() {
+            Some(endpoint) => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                    endpoint,
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+            None => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+        };
+        let builder = client
+            .managed_hsms()
+            .check_mhsm_name_availability(
+                example
+                    .required::<
+                        ::keyvault_mgmt::management::models::CheckMhsmNameAvailabilityParameters,
+                    >("mhsmName")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `ManagedHsms_CheckMhsmNameAvailability` response.
 fn decode_managedhsms_checkmhsmnameavailability(
@@ -385,10 +876,21 @@ fn decode_managedhsms_checkmhsmnameavailability(
 fn build_managedhsms_createorupdate(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
-    let client = ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-        example.required::<String>("subscriptionId")?,
-        example.options(),
-    )?;
+    let client = match example.endpoint() {
+        Some(endpoint) => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                endpoint,
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+        None => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+    };
     let builder = client
         .managed_hsms()
         .create_or_update(
@@ -400,6 +902,40 @@ fn build_managedhsms_createorupdate(
                 >("parameters")?,
         );
     builder.build_request()
+}
+///Calls `ManagedHsms_CreateOrUpdate` with an example's parameters.
+fn call_managedhsms_createorupdate(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = match example.endpoint() {
+            Some(endpoint) => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                    endpoint,
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+            None => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+        };
+        let builder = client
+            .managed_hsms()
+            .create_or_update(
+                example.required::<String>("resourceGroupName")?,
+                example.required::<String>("name")?,
+                example
+                    .required::<
+                        ::keyvault_mgmt::management::models::ManagedHsm,
+                    >("parameters")?,
+            );
+        builder.into_poller().step().await.map(drop)
+    })
 }
 ///Decodes a `ManagedHsms_CreateOrUpdate` response.
 fn decode_managedhsms_createorupdate(
@@ -425,10 +961,21 @@ fn decode_managedhsms_createorupdate(
 fn build_managedhsms_delete(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
-    let client = ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-        example.required::<String>("subscriptionId")?,
-        example.options(),
-    )?;
+    let client = match example.endpoint() {
+        Some(endpoint) => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                endpoint,
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+        None => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+    };
     let builder = client
         .managed_hsms()
         .delete(
@@ -436,6 +983,36 @@ fn build_managedhsms_delete(
             example.required::<String>("name")?,
         );
     builder.build_request()
+}
+///Calls `ManagedHsms_Delete` with an example's parameters.
+fn call_managedhsms_delete(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = match example.endpoint() {
+            Some(endpoint) => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                    endpoint,
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+            None => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+        };
+        let builder = client
+            .managed_hsms()
+            .delete(
+                example.required::<String>("resourceGroupName")?,
+                example.required::<String>("name")?,
+            );
+        builder.into_poller().step().await.map(drop)
+    })
 }
 ///Decodes a `ManagedHsms_Delete` response.
 fn decode_managedhsms_delete(
@@ -456,10 +1033,21 @@ fn decode_managedhsms_delete(
 fn build_managedhsms_get(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
-    let client = ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-        example.required::<String>("subscriptionId")?,
-        example.options(),
-    )?;
+    let client = match example.endpoint() {
+        Some(endpoint) => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                endpoint,
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+        None => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+    };
     let builder = client
         .managed_hsms()
         .get(
@@ -467,6 +1055,36 @@ fn build_managedhsms_get(
             example.required::<String>("name")?,
         );
     builder.build_request()
+}
+///Calls `ManagedHsms_Get` with an example's parameters.
+fn call_managedhsms_get(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = match example.endpoint() {
+            Some(endpoint) => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                    endpoint,
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+            None => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+        };
+        let builder = client
+            .managed_hsms()
+            .get(
+                example.required::<String>("resourceGroupName")?,
+                example.required::<String>("name")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `ManagedHsms_Get` response.
 fn decode_managedhsms_get(
@@ -489,10 +1107,21 @@ fn decode_managedhsms_get(
 fn build_managedhsms_getdeleted(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
-    let client = ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-        example.required::<String>("subscriptionId")?,
-        example.options(),
-    )?;
+    let client = match example.endpoint() {
+        Some(endpoint) => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                endpoint,
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+        None => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+    };
     let builder = client
         .managed_hsms()
         .get_deleted(
@@ -500,6 +1129,36 @@ fn build_managedhsms_getdeleted(
             example.required::<String>("name")?,
         );
     builder.build_request()
+}
+///Calls `ManagedHsms_GetDeleted` with an example's parameters.
+fn call_managedhsms_getdeleted(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = match example.endpoint() {
+            Some(endpoint) => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                    endpoint,
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+            None => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+        };
+        let builder = client
+            .managed_hsms()
+            .get_deleted(
+                example.required::<String>("location")?,
+                example.required::<String>("name")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `ManagedHsms_GetDeleted` response.
 fn decode_managedhsms_getdeleted(
@@ -523,10 +1182,21 @@ fn decode_managedhsms_getdeleted(
 fn build_managedhsms_listbyresourcegroup(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
-    let client = ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-        example.required::<String>("subscriptionId")?,
-        example.options(),
-    )?;
+    let client = match example.endpoint() {
+        Some(endpoint) => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                endpoint,
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+        None => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+    };
     let mut builder = client
         .managed_hsms()
         .list_by_resource_group(example.required::<String>("resourceGroupName")?);
@@ -534,6 +1204,41 @@ fn build_managedhsms_listbyresourcegroup(
         builder = builder.top(value);
     }
     builder.build_request()
+}
+///Calls `ManagedHsms_ListByResourceGroup` with an example's parameters.
+fn call_managedhsms_listbyresourcegroup(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = match example.endpoint() {
+            Some(endpoint) => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                    endpoint,
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+            None => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+        };
+        let mut builder = client
+            .managed_hsms()
+            .list_by_resource_group(example.required::<String>("resourceGroupName")?);
+        if let Some(value) = example.optional::<i32>("$top")? {
+            builder = builder.top(value);
+        }
+        ::keyvault_runtime::__private::futures::StreamExt::next(
+                &mut builder.into_pages(),
+            )
+            .await
+            .transpose()
+            .map(drop)
+    })
 }
 ///Decodes a `ManagedHsms_ListByResourceGroup` response.
 fn decode_managedhsms_listbyresourcegroup(
@@ -557,15 +1262,59 @@ fn decode_managedhsms_listbyresourcegroup(
 fn build_managedhsms_listbysubscription(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
-    let client = ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-        example.required::<String>("subscriptionId")?,
-        example.options(),
-    )?;
+    let client = match example.endpoint() {
+        Some(endpoint) => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                endpoint,
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+        None => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+    };
     let mut builder = client.managed_hsms().list_by_subscription();
     if let Some(value) = example.optional::<i32>("$top")? {
         builder = builder.top(value);
     }
     builder.build_request()
+}
+///Calls `ManagedHsms_ListBySubscription` with an example's parameters.
+fn call_managedhsms_listbysubscription(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = match example.endpoint() {
+            Some(endpoint) => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                    endpoint,
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+            None => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+        };
+        let mut builder = client.managed_hsms().list_by_subscription();
+        if let Some(value) = example.optional::<i32>("$top")? {
+            builder = builder.top(value);
+        }
+        ::keyvault_runtime::__private::futures::StreamExt::next(
+                &mut builder.into_pages(),
+            )
+            .await
+            .transpose()
+            .map(drop)
+    })
 }
 ///Decodes a `ManagedHsms_ListBySubscription` response.
 fn decode_managedhsms_listbysubscription(
@@ -589,12 +1338,53 @@ fn decode_managedhsms_listbysubscription(
 fn build_managedhsms_listdeleted(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
-    let client = ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-        example.required::<String>("subscriptionId")?,
-        example.options(),
-    )?;
+    let client = match example.endpoint() {
+        Some(endpoint) => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                endpoint,
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+        None => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+    };
     let builder = client.managed_hsms().list_deleted();
     builder.build_request()
+}
+///Calls `ManagedHsms_ListDeleted` with an example's parameters.
+fn call_managedhsms_listdeleted(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = match example.endpoint() {
+            Some(endpoint) => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                    endpoint,
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+            None => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+        };
+        let builder = client.managed_hsms().list_deleted();
+        ::keyvault_runtime::__private::futures::StreamExt::next(
+                &mut builder.into_pages(),
+            )
+            .await
+            .transpose()
+            .map(drop)
+    })
 }
 ///Decodes a `ManagedHsms_ListDeleted` response.
 fn decode_managedhsms_listdeleted(
@@ -618,10 +1408,21 @@ fn decode_managedhsms_listdeleted(
 fn build_managedhsms_purgedeleted(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
-    let client = ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-        example.required::<String>("subscriptionId")?,
-        example.options(),
-    )?;
+    let client = match example.endpoint() {
+        Some(endpoint) => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                endpoint,
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+        None => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+    };
     let builder = client
         .managed_hsms()
         .purge_deleted(
@@ -629,6 +1430,36 @@ fn build_managedhsms_purgedeleted(
             example.required::<String>("name")?,
         );
     builder.build_request()
+}
+///Calls `ManagedHsms_PurgeDeleted` with an example's parameters.
+fn call_managedhsms_purgedeleted(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = match example.endpoint() {
+            Some(endpoint) => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                    endpoint,
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+            None => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+        };
+        let builder = client
+            .managed_hsms()
+            .purge_deleted(
+                example.required::<String>("location")?,
+                example.required::<String>("name")?,
+            );
+        builder.into_poller().step().await.map(drop)
+    })
 }
 ///Decodes a `ManagedHsms_PurgeDeleted` response.
 fn decode_managedhsms_purgedeleted(
@@ -647,10 +1478,21 @@ fn decode_managedhsms_purgedeleted(
 fn build_managedhsms_update(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
-    let client = ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-        example.required::<String>("subscriptionId")?,
-        example.options(),
-    )?;
+    let client = match example.endpoint() {
+        Some(endpoint) => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                endpoint,
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+        None => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+    };
     let builder = client
         .managed_hsms()
         .update(
@@ -662,6 +1504,40 @@ fn build_managedhsms_update(
                 >("parameters")?,
         );
     builder.build_request()
+}
+///Calls `ManagedHsms_Update` with an example's parameters.
+fn call_managedhsms_update(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = match example.endpoint() {
+            Some(endpoint) => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                    endpoint,
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+            None => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+        };
+        let builder = client
+            .managed_hsms()
+            .update(
+                example.required::<String>("resourceGroupName")?,
+                example.required::<String>("name")?,
+                example
+                    .required::<
+                        ::keyvault_mgmt::management::models::ManagedHsm,
+                    >("parameters")?,
+            );
+        builder.into_poller().step().await.map(drop)
+    })
 }
 ///Decodes a `ManagedHsms_Update` response.
 fn decode_managedhsms_update(
@@ -687,10 +1563,21 @@ fn decode_managedhsms_update(
 fn build_mhsmprivateendpointconnections_delete(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
-    let client = ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-        example.required::<String>("subscriptionId")?,
-        example.options(),
-    )?;
+    let client = match example.endpoint() {
+        Some(endpoint) => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                endpoint,
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+        None => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+    };
     let builder = client
         .mhsm_private_endpoint_connections()
         .delete(
@@ -699,6 +1586,37 @@ fn build_mhsmprivateendpointconnections_delete(
             example.required::<String>("privateEndpointConnectionName")?,
         );
     builder.build_request()
+}
+///Calls `MHSMPrivateEndpointConnections_Delete` with an example's parameters.
+fn call_mhsmprivateendpointconnections_delete(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = match example.endpoint() {
+            Some(endpoint) => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                    endpoint,
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+            None => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+        };
+        let builder = client
+            .mhsm_private_endpoint_connections()
+            .delete(
+                example.required::<String>("resourceGroupName")?,
+                example.required::<String>("name")?,
+                example.required::<String>("privateEndpointConnectionName")?,
+            );
+        builder.into_poller().step().await.map(drop)
+    })
 }
 ///Decodes a `MHSMPrivateEndpointConnections_Delete` response.
 fn decode_mhsmprivateendpointconnections_delete(
@@ -724,10 +1642,21 @@ fn decode_mhsmprivateendpointconnections_delete(
 fn build_mhsmprivateendpointconnections_get(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
-    let client = ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-        example.required::<String>("subscriptionId")?,
-        example.options(),
-    )?;
+    let client = match example.endpoint() {
+        Some(endpoint) => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                endpoint,
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+        None => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+    };
     let builder = client
         .mhsm_private_endpoint_connections()
         .get(
@@ -736,6 +1665,37 @@ fn build_mhsmprivateendpointconnections_get(
             example.required::<String>("privateEndpointConnectionName")?,
         );
     builder.build_request()
+}
+///Calls `MHSMPrivateEndpointConnections_Get` with an example's parameters.
+fn call_mhsmprivateendpointconnections_get(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = match example.endpoint() {
+            Some(endpoint) => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                    endpoint,
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+            None => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+        };
+        let builder = client
+            .mhsm_private_endpoint_connections()
+            .get(
+                example.required::<String>("resourceGroupName")?,
+                example.required::<String>("name")?,
+                example.required::<String>("privateEndpointConnectionName")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `MHSMPrivateEndpointConnections_Get` response.
 fn decode_mhsmprivateendpointconnections_get(
@@ -759,10 +1719,21 @@ fn decode_mhsmprivateendpointconnections_get(
 fn build_mhsmprivateendpointconnections_listbyresource(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
-    let client = ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-        example.required::<String>("subscriptionId")?,
-        example.options(),
-    )?;
+    let client = match example.endpoint() {
+        Some(endpoint) => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                endpoint,
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+        None => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+    };
     let builder = client
         .mhsm_private_endpoint_connections()
         .list_by_resource(
@@ -770,6 +1741,41 @@ fn build_mhsmprivateendpointconnections_listbyresource(
             example.required::<String>("name")?,
         );
     builder.build_request()
+}
+///Calls `MHSMPrivateEndpointConnections_ListByResource` with an example's parameters.
+fn call_mhsmprivateendpointconnections_listbyresource(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = match example.endpoint() {
+            Some(endpoint) => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                    endpoint,
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+            None => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+        };
+        let builder = client
+            .mhsm_private_endpoint_connections()
+            .list_by_resource(
+                example.required::<String>("resourceGroupName")?,
+                example.required::<String>("name")?,
+            );
+        ::keyvault_runtime::__private::futures::StreamExt::next(
+                &mut builder.into_pages(),
+            )
+            .await
+            .transpose()
+            .map(drop)
+    })
 }
 ///Decodes a `MHSMPrivateEndpointConnections_ListByResource` response.
 fn decode_mhsmprivateendpointconnections_listbyresource(
@@ -793,10 +1799,21 @@ fn decode_mhsmprivateendpointconnections_listbyresource(
 fn build_mhsmprivateendpointconnections_put(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
-    let client = ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-        example.required::<String>("subscriptionId")?,
-        example.options(),
-    )?;
+    let client = match example.endpoint() {
+        Some(endpoint) => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                endpoint,
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+        None => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+    };
     let builder = client
         .mhsm_private_endpoint_connections()
         .put(
@@ -809,6 +1826,41 @@ fn build_mhsmprivateendpointconnections_put(
                 >("properties")?,
         );
     builder.build_request()
+}
+///Calls `MHSMPrivateEndpointConnections_Put` with an example's parameters.
+fn call_mhsmprivateendpointconnections_put(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = match example.endpoint() {
+            Some(endpoint) => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                    endpoint,
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+            None => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+        };
+        let builder = client
+            .mhsm_private_endpoint_connections()
+            .put(
+                example.required::<String>("resourceGroupName")?,
+                example.required::<String>("name")?,
+                example.required::<String>("privateEndpointConnectionName")?,
+                example
+                    .required::<
+                        ::keyvault_mgmt::management::models::MhsmPrivateEndpointConnection,
+                    >("properties")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `MHSMPrivateEndpointConnections_Put` response.
 fn decode_mhsmprivateendpointconnections_put(
@@ -832,10 +1884,21 @@ fn decode_mhsmprivateendpointconnections_put(
 fn build_mhsmprivatelinkresources_listbymhsmresource(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
-    let client = ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-        example.required::<String>("subscriptionId")?,
-        example.options(),
-    )?;
+    let client = match example.endpoint() {
+        Some(endpoint) => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                endpoint,
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+        None => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+    };
     let builder = client
         .mhsm_private_link_resources()
         .list_by_mhsm_resource(
@@ -843,6 +1906,36 @@ fn build_mhsmprivatelinkresources_listbymhsmresource(
             example.required::<String>("name")?,
         );
     builder.build_request()
+}
+///Calls `MHSMPrivateLinkResources_ListByMHSMResource` with an example's parameters.
+fn call_mhsmprivatelinkresources_listbymhsmresource(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = match example.endpoint() {
+            Some(endpoint) => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                    endpoint,
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+            None => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+        };
+        let builder = client
+            .mhsm_private_link_resources()
+            .list_by_mhsm_resource(
+                example.required::<String>("resourceGroupName")?,
+                example.required::<String>("name")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `MHSMPrivateLinkResources_ListByMHSMResource` response.
 fn decode_mhsmprivatelinkresources_listbymhsmresource(
@@ -866,10 +1959,21 @@ fn decode_mhsmprivatelinkresources_listbymhsmresource(
 fn build_mhsmregions_listbyresource(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
-    let client = ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-        example.required::<String>("subscriptionId")?,
-        example.options(),
-    )?;
+    let client = match example.endpoint() {
+        Some(endpoint) => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                endpoint,
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+        None => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+    };
     let builder = client
         .mhsm_regions()
         .list_by_resource(
@@ -877,6 +1981,41 @@ fn build_mhsmregions_listbyresource(
             example.required::<String>("name")?,
         );
     builder.build_request()
+}
+///Calls `MHSMRegions_ListByResource` with an example's parameters.
+fn call_mhsmregions_listbyresource(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = match example.endpoint() {
+            Some(endpoint) => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                    endpoint,
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+            None => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+        };
+        let builder = client
+            .mhsm_regions()
+            .list_by_resource(
+                example.required::<String>("resourceGroupName")?,
+                example.required::<String>("name")?,
+            );
+        ::keyvault_runtime::__private::futures::StreamExt::next(
+                &mut builder.into_pages(),
+            )
+            .await
+            .transpose()
+            .map(drop)
+    })
 }
 ///Decodes a `MHSMRegions_ListByResource` response.
 fn decode_mhsmregions_listbyresource(
@@ -900,14 +2039,61 @@ fn decode_mhsmregions_listbyresource(
 fn build_operations_list(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
-    let client = ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-        example
-            .optional::<String>("subscriptionId")?
-            .unwrap_or_else(|| "unused-by-this-operation".into()),
-        example.options(),
-    )?;
+    let client = match example.endpoint() {
+        Some(endpoint) => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                endpoint,
+                example
+                    .optional::<String>("subscriptionId")?
+                    .unwrap_or_else(|| "unused-by-this-operation".into()),
+                example.options(),
+            )?
+        }
+        None => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                example
+                    .optional::<String>("subscriptionId")?
+                    .unwrap_or_else(|| "unused-by-this-operation".into()),
+                example.options(),
+            )?
+        }
+    };
     let builder = client.operations().list();
     builder.build_request()
+}
+///Calls `Operations_List` with an example's parameters.
+fn call_operations_list(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = match example.endpoint() {
+            Some(endpoint) => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                    endpoint,
+                    example
+                        .optional::<String>("subscriptionId")?
+                        .unwrap_or_else(|| "unused-by-this-operation".into()),
+                    example.options(),
+                )?
+            }
+            None => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                    example
+                        .optional::<String>("subscriptionId")?
+                        .unwrap_or_else(|| "unused-by-this-operation".into()),
+                    example.options(),
+                )?
+            }
+        };
+        let builder = client.operations().list();
+        ::keyvault_runtime::__private::futures::StreamExt::next(
+                &mut builder.into_pages(),
+            )
+            .await
+            .transpose()
+            .map(drop)
+    })
 }
 ///Decodes a `Operations_List` response.
 fn decode_operations_list(
@@ -931,10 +2117,21 @@ fn decode_operations_list(
 fn build_privateendpointconnections_delete(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
-    let client = ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-        example.required::<String>("subscriptionId")?,
-        example.options(),
-    )?;
+    let client = match example.endpoint() {
+        Some(endpoint) => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                endpoint,
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+        None => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+    };
     let builder = client
         .private_endpoint_connections()
         .delete(
@@ -943,6 +2140,37 @@ fn build_privateendpointconnections_delete(
             example.required::<String>("privateEndpointConnectionName")?,
         );
     builder.build_request()
+}
+///Calls `PrivateEndpointConnections_Delete` with an example's parameters.
+fn call_privateendpointconnections_delete(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = match example.endpoint() {
+            Some(endpoint) => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                    endpoint,
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+            None => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+        };
+        let builder = client
+            .private_endpoint_connections()
+            .delete(
+                example.required::<String>("resourceGroupName")?,
+                example.required::<String>("vaultName")?,
+                example.required::<String>("privateEndpointConnectionName")?,
+            );
+        builder.into_poller().step().await.map(drop)
+    })
 }
 ///Decodes a `PrivateEndpointConnections_Delete` response.
 fn decode_privateendpointconnections_delete(
@@ -968,10 +2196,21 @@ fn decode_privateendpointconnections_delete(
 fn build_privateendpointconnections_get(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
-    let client = ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-        example.required::<String>("subscriptionId")?,
-        example.options(),
-    )?;
+    let client = match example.endpoint() {
+        Some(endpoint) => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                endpoint,
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+        None => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+    };
     let builder = client
         .private_endpoint_connections()
         .get(
@@ -980,6 +2219,37 @@ fn build_privateendpointconnections_get(
             example.required::<String>("privateEndpointConnectionName")?,
         );
     builder.build_request()
+}
+///Calls `PrivateEndpointConnections_Get` with an example's parameters.
+fn call_privateendpointconnections_get(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = match example.endpoint() {
+            Some(endpoint) => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                    endpoint,
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+            None => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+        };
+        let builder = client
+            .private_endpoint_connections()
+            .get(
+                example.required::<String>("resourceGroupName")?,
+                example.required::<String>("vaultName")?,
+                example.required::<String>("privateEndpointConnectionName")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `PrivateEndpointConnections_Get` response.
 fn decode_privateendpointconnections_get(
@@ -1004,10 +2274,21 @@ fn decode_privateendpointconnections_get(
 fn build_privateendpointconnections_listbyresource(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
-    let client = ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-        example.required::<String>("subscriptionId")?,
-        example.options(),
-    )?;
+    let client = match example.endpoint() {
+        Some(endpoint) => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                endpoint,
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+        None => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+    };
     let builder = client
         .private_endpoint_connections()
         .list_by_resource(
@@ -1015,6 +2296,41 @@ fn build_privateendpointconnections_listbyresource(
             example.required::<String>("vaultName")?,
         );
     builder.build_request()
+}
+///Calls `PrivateEndpointConnections_ListByResource` with an example's parameters.
+fn call_privateendpointconnections_listbyresource(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = match example.endpoint() {
+            Some(endpoint) => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                    endpoint,
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+            None => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+        };
+        let builder = client
+            .private_endpoint_connections()
+            .list_by_resource(
+                example.required::<String>("resourceGroupName")?,
+                example.required::<String>("vaultName")?,
+            );
+        ::keyvault_runtime::__private::futures::StreamExt::next(
+                &mut builder.into_pages(),
+            )
+            .await
+            .transpose()
+            .map(drop)
+    })
 }
 ///Decodes a `PrivateEndpointConnections_ListByResource` response.
 fn decode_privateendpointconnections_listbyresource(
@@ -1038,10 +2354,21 @@ fn decode_privateendpointconnections_listbyresource(
 fn build_privateendpointconnections_put(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
-    let client = ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-        example.required::<String>("subscriptionId")?,
-        example.options(),
-    )?;
+    let client = match example.endpoint() {
+        Some(endpoint) => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                endpoint,
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+        None => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+    };
     let builder = client
         .private_endpoint_connections()
         .put(
@@ -1054,6 +2381,41 @@ fn build_privateendpointconnections_put(
                 >("properties")?,
         );
     builder.build_request()
+}
+///Calls `PrivateEndpointConnections_Put` with an example's parameters.
+fn call_privateendpointconnections_put(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = match example.endpoint() {
+            Some(endpoint) => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                    endpoint,
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+            None => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+        };
+        let builder = client
+            .private_endpoint_connections()
+            .put(
+                example.required::<String>("resourceGroupName")?,
+                example.required::<String>("vaultName")?,
+                example.required::<String>("privateEndpointConnectionName")?,
+                example
+                    .required::<
+                        ::keyvault_mgmt::management::models::PrivateEndpointConnection,
+                    >("properties")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `PrivateEndpointConnections_Put` response.
 fn decode_privateendpointconnections_put(
@@ -1077,10 +2439,21 @@ fn decode_privateendpointconnections_put(
 fn build_privatelinkresources_listbyvault(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
-    let client = ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-        example.required::<String>("subscriptionId")?,
-        example.options(),
-    )?;
+    let client = match example.endpoint() {
+        Some(endpoint) => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                endpoint,
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+        None => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+    };
     let builder = client
         .private_link_resources()
         .list_by_vault(
@@ -1088,6 +2461,36 @@ fn build_privatelinkresources_listbyvault(
             example.required::<String>("vaultName")?,
         );
     builder.build_request()
+}
+///Calls `PrivateLinkResources_ListByVault` with an example's parameters.
+fn call_privatelinkresources_listbyvault(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = match example.endpoint() {
+            Some(endpoint) => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                    endpoint,
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+            None => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+        };
+        let builder = client
+            .private_link_resources()
+            .list_by_vault(
+                example.required::<String>("resourceGroupName")?,
+                example.required::<String>("vaultName")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `PrivateLinkResources_ListByVault` response.
 fn decode_privatelinkresources_listbyvault(
@@ -1111,10 +2514,21 @@ fn decode_privatelinkresources_listbyvault(
 fn build_secrets_createorupdate(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
-    let client = ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-        example.required::<String>("subscriptionId")?,
-        example.options(),
-    )?;
+    let client = match example.endpoint() {
+        Some(endpoint) => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                endpoint,
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+        None => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+    };
     let builder = client
         .secrets()
         .create_or_update(
@@ -1127,6 +2541,41 @@ fn build_secrets_createorupdate(
                 >("parameters")?,
         );
     builder.build_request()
+}
+///Calls `Secrets_CreateOrUpdate` with an example's parameters.
+fn call_secrets_createorupdate(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = match example.endpoint() {
+            Some(endpoint) => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                    endpoint,
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+            None => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+        };
+        let builder = client
+            .secrets()
+            .create_or_update(
+                example.required::<String>("resourceGroupName")?,
+                example.required::<String>("vaultName")?,
+                example.required::<String>("secretName")?,
+                example
+                    .required::<
+                        ::keyvault_mgmt::management::models::SecretCreateOrUpdateParameters,
+                    >("parameters")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `Secrets_CreateOrUpdate` response.
 fn decode_secrets_createorupdate(
@@ -1152,10 +2601,21 @@ fn decode_secrets_createorupdate(
 fn build_secrets_get(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
-    let client = ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-        example.required::<String>("subscriptionId")?,
-        example.options(),
-    )?;
+    let client = match example.endpoint() {
+        Some(endpoint) => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                endpoint,
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+        None => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+    };
     let builder = client
         .secrets()
         .get(
@@ -1164,6 +2624,37 @@ fn build_secrets_get(
             example.required::<String>("secretName")?,
         );
     builder.build_request()
+}
+///Calls `Secrets_Get` with an example's parameters.
+fn call_secrets_get(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = match example.endpoint() {
+            Some(endpoint) => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                    endpoint,
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+            None => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+        };
+        let builder = client
+            .secrets()
+            .get(
+                example.required::<String>("resourceGroupName")?,
+                example.required::<String>("vaultName")?,
+                example.required::<String>("secretName")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `Secrets_Get` response.
 fn decode_secrets_get(
@@ -1185,10 +2676,21 @@ fn decode_secrets_get(
 fn build_secrets_list(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
-    let client = ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-        example.required::<String>("subscriptionId")?,
-        example.options(),
-    )?;
+    let client = match example.endpoint() {
+        Some(endpoint) => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                endpoint,
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+        None => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+    };
     let mut builder = client
         .secrets()
         .list(
@@ -1199,6 +2701,44 @@ fn build_secrets_list(
         builder = builder.top(value);
     }
     builder.build_request()
+}
+///Calls `Secrets_List` with an example's parameters.
+fn call_secrets_list(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = match example.endpoint() {
+            Some(endpoint) => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                    endpoint,
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+            None => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+        };
+        let mut builder = client
+            .secrets()
+            .list(
+                example.required::<String>("resourceGroupName")?,
+                example.required::<String>("vaultName")?,
+            );
+        if let Some(value) = example.optional::<i32>("$top")? {
+            builder = builder.top(value);
+        }
+        ::keyvault_runtime::__private::futures::StreamExt::next(
+                &mut builder.into_pages(),
+            )
+            .await
+            .transpose()
+            .map(drop)
+    })
 }
 ///Decodes a `Secrets_List` response.
 fn decode_secrets_list(
@@ -1222,10 +2762,21 @@ fn decode_secrets_list(
 fn build_secrets_update(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
-    let client = ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-        example.required::<String>("subscriptionId")?,
-        example.options(),
-    )?;
+    let client = match example.endpoint() {
+        Some(endpoint) => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                endpoint,
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+        None => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+    };
     let builder = client
         .secrets()
         .update(
@@ -1238,6 +2789,41 @@ fn build_secrets_update(
                 >("parameters")?,
         );
     builder.build_request()
+}
+///Calls `Secrets_Update` with an example's parameters.
+fn call_secrets_update(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = match example.endpoint() {
+            Some(endpoint) => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                    endpoint,
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+            None => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+        };
+        let builder = client
+            .secrets()
+            .update(
+                example.required::<String>("resourceGroupName")?,
+                example.required::<String>("vaultName")?,
+                example.required::<String>("secretName")?,
+                example
+                    .required::<
+                        ::keyvault_mgmt::management::models::SecretPatchParameters,
+                    >("parameters")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `Secrets_Update` response.
 fn decode_secrets_update(
@@ -1263,10 +2849,21 @@ fn decode_secrets_update(
 fn build_vaults_checknameavailability(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
-    let client = ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-        example.required::<String>("subscriptionId")?,
-        example.options(),
-    )?;
+    let client = match example.endpoint() {
+        Some(endpoint) => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                endpoint,
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+        None => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+    };
     let builder = client
         .vaults()
         .check_name_availability(
@@ -1276,6 +2873,38 @@ fn build_vaults_checknameavailability(
                 >("vaultName")?,
         );
     builder.build_request()
+}
+///Calls `Vaults_CheckNameAvailability` with an example's parameters.
+fn call_vaults_checknameavailability(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = match example.endpoint() {
+            Some(endpoint) => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                    endpoint,
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+            None => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+        };
+        let builder = client
+            .vaults()
+            .check_name_availability(
+                example
+                    .required::<
+                        ::keyvault_mgmt::management::models::VaultCheckNameAvailabilityParameters,
+                    >("vaultName")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `Vaults_CheckNameAvailability` response.
 fn decode_vaults_checknameavailability(
@@ -1299,10 +2928,21 @@ fn decode_vaults_checknameavailability(
 fn build_vaults_createorupdate(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
-    let client = ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-        example.required::<String>("subscriptionId")?,
-        example.options(),
-    )?;
+    let client = match example.endpoint() {
+        Some(endpoint) => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                endpoint,
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+        None => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+    };
     let builder = client
         .vaults()
         .create_or_update(
@@ -1314,6 +2954,40 @@ fn build_vaults_createorupdate(
                 >("parameters")?,
         );
     builder.build_request()
+}
+///Calls `Vaults_CreateOrUpdate` with an example's parameters.
+fn call_vaults_createorupdate(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = match example.endpoint() {
+            Some(endpoint) => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                    endpoint,
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+            None => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+        };
+        let builder = client
+            .vaults()
+            .create_or_update(
+                example.required::<String>("resourceGroupName")?,
+                example.required::<String>("vaultName")?,
+                example
+                    .required::<
+                        ::keyvault_mgmt::management::models::VaultCreateOrUpdateParameters,
+                    >("parameters")?,
+            );
+        builder.into_poller().step().await.map(drop)
+    })
 }
 ///Decodes a `Vaults_CreateOrUpdate` response.
 fn decode_vaults_createorupdate(
@@ -1337,10 +3011,21 @@ fn decode_vaults_createorupdate(
 fn build_vaults_delete(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
-    let client = ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-        example.required::<String>("subscriptionId")?,
-        example.options(),
-    )?;
+    let client = match example.endpoint() {
+        Some(endpoint) => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                endpoint,
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+        None => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+    };
     let builder = client
         .vaults()
         .delete(
@@ -1348,6 +3033,36 @@ fn build_vaults_delete(
             example.required::<String>("vaultName")?,
         );
     builder.build_request()
+}
+///Calls `Vaults_Delete` with an example's parameters.
+fn call_vaults_delete(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = match example.endpoint() {
+            Some(endpoint) => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                    endpoint,
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+            None => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+        };
+        let builder = client
+            .vaults()
+            .delete(
+                example.required::<String>("resourceGroupName")?,
+                example.required::<String>("vaultName")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `Vaults_Delete` response.
 fn decode_vaults_delete(
@@ -1367,10 +3082,21 @@ fn decode_vaults_delete(
 fn build_vaults_get(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
-    let client = ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-        example.required::<String>("subscriptionId")?,
-        example.options(),
-    )?;
+    let client = match example.endpoint() {
+        Some(endpoint) => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                endpoint,
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+        None => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+    };
     let builder = client
         .vaults()
         .get(
@@ -1378,6 +3104,36 @@ fn build_vaults_get(
             example.required::<String>("vaultName")?,
         );
     builder.build_request()
+}
+///Calls `Vaults_Get` with an example's parameters.
+fn call_vaults_get(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = match example.endpoint() {
+            Some(endpoint) => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                    endpoint,
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+            None => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+        };
+        let builder = client
+            .vaults()
+            .get(
+                example.required::<String>("resourceGroupName")?,
+                example.required::<String>("vaultName")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `Vaults_Get` response.
 fn decode_vaults_get(
@@ -1398,10 +3154,21 @@ fn decode_vaults_get(
 fn build_vaults_getdeleted(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
-    let client = ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-        example.required::<String>("subscriptionId")?,
-        example.options(),
-    )?;
+    let client = match example.endpoint() {
+        Some(endpoint) => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                endpoint,
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+        None => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+    };
     let builder = client
         .vaults()
         .get_deleted(
@@ -1409,6 +3176,36 @@ fn build_vaults_getdeleted(
             example.required::<String>("vaultName")?,
         );
     builder.build_request()
+}
+///Calls `Vaults_GetDeleted` with an example's parameters.
+fn call_vaults_getdeleted(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = match example.endpoint() {
+            Some(endpoint) => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                    endpoint,
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+            None => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+        };
+        let builder = client
+            .vaults()
+            .get_deleted(
+                example.required::<String>("location")?,
+                example.required::<String>("vaultName")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `Vaults_GetDeleted` response.
 fn decode_vaults_getdeleted(
@@ -1430,10 +3227,21 @@ fn decode_vaults_getdeleted(
 fn build_vaults_list(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
-    let client = ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-        example.required::<String>("subscriptionId")?,
-        example.options(),
-    )?;
+    let client = match example.endpoint() {
+        Some(endpoint) => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                endpoint,
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+        None => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+    };
     let mut builder = client
         .vaults()
         .list(
@@ -1450,6 +3258,50 @@ fn build_vaults_list(
         builder = builder.top(value);
     }
     builder.build_request()
+}
+///Calls `Vaults_List` with an example's parameters.
+fn call_vaults_list(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = match example.endpoint() {
+            Some(endpoint) => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                    endpoint,
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+            None => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+        };
+        let mut builder = client
+            .vaults()
+            .list(
+                example
+                    .required::<
+                        ::keyvault_mgmt::management::models::VaultsListFilter,
+                    >("$filter")?,
+                example
+                    .required::<
+                        ::keyvault_mgmt::management::models::VaultsListApiVersion,
+                    >("api-version")?,
+            );
+        if let Some(value) = example.optional::<i32>("$top")? {
+            builder = builder.top(value);
+        }
+        ::keyvault_runtime::__private::futures::StreamExt::next(
+                &mut builder.into_pages(),
+            )
+            .await
+            .transpose()
+            .map(drop)
+    })
 }
 ///Decodes a `Vaults_List` response.
 fn decode_vaults_list(
@@ -1473,10 +3325,21 @@ fn decode_vaults_list(
 fn build_vaults_listbyresourcegroup(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
-    let client = ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-        example.required::<String>("subscriptionId")?,
-        example.options(),
-    )?;
+    let client = match example.endpoint() {
+        Some(endpoint) => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                endpoint,
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+        None => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+    };
     let mut builder = client
         .vaults()
         .list_by_resource_group(example.required::<String>("resourceGroupName")?);
@@ -1484,6 +3347,41 @@ fn build_vaults_listbyresourcegroup(
         builder = builder.top(value);
     }
     builder.build_request()
+}
+///Calls `Vaults_ListByResourceGroup` with an example's parameters.
+fn call_vaults_listbyresourcegroup(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = match example.endpoint() {
+            Some(endpoint) => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                    endpoint,
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+            None => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+        };
+        let mut builder = client
+            .vaults()
+            .list_by_resource_group(example.required::<String>("resourceGroupName")?);
+        if let Some(value) = example.optional::<i32>("$top")? {
+            builder = builder.top(value);
+        }
+        ::keyvault_runtime::__private::futures::StreamExt::next(
+                &mut builder.into_pages(),
+            )
+            .await
+            .transpose()
+            .map(drop)
+    })
 }
 ///Decodes a `Vaults_ListByResourceGroup` response.
 fn decode_vaults_listbyresourcegroup(
@@ -1505,15 +3403,59 @@ fn decode_vaults_listbyresourcegroup(
 fn build_vaults_listbysubscription(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
-    let client = ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-        example.required::<String>("subscriptionId")?,
-        example.options(),
-    )?;
+    let client = match example.endpoint() {
+        Some(endpoint) => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                endpoint,
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+        None => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+    };
     let mut builder = client.vaults().list_by_subscription();
     if let Some(value) = example.optional::<i32>("$top")? {
         builder = builder.top(value);
     }
     builder.build_request()
+}
+///Calls `Vaults_ListBySubscription` with an example's parameters.
+fn call_vaults_listbysubscription(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = match example.endpoint() {
+            Some(endpoint) => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                    endpoint,
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+            None => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+        };
+        let mut builder = client.vaults().list_by_subscription();
+        if let Some(value) = example.optional::<i32>("$top")? {
+            builder = builder.top(value);
+        }
+        ::keyvault_runtime::__private::futures::StreamExt::next(
+                &mut builder.into_pages(),
+            )
+            .await
+            .transpose()
+            .map(drop)
+    })
 }
 ///Decodes a `Vaults_ListBySubscription` response.
 fn decode_vaults_listbysubscription(
@@ -1535,12 +3477,53 @@ fn decode_vaults_listbysubscription(
 fn build_vaults_listdeleted(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
-    let client = ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-        example.required::<String>("subscriptionId")?,
-        example.options(),
-    )?;
+    let client = match example.endpoint() {
+        Some(endpoint) => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                endpoint,
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+        None => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+    };
     let builder = client.vaults().list_deleted();
     builder.build_request()
+}
+///Calls `Vaults_ListDeleted` with an example's parameters.
+fn call_vaults_listdeleted(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = match example.endpoint() {
+            Some(endpoint) => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                    endpoint,
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+            None => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+        };
+        let builder = client.vaults().list_deleted();
+        ::keyvault_runtime::__private::futures::StreamExt::next(
+                &mut builder.into_pages(),
+            )
+            .await
+            .transpose()
+            .map(drop)
+    })
 }
 ///Decodes a `Vaults_ListDeleted` response.
 fn decode_vaults_listdeleted(
@@ -1564,10 +3547,21 @@ fn decode_vaults_listdeleted(
 fn build_vaults_purgedeleted(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
-    let client = ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-        example.required::<String>("subscriptionId")?,
-        example.options(),
-    )?;
+    let client = match example.endpoint() {
+        Some(endpoint) => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                endpoint,
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+        None => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+    };
     let builder = client
         .vaults()
         .purge_deleted(
@@ -1575,6 +3569,36 @@ fn build_vaults_purgedeleted(
             example.required::<String>("vaultName")?,
         );
     builder.build_request()
+}
+///Calls `Vaults_PurgeDeleted` with an example's parameters.
+fn call_vaults_purgedeleted(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = match example.endpoint() {
+            Some(endpoint) => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                    endpoint,
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+            None => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+        };
+        let builder = client
+            .vaults()
+            .purge_deleted(
+                example.required::<String>("location")?,
+                example.required::<String>("vaultName")?,
+            );
+        builder.into_poller().step().await.map(drop)
+    })
 }
 ///Decodes a `Vaults_PurgeDeleted` response.
 fn decode_vaults_purgedeleted(
@@ -1594,10 +3618,21 @@ fn decode_vaults_purgedeleted(
 fn build_vaults_update(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
-    let client = ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-        example.required::<String>("subscriptionId")?,
-        example.options(),
-    )?;
+    let client = match example.endpoint() {
+        Some(endpoint) => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                endpoint,
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+        None => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+    };
     let builder = client
         .vaults()
         .update(
@@ -1609,6 +3644,40 @@ fn build_vaults_update(
                 >("parameters")?,
         );
     builder.build_request()
+}
+///Calls `Vaults_Update` with an example's parameters.
+fn call_vaults_update(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = match example.endpoint() {
+            Some(endpoint) => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                    endpoint,
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+            None => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+        };
+        let builder = client
+            .vaults()
+            .update(
+                example.required::<String>("resourceGroupName")?,
+                example.required::<String>("vaultName")?,
+                example
+                    .required::<
+                        ::keyvault_mgmt::management::models::VaultPatchParameters,
+                    >("parameters")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `Vaults_Update` response.
 fn decode_vaults_update(
@@ -1632,10 +3701,21 @@ fn decode_vaults_update(
 fn build_vaults_updateaccesspolicy(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
-    let client = ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-        example.required::<String>("subscriptionId")?,
-        example.options(),
-    )?;
+    let client = match example.endpoint() {
+        Some(endpoint) => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                endpoint,
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+        None => {
+            ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                example.required::<String>("subscriptionId")?,
+                example.options(),
+            )?
+        }
+    };
     let builder = client
         .vaults()
         .update_access_policy(
@@ -1651,6 +3731,44 @@ fn build_vaults_updateaccesspolicy(
                 >("parameters")?,
         );
     builder.build_request()
+}
+///Calls `Vaults_UpdateAccessPolicy` with an example's parameters.
+fn call_vaults_updateaccesspolicy(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = match example.endpoint() {
+            Some(endpoint) => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
+                    endpoint,
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+            None => {
+                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
+                    example.required::<String>("subscriptionId")?,
+                    example.options(),
+                )?
+            }
+        };
+        let builder = client
+            .vaults()
+            .update_access_policy(
+                example.required::<String>("resourceGroupName")?,
+                example.required::<String>("vaultName")?,
+                example
+                    .required::<
+                        ::keyvault_mgmt::management::models::AccessPolicyUpdateKind,
+                    >("operationKind")?,
+                example
+                    .required::<
+                        ::keyvault_mgmt::management::models::VaultAccessPolicyParameters,
+                    >("parameters")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `Vaults_UpdateAccessPolicy` response.
 fn decode_vaults_updateaccesspolicy(
@@ -1680,144 +3798,173 @@ fn decode_vaults_updateaccesspolicy(
 pub(crate) fn operations() -> Vec<crate::ContractOperation> {
     vec![
         crate ::ContractOperation { crate_name : "keyvault-mgmt", module : "management",
-        operation_id : "Keys_CreateIfNotExist", build : build_keys_createifnotexist,
-        decode : decode_keys_createifnotexist, }, crate ::ContractOperation { crate_name
-        : "keyvault-mgmt", module : "management", operation_id : "Keys_Get", build :
-        build_keys_get, decode : decode_keys_get, }, crate ::ContractOperation {
-        crate_name : "keyvault-mgmt", module : "management", operation_id :
-        "Keys_GetVersion", build : build_keys_getversion, decode :
+        operation_id : "Keys_CreateIfNotExist", build : build_keys_createifnotexist, call
+        : call_keys_createifnotexist, decode : decode_keys_createifnotexist, }, crate
+        ::ContractOperation { crate_name : "keyvault-mgmt", module : "management",
+        operation_id : "Keys_Get", build : build_keys_get, call : call_keys_get, decode :
+        decode_keys_get, }, crate ::ContractOperation { crate_name : "keyvault-mgmt",
+        module : "management", operation_id : "Keys_GetVersion", build :
+        build_keys_getversion, call : call_keys_getversion, decode :
         decode_keys_getversion, }, crate ::ContractOperation { crate_name :
         "keyvault-mgmt", module : "management", operation_id : "Keys_List", build :
-        build_keys_list, decode : decode_keys_list, }, crate ::ContractOperation {
-        crate_name : "keyvault-mgmt", module : "management", operation_id :
-        "Keys_ListVersions", build : build_keys_listversions, decode :
-        decode_keys_listversions, }, crate ::ContractOperation { crate_name :
-        "keyvault-mgmt", module : "management", operation_id :
-        "ManagedHsmKeys_CreateIfNotExist", build : build_managedhsmkeys_createifnotexist,
-        decode : decode_managedhsmkeys_createifnotexist, }, crate ::ContractOperation {
-        crate_name : "keyvault-mgmt", module : "management", operation_id :
-        "ManagedHsmKeys_Get", build : build_managedhsmkeys_get, decode :
+        build_keys_list, call : call_keys_list, decode : decode_keys_list, }, crate
+        ::ContractOperation { crate_name : "keyvault-mgmt", module : "management",
+        operation_id : "Keys_ListVersions", build : build_keys_listversions, call :
+        call_keys_listversions, decode : decode_keys_listversions, }, crate
+        ::ContractOperation { crate_name : "keyvault-mgmt", module : "management",
+        operation_id : "ManagedHsmKeys_CreateIfNotExist", build :
+        build_managedhsmkeys_createifnotexist, call :
+        call_managedhsmkeys_createifnotexist, decode :
+        decode_managedhsmkeys_createifnotexist, }, crate ::ContractOperation { crate_name
+        : "keyvault-mgmt", module : "management", operation_id : "ManagedHsmKeys_Get",
+        build : build_managedhsmkeys_get, call : call_managedhsmkeys_get, decode :
         decode_managedhsmkeys_get, }, crate ::ContractOperation { crate_name :
         "keyvault-mgmt", module : "management", operation_id :
-        "ManagedHsmKeys_GetVersion", build : build_managedhsmkeys_getversion, decode :
-        decode_managedhsmkeys_getversion, }, crate ::ContractOperation { crate_name :
-        "keyvault-mgmt", module : "management", operation_id : "ManagedHsmKeys_List",
-        build : build_managedhsmkeys_list, decode : decode_managedhsmkeys_list, }, crate
+        "ManagedHsmKeys_GetVersion", build : build_managedhsmkeys_getversion, call :
+        call_managedhsmkeys_getversion, decode : decode_managedhsmkeys_getversion, },
+        crate ::ContractOperation { crate_name : "keyvault-mgmt", module : "management",
+        operation_id : "ManagedHsmKeys_List", build : build_managedhsmkeys_list, call :
+        call_managedhsmkeys_list, decode : decode_managedhsmkeys_list, }, crate
         ::ContractOperation { crate_name : "keyvault-mgmt", module : "management",
         operation_id : "ManagedHsmKeys_ListVersions", build :
-        build_managedhsmkeys_listversions, decode : decode_managedhsmkeys_listversions,
-        }, crate ::ContractOperation { crate_name : "keyvault-mgmt", module :
-        "management", operation_id : "ManagedHsms_CheckMhsmNameAvailability", build :
-        build_managedhsms_checkmhsmnameavailability, decode :
+        build_managedhsmkeys_listversions, call : call_managedhsmkeys_listversions,
+        decode : decode_managedhsmkeys_listversions, }, crate ::ContractOperation {
+        crate_name : "keyvault-mgmt", module : "management", operation_id :
+        "ManagedHsms_CheckMhsmNameAvailability", build :
+        build_managedhsms_checkmhsmnameavailability, call :
+        call_managedhsms_checkmhsmnameavailability, decode :
         decode_managedhsms_checkmhsmnameavailability, }, crate ::ContractOperation {
         crate_name : "keyvault-mgmt", module : "management", operation_id :
-        "ManagedHsms_CreateOrUpdate", build : build_managedhsms_createorupdate, decode :
-        decode_managedhsms_createorupdate, }, crate ::ContractOperation { crate_name :
-        "keyvault-mgmt", module : "management", operation_id : "ManagedHsms_Delete",
-        build : build_managedhsms_delete, decode : decode_managedhsms_delete, }, crate
+        "ManagedHsms_CreateOrUpdate", build : build_managedhsms_createorupdate, call :
+        call_managedhsms_createorupdate, decode : decode_managedhsms_createorupdate, },
+        crate ::ContractOperation { crate_name : "keyvault-mgmt", module : "management",
+        operation_id : "ManagedHsms_Delete", build : build_managedhsms_delete, call :
+        call_managedhsms_delete, decode : decode_managedhsms_delete, }, crate
         ::ContractOperation { crate_name : "keyvault-mgmt", module : "management",
-        operation_id : "ManagedHsms_Get", build : build_managedhsms_get, decode :
-        decode_managedhsms_get, }, crate ::ContractOperation { crate_name :
-        "keyvault-mgmt", module : "management", operation_id : "ManagedHsms_GetDeleted",
-        build : build_managedhsms_getdeleted, decode : decode_managedhsms_getdeleted, },
+        operation_id : "ManagedHsms_Get", build : build_managedhsms_get, call :
+        call_managedhsms_get, decode : decode_managedhsms_get, }, crate
+        ::ContractOperation { crate_name : "keyvault-mgmt", module : "management",
+        operation_id : "ManagedHsms_GetDeleted", build : build_managedhsms_getdeleted,
+        call : call_managedhsms_getdeleted, decode : decode_managedhsms_getdeleted, },
         crate ::ContractOperation { crate_name : "keyvault-mgmt", module : "management",
         operation_id : "ManagedHsms_ListByResourceGroup", build :
-        build_managedhsms_listbyresourcegroup, decode :
+        build_managedhsms_listbyresourcegroup, call :
+        call_managedhsms_listbyresourcegroup, decode :
         decode_managedhsms_listbyresourcegroup, }, crate ::ContractOperation { crate_name
         : "keyvault-mgmt", module : "management", operation_id :
         "ManagedHsms_ListBySubscription", build : build_managedhsms_listbysubscription,
-        decode : decode_managedhsms_listbysubscription, }, crate ::ContractOperation {
-        crate_name : "keyvault-mgmt", module : "management", operation_id :
-        "ManagedHsms_ListDeleted", build : build_managedhsms_listdeleted, decode :
-        decode_managedhsms_listdeleted, }, crate ::ContractOperation { crate_name :
-        "keyvault-mgmt", module : "management", operation_id :
-        "ManagedHsms_PurgeDeleted", build : build_managedhsms_purgedeleted, decode :
+        call : call_managedhsms_listbysubscription, decode :
+        decode_managedhsms_listbysubscription, }, crate ::ContractOperation { crate_name
+        : "keyvault-mgmt", module : "management", operation_id :
+        "ManagedHsms_ListDeleted", build : build_managedhsms_listdeleted, call :
+        call_managedhsms_listdeleted, decode : decode_managedhsms_listdeleted, }, crate
+        ::ContractOperation { crate_name : "keyvault-mgmt", module : "management",
+        operation_id : "ManagedHsms_PurgeDeleted", build :
+        build_managedhsms_purgedeleted, call : call_managedhsms_purgedeleted, decode :
         decode_managedhsms_purgedeleted, }, crate ::ContractOperation { crate_name :
         "keyvault-mgmt", module : "management", operation_id : "ManagedHsms_Update",
-        build : build_managedhsms_update, decode : decode_managedhsms_update, }, crate
-        ::ContractOperation { crate_name : "keyvault-mgmt", module : "management",
-        operation_id : "MHSMPrivateEndpointConnections_Delete", build :
-        build_mhsmprivateendpointconnections_delete, decode :
+        build : build_managedhsms_update, call : call_managedhsms_update, decode :
+        decode_managedhsms_update, }, crate ::ContractOperation { crate_name :
+        "keyvault-mgmt", module : "management", operation_id :
+        "MHSMPrivateEndpointConnections_Delete", build :
+        build_mhsmprivateendpointconnections_delete, call :
+        call_mhsmprivateendpointconnections_delete, decode :
         decode_mhsmprivateendpointconnections_delete, }, crate ::ContractOperation {
         crate_name : "keyvault-mgmt", module : "management", operation_id :
         "MHSMPrivateEndpointConnections_Get", build :
-        build_mhsmprivateendpointconnections_get, decode :
+        build_mhsmprivateendpointconnections_get, call :
+        call_mhsmprivateendpointconnections_get, decode :
         decode_mhsmprivateendpointconnections_get, }, crate ::ContractOperation {
         crate_name : "keyvault-mgmt", module : "management", operation_id :
         "MHSMPrivateEndpointConnections_ListByResource", build :
-        build_mhsmprivateendpointconnections_listbyresource, decode :
+        build_mhsmprivateendpointconnections_listbyresource, call :
+        call_mhsmprivateendpointconnections_listbyresource, decode :
         decode_mhsmprivateendpointconnections_listbyresource, }, crate
         ::ContractOperation { crate_name : "keyvault-mgmt", module : "management",
         operation_id : "MHSMPrivateEndpointConnections_Put", build :
-        build_mhsmprivateendpointconnections_put, decode :
+        build_mhsmprivateendpointconnections_put, call :
+        call_mhsmprivateendpointconnections_put, decode :
         decode_mhsmprivateendpointconnections_put, }, crate ::ContractOperation {
         crate_name : "keyvault-mgmt", module : "management", operation_id :
         "MHSMPrivateLinkResources_ListByMHSMResource", build :
-        build_mhsmprivatelinkresources_listbymhsmresource, decode :
+        build_mhsmprivatelinkresources_listbymhsmresource, call :
+        call_mhsmprivatelinkresources_listbymhsmresource, decode :
         decode_mhsmprivatelinkresources_listbymhsmresource, }, crate ::ContractOperation
         { crate_name : "keyvault-mgmt", module : "management", operation_id :
-        "MHSMRegions_ListByResource", build : build_mhsmregions_listbyresource, decode :
-        decode_mhsmregions_listbyresource, }, crate ::ContractOperation { crate_name :
-        "keyvault-mgmt", module : "management", operation_id : "Operations_List", build :
-        build_operations_list, decode : decode_operations_list, }, crate
+        "MHSMRegions_ListByResource", build : build_mhsmregions_listbyresource, call :
+        call_mhsmregions_listbyresource, decode : decode_mhsmregions_listbyresource, },
+        crate ::ContractOperation { crate_name : "keyvault-mgmt", module : "management",
+        operation_id : "Operations_List", build : build_operations_list, call :
+        call_operations_list, decode : decode_operations_list, }, crate
         ::ContractOperation { crate_name : "keyvault-mgmt", module : "management",
         operation_id : "PrivateEndpointConnections_Delete", build :
-        build_privateendpointconnections_delete, decode :
+        build_privateendpointconnections_delete, call :
+        call_privateendpointconnections_delete, decode :
         decode_privateendpointconnections_delete, }, crate ::ContractOperation {
         crate_name : "keyvault-mgmt", module : "management", operation_id :
         "PrivateEndpointConnections_Get", build : build_privateendpointconnections_get,
-        decode : decode_privateendpointconnections_get, }, crate ::ContractOperation {
-        crate_name : "keyvault-mgmt", module : "management", operation_id :
+        call : call_privateendpointconnections_get, decode :
+        decode_privateendpointconnections_get, }, crate ::ContractOperation { crate_name
+        : "keyvault-mgmt", module : "management", operation_id :
         "PrivateEndpointConnections_ListByResource", build :
-        build_privateendpointconnections_listbyresource, decode :
+        build_privateendpointconnections_listbyresource, call :
+        call_privateendpointconnections_listbyresource, decode :
         decode_privateendpointconnections_listbyresource, }, crate ::ContractOperation {
         crate_name : "keyvault-mgmt", module : "management", operation_id :
         "PrivateEndpointConnections_Put", build : build_privateendpointconnections_put,
-        decode : decode_privateendpointconnections_put, }, crate ::ContractOperation {
-        crate_name : "keyvault-mgmt", module : "management", operation_id :
+        call : call_privateendpointconnections_put, decode :
+        decode_privateendpointconnections_put, }, crate ::ContractOperation { crate_name
+        : "keyvault-mgmt", module : "management", operation_id :
         "PrivateLinkResources_ListByVault", build :
-        build_privatelinkresources_listbyvault, decode :
+        build_privatelinkresources_listbyvault, call :
+        call_privatelinkresources_listbyvault, decode :
         decode_privatelinkresources_listbyvault, }, crate ::ContractOperation {
         crate_name : "keyvault-mgmt", module : "management", operation_id :
-        "Secrets_CreateOrUpdate", build : build_secrets_createorupdate, decode :
-        decode_secrets_createorupdate, }, crate ::ContractOperation { crate_name :
-        "keyvault-mgmt", module : "management", operation_id : "Secrets_Get", build :
-        build_secrets_get, decode : decode_secrets_get, }, crate ::ContractOperation {
-        crate_name : "keyvault-mgmt", module : "management", operation_id :
-        "Secrets_List", build : build_secrets_list, decode : decode_secrets_list, },
+        "Secrets_CreateOrUpdate", build : build_secrets_createorupdate, call :
+        call_secrets_createorupdate, decode : decode_secrets_createorupdate, }, crate
+        ::ContractOperation { crate_name : "keyvault-mgmt", module : "management",
+        operation_id : "Secrets_Get", build : build_secrets_get, call : call_secrets_get,
+        decode : decode_secrets_get, }, crate ::ContractOperation { crate_name :
+        "keyvault-mgmt", module : "management", operation_id : "Secrets_List", build :
+        build_secrets_list, call : call_secrets_list, decode : decode_secrets_list, },
         crate ::ContractOperation { crate_name : "keyvault-mgmt", module : "management",
-        operation_id : "Secrets_Update", build : build_secrets_update, decode :
-        decode_secrets_update, }, crate ::ContractOperation { crate_name :
-        "keyvault-mgmt", module : "management", operation_id :
-        "Vaults_CheckNameAvailability", build : build_vaults_checknameavailability,
-        decode : decode_vaults_checknameavailability, }, crate ::ContractOperation {
-        crate_name : "keyvault-mgmt", module : "management", operation_id :
-        "Vaults_CreateOrUpdate", build : build_vaults_createorupdate, decode :
+        operation_id : "Secrets_Update", build : build_secrets_update, call :
+        call_secrets_update, decode : decode_secrets_update, }, crate ::ContractOperation
+        { crate_name : "keyvault-mgmt", module : "management", operation_id :
+        "Vaults_CheckNameAvailability", build : build_vaults_checknameavailability, call
+        : call_vaults_checknameavailability, decode :
+        decode_vaults_checknameavailability, }, crate ::ContractOperation { crate_name :
+        "keyvault-mgmt", module : "management", operation_id : "Vaults_CreateOrUpdate",
+        build : build_vaults_createorupdate, call : call_vaults_createorupdate, decode :
         decode_vaults_createorupdate, }, crate ::ContractOperation { crate_name :
         "keyvault-mgmt", module : "management", operation_id : "Vaults_Delete", build :
-        build_vaults_delete, decode : decode_vaults_delete, }, crate ::ContractOperation
-        { crate_name : "keyvault-mgmt", module : "management", operation_id :
-        "Vaults_Get", build : build_vaults_get, decode : decode_vaults_get, }, crate
-        ::ContractOperation { crate_name : "keyvault-mgmt", module : "management",
-        operation_id : "Vaults_GetDeleted", build : build_vaults_getdeleted, decode :
+        build_vaults_delete, call : call_vaults_delete, decode : decode_vaults_delete, },
+        crate ::ContractOperation { crate_name : "keyvault-mgmt", module : "management",
+        operation_id : "Vaults_Get", build : build_vaults_get, call : call_vaults_get,
+        decode : decode_vaults_get, }, crate ::ContractOperation { crate_name :
+        "keyvault-mgmt", module : "management", operation_id : "Vaults_GetDeleted", build
+        : build_vaults_getdeleted, call : call_vaults_getdeleted, decode :
         decode_vaults_getdeleted, }, crate ::ContractOperation { crate_name :
         "keyvault-mgmt", module : "management", operation_id : "Vaults_List", build :
-        build_vaults_list, decode : decode_vaults_list, }, crate ::ContractOperation {
-        crate_name : "keyvault-mgmt", module : "management", operation_id :
-        "Vaults_ListByResourceGroup", build : build_vaults_listbyresourcegroup, decode :
-        decode_vaults_listbyresourcegroup, }, crate ::ContractOperation { crate_name :
-        "keyvault-mgmt", module : "management", operation_id :
-        "Vaults_ListBySubscription", build : build_vaults_listbysubscription, decode :
-        decode_vaults_listbysubscription, }, crate ::ContractOperation { crate_name :
-        "keyvault-mgmt", module : "management", operation_id : "Vaults_ListDeleted",
-        build : build_vaults_listdeleted, decode : decode_vaults_listdeleted, }, crate
+        build_vaults_list, call : call_vaults_list, decode : decode_vaults_list, }, crate
         ::ContractOperation { crate_name : "keyvault-mgmt", module : "management",
-        operation_id : "Vaults_PurgeDeleted", build : build_vaults_purgedeleted, decode :
-        decode_vaults_purgedeleted, }, crate ::ContractOperation { crate_name :
-        "keyvault-mgmt", module : "management", operation_id : "Vaults_Update", build :
-        build_vaults_update, decode : decode_vaults_update, }, crate ::ContractOperation
-        { crate_name : "keyvault-mgmt", module : "management", operation_id :
-        "Vaults_UpdateAccessPolicy", build : build_vaults_updateaccesspolicy, decode :
-        decode_vaults_updateaccesspolicy, }
+        operation_id : "Vaults_ListByResourceGroup", build :
+        build_vaults_listbyresourcegroup, call : call_vaults_listbyresourcegroup, decode
+        : decode_vaults_listbyresourcegroup, }, crate ::ContractOperation { crate_name :
+        "keyvault-mgmt", module : "management", operation_id :
+        "Vaults_ListBySubscription", build : build_vaults_listbysubscription, call :
+        call_vaults_listbysubscription, decode : decode_vaults_listbysubscription, },
+        crate ::ContractOperation { crate_name : "keyvault-mgmt", module : "management",
+        operation_id : "Vaults_ListDeleted", build : build_vaults_listdeleted, call :
+        call_vaults_listdeleted, decode : decode_vaults_listdeleted, }, crate
+        ::ContractOperation { crate_name : "keyvault-mgmt", module : "management",
+        operation_id : "Vaults_PurgeDeleted", build : build_vaults_purgedeleted, call :
+        call_vaults_purgedeleted, decode : decode_vaults_purgedeleted, }, crate
+        ::ContractOperation { crate_name : "keyvault-mgmt", module : "management",
+        operation_id : "Vaults_Update", build : build_vaults_update, call :
+        call_vaults_update, decode : decode_vaults_update, }, crate ::ContractOperation {
+        crate_name : "keyvault-mgmt", module : "management", operation_id :
+        "Vaults_UpdateAccessPolicy", build : build_vaults_updateaccesspolicy, call :
+        call_vaults_updateaccesspolicy, decode : decode_vaults_updateaccesspolicy, }
     ]
 }

@@ -9,7 +9,7 @@ fn build_roleassignments_create(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::rbac::AccessControlClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
@@ -23,6 +23,29 @@ fn build_roleassignments_create(
                 >("parameters")?,
         );
     builder.build_request()
+}
+///Calls `RoleAssignments_Create` with an example's parameters.
+fn call_roleassignments_create(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::rbac::AccessControlClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .role_assignments()
+            .create(
+                example.required::<String>("scope")?,
+                example.required::<String>("roleAssignmentName")?,
+                example
+                    .required::<
+                        ::keyvault::rbac::models::RoleAssignmentCreateParameters,
+                    >("parameters")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `RoleAssignments_Create` response.
 fn decode_roleassignments_create(
@@ -41,7 +64,7 @@ fn build_roleassignments_delete(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::rbac::AccessControlClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
@@ -51,6 +74,25 @@ fn build_roleassignments_delete(
             example.required::<String>("roleAssignmentName")?,
         );
     builder.build_request()
+}
+///Calls `RoleAssignments_Delete` with an example's parameters.
+fn call_roleassignments_delete(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::rbac::AccessControlClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .role_assignments()
+            .delete(
+                example.required::<String>("scope")?,
+                example.required::<String>("roleAssignmentName")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `RoleAssignments_Delete` response.
 fn decode_roleassignments_delete(
@@ -69,7 +111,7 @@ fn build_roleassignments_get(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::rbac::AccessControlClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
@@ -79,6 +121,25 @@ fn build_roleassignments_get(
             example.required::<String>("roleAssignmentName")?,
         );
     builder.build_request()
+}
+///Calls `RoleAssignments_Get` with an example's parameters.
+fn call_roleassignments_get(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::rbac::AccessControlClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .role_assignments()
+            .get(
+                example.required::<String>("scope")?,
+                example.required::<String>("roleAssignmentName")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `RoleAssignments_Get` response.
 fn decode_roleassignments_get(
@@ -97,7 +158,7 @@ fn build_roleassignments_listforscope(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::rbac::AccessControlClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let mut builder = client
@@ -107,6 +168,30 @@ fn build_roleassignments_listforscope(
         builder = builder.filter(value);
     }
     builder.build_request()
+}
+///Calls `RoleAssignments_ListForScope` with an example's parameters.
+fn call_roleassignments_listforscope(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::rbac::AccessControlClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let mut builder = client
+            .role_assignments()
+            .list_for_scope(example.required::<String>("scope")?);
+        if let Some(value) = example.optional::<String>("$filter")? {
+            builder = builder.filter(value);
+        }
+        ::keyvault_runtime::__private::futures::StreamExt::next(
+                &mut builder.into_pages(),
+            )
+            .await
+            .transpose()
+            .map(drop)
+    })
 }
 ///Decodes a `RoleAssignments_ListForScope` response.
 fn decode_roleassignments_listforscope(
@@ -126,7 +211,7 @@ fn build_roledefinitions_createorupdate(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::rbac::AccessControlClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
@@ -140,6 +225,29 @@ fn build_roledefinitions_createorupdate(
                 >("parameters")?,
         );
     builder.build_request()
+}
+///Calls `RoleDefinitions_CreateOrUpdate` with an example's parameters.
+fn call_roledefinitions_createorupdate(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::rbac::AccessControlClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .role_definitions()
+            .create_or_update(
+                example.required::<String>("scope")?,
+                example.required::<String>("roleDefinitionName")?,
+                example
+                    .required::<
+                        ::keyvault::rbac::models::RoleDefinitionCreateParameters,
+                    >("parameters")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `RoleDefinitions_CreateOrUpdate` response.
 fn decode_roledefinitions_createorupdate(
@@ -158,7 +266,7 @@ fn build_roledefinitions_delete(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::rbac::AccessControlClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
@@ -168,6 +276,25 @@ fn build_roledefinitions_delete(
             example.required::<String>("roleDefinitionName")?,
         );
     builder.build_request()
+}
+///Calls `RoleDefinitions_Delete` with an example's parameters.
+fn call_roledefinitions_delete(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::rbac::AccessControlClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .role_definitions()
+            .delete(
+                example.required::<String>("scope")?,
+                example.required::<String>("roleDefinitionName")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `RoleDefinitions_Delete` response.
 fn decode_roledefinitions_delete(
@@ -186,7 +313,7 @@ fn build_roledefinitions_get(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::rbac::AccessControlClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
@@ -196,6 +323,25 @@ fn build_roledefinitions_get(
             example.required::<String>("roleDefinitionName")?,
         );
     builder.build_request()
+}
+///Calls `RoleDefinitions_Get` with an example's parameters.
+fn call_roledefinitions_get(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::rbac::AccessControlClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .role_definitions()
+            .get(
+                example.required::<String>("scope")?,
+                example.required::<String>("roleDefinitionName")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `RoleDefinitions_Get` response.
 fn decode_roledefinitions_get(
@@ -214,7 +360,7 @@ fn build_roledefinitions_list(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::rbac::AccessControlClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let mut builder = client
@@ -224,6 +370,30 @@ fn build_roledefinitions_list(
         builder = builder.filter(value);
     }
     builder.build_request()
+}
+///Calls `RoleDefinitions_List` with an example's parameters.
+fn call_roledefinitions_list(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::rbac::AccessControlClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let mut builder = client
+            .role_definitions()
+            .list(example.required::<String>("scope")?);
+        if let Some(value) = example.optional::<String>("$filter")? {
+            builder = builder.filter(value);
+        }
+        ::keyvault_runtime::__private::futures::StreamExt::next(
+                &mut builder.into_pages(),
+            )
+            .await
+            .transpose()
+            .map(drop)
+    })
 }
 ///Decodes a `RoleDefinitions_List` response.
 fn decode_roledefinitions_list(
@@ -243,24 +413,29 @@ pub(crate) fn operations() -> Vec<crate::ContractOperation> {
     vec![
         crate ::ContractOperation { crate_name : "keyvault", module : "rbac",
         operation_id : "RoleAssignments_Create", build : build_roleassignments_create,
-        decode : decode_roleassignments_create, }, crate ::ContractOperation { crate_name
-        : "keyvault", module : "rbac", operation_id : "RoleAssignments_Delete", build :
-        build_roleassignments_delete, decode : decode_roleassignments_delete, }, crate
+        call : call_roleassignments_create, decode : decode_roleassignments_create, },
+        crate ::ContractOperation { crate_name : "keyvault", module : "rbac",
+        operation_id : "RoleAssignments_Delete", build : build_roleassignments_delete,
+        call : call_roleassignments_delete, decode : decode_roleassignments_delete, },
+        crate ::ContractOperation { crate_name : "keyvault", module : "rbac",
+        operation_id : "RoleAssignments_Get", build : build_roleassignments_get, call :
+        call_roleassignments_get, decode : decode_roleassignments_get, }, crate
         ::ContractOperation { crate_name : "keyvault", module : "rbac", operation_id :
-        "RoleAssignments_Get", build : build_roleassignments_get, decode :
-        decode_roleassignments_get, }, crate ::ContractOperation { crate_name :
-        "keyvault", module : "rbac", operation_id : "RoleAssignments_ListForScope", build
-        : build_roleassignments_listforscope, decode :
+        "RoleAssignments_ListForScope", build : build_roleassignments_listforscope, call
+        : call_roleassignments_listforscope, decode :
         decode_roleassignments_listforscope, }, crate ::ContractOperation { crate_name :
         "keyvault", module : "rbac", operation_id : "RoleDefinitions_CreateOrUpdate",
-        build : build_roledefinitions_createorupdate, decode :
+        build : build_roledefinitions_createorupdate, call :
+        call_roledefinitions_createorupdate, decode :
         decode_roledefinitions_createorupdate, }, crate ::ContractOperation { crate_name
         : "keyvault", module : "rbac", operation_id : "RoleDefinitions_Delete", build :
-        build_roledefinitions_delete, decode : decode_roledefinitions_delete, }, crate
-        ::ContractOperation { crate_name : "keyvault", module : "rbac", operation_id :
-        "RoleDefinitions_Get", build : build_roledefinitions_get, decode :
+        build_roledefinitions_delete, call : call_roledefinitions_delete, decode :
+        decode_roledefinitions_delete, }, crate ::ContractOperation { crate_name :
+        "keyvault", module : "rbac", operation_id : "RoleDefinitions_Get", build :
+        build_roledefinitions_get, call : call_roledefinitions_get, decode :
         decode_roledefinitions_get, }, crate ::ContractOperation { crate_name :
         "keyvault", module : "rbac", operation_id : "RoleDefinitions_List", build :
-        build_roledefinitions_list, decode : decode_roledefinitions_list, }
+        build_roledefinitions_list, call : call_roledefinitions_list, decode :
+        decode_roledefinitions_list, }
     ]
 }

@@ -9,11 +9,25 @@ fn build_backupsecret(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::secrets::SecretClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client.backup_secret(example.required::<String>("secret-name")?);
     builder.build_request()
+}
+///Calls `BackupSecret` with an example's parameters.
+fn call_backupsecret(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::secrets::SecretClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client.backup_secret(example.required::<String>("secret-name")?);
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `BackupSecret` response.
 fn decode_backupsecret(
@@ -35,11 +49,25 @@ fn build_deletesecret(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::secrets::SecretClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client.delete_secret(example.required::<String>("secret-name")?);
     builder.build_request()
+}
+///Calls `DeleteSecret` with an example's parameters.
+fn call_deletesecret(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::secrets::SecretClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client.delete_secret(example.required::<String>("secret-name")?);
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `DeleteSecret` response.
 fn decode_deletesecret(
@@ -61,11 +89,26 @@ fn build_getdeletedsecret(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::secrets::SecretClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client.get_deleted_secret(example.required::<String>("secret-name")?);
     builder.build_request()
+}
+///Calls `GetDeletedSecret` with an example's parameters.
+fn call_getdeletedsecret(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::secrets::SecretClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .get_deleted_secret(example.required::<String>("secret-name")?);
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `GetDeletedSecret` response.
 fn decode_getdeletedsecret(
@@ -87,7 +130,7 @@ fn build_getdeletedsecrets(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::secrets::SecretClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let mut builder = client.get_deleted_secrets();
@@ -95,6 +138,28 @@ fn build_getdeletedsecrets(
         builder = builder.maxresults(value);
     }
     builder.build_request()
+}
+///Calls `GetDeletedSecrets` with an example's parameters.
+fn call_getdeletedsecrets(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::secrets::SecretClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let mut builder = client.get_deleted_secrets();
+        if let Some(value) = example.optional::<i32>("maxresults")? {
+            builder = builder.maxresults(value);
+        }
+        ::keyvault_runtime::__private::futures::StreamExt::next(
+                &mut builder.into_pages(),
+            )
+            .await
+            .transpose()
+            .map(drop)
+    })
 }
 ///Decodes a `GetDeletedSecrets` response.
 fn decode_getdeletedsecrets(
@@ -116,7 +181,7 @@ fn build_getsecret(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::secrets::SecretClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let mut builder = client.get_secret(example.required::<String>("secret-name")?);
@@ -129,6 +194,28 @@ fn build_getsecret(
         builder = builder.out_content_type(value);
     }
     builder.build_request()
+}
+///Calls `GetSecret` with an example's parameters.
+fn call_getsecret(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::secrets::SecretClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let mut builder = client.get_secret(example.required::<String>("secret-name")?);
+        if let Some(value) = example.optional::<String>("secret-version")? {
+            builder = builder.secret_version(value);
+        }
+        if let Some(value) = example
+            .optional::<::keyvault::secrets::models::ContentType>("outContentType")?
+        {
+            builder = builder.out_content_type(value);
+        }
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `GetSecret` response.
 fn decode_getsecret(
@@ -149,7 +236,7 @@ fn build_getsecretversions(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::secrets::SecretClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let mut builder = client
@@ -158,6 +245,29 @@ fn build_getsecretversions(
         builder = builder.maxresults(value);
     }
     builder.build_request()
+}
+///Calls `GetSecretVersions` with an example's parameters.
+fn call_getsecretversions(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::secrets::SecretClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let mut builder = client
+            .get_secret_versions(example.required::<String>("secret-name")?);
+        if let Some(value) = example.optional::<i32>("maxresults")? {
+            builder = builder.maxresults(value);
+        }
+        ::keyvault_runtime::__private::futures::StreamExt::next(
+                &mut builder.into_pages(),
+            )
+            .await
+            .transpose()
+            .map(drop)
+    })
 }
 ///Decodes a `GetSecretVersions` response.
 fn decode_getsecretversions(
@@ -179,7 +289,7 @@ fn build_getsecrets(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::secrets::SecretClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let mut builder = client.get_secrets();
@@ -187,6 +297,28 @@ fn build_getsecrets(
         builder = builder.maxresults(value);
     }
     builder.build_request()
+}
+///Calls `GetSecrets` with an example's parameters.
+fn call_getsecrets(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::secrets::SecretClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let mut builder = client.get_secrets();
+        if let Some(value) = example.optional::<i32>("maxresults")? {
+            builder = builder.maxresults(value);
+        }
+        ::keyvault_runtime::__private::futures::StreamExt::next(
+                &mut builder.into_pages(),
+            )
+            .await
+            .transpose()
+            .map(drop)
+    })
 }
 ///Decodes a `GetSecrets` response.
 fn decode_getsecrets(
@@ -208,12 +340,27 @@ fn build_purgedeletedsecret(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::secrets::SecretClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
         .purge_deleted_secret(example.required::<String>("secret-name")?);
     builder.build_request()
+}
+///Calls `PurgeDeletedSecret` with an example's parameters.
+fn call_purgedeletedsecret(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::secrets::SecretClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .purge_deleted_secret(example.required::<String>("secret-name")?);
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `PurgeDeletedSecret` response.
 fn decode_purgedeletedsecret(
@@ -232,12 +379,27 @@ fn build_recoverdeletedsecret(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::secrets::SecretClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
         .recover_deleted_secret(example.required::<String>("secret-name")?);
     builder.build_request()
+}
+///Calls `RecoverDeletedSecret` with an example's parameters.
+fn call_recoverdeletedsecret(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::secrets::SecretClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .recover_deleted_secret(example.required::<String>("secret-name")?);
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `RecoverDeletedSecret` response.
 fn decode_recoverdeletedsecret(
@@ -258,7 +420,7 @@ fn build_restoresecret(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::secrets::SecretClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
@@ -269,6 +431,26 @@ fn build_restoresecret(
                 >("parameters")?,
         );
     builder.build_request()
+}
+///Calls `RestoreSecret` with an example's parameters.
+fn call_restoresecret(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::secrets::SecretClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .restore_secret(
+                example
+                    .required::<
+                        ::keyvault::secrets::models::SecretRestoreParameters,
+                    >("parameters")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `RestoreSecret` response.
 fn decode_restoresecret(
@@ -289,7 +471,7 @@ fn build_setsecret(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::secrets::SecretClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
@@ -301,6 +483,27 @@ fn build_setsecret(
                 >("parameters")?,
         );
     builder.build_request()
+}
+///Calls `SetSecret` with an example's parameters.
+fn call_setsecret(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::secrets::SecretClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .set_secret(
+                example.required::<String>("secret-name")?,
+                example
+                    .required::<
+                        ::keyvault::secrets::models::SecretSetParameters,
+                    >("parameters")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `SetSecret` response.
 fn decode_setsecret(
@@ -321,7 +524,7 @@ fn build_updatesecret(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::secrets::SecretClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let mut builder = client
@@ -336,6 +539,30 @@ fn build_updatesecret(
         builder = builder.secret_version(value);
     }
     builder.build_request()
+}
+///Calls `UpdateSecret` with an example's parameters.
+fn call_updatesecret(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::secrets::SecretClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let mut builder = client
+            .update_secret(
+                example.required::<String>("secret-name")?,
+                example
+                    .required::<
+                        ::keyvault::secrets::models::SecretUpdateParameters,
+                    >("parameters")?,
+            );
+        if let Some(value) = example.optional::<String>("secret-version")? {
+            builder = builder.secret_version(value);
+        }
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `UpdateSecret` response.
 fn decode_updatesecret(
@@ -355,31 +582,36 @@ fn decode_updatesecret(
 pub(crate) fn operations() -> Vec<crate::ContractOperation> {
     vec![
         crate ::ContractOperation { crate_name : "keyvault", module : "secrets",
-        operation_id : "BackupSecret", build : build_backupsecret, decode :
-        decode_backupsecret, }, crate ::ContractOperation { crate_name : "keyvault",
-        module : "secrets", operation_id : "DeleteSecret", build : build_deletesecret,
-        decode : decode_deletesecret, }, crate ::ContractOperation { crate_name :
-        "keyvault", module : "secrets", operation_id : "GetDeletedSecret", build :
-        build_getdeletedsecret, decode : decode_getdeletedsecret, }, crate
+        operation_id : "BackupSecret", build : build_backupsecret, call :
+        call_backupsecret, decode : decode_backupsecret, }, crate ::ContractOperation {
+        crate_name : "keyvault", module : "secrets", operation_id : "DeleteSecret", build
+        : build_deletesecret, call : call_deletesecret, decode : decode_deletesecret, },
+        crate ::ContractOperation { crate_name : "keyvault", module : "secrets",
+        operation_id : "GetDeletedSecret", build : build_getdeletedsecret, call :
+        call_getdeletedsecret, decode : decode_getdeletedsecret, }, crate
         ::ContractOperation { crate_name : "keyvault", module : "secrets", operation_id :
-        "GetDeletedSecrets", build : build_getdeletedsecrets, decode :
-        decode_getdeletedsecrets, }, crate ::ContractOperation { crate_name : "keyvault",
-        module : "secrets", operation_id : "GetSecret", build : build_getsecret, decode :
+        "GetDeletedSecrets", build : build_getdeletedsecrets, call :
+        call_getdeletedsecrets, decode : decode_getdeletedsecrets, }, crate
+        ::ContractOperation { crate_name : "keyvault", module : "secrets", operation_id :
+        "GetSecret", build : build_getsecret, call : call_getsecret, decode :
         decode_getsecret, }, crate ::ContractOperation { crate_name : "keyvault", module
         : "secrets", operation_id : "GetSecretVersions", build : build_getsecretversions,
-        decode : decode_getsecretversions, }, crate ::ContractOperation { crate_name :
-        "keyvault", module : "secrets", operation_id : "GetSecrets", build :
-        build_getsecrets, decode : decode_getsecrets, }, crate ::ContractOperation {
-        crate_name : "keyvault", module : "secrets", operation_id : "PurgeDeletedSecret",
-        build : build_purgedeletedsecret, decode : decode_purgedeletedsecret, }, crate
+        call : call_getsecretversions, decode : decode_getsecretversions, }, crate
         ::ContractOperation { crate_name : "keyvault", module : "secrets", operation_id :
-        "RecoverDeletedSecret", build : build_recoverdeletedsecret, decode :
+        "GetSecrets", build : build_getsecrets, call : call_getsecrets, decode :
+        decode_getsecrets, }, crate ::ContractOperation { crate_name : "keyvault", module
+        : "secrets", operation_id : "PurgeDeletedSecret", build :
+        build_purgedeletedsecret, call : call_purgedeletedsecret, decode :
+        decode_purgedeletedsecret, }, crate ::ContractOperation { crate_name :
+        "keyvault", module : "secrets", operation_id : "RecoverDeletedSecret", build :
+        build_recoverdeletedsecret, call : call_recoverdeletedsecret, decode :
         decode_recoverdeletedsecret, }, crate ::ContractOperation { crate_name :
         "keyvault", module : "secrets", operation_id : "RestoreSecret", build :
-        build_restoresecret, decode : decode_restoresecret, }, crate ::ContractOperation
-        { crate_name : "keyvault", module : "secrets", operation_id : "SetSecret", build
-        : build_setsecret, decode : decode_setsecret, }, crate ::ContractOperation {
-        crate_name : "keyvault", module : "secrets", operation_id : "UpdateSecret", build
-        : build_updatesecret, decode : decode_updatesecret, }
+        build_restoresecret, call : call_restoresecret, decode : decode_restoresecret, },
+        crate ::ContractOperation { crate_name : "keyvault", module : "secrets",
+        operation_id : "SetSecret", build : build_setsecret, call : call_setsecret,
+        decode : decode_setsecret, }, crate ::ContractOperation { crate_name :
+        "keyvault", module : "secrets", operation_id : "UpdateSecret", build :
+        build_updatesecret, call : call_updatesecret, decode : decode_updatesecret, }
     ]
 }

@@ -9,7 +9,7 @@ fn build_hsmsecuritydomain_download(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::security_domain::SecurityDomainClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
@@ -21,6 +21,27 @@ fn build_hsmsecuritydomain_download(
                 >("certificateInfoObject")?,
         );
     builder.build_request()
+}
+///Calls `HSMSecurityDomain_Download` with an example's parameters.
+fn call_hsmsecuritydomain_download(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::security_domain::SecurityDomainClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .hsm_security_domain()
+            .download(
+                example
+                    .required::<
+                        ::keyvault::security_domain::models::CertificateInfoObject,
+                    >("certificateInfoObject")?,
+            );
+        builder.into_poller().step().await.map(drop)
+    })
 }
 ///Decodes a `HSMSecurityDomain_Download` response.
 fn decode_hsmsecuritydomain_download(
@@ -45,11 +66,25 @@ fn build_hsmsecuritydomain_downloadpending(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::security_domain::SecurityDomainClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client.hsm_security_domain().download_pending();
     builder.build_request()
+}
+///Calls `HSMSecurityDomain_DownloadPending` with an example's parameters.
+fn call_hsmsecuritydomain_downloadpending(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::security_domain::SecurityDomainClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client.hsm_security_domain().download_pending();
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `HSMSecurityDomain_DownloadPending` response.
 fn decode_hsmsecuritydomain_downloadpending(
@@ -74,11 +109,25 @@ fn build_hsmsecuritydomain_transferkey(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::security_domain::SecurityDomainClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client.hsm_security_domain().transfer_key();
     builder.build_request()
+}
+///Calls `HSMSecurityDomain_TransferKey` with an example's parameters.
+fn call_hsmsecuritydomain_transferkey(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::security_domain::SecurityDomainClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client.hsm_security_domain().transfer_key();
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `HSMSecurityDomain_TransferKey` response.
 fn decode_hsmsecuritydomain_transferkey(
@@ -101,7 +150,7 @@ fn build_hsmsecuritydomain_upload(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::security_domain::SecurityDomainClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
@@ -113,6 +162,27 @@ fn build_hsmsecuritydomain_upload(
                 >("securityDomain")?,
         );
     builder.build_request()
+}
+///Calls `HSMSecurityDomain_Upload` with an example's parameters.
+fn call_hsmsecuritydomain_upload(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::security_domain::SecurityDomainClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .hsm_security_domain()
+            .upload(
+                example
+                    .required::<
+                        ::keyvault::security_domain::models::SecurityDomainObject,
+                    >("securityDomain")?,
+            );
+        builder.into_poller().step().await.map(drop)
+    })
 }
 ///Decodes a `HSMSecurityDomain_Upload` response.
 fn decode_hsmsecuritydomain_upload(
@@ -138,11 +208,25 @@ fn build_hsmsecuritydomain_uploadpending(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::security_domain::SecurityDomainClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client.hsm_security_domain().upload_pending();
     builder.build_request()
+}
+///Calls `HSMSecurityDomain_UploadPending` with an example's parameters.
+fn call_hsmsecuritydomain_uploadpending(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::security_domain::SecurityDomainClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client.hsm_security_domain().upload_pending();
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `HSMSecurityDomain_UploadPending` response.
 fn decode_hsmsecuritydomain_uploadpending(
@@ -167,19 +251,24 @@ pub(crate) fn operations() -> Vec<crate::ContractOperation> {
     vec![
         crate ::ContractOperation { crate_name : "keyvault", module : "security_domain",
         operation_id : "HSMSecurityDomain_Download", build :
-        build_hsmsecuritydomain_download, decode : decode_hsmsecuritydomain_download, },
-        crate ::ContractOperation { crate_name : "keyvault", module : "security_domain",
-        operation_id : "HSMSecurityDomain_DownloadPending", build :
-        build_hsmsecuritydomain_downloadpending, decode :
+        build_hsmsecuritydomain_download, call : call_hsmsecuritydomain_download, decode
+        : decode_hsmsecuritydomain_download, }, crate ::ContractOperation { crate_name :
+        "keyvault", module : "security_domain", operation_id :
+        "HSMSecurityDomain_DownloadPending", build :
+        build_hsmsecuritydomain_downloadpending, call :
+        call_hsmsecuritydomain_downloadpending, decode :
         decode_hsmsecuritydomain_downloadpending, }, crate ::ContractOperation {
         crate_name : "keyvault", module : "security_domain", operation_id :
         "HSMSecurityDomain_TransferKey", build : build_hsmsecuritydomain_transferkey,
-        decode : decode_hsmsecuritydomain_transferkey, }, crate ::ContractOperation {
-        crate_name : "keyvault", module : "security_domain", operation_id :
-        "HSMSecurityDomain_Upload", build : build_hsmsecuritydomain_upload, decode :
-        decode_hsmsecuritydomain_upload, }, crate ::ContractOperation { crate_name :
+        call : call_hsmsecuritydomain_transferkey, decode :
+        decode_hsmsecuritydomain_transferkey, }, crate ::ContractOperation { crate_name :
         "keyvault", module : "security_domain", operation_id :
-        "HSMSecurityDomain_UploadPending", build : build_hsmsecuritydomain_uploadpending,
-        decode : decode_hsmsecuritydomain_uploadpending, }
+        "HSMSecurityDomain_Upload", build : build_hsmsecuritydomain_upload, call :
+        call_hsmsecuritydomain_upload, decode : decode_hsmsecuritydomain_upload, }, crate
+        ::ContractOperation { crate_name : "keyvault", module : "security_domain",
+        operation_id : "HSMSecurityDomain_UploadPending", build :
+        build_hsmsecuritydomain_uploadpending, call :
+        call_hsmsecuritydomain_uploadpending, decode :
+        decode_hsmsecuritydomain_uploadpending, }
     ]
 }

@@ -9,11 +9,25 @@ fn build_getsetting(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::settings::SettingsClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client.get_setting(example.required::<String>("setting-name")?);
     builder.build_request()
+}
+///Calls `GetSetting` with an example's parameters.
+fn call_getsetting(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::settings::SettingsClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client.get_setting(example.required::<String>("setting-name")?);
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `GetSetting` response.
 fn decode_getsetting(
@@ -33,11 +47,25 @@ fn build_getsettings(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::settings::SettingsClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client.get_settings();
     builder.build_request()
+}
+///Calls `GetSettings` with an example's parameters.
+fn call_getsettings(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::settings::SettingsClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client.get_settings();
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `GetSettings` response.
 fn decode_getsettings(
@@ -60,7 +88,7 @@ fn build_updatesetting(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::settings::SettingsClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
@@ -72,6 +100,27 @@ fn build_updatesetting(
                 >("parameters")?,
         );
     builder.build_request()
+}
+///Calls `UpdateSetting` with an example's parameters.
+fn call_updatesetting(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::settings::SettingsClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .update_setting(
+                example.required::<String>("setting-name")?,
+                example
+                    .required::<
+                        ::keyvault::settings::models::UpdateSettingRequest,
+                    >("parameters")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `UpdateSetting` response.
 fn decode_updatesetting(
@@ -90,11 +139,12 @@ fn decode_updatesetting(
 pub(crate) fn operations() -> Vec<crate::ContractOperation> {
     vec![
         crate ::ContractOperation { crate_name : "keyvault", module : "settings",
-        operation_id : "GetSetting", build : build_getsetting, decode :
-        decode_getsetting, }, crate ::ContractOperation { crate_name : "keyvault", module
-        : "settings", operation_id : "GetSettings", build : build_getsettings, decode :
-        decode_getsettings, }, crate ::ContractOperation { crate_name : "keyvault",
-        module : "settings", operation_id : "UpdateSetting", build : build_updatesetting,
-        decode : decode_updatesetting, }
+        operation_id : "GetSetting", build : build_getsetting, call : call_getsetting,
+        decode : decode_getsetting, }, crate ::ContractOperation { crate_name :
+        "keyvault", module : "settings", operation_id : "GetSettings", build :
+        build_getsettings, call : call_getsettings, decode : decode_getsettings, }, crate
+        ::ContractOperation { crate_name : "keyvault", module : "settings", operation_id
+        : "UpdateSetting", build : build_updatesetting, call : call_updatesetting, decode
+        : decode_updatesetting, }
     ]
 }

@@ -10,12 +10,27 @@ fn build_backupstorageaccount(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::storage::StorageClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
         .backup_storage_account(example.required::<String>("storage-account-name")?);
     builder.build_request()
+}
+///Calls `BackupStorageAccount` with an example's parameters.
+fn call_backupstorageaccount(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::storage::StorageClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .backup_storage_account(example.required::<String>("storage-account-name")?);
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `BackupStorageAccount` response.
 fn decode_backupstorageaccount(
@@ -37,7 +52,7 @@ fn build_deletesasdefinition(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::storage::StorageClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
@@ -46,6 +61,24 @@ fn build_deletesasdefinition(
             example.required::<String>("sas-definition-name")?,
         );
     builder.build_request()
+}
+///Calls `DeleteSasDefinition` with an example's parameters.
+fn call_deletesasdefinition(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::storage::StorageClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .delete_sas_definition(
+                example.required::<String>("storage-account-name")?,
+                example.required::<String>("sas-definition-name")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `DeleteSasDefinition` response.
 fn decode_deletesasdefinition(
@@ -69,12 +102,27 @@ fn build_deletestorageaccount(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::storage::StorageClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
         .delete_storage_account(example.required::<String>("storage-account-name")?);
     builder.build_request()
+}
+///Calls `DeleteStorageAccount` with an example's parameters.
+fn call_deletestorageaccount(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::storage::StorageClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .delete_storage_account(example.required::<String>("storage-account-name")?);
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `DeleteStorageAccount` response.
 fn decode_deletestorageaccount(
@@ -96,7 +144,7 @@ fn build_getdeletedsasdefinition(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::storage::StorageClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
@@ -105,6 +153,24 @@ fn build_getdeletedsasdefinition(
             example.required::<String>("sas-definition-name")?,
         );
     builder.build_request()
+}
+///Calls `GetDeletedSasDefinition` with an example's parameters.
+fn call_getdeletedsasdefinition(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::storage::StorageClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .get_deleted_sas_definition(
+                example.required::<String>("storage-account-name")?,
+                example.required::<String>("sas-definition-name")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `GetDeletedSasDefinition` response.
 fn decode_getdeletedsasdefinition(
@@ -128,7 +194,7 @@ fn build_getdeletedsasdefinitions(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::storage::StorageClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let mut builder = client
@@ -139,6 +205,31 @@ fn build_getdeletedsasdefinitions(
         builder = builder.maxresults(value);
     }
     builder.build_request()
+}
+///Calls `GetDeletedSasDefinitions` with an example's parameters.
+fn call_getdeletedsasdefinitions(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::storage::StorageClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let mut builder = client
+            .get_deleted_sas_definitions(
+                example.required::<String>("storage-account-name")?,
+            );
+        if let Some(value) = example.optional::<i32>("maxresults")? {
+            builder = builder.maxresults(value);
+        }
+        ::keyvault_runtime::__private::futures::StreamExt::next(
+                &mut builder.into_pages(),
+            )
+            .await
+            .transpose()
+            .map(drop)
+    })
 }
 ///Decodes a `GetDeletedSasDefinitions` response.
 fn decode_getdeletedsasdefinitions(
@@ -162,7 +253,7 @@ fn build_getdeletedstorageaccount(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::storage::StorageClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
@@ -170,6 +261,23 @@ fn build_getdeletedstorageaccount(
             example.required::<String>("storage-account-name")?,
         );
     builder.build_request()
+}
+///Calls `GetDeletedStorageAccount` with an example's parameters.
+fn call_getdeletedstorageaccount(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::storage::StorageClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .get_deleted_storage_account(
+                example.required::<String>("storage-account-name")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `GetDeletedStorageAccount` response.
 fn decode_getdeletedstorageaccount(
@@ -191,7 +299,7 @@ fn build_getdeletedstorageaccounts(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::storage::StorageClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let mut builder = client.get_deleted_storage_accounts();
@@ -199,6 +307,28 @@ fn build_getdeletedstorageaccounts(
         builder = builder.maxresults(value);
     }
     builder.build_request()
+}
+///Calls `GetDeletedStorageAccounts` with an example's parameters.
+fn call_getdeletedstorageaccounts(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::storage::StorageClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let mut builder = client.get_deleted_storage_accounts();
+        if let Some(value) = example.optional::<i32>("maxresults")? {
+            builder = builder.maxresults(value);
+        }
+        ::keyvault_runtime::__private::futures::StreamExt::next(
+                &mut builder.into_pages(),
+            )
+            .await
+            .transpose()
+            .map(drop)
+    })
 }
 ///Decodes a `GetDeletedStorageAccounts` response.
 fn decode_getdeletedstorageaccounts(
@@ -222,7 +352,7 @@ fn build_getsasdefinition(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::storage::StorageClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
@@ -231,6 +361,24 @@ fn build_getsasdefinition(
             example.required::<String>("sas-definition-name")?,
         );
     builder.build_request()
+}
+///Calls `GetSasDefinition` with an example's parameters.
+fn call_getsasdefinition(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::storage::StorageClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .get_sas_definition(
+                example.required::<String>("storage-account-name")?,
+                example.required::<String>("sas-definition-name")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `GetSasDefinition` response.
 fn decode_getsasdefinition(
@@ -252,7 +400,7 @@ fn build_getsasdefinitions(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::storage::StorageClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let mut builder = client
@@ -261,6 +409,29 @@ fn build_getsasdefinitions(
         builder = builder.maxresults(value);
     }
     builder.build_request()
+}
+///Calls `GetSasDefinitions` with an example's parameters.
+fn call_getsasdefinitions(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::storage::StorageClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let mut builder = client
+            .get_sas_definitions(example.required::<String>("storage-account-name")?);
+        if let Some(value) = example.optional::<i32>("maxresults")? {
+            builder = builder.maxresults(value);
+        }
+        ::keyvault_runtime::__private::futures::StreamExt::next(
+                &mut builder.into_pages(),
+            )
+            .await
+            .transpose()
+            .map(drop)
+    })
 }
 ///Decodes a `GetSasDefinitions` response.
 fn decode_getsasdefinitions(
@@ -282,12 +453,27 @@ fn build_getstorageaccount(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::storage::StorageClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
         .get_storage_account(example.required::<String>("storage-account-name")?);
     builder.build_request()
+}
+///Calls `GetStorageAccount` with an example's parameters.
+fn call_getstorageaccount(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::storage::StorageClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .get_storage_account(example.required::<String>("storage-account-name")?);
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `GetStorageAccount` response.
 fn decode_getstorageaccount(
@@ -308,7 +494,7 @@ fn build_getstorageaccounts(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::storage::StorageClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let mut builder = client.get_storage_accounts();
@@ -316,6 +502,28 @@ fn build_getstorageaccounts(
         builder = builder.maxresults(value);
     }
     builder.build_request()
+}
+///Calls `GetStorageAccounts` with an example's parameters.
+fn call_getstorageaccounts(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::storage::StorageClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let mut builder = client.get_storage_accounts();
+        if let Some(value) = example.optional::<i32>("maxresults")? {
+            builder = builder.maxresults(value);
+        }
+        ::keyvault_runtime::__private::futures::StreamExt::next(
+                &mut builder.into_pages(),
+            )
+            .await
+            .transpose()
+            .map(drop)
+    })
 }
 ///Decodes a `GetStorageAccounts` response.
 fn decode_getstorageaccounts(
@@ -337,7 +545,7 @@ fn build_purgedeletedstorageaccount(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::storage::StorageClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
@@ -345,6 +553,23 @@ fn build_purgedeletedstorageaccount(
             example.required::<String>("storage-account-name")?,
         );
     builder.build_request()
+}
+///Calls `PurgeDeletedStorageAccount` with an example's parameters.
+fn call_purgedeletedstorageaccount(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::storage::StorageClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .purge_deleted_storage_account(
+                example.required::<String>("storage-account-name")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `PurgeDeletedStorageAccount` response.
 fn decode_purgedeletedstorageaccount(
@@ -363,7 +588,7 @@ fn build_recoverdeletedsasdefinition(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::storage::StorageClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
@@ -372,6 +597,24 @@ fn build_recoverdeletedsasdefinition(
             example.required::<String>("sas-definition-name")?,
         );
     builder.build_request()
+}
+///Calls `RecoverDeletedSasDefinition` with an example's parameters.
+fn call_recoverdeletedsasdefinition(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::storage::StorageClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .recover_deleted_sas_definition(
+                example.required::<String>("storage-account-name")?,
+                example.required::<String>("sas-definition-name")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `RecoverDeletedSasDefinition` response.
 fn decode_recoverdeletedsasdefinition(
@@ -393,7 +636,7 @@ fn build_recoverdeletedstorageaccount(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::storage::StorageClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
@@ -401,6 +644,23 @@ fn build_recoverdeletedstorageaccount(
             example.required::<String>("storage-account-name")?,
         );
     builder.build_request()
+}
+///Calls `RecoverDeletedStorageAccount` with an example's parameters.
+fn call_recoverdeletedstorageaccount(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::storage::StorageClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .recover_deleted_storage_account(
+                example.required::<String>("storage-account-name")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `RecoverDeletedStorageAccount` response.
 fn decode_recoverdeletedstorageaccount(
@@ -421,7 +681,7 @@ fn build_regeneratestorageaccountkey(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::storage::StorageClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
@@ -433,6 +693,27 @@ fn build_regeneratestorageaccountkey(
                 >("parameters")?,
         );
     builder.build_request()
+}
+///Calls `RegenerateStorageAccountKey` with an example's parameters.
+fn call_regeneratestorageaccountkey(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::storage::StorageClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .regenerate_storage_account_key(
+                example.required::<String>("storage-account-name")?,
+                example
+                    .required::<
+                        ::keyvault::storage::models::StorageAccountRegenerteKeyParameters,
+                    >("parameters")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `RegenerateStorageAccountKey` response.
 fn decode_regeneratestorageaccountkey(
@@ -453,7 +734,7 @@ fn build_restorestorageaccount(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::storage::StorageClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
@@ -464,6 +745,26 @@ fn build_restorestorageaccount(
                 >("parameters")?,
         );
     builder.build_request()
+}
+///Calls `RestoreStorageAccount` with an example's parameters.
+fn call_restorestorageaccount(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::storage::StorageClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .restore_storage_account(
+                example
+                    .required::<
+                        ::keyvault::storage::models::StorageRestoreParameters,
+                    >("parameters")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `RestoreStorageAccount` response.
 fn decode_restorestorageaccount(
@@ -484,7 +785,7 @@ fn build_setsasdefinition(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::storage::StorageClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
@@ -497,6 +798,28 @@ fn build_setsasdefinition(
                 >("parameters")?,
         );
     builder.build_request()
+}
+///Calls `SetSasDefinition` with an example's parameters.
+fn call_setsasdefinition(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::storage::StorageClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .set_sas_definition(
+                example.required::<String>("storage-account-name")?,
+                example.required::<String>("sas-definition-name")?,
+                example
+                    .required::<
+                        ::keyvault::storage::models::SasDefinitionCreateParameters,
+                    >("parameters")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `SetSasDefinition` response.
 fn decode_setsasdefinition(
@@ -518,7 +841,7 @@ fn build_setstorageaccount(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::storage::StorageClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
@@ -530,6 +853,27 @@ fn build_setstorageaccount(
                 >("parameters")?,
         );
     builder.build_request()
+}
+///Calls `SetStorageAccount` with an example's parameters.
+fn call_setstorageaccount(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::storage::StorageClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .set_storage_account(
+                example.required::<String>("storage-account-name")?,
+                example
+                    .required::<
+                        ::keyvault::storage::models::StorageAccountCreateParameters,
+                    >("parameters")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `SetStorageAccount` response.
 fn decode_setstorageaccount(
@@ -550,7 +894,7 @@ fn build_updatesasdefinition(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::storage::StorageClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
@@ -563,6 +907,28 @@ fn build_updatesasdefinition(
                 >("parameters")?,
         );
     builder.build_request()
+}
+///Calls `UpdateSasDefinition` with an example's parameters.
+fn call_updatesasdefinition(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::storage::StorageClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .update_sas_definition(
+                example.required::<String>("storage-account-name")?,
+                example.required::<String>("sas-definition-name")?,
+                example
+                    .required::<
+                        ::keyvault::storage::models::SasDefinitionUpdateParameters,
+                    >("parameters")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `UpdateSasDefinition` response.
 fn decode_updatesasdefinition(
@@ -584,7 +950,7 @@ fn build_updatestorageaccount(
     example: &crate::Example<'_>,
 ) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
     let client = ::keyvault::storage::StorageClient::new(
-        &example.required::<String>("vaultBaseUrl")?,
+        &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
     let builder = client
@@ -596,6 +962,27 @@ fn build_updatestorageaccount(
                 >("parameters")?,
         );
     builder.build_request()
+}
+///Calls `UpdateStorageAccount` with an example's parameters.
+fn call_updatestorageaccount(
+    example: crate::Example<'_>,
+) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
+    Box::pin(async move {
+        let example = &example;
+        let client = ::keyvault::storage::StorageClient::new(
+            &example.host("vaultBaseUrl")?,
+            example.options(),
+        )?;
+        let builder = client
+            .update_storage_account(
+                example.required::<String>("storage-account-name")?,
+                example
+                    .required::<
+                        ::keyvault::storage::models::StorageAccountUpdateParameters,
+                    >("parameters")?,
+            );
+        builder.send().await.map(drop)
+    })
 }
 ///Decodes a `UpdateStorageAccount` response.
 fn decode_updatestorageaccount(
@@ -615,56 +1002,66 @@ fn decode_updatestorageaccount(
 pub(crate) fn operations() -> Vec<crate::ContractOperation> {
     vec![
         crate ::ContractOperation { crate_name : "keyvault", module : "storage",
-        operation_id : "BackupStorageAccount", build : build_backupstorageaccount, decode
-        : decode_backupstorageaccount, }, crate ::ContractOperation { crate_name :
-        "keyvault", module : "storage", operation_id : "DeleteSasDefinition", build :
-        build_deletesasdefinition, decode : decode_deletesasdefinition, }, crate
+        operation_id : "BackupStorageAccount", build : build_backupstorageaccount, call :
+        call_backupstorageaccount, decode : decode_backupstorageaccount, }, crate
         ::ContractOperation { crate_name : "keyvault", module : "storage", operation_id :
-        "DeleteStorageAccount", build : build_deletestorageaccount, decode :
-        decode_deletestorageaccount, }, crate ::ContractOperation { crate_name :
-        "keyvault", module : "storage", operation_id : "GetDeletedSasDefinition", build :
-        build_getdeletedsasdefinition, decode : decode_getdeletedsasdefinition, }, crate
+        "DeleteSasDefinition", build : build_deletesasdefinition, call :
+        call_deletesasdefinition, decode : decode_deletesasdefinition, }, crate
         ::ContractOperation { crate_name : "keyvault", module : "storage", operation_id :
-        "GetDeletedSasDefinitions", build : build_getdeletedsasdefinitions, decode :
-        decode_getdeletedsasdefinitions, }, crate ::ContractOperation { crate_name :
-        "keyvault", module : "storage", operation_id : "GetDeletedStorageAccount", build
-        : build_getdeletedstorageaccount, decode : decode_getdeletedstorageaccount, },
+        "DeleteStorageAccount", build : build_deletestorageaccount, call :
+        call_deletestorageaccount, decode : decode_deletestorageaccount, }, crate
+        ::ContractOperation { crate_name : "keyvault", module : "storage", operation_id :
+        "GetDeletedSasDefinition", build : build_getdeletedsasdefinition, call :
+        call_getdeletedsasdefinition, decode : decode_getdeletedsasdefinition, }, crate
+        ::ContractOperation { crate_name : "keyvault", module : "storage", operation_id :
+        "GetDeletedSasDefinitions", build : build_getdeletedsasdefinitions, call :
+        call_getdeletedsasdefinitions, decode : decode_getdeletedsasdefinitions, }, crate
+        ::ContractOperation { crate_name : "keyvault", module : "storage", operation_id :
+        "GetDeletedStorageAccount", build : build_getdeletedstorageaccount, call :
+        call_getdeletedstorageaccount, decode : decode_getdeletedstorageaccount, }, crate
+        ::ContractOperation { crate_name : "keyvault", module : "storage", operation_id :
+        "GetDeletedStorageAccounts", build : build_getdeletedstorageaccounts, call :
+        call_getdeletedstorageaccounts, decode : decode_getdeletedstorageaccounts, },
         crate ::ContractOperation { crate_name : "keyvault", module : "storage",
-        operation_id : "GetDeletedStorageAccounts", build :
-        build_getdeletedstorageaccounts, decode : decode_getdeletedstorageaccounts, },
+        operation_id : "GetSasDefinition", build : build_getsasdefinition, call :
+        call_getsasdefinition, decode : decode_getsasdefinition, }, crate
+        ::ContractOperation { crate_name : "keyvault", module : "storage", operation_id :
+        "GetSasDefinitions", build : build_getsasdefinitions, call :
+        call_getsasdefinitions, decode : decode_getsasdefinitions, }, crate
+        ::ContractOperation { crate_name : "keyvault", module : "storage", operation_id :
+        "GetStorageAccount", build : build_getstorageaccount, call :
+        call_getstorageaccount, decode : decode_getstorageaccount, }, crate
+        ::ContractOperation { crate_name : "keyvault", module : "storage", operation_id :
+        "GetStorageAccounts", build : build_getstorageaccounts, call :
+        call_getstorageaccounts, decode : decode_getstorageaccounts, }, crate
+        ::ContractOperation { crate_name : "keyvault", module : "storage", operation_id :
+        "PurgeDeletedStorageAccount", build : build_purgedeletedstorageaccount, call :
+        call_purgedeletedstorageaccount, decode : decode_purgedeletedstorageaccount, },
         crate ::ContractOperation { crate_name : "keyvault", module : "storage",
-        operation_id : "GetSasDefinition", build : build_getsasdefinition, decode :
-        decode_getsasdefinition, }, crate ::ContractOperation { crate_name : "keyvault",
-        module : "storage", operation_id : "GetSasDefinitions", build :
-        build_getsasdefinitions, decode : decode_getsasdefinitions, }, crate
-        ::ContractOperation { crate_name : "keyvault", module : "storage", operation_id :
-        "GetStorageAccount", build : build_getstorageaccount, decode :
-        decode_getstorageaccount, }, crate ::ContractOperation { crate_name : "keyvault",
-        module : "storage", operation_id : "GetStorageAccounts", build :
-        build_getstorageaccounts, decode : decode_getstorageaccounts, }, crate
-        ::ContractOperation { crate_name : "keyvault", module : "storage", operation_id :
-        "PurgeDeletedStorageAccount", build : build_purgedeletedstorageaccount, decode :
-        decode_purgedeletedstorageaccount, }, crate ::ContractOperation { crate_name :
-        "keyvault", module : "storage", operation_id : "RecoverDeletedSasDefinition",
-        build : build_recoverdeletedsasdefinition, decode :
-        decode_recoverdeletedsasdefinition, }, crate ::ContractOperation { crate_name :
-        "keyvault", module : "storage", operation_id : "RecoverDeletedStorageAccount",
-        build : build_recoverdeletedstorageaccount, decode :
+        operation_id : "RecoverDeletedSasDefinition", build :
+        build_recoverdeletedsasdefinition, call : call_recoverdeletedsasdefinition,
+        decode : decode_recoverdeletedsasdefinition, }, crate ::ContractOperation {
+        crate_name : "keyvault", module : "storage", operation_id :
+        "RecoverDeletedStorageAccount", build : build_recoverdeletedstorageaccount, call
+        : call_recoverdeletedstorageaccount, decode :
         decode_recoverdeletedstorageaccount, }, crate ::ContractOperation { crate_name :
         "keyvault", module : "storage", operation_id : "RegenerateStorageAccountKey",
-        build : build_regeneratestorageaccountkey, decode :
-        decode_regeneratestorageaccountkey, }, crate ::ContractOperation { crate_name :
-        "keyvault", module : "storage", operation_id : "RestoreStorageAccount", build :
-        build_restorestorageaccount, decode : decode_restorestorageaccount, }, crate
+        build : build_regeneratestorageaccountkey, call :
+        call_regeneratestorageaccountkey, decode : decode_regeneratestorageaccountkey, },
+        crate ::ContractOperation { crate_name : "keyvault", module : "storage",
+        operation_id : "RestoreStorageAccount", build : build_restorestorageaccount, call
+        : call_restorestorageaccount, decode : decode_restorestorageaccount, }, crate
         ::ContractOperation { crate_name : "keyvault", module : "storage", operation_id :
-        "SetSasDefinition", build : build_setsasdefinition, decode :
-        decode_setsasdefinition, }, crate ::ContractOperation { crate_name : "keyvault",
-        module : "storage", operation_id : "SetStorageAccount", build :
-        build_setstorageaccount, decode : decode_setstorageaccount, }, crate
-        ::ContractOperation { crate_name : "keyvault", module : "storage", operation_id :
-        "UpdateSasDefinition", build : build_updatesasdefinition, decode :
+        "SetSasDefinition", build : build_setsasdefinition, call : call_setsasdefinition,
+        decode : decode_setsasdefinition, }, crate ::ContractOperation { crate_name :
+        "keyvault", module : "storage", operation_id : "SetStorageAccount", build :
+        build_setstorageaccount, call : call_setstorageaccount, decode :
+        decode_setstorageaccount, }, crate ::ContractOperation { crate_name : "keyvault",
+        module : "storage", operation_id : "UpdateSasDefinition", build :
+        build_updatesasdefinition, call : call_updatesasdefinition, decode :
         decode_updatesasdefinition, }, crate ::ContractOperation { crate_name :
         "keyvault", module : "storage", operation_id : "UpdateStorageAccount", build :
-        build_updatestorageaccount, decode : decode_updatestorageaccount, }
+        build_updatestorageaccount, call : call_updatestorageaccount, decode :
+        decode_updatestorageaccount, }
     ]
 }

@@ -37,4 +37,4 @@ mod keyvault_storage;
 #[rustfmt::skip]
 mod keyvault_mgmt_management;
 use support::reencode;
-pub use support::{operations, Build, ContractOperation, Decode, Example};
+pub use support::{operations, Build, Call, ContractOperation, Decode, Example};

@@ -17,15 +17,44 @@
 use ::keyvault_runtime::http::Request;
 use ::keyvault_runtime::{ClientOptions, Error, Result};
 use serde_json::{Map, Value};
-/// An example's `parameters` object.
-#[derive(Debug, Clone, Copy)]
+/// An example's `parameters` object, optionally aimed at another endpoint with other
+/// client options (a local validator).
+#[derive(Debug, Clone)]
 pub struct Example<'a> {
     params: &'a Map<String, Value>,
+    endpoint: Option<String>,
+    options: Option<ClientOptions>,
 }
 impl<'a> Example<'a> {
     /// Wraps the parameters.
     pub fn new(params: &'a Map<String, Value>) -> Self {
-        Example { params }
+        Example {
+            params,
+            endpoint: None,
+            options: None,
+        }
+    }
+    /// Sends to `endpoint` instead of the example's host.
+    pub fn with_endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.endpoint = Some(endpoint.into());
+        self
+    }
+    /// Uses these client options (and the spec's api-version) instead of the defaults
+    /// with the example's api-version.
+    pub fn with_options(mut self, options: ClientOptions) -> Self {
+        self.options = Some(options);
+        self
+    }
+    /// The endpoint override.
+    pub fn endpoint(&self) -> Option<&str> {
+        self.endpoint.as_deref()
+    }
+    /// A host template parameter: the endpoint override, else the example's value.
+    pub fn host(&self, wire: &str) -> Result<String> {
+        match &self.endpoint {
+            Some(endpoint) => Ok(endpoint.clone()),
+            None => self.required(wire),
+        }
     }
     /// A parameter the operation requires, decoded into its Rust type.
     pub fn required<T: serde::de::DeserializeOwned>(&self, wire: &str) -> Result<T> {
@@ -51,8 +80,12 @@ impl<'a> Example<'a> {
             }
         }
     }
-    /// Client options sending the example's own api-version.
+    /// The client options: the override, else defaults sending the example's own
+    /// api-version.
     pub fn options(&self) -> ClientOptions {
+        if let Some(options) = &self.options {
+            return options.clone();
+        }
         let options = ClientOptions::default();
         match self.params.get("api-version").and_then(Value::as_str) {
             Some(version) => options.with_api_version(version),
@@ -70,6 +103,10 @@ pub(crate) fn reencode<T: serde::de::DeserializeOwned + serde::Serialize>(
 }
 /// Builds an operation's request from an example.
 pub type Build = fn(&Example<'_>) -> Result<Request>;
+/// Calls an operation through its generated method with an example's parameters.
+pub type Call = for<'a> fn(
+    Example<'a>,
+) -> ::keyvault_runtime::http::BoxFuture<'a, Result<()>>;
 /// Decodes a response body of the given status; `None` when that status has no body.
 pub type Decode = fn(u16, &[u8]) -> Result<Option<Value>>;
 /// One operation.
@@ -83,6 +120,8 @@ pub struct ContractOperation {
     pub operation_id: &'static str,
     /// Builds the request.
     pub build: Build,
+    /// Calls the generated method.
+    pub call: Call,
     /// Decodes a response.
     pub decode: Decode,
 }
