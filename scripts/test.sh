@@ -16,3 +16,6 @@ cargo clippy -q --workspace --all-targets --all-features -- -D warnings
 RUSTDOCFLAGS="-D warnings" cargo doc -q --workspace --all-features --no-deps
 cargo build -q -p keyvault --no-default-features
 cargo test --workspace --all-features -- --show-output
+
+# The README's main job: the quickstart against the in-process emulator.
+env -u AZURE_KEYVAULT_URL cargo run -q --example quickstart

@@ -26,6 +26,8 @@ pub struct CredentialOptions {
     pub allow_http_loopback: bool,
     /// How long one token request may take.
     pub timeout: Duration,
+    /// Settings of the default transport (extra trusted roots for a local authority).
+    pub transport_options: TransportOptions,
 }
 
 impl Default for CredentialOptions {
@@ -41,6 +43,7 @@ impl Default for CredentialOptions {
             additionally_allowed_tenants: Vec::new(),
             allow_http_loopback: false,
             timeout: Duration::from_secs(30),
+            transport_options: TransportOptions::default(),
         }
     }
 }
@@ -67,6 +70,12 @@ impl CredentialOptions {
         self
     }
 
+    /// Trusts an extra root certificate (PEM) for token requests (a local emulator's).
+    pub fn with_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.transport_options = self.transport_options.with_root_certificate_pem(pem);
+        self
+    }
+
     /// Allows an `http` authority on a loopback host.
     pub fn with_http_loopback(mut self, allow: bool) -> Self {
         self.allow_http_loopback = allow;
@@ -77,9 +86,7 @@ impl CredentialOptions {
     pub(crate) fn http(&self) -> Result<Arc<dyn HttpClient>> {
         match &self.transport {
             Some(t) => Ok(t.clone()),
-            None => Ok(Arc::new(ReqwestTransport::new(
-                &TransportOptions::default(),
-            )?)),
+            None => Ok(Arc::new(ReqwestTransport::new(&self.transport_options)?)),
         }
     }
 

@@ -17,6 +17,14 @@ pub struct TransportOptions {
     pub http1_only: bool,
 }
 
+impl TransportOptions {
+    /// Trusts an extra root certificate (PEM), e.g. a local emulator's.
+    pub fn with_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.extra_root_certificates_pem.push(pem.into());
+        self
+    }
+}
+
 /// Sends requests with a shared `reqwest::Client` (connection pool included).
 #[derive(Debug, Clone)]
 pub struct ReqwestTransport {

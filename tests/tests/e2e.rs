@@ -3,6 +3,7 @@
 mod auth;
 mod contract;
 mod credentials;
+mod emulator;
 mod fixtures;
 mod lro;
 mod operations;

@@ -447,13 +447,11 @@ pub struct SecretRestoreParameters {
         skip_serializing_if = "Option::is_none",
         with = "keyvault_runtime::codec::base64url::option"
     )]
-    pub secret_bundle_backup: Option<::keyvault_runtime::Secret<Vec<u8>>>,
+    pub secret_bundle_backup: Option<Vec<u8>>,
 }
 impl SecretRestoreParameters {
     /// A `SecretRestoreParameters` with its required fields; set the others on the returned value.
-    pub fn new(
-        secret_bundle_backup: impl Into<::keyvault_runtime::Secret<Vec<u8>>>,
-    ) -> Self {
+    pub fn new(secret_bundle_backup: impl Into<Vec<u8>>) -> Self {
         Self {
             secret_bundle_backup: Some(secret_bundle_backup.into()),
             ..Default::default()

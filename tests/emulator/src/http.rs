@@ -1,0 +1,158 @@
+//! Requests as the handlers see them, and the responses they build (Key Vault's JSON shapes and
+//! error envelope).
+
+use std::collections::BTreeMap;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::{HeaderMap, Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
+
+/// The response type every handler returns.
+pub(crate) type Resp = hyper::Response<Full<Bytes>>;
+
+/// A request, read whole.
+pub(crate) struct Req {
+    pub(crate) method: Method,
+    /// Percent-decoded path segments, without the empty first one.
+    pub(crate) segments: Vec<String>,
+    pub(crate) query: BTreeMap<String, String>,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
+    /// `scheme://host[:port]` as the client addressed the vault: ids are built from it.
+    pub(crate) base: String,
+    /// Which vault: the host the client addressed (any name works).
+    pub(crate) vault: String,
+}
+
+impl Req {
+    /// The JSON body as `T`, or a 400 naming what is wrong.
+    pub(crate) fn json<T: DeserializeOwned>(&self) -> Result<T, Resp> {
+        if self.body.is_empty() {
+            return Err(bad_parameter("The request body is missing."));
+        }
+        serde_json::from_slice(&self.body)
+            .map_err(|e| bad_parameter(&format!("The request body is not valid: {e}")))
+    }
+
+    /// `maxresults`, checked like the service does (1 to 25; 25 when absent).
+    pub(crate) fn max_results(&self) -> Result<usize, Resp> {
+        match self.query.get("maxresults") {
+            None => Ok(25),
+            Some(text) => match text.parse::<usize>() {
+                Ok(n) if (1..=25).contains(&n) => Ok(n),
+                _ => Err(bad_parameter(&format!(
+                    "Invalid maxresults value '{text}': it must be between 1 and 25."
+                ))),
+            },
+        }
+    }
+}
+
+/// A JSON response.
+pub(crate) fn json(status: StatusCode, value: &Value) -> Resp {
+    let mut response = hyper::Response::new(Full::new(Bytes::from(value.to_string())));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    response
+}
+
+/// A 200 with a JSON body.
+pub(crate) fn ok(value: Value) -> Resp {
+    json(StatusCode::OK, &value)
+}
+
+/// An empty response.
+pub(crate) fn empty(status: StatusCode) -> Resp {
+    let mut response = hyper::Response::new(Full::new(Bytes::new()));
+    *response.status_mut() = status;
+    response
+}
+
+/// Key Vault's error envelope.
+pub(crate) fn error(status: StatusCode, code: &str, message: &str) -> Resp {
+    json(
+        status,
+        &json!({"error": {"code": code, "message": message}}),
+    )
+}
+
+/// 400 `BadParameter`.
+pub(crate) fn bad_parameter(message: &str) -> Resp {
+    error(StatusCode::BAD_REQUEST, "BadParameter", message)
+}
+
+/// 404 for a missing object, worded like the service.
+pub(crate) fn not_found(kind: &str, name: &str) -> Resp {
+    let code = format!("{}NotFound", capitalized(kind));
+    error(
+        StatusCode::NOT_FOUND,
+        &code,
+        &format!("A {kind} with (name/id) {name} was not found in this key vault. If you recently deleted this {kind} you may be able to recover it using the correct recovery command."),
+    )
+}
+
+/// 405 / unknown route.
+pub(crate) fn no_route(req: &Req) -> Resp {
+    error(
+        StatusCode::NOT_FOUND,
+        "NotFound",
+        &format!(
+            "The emulator has no operation {} /{}",
+            req.method,
+            req.segments.join("/")
+        ),
+    )
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Object names: 1-127 letters, digits and dashes (the service's rule).
+pub(crate) fn check_name(kind: &str, name: &str) -> Result<(), Resp> {
+    let valid = !name.is_empty()
+        && name.len() <= 127
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if valid {
+        Ok(())
+    } else {
+        Err(bad_parameter(&format!(
+            "The {kind} name '{name}' is invalid: use 1 to 127 letters, digits and dashes."
+        )))
+    }
+}
+
+/// A page of a list with Key Vault's `nextLink` (`$skiptoken` is the offset).
+pub(crate) fn page(req: &Req, path: &str, items: Vec<Value>) -> Result<Resp, Resp> {
+    let max = req.max_results()?;
+    let skip: usize = req
+        .query
+        .get("$skiptoken")
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(0);
+    let end = (skip + max).min(items.len());
+    let value: Vec<Value> = items
+        .get(skip..end)
+        .map(<[Value]>::to_vec)
+        .unwrap_or_default();
+    let next = (end < items.len()).then(|| {
+        format!(
+            "{}/{path}?api-version={}&$skiptoken={end}&maxresults={max}",
+            req.base,
+            req.query
+                .get("api-version")
+                .map(String::as_str)
+                .unwrap_or("2025-07-01")
+        )
+    });
+    Ok(ok(json!({"value": value, "nextLink": next})))
+}

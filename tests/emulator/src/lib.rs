@@ -1,0 +1,26 @@
+//! A local Azure Key Vault emulator: stateful and in memory, speaking the data plane of
+//! api-version 2025-07-01 with Key Vault's error shape and authentication challenge, over HTTPS
+//! with a self-signed certificate made at start (or plain http on loopback).
+//!
+//! Start it in-process on an ephemeral port:
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! let emulator = emulator::Emulator::start(emulator::EmulatorOptions::default()).await?;
+//! println!("{} (trust {} bytes of PEM)", emulator.url(), emulator.certificate_pem().len());
+//! # Ok(()) }
+//! ```
+#![deny(missing_docs)]
+// Handlers return the error *response* itself as `Err`: one per request, so its size does not
+// matter, and `?` keeps every handler linear.
+#![allow(clippy::result_large_err)]
+
+mod auth;
+mod http;
+mod router;
+mod secrets;
+mod server;
+mod store;
+mod tls;
+
+pub use server::{Emulator, EmulatorOptions};

@@ -1,0 +1,239 @@
+//! The listener: HTTPS (self-signed, HTTP/2 and HTTP/1.1) or plain http, each request read
+//! whole, routed, and answered; the accept loop stops when the [`Emulator`] is dropped.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio::net::TcpListener;
+
+use crate::http::{bad_parameter, Req};
+use crate::store::State;
+
+/// The largest request body accepted.
+const MAX_BODY: usize = 4 * 1024 * 1024;
+
+/// How to run the emulator.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct EmulatorOptions {
+    /// Where to listen (`127.0.0.1:0` picks a free port).
+    pub addr: SocketAddr,
+    /// Serve HTTPS (default) or plain http (loopback only).
+    pub tls: bool,
+    /// Accept only tokens the emulator's token endpoint issued.
+    pub strict_auth: bool,
+    /// How long a deletion stays "in progress" (the deleted object cannot be read, recovered
+    /// or purged yet), as on the service.
+    pub delete_delay: Duration,
+    /// Extra host names for the certificate (vault names as `*.localhost` are always in it).
+    pub extra_names: Vec<String>,
+}
+
+impl Default for EmulatorOptions {
+    fn default() -> Self {
+        EmulatorOptions {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            tls: true,
+            strict_auth: false,
+            delete_delay: Duration::from_millis(200),
+            extra_names: Vec::new(),
+        }
+    }
+}
+
+impl EmulatorOptions {
+    /// Plain http instead of HTTPS.
+    pub fn with_plain_http(mut self) -> Self {
+        self.tls = false;
+        self
+    }
+
+    /// Listens on `addr`.
+    pub fn with_addr(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// Accepts only tokens it issued.
+    pub fn with_strict_auth(mut self, strict: bool) -> Self {
+        self.strict_auth = strict;
+        self
+    }
+
+    /// Sets how long deletions take.
+    pub fn with_delete_delay(mut self, delay: Duration) -> Self {
+        self.delete_delay = delay;
+        self
+    }
+}
+
+/// What the handlers need to know about the configuration.
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    pub(crate) delete_delay: Duration,
+    pub(crate) strict_auth: bool,
+    pub(crate) tenant: String,
+}
+
+/// A running emulator; stops when dropped.
+pub struct Emulator {
+    addr: SocketAddr,
+    pem: Option<String>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Emulator {
+    /// Starts listening and returns once the socket is bound.
+    pub async fn start(options: EmulatorOptions) -> std::io::Result<Emulator> {
+        if !options.tls && !options.addr.ip().is_loopback() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "plain http is only served on loopback addresses",
+            ));
+        }
+        let tls = if options.tls {
+            Some(crate::tls::self_signed(&options.extra_names)?)
+        } else {
+            None
+        };
+        let listener = TcpListener::bind(options.addr).await?;
+        let addr = listener.local_addr()?;
+        let pem = tls.as_ref().map(|t| t.pem.clone());
+        let acceptor = tls.map(|t| tokio_rustls::TlsAcceptor::from(t.config));
+        let state = Arc::new(State::default());
+        let settings = Arc::new(Settings {
+            delete_delay: options.delete_delay,
+            strict_auth: options.strict_auth,
+            tenant: "00000000-0000-0000-0000-00000000e001".to_owned(),
+        });
+        let scheme = if acceptor.is_some() { "https" } else { "http" };
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                let _ = stream.set_nodelay(true);
+                let (state, settings, acceptor) =
+                    (state.clone(), settings.clone(), acceptor.clone());
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(move |request| {
+                        let (state, settings) = (state.clone(), settings.clone());
+                        async move {
+                            Ok::<_, std::convert::Infallible>(
+                                handle(&state, &settings, scheme, request).await,
+                            )
+                        }
+                    });
+                    let builder =
+                        hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+                    match acceptor {
+                        Some(acceptor) => {
+                            if let Ok(tls) = acceptor.accept(stream).await {
+                                let _ = builder.serve_connection(TokioIo::new(tls), service).await;
+                            }
+                        }
+                        None => {
+                            let _ = builder
+                                .serve_connection(TokioIo::new(stream), service)
+                                .await;
+                        }
+                    }
+                });
+            }
+        });
+        Ok(Emulator { addr, pem, task })
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `https://127.0.0.1:PORT` (or `http://` when serving plain http): the vault URL of a
+    /// vault named by its host; any host name that resolves here works too.
+    pub fn url(&self) -> String {
+        let scheme = if self.pem.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// The self-signed certificate (PEM) to trust; empty for plain http.
+    pub fn certificate_pem(&self) -> &str {
+        self.pem.as_deref().unwrap_or("")
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn handle(
+    state: &State,
+    settings: &Settings,
+    scheme: &str,
+    request: hyper::Request<Incoming>,
+) -> hyper::Response<Full<Bytes>> {
+    let (parts, body) = request.into_parts();
+    let body = match Limited::new(body, MAX_BODY).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => return bad_parameter("The request body is too large or was cut off."),
+    };
+    let host = parts
+        .uri
+        .authority()
+        .map(|a| a.as_str().to_owned())
+        .or_else(|| {
+            parts
+                .headers
+                .get(hyper::header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| "localhost".to_owned());
+    let vault = host
+        .rsplit_once(':')
+        .filter(|(_, port)| port.chars().all(|c| c.is_ascii_digit()))
+        .map_or(host.as_str(), |(h, _)| h)
+        .to_ascii_lowercase();
+    let path = parts.uri.path();
+    let segments: Vec<String> = path
+        .trim_start_matches('/')
+        .split('/')
+        .map(|s| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .collect();
+    let segments = if segments.len() == 1 && segments[0].is_empty() {
+        Vec::new()
+    } else {
+        segments
+    };
+    let query: BTreeMap<String, String> = parts
+        .uri
+        .query()
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let req = Req {
+        method: parts.method,
+        segments,
+        query,
+        headers: parts.headers,
+        body,
+        base: format!("{scheme}://{host}"),
+        vault,
+    };
+    crate::router::route(state, settings, &req)
+}
