@@ -259,3 +259,180 @@ async fn strict_auth_accepts_only_tokens_it_issued() {
     let err = client.get_secret("x").await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
 }
+
+#[tokio::test]
+async fn keys_with_real_cryptography() {
+    use keyvault::keys::{models as k, KeyClient};
+    use keyvault_sdk::KeyPollers;
+    let (emulator, options) = start(EmulatorOptions::default()).await;
+    let client = KeyClient::new(&emulator.url(), options).unwrap();
+
+    // RSA: sign/verify (PKCS#1 and PSS), encrypt/decrypt, wrap/unwrap.
+    let mut create = k::KeyCreateParameters::new(k::JsonWebKeyType::Rsa);
+    create.key_size = Some(2048);
+    let rsa = client.create_key("rsa-key", create).await.unwrap();
+    let jwk = rsa.key.unwrap();
+    let first_kid = jwk.kid.clone();
+    assert_eq!(jwk.n.as_ref().map(Vec::len), Some(256));
+    assert!(jwk.d.is_none(), "private parts never leave the vault");
+    let digest = vec![0x5a; 32];
+    for alg in [
+        k::JsonWebKeySignatureAlgorithm::Rs256,
+        k::JsonWebKeySignatureAlgorithm::Ps256,
+    ] {
+        let signed = client
+            .sign(
+                "rsa-key",
+                k::KeySignParameters::new(alg.clone(), digest.clone()),
+            )
+            .await
+            .unwrap();
+        let signature = signed.result.unwrap().into_inner();
+        let verified = client
+            .verify(
+                "rsa-key",
+                k::KeyVerifyParameters::new(alg.clone(), digest.clone(), signature.clone()),
+            )
+            .await
+            .unwrap();
+        assert_eq!(verified.value, Some(true), "{alg}");
+        let tampered = client
+            .verify(
+                "rsa-key",
+                k::KeyVerifyParameters::new(alg.clone(), vec![0x5b; 32], signature),
+            )
+            .await
+            .unwrap();
+        assert_eq!(tampered.value, Some(false), "{alg}");
+    }
+    let alg = k::JsonWebKeyEncryptionAlgorithm::RsaOaep256;
+    let encrypted = client
+        .encrypt(
+            "rsa-key",
+            k::KeyOperationsParameters::new(alg.clone(), b"plaintext".to_vec()),
+        )
+        .await
+        .unwrap();
+    let decrypted = client
+        .decrypt(
+            "rsa-key",
+            k::KeyOperationsParameters::new(alg.clone(), encrypted.result.unwrap().into_inner()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(decrypted.result.unwrap().expose(), b"plaintext");
+    let wrapped = client
+        .wrap_key(
+            "rsa-key",
+            k::KeyOperationsParameters::new(alg.clone(), vec![9u8; 32]),
+        )
+        .await
+        .unwrap();
+    let unwrapped = client
+        .unwrap_key(
+            "rsa-key",
+            k::KeyOperationsParameters::new(alg, wrapped.result.unwrap().into_inner()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(unwrapped.result.unwrap().expose(), &vec![9u8; 32]);
+
+    // EC on every curve.
+    for (crv, alg, len) in [
+        (
+            k::JsonWebKeyCurveName::P256,
+            k::JsonWebKeySignatureAlgorithm::Es256,
+            32,
+        ),
+        (
+            k::JsonWebKeyCurveName::P384,
+            k::JsonWebKeySignatureAlgorithm::Es384,
+            48,
+        ),
+        (
+            k::JsonWebKeyCurveName::P521,
+            k::JsonWebKeySignatureAlgorithm::Es512,
+            64,
+        ),
+        (
+            k::JsonWebKeyCurveName::P256K,
+            k::JsonWebKeySignatureAlgorithm::Es256K,
+            32,
+        ),
+    ] {
+        let name = format!("ec-{}", crv.as_str().to_ascii_lowercase());
+        let mut create = k::KeyCreateParameters::new(k::JsonWebKeyType::Ec);
+        create.curve = Some(crv.clone());
+        client.create_key(name.clone(), create).await.unwrap();
+        let digest = vec![1u8; len];
+        let signature = client
+            .sign(
+                name.clone(),
+                k::KeySignParameters::new(alg.clone(), digest.clone()),
+            )
+            .await
+            .unwrap()
+            .result
+            .unwrap()
+            .into_inner();
+        let ok = client
+            .verify(
+                name.clone(),
+                k::KeyVerifyParameters::new(alg.clone(), digest, signature),
+            )
+            .await
+            .unwrap();
+        assert_eq!(ok.value, Some(true), "{crv}");
+    }
+
+    // Import an EC key; rotate; rotation policy; random bytes; list; backup, delete, restore.
+    let mut jwk = k::JsonWebKey::default();
+    jwk.kty = Some(k::JsonWebKeyType::Ec);
+    jwk.crv = Some(k::JsonWebKeyCurveName::P256);
+    jwk.d = Some(vec![1u8; 32].into());
+    let imported = client
+        .import_key("imported", k::KeyImportParameters::new(jwk))
+        .await
+        .unwrap();
+    assert_eq!(imported.key.unwrap().x.map(|x| x.len()), Some(32));
+    let rotated = client.rotate_key("rsa-key").await.unwrap();
+    assert_ne!(rotated.key.unwrap().kid, first_kid);
+    let mut policy = k::KeyRotationPolicy::default();
+    policy.lifetime_actions = Some(vec![]);
+    client
+        .update_key_rotation_policy("rsa-key", policy)
+        .await
+        .unwrap();
+    let read = client.get_key_rotation_policy("rsa-key").await.unwrap();
+    assert!(read.id.unwrap().ends_with("/keys/rsa-key/rotationpolicy"));
+    let random = client
+        .get_random_bytes(k::GetRandomBytesRequest::new(16))
+        .await
+        .unwrap();
+    assert_eq!(random.value.unwrap().expose().len(), 16);
+    let keys: Vec<_> = client.get_keys().into_stream().try_collect().await.unwrap();
+    assert_eq!(keys.len(), 6);
+    let backup = client.backup_key("imported").await.unwrap();
+    fast(client.begin_delete_key("imported")).await.unwrap();
+    client.purge_deleted_key("imported").await.unwrap();
+    client
+        .restore_key(k::KeyRestoreParameters::new(backup.value.unwrap()))
+        .await
+        .unwrap();
+    fast(client.begin_delete_key("imported")).await.unwrap();
+    fast(client.begin_recover_deleted_key("imported"))
+        .await
+        .unwrap();
+    // Operations the key does not allow are refused.
+    let mut create = k::KeyCreateParameters::new(k::JsonWebKeyType::Ec);
+    create.key_ops = Some(vec![k::JsonWebKeyOperation::Verify]);
+    client.create_key("verify-only", create).await.unwrap();
+    let err = client
+        .sign(
+            "verify-only",
+            k::KeySignParameters::new(k::JsonWebKeySignatureAlgorithm::Es256, vec![0; 32]),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(403));
+}

@@ -16,7 +16,10 @@
 #![allow(clippy::result_large_err)]
 
 mod auth;
+mod crypto;
 mod http;
+mod keys;
+mod objects;
 mod router;
 mod secrets;
 mod server;

@@ -34,5 +34,7 @@ pub(crate) fn route(state: &State, settings: &Settings, req: &Req) -> Resp {
         }
         Some(_) => {}
     }
-    crate::secrets::handle(state, settings, req).unwrap_or_else(|| no_route(req))
+    crate::secrets::handle(state, settings, req)
+        .or_else(|| crate::keys::handle(state, settings, req))
+        .unwrap_or_else(|| no_route(req))
 }

@@ -22,6 +22,9 @@ pub(crate) struct State {
 #[derive(Default)]
 pub(crate) struct Vault {
     pub(crate) secrets: Collection<crate::secrets::SecretVersion>,
+    pub(crate) keys: Collection<crate::keys::KeyVersion>,
+    /// Rotation policies by lower-cased key name.
+    pub(crate) rotation_policies: HashMap<String, serde_json::Value>,
 }
 
 /// Common attributes of every object version.

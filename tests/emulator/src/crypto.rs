@@ -1,0 +1,377 @@
+//! Real key material and operations: RSA (2048/3072/4096) and EC (P-256, P-384, P-521,
+//! secp256k1) keys kept as private JSON Web Keys, with the algorithms Key Vault names for
+//! encrypt/decrypt, wrap/unwrap and sign/verify (of a caller-supplied digest).
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use rand_core::{OsRng, RngCore};
+use rsa::traits::{PrivateKeyParts, PublicKeyParts};
+use rsa::{BigUint, Oaep, Pkcs1v15Encrypt, Pkcs1v15Sign, Pss, RsaPrivateKey, RsaPublicKey};
+use serde_json::{Map, Value};
+
+/// What went wrong, as the message of a 400.
+pub(crate) type CryptoResult<T> = Result<T, String>;
+
+fn b64(bytes: &[u8]) -> Value {
+    Value::from(URL_SAFE_NO_PAD.encode(bytes))
+}
+
+fn unb64(jwk: &Map<String, Value>, field: &str) -> CryptoResult<Vec<u8>> {
+    let text = jwk
+        .get(field)
+        .and_then(Value::as_str)
+        .ok_or_else(|| format!("the key has no `{field}`"))?;
+    URL_SAFE_NO_PAD
+        .decode(text.trim_end_matches('='))
+        .or_else(|_| {
+            base64::engine::general_purpose::STANDARD_NO_PAD.decode(text.trim_end_matches('='))
+        })
+        .map_err(|_| format!("`{field}` is not base64url"))
+}
+
+fn big(jwk: &Map<String, Value>, field: &str) -> CryptoResult<BigUint> {
+    Ok(BigUint::from_bytes_be(&unb64(jwk, field)?))
+}
+
+/// A new RSA key as a private JWK.
+pub(crate) fn generate_rsa(
+    bits: usize,
+    public_exponent: Option<u64>,
+) -> CryptoResult<Map<String, Value>> {
+    if ![2048, 3072, 4096].contains(&bits) {
+        return Err(format!(
+            "RSA key size {bits} is not supported: use 2048, 3072 or 4096"
+        ));
+    }
+    let key = match public_exponent {
+        None | Some(65537) => RsaPrivateKey::new(&mut OsRng, bits),
+        Some(e) => RsaPrivateKey::new_with_exp(&mut OsRng, bits, &BigUint::from(e)),
+    }
+    .map_err(|e| format!("cannot generate the key: {e}"))?;
+    Ok(rsa_jwk(&key))
+}
+
+fn rsa_jwk(key: &RsaPrivateKey) -> Map<String, Value> {
+    let primes = key.primes();
+    let one = BigUint::from(1u8);
+    let (p, q) = (&primes[0], &primes[1]);
+    let mut jwk = Map::new();
+    jwk.insert("kty".into(), "RSA".into());
+    jwk.insert("n".into(), b64(&key.n().to_bytes_be()));
+    jwk.insert("e".into(), b64(&key.e().to_bytes_be()));
+    jwk.insert("d".into(), b64(&key.d().to_bytes_be()));
+    jwk.insert("p".into(), b64(&p.to_bytes_be()));
+    jwk.insert("q".into(), b64(&q.to_bytes_be()));
+    jwk.insert("dp".into(), b64(&(key.d() % (p - &one)).to_bytes_be()));
+    jwk.insert("dq".into(), b64(&(key.d() % (q - &one)).to_bytes_be()));
+    if let Some(qi) = key.crt_coefficient() {
+        jwk.insert("qi".into(), b64(&qi.to_bytes_be()));
+    }
+    jwk
+}
+
+fn rsa_private(jwk: &Map<String, Value>) -> CryptoResult<RsaPrivateKey> {
+    let key = RsaPrivateKey::from_components(
+        big(jwk, "n")?,
+        big(jwk, "e")?,
+        big(jwk, "d")?,
+        vec![big(jwk, "p")?, big(jwk, "q")?],
+    )
+    .map_err(|e| format!("the RSA key is not valid: {e}"))?;
+    Ok(key)
+}
+
+fn rsa_public(jwk: &Map<String, Value>) -> CryptoResult<RsaPublicKey> {
+    RsaPublicKey::new(big(jwk, "n")?, big(jwk, "e")?)
+        .map_err(|e| format!("the RSA key is not valid: {e}"))
+}
+
+/// Runs `$body` with `$curve` bound to the elliptic-curve crate of the key's `crv`.
+macro_rules! with_curve {
+    ($crv:expr, $curve:ident => $body:expr) => {
+        match $crv {
+            "P-256" => {
+                use p256 as $curve;
+                $body
+            }
+            "P-384" => {
+                use p384 as $curve;
+                $body
+            }
+            "P-521" => {
+                use p521 as $curve;
+                $body
+            }
+            "P-256K" | "SECP256K1" => {
+                use k256 as $curve;
+                $body
+            }
+            other => Err(format!(
+                "curve `{other}` is not supported: use P-256, P-384, P-521 or P-256K"
+            )),
+        }
+    };
+}
+
+/// A new EC key as a private JWK.
+pub(crate) fn generate_ec(crv: &str) -> CryptoResult<Map<String, Value>> {
+    with_curve!(crv, curve => {
+        let secret = curve::SecretKey::random(&mut OsRng);
+        let point = curve::elliptic_curve::sec1::ToEncodedPoint::to_encoded_point(&secret.public_key(), false);
+        let mut jwk = Map::new();
+        jwk.insert("kty".into(), "EC".into());
+        jwk.insert("crv".into(), crv.into());
+        jwk.insert("x".into(), b64(point.x().map(|x| x.as_slice()).unwrap_or_default()));
+        jwk.insert("y".into(), b64(point.y().map(|y| y.as_slice()).unwrap_or_default()));
+        jwk.insert("d".into(), b64(&secret.to_bytes()));
+        Ok(jwk)
+    })
+}
+
+/// A new symmetric key (Managed HSM `oct-HSM`).
+pub(crate) fn generate_oct(bits: usize) -> CryptoResult<Map<String, Value>> {
+    if ![128, 192, 256].contains(&bits) {
+        return Err(format!(
+            "oct key size {bits} is not supported: use 128, 192 or 256"
+        ));
+    }
+    let mut k = vec![0u8; bits / 8];
+    OsRng.fill_bytes(&mut k);
+    let mut jwk = Map::new();
+    jwk.insert("kty".into(), "oct".into());
+    jwk.insert("k".into(), b64(&k));
+    Ok(jwk)
+}
+
+/// Checks an imported private JWK and normalizes it (RSA CRT parameters recomputed, EC public
+/// point derived from `d` when missing).
+pub(crate) fn import(jwk: &Map<String, Value>) -> CryptoResult<Map<String, Value>> {
+    let kty = jwk.get("kty").and_then(Value::as_str).unwrap_or_default();
+    match kty.trim_end_matches("-HSM") {
+        "RSA" => Ok(rsa_jwk(&rsa_private(jwk)?)),
+        "EC" => {
+            let crv = jwk.get("crv").and_then(Value::as_str).unwrap_or("P-256");
+            let d = unb64(jwk, "d")?;
+            with_curve!(crv, curve => {
+                let secret = curve::SecretKey::from_slice(&d).map_err(|_| "`d` is not a valid private scalar".to_owned())?;
+                let point = curve::elliptic_curve::sec1::ToEncodedPoint::to_encoded_point(&secret.public_key(), false);
+                let mut out = Map::new();
+                out.insert("kty".into(), "EC".into());
+                out.insert("crv".into(), crv.into());
+                out.insert("x".into(), b64(point.x().map(|x| x.as_slice()).unwrap_or_default()));
+                out.insert("y".into(), b64(point.y().map(|y| y.as_slice()).unwrap_or_default()));
+                out.insert("d".into(), b64(&d));
+                Ok(out)
+            })
+        }
+        "oct" => {
+            unb64(jwk, "k")?;
+            Ok(jwk.clone())
+        }
+        other => Err(format!("key type `{other}` cannot be imported")),
+    }
+}
+
+/// The public part of a private JWK (what Key Vault returns).
+pub(crate) fn public(jwk: &Map<String, Value>) -> Map<String, Value> {
+    jwk.iter()
+        .filter(|(k, _)| ["kty", "n", "e", "crv", "x", "y"].contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+fn oaep(alg: &str) -> Option<Oaep> {
+    match alg {
+        "RSA-OAEP" => Some(Oaep::new::<sha1::Sha1>()),
+        "RSA-OAEP-256" => Some(Oaep::new::<sha2::Sha256>()),
+        _ => None,
+    }
+}
+
+/// Encrypts (or wraps) with the key's public part.
+pub(crate) fn encrypt(
+    jwk: &Map<String, Value>,
+    alg: &str,
+    plaintext: &[u8],
+) -> CryptoResult<Vec<u8>> {
+    let key = rsa_public(jwk)?;
+    let result = match (alg, oaep(alg)) {
+        ("RSA1_5", _) => key.encrypt(&mut OsRng, Pkcs1v15Encrypt, plaintext),
+        (_, Some(padding)) => key.encrypt(&mut OsRng, padding, plaintext),
+        _ => {
+            return Err(format!(
+                "algorithm `{alg}` is not supported for RSA encryption"
+            ))
+        }
+    };
+    result.map_err(|e| format!("encryption failed: {e}"))
+}
+
+/// Decrypts (or unwraps) with the private key.
+pub(crate) fn decrypt(
+    jwk: &Map<String, Value>,
+    alg: &str,
+    ciphertext: &[u8],
+) -> CryptoResult<Vec<u8>> {
+    let key = rsa_private(jwk)?;
+    let result = match (alg, oaep(alg)) {
+        ("RSA1_5", _) => key.decrypt(Pkcs1v15Encrypt, ciphertext),
+        (_, Some(padding)) => key.decrypt(padding, ciphertext),
+        _ => {
+            return Err(format!(
+                "algorithm `{alg}` is not supported for RSA decryption"
+            ))
+        }
+    };
+    result.map_err(|_| "decryption failed: the ciphertext does not belong to this key".to_owned())
+}
+
+fn digest_len(alg: &str) -> Option<usize> {
+    match alg {
+        "RS256" | "PS256" | "ES256" | "ES256K" => Some(32),
+        "RS384" | "PS384" | "ES384" => Some(48),
+        "RS512" | "PS512" | "ES512" => Some(64),
+        _ => None,
+    }
+}
+
+fn check_digest(alg: &str, digest: &[u8]) -> CryptoResult<()> {
+    match digest_len(alg) {
+        Some(n) if n == digest.len() => Ok(()),
+        Some(n) => Err(format!("a {alg} digest is {n} bytes, not {}", digest.len())),
+        None => Err(format!(
+            "algorithm `{alg}` is not a signature algorithm Key Vault supports"
+        )),
+    }
+}
+
+fn rsa_scheme_sign(key: &RsaPrivateKey, alg: &str, digest: &[u8]) -> CryptoResult<Vec<u8>> {
+    let result = match alg {
+        "RS256" => key.sign(Pkcs1v15Sign::new::<sha2::Sha256>(), digest),
+        "RS384" => key.sign(Pkcs1v15Sign::new::<sha2::Sha384>(), digest),
+        "RS512" => key.sign(Pkcs1v15Sign::new::<sha2::Sha512>(), digest),
+        "PS256" => key.sign_with_rng(&mut OsRng, Pss::new::<sha2::Sha256>(), digest),
+        "PS384" => key.sign_with_rng(&mut OsRng, Pss::new::<sha2::Sha384>(), digest),
+        "PS512" => key.sign_with_rng(&mut OsRng, Pss::new::<sha2::Sha512>(), digest),
+        other => return Err(format!("algorithm `{other}` does not fit an RSA key")),
+    };
+    result.map_err(|e| format!("signing failed: {e}"))
+}
+
+fn rsa_scheme_verify(
+    key: &RsaPublicKey,
+    alg: &str,
+    digest: &[u8],
+    signature: &[u8],
+) -> CryptoResult<bool> {
+    let result = match alg {
+        "RS256" => key.verify(Pkcs1v15Sign::new::<sha2::Sha256>(), digest, signature),
+        "RS384" => key.verify(Pkcs1v15Sign::new::<sha2::Sha384>(), digest, signature),
+        "RS512" => key.verify(Pkcs1v15Sign::new::<sha2::Sha512>(), digest, signature),
+        "PS256" => key.verify(Pss::new::<sha2::Sha256>(), digest, signature),
+        "PS384" => key.verify(Pss::new::<sha2::Sha384>(), digest, signature),
+        "PS512" => key.verify(Pss::new::<sha2::Sha512>(), digest, signature),
+        other => return Err(format!("algorithm `{other}` does not fit an RSA key")),
+    };
+    Ok(result.is_ok())
+}
+
+/// Signs a digest: RSA PKCS#1 v1.5 / PSS, or ECDSA with the signature as `r || s`.
+pub(crate) fn sign(jwk: &Map<String, Value>, alg: &str, digest: &[u8]) -> CryptoResult<Vec<u8>> {
+    check_digest(alg, digest)?;
+    match jwk.get("kty").and_then(Value::as_str) {
+        Some("RSA") => rsa_scheme_sign(&rsa_private(jwk)?, alg, digest),
+        Some("EC") => {
+            let crv = jwk.get("crv").and_then(Value::as_str).unwrap_or_default();
+            let d = unb64(jwk, "d")?;
+            with_curve!(crv, curve => {
+                use curve::ecdsa::signature::hazmat::PrehashSigner;
+                let key = curve::ecdsa::SigningKey::from_slice(&d).map_err(|_| "the EC key is not valid".to_owned())?;
+                let signature: curve::ecdsa::Signature = key.sign_prehash(digest).map_err(|e| format!("signing failed: {e}"))?;
+                Ok(signature.to_bytes().to_vec())
+            })
+        }
+        _ => Err("this key type cannot sign".to_owned()),
+    }
+}
+
+/// Verifies a signature over a digest.
+pub(crate) fn verify(
+    jwk: &Map<String, Value>,
+    alg: &str,
+    digest: &[u8],
+    signature: &[u8],
+) -> CryptoResult<bool> {
+    check_digest(alg, digest)?;
+    match jwk.get("kty").and_then(Value::as_str) {
+        Some("RSA") => rsa_scheme_verify(&rsa_public(jwk)?, alg, digest, signature),
+        Some("EC") => {
+            let crv = jwk.get("crv").and_then(Value::as_str).unwrap_or_default();
+            let (x, y) = (unb64(jwk, "x")?, unb64(jwk, "y")?);
+            with_curve!(crv, curve => {
+                use curve::ecdsa::signature::hazmat::PrehashVerifier;
+                let mut sec1 = vec![4u8];
+                sec1.extend(&x);
+                sec1.extend(&y);
+                let key = curve::ecdsa::VerifyingKey::from_sec1_bytes(&sec1).map_err(|_| "the EC key is not valid".to_owned())?;
+                let Ok(signature) = curve::ecdsa::Signature::from_slice(signature) else {
+                    return Ok(false);
+                };
+                Ok(key.verify_prehash(digest, &signature).is_ok())
+            })
+        }
+        _ => Err("this key type cannot verify".to_owned()),
+    }
+}
+
+/// `count` random bytes.
+pub(crate) fn random(count: usize) -> Vec<u8> {
+    let mut bytes = vec![0u8; count];
+    OsRng.fill_bytes(&mut bytes);
+    bytes
+}
+
+/// base64url helper for handlers.
+pub(crate) fn encode(bytes: &[u8]) -> Value {
+    b64(bytes)
+}
+
+/// Decodes a base64url request field.
+pub(crate) fn decode(text: &str) -> CryptoResult<Vec<u8>> {
+    URL_SAFE_NO_PAD
+        .decode(text.trim_end_matches('='))
+        .or_else(|_| {
+            base64::engine::general_purpose::STANDARD_NO_PAD.decode(text.trim_end_matches('='))
+        })
+        .map_err(|_| "`value` is not base64url".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rsa_and_ec_round_trips() {
+        let rsa = generate_rsa(2048, None).unwrap();
+        let digest = [7u8; 32];
+        let sig = sign(&rsa, "PS256", &digest).unwrap();
+        assert!(verify(&public(&rsa), "PS256", &digest, &sig).unwrap());
+        assert!(!verify(&public(&rsa), "PS256", &[8u8; 32], &sig).unwrap());
+        let ct = encrypt(&public(&rsa), "RSA-OAEP-256", b"hello").unwrap();
+        assert_eq!(decrypt(&rsa, "RSA-OAEP-256", &ct).unwrap(), b"hello");
+        assert_eq!(import(&rsa).unwrap()["n"], rsa["n"]);
+        for (crv, alg, len) in [
+            ("P-256", "ES256", 32),
+            ("P-384", "ES384", 48),
+            ("P-521", "ES512", 64),
+            ("P-256K", "ES256K", 32),
+        ] {
+            let ec = generate_ec(crv).unwrap();
+            let digest = vec![3u8; len];
+            let sig = sign(&ec, alg, &digest).unwrap();
+            assert!(verify(&public(&ec), alg, &digest, &sig).unwrap(), "{crv}");
+            assert_eq!(import(&ec).unwrap()["x"], ec["x"]);
+        }
+        assert!(sign(&rsa, "RS256", &[0u8; 31]).is_err());
+    }
+}
