@@ -436,3 +436,144 @@ async fn keys_with_real_cryptography() {
         .unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(403));
 }
+
+#[tokio::test]
+async fn certificates_issue_cancel_import_and_manage() {
+    use keyvault::certificates::{models as c, CertificateClient};
+    use keyvault_sdk::{CertificateCreation, CertificateDeletePollers, CertificatePollers};
+    let (emulator, options) = start(EmulatorOptions::default()).await;
+    let client = CertificateClient::new(&emulator.url(), options.clone()).unwrap();
+
+    // Self-signed issuance through the pending operation.
+    let mut policy = c::CertificatePolicy::default();
+    let mut x509 = c::X509CertificateProperties::default();
+    x509.subject = Some("CN=emulated.example".into());
+    x509.validity_in_months = Some(6);
+    policy.x509_certificate_properties = Some(x509);
+    let mut issuer = c::IssuerParameters::default();
+    issuer.name = Some("Self".into());
+    policy.issuer_parameters = Some(issuer);
+    let mut params = c::CertificateCreateParameters::default();
+    params.certificate_policy = Some(policy.clone());
+    let outcome = fast(client.begin_create_certificate("site", params.clone()))
+        .await
+        .unwrap();
+    let CertificateCreation::Issued(certificate) = outcome else {
+        panic!("{outcome:?}")
+    };
+    assert!(certificate.cer.as_ref().is_some_and(|der| der.len() > 300));
+    assert_eq!(certificate.x509_thumbprint.as_ref().map(Vec::len), Some(20));
+    // Its secret holds the certificate and key as PEM; its key can sign.
+    let sid = certificate.sid.clone().unwrap();
+    let secrets = SecretClient::new(&emulator.url(), options.clone()).unwrap();
+    let secret = secrets
+        .get_secret("site")
+        .secret_version(sid.rsplit('/').next().unwrap())
+        .await
+        .unwrap();
+    let pem = secret.value.unwrap().into_inner();
+    assert!(pem.contains("BEGIN CERTIFICATE") && pem.contains("BEGIN PRIVATE KEY"));
+    assert!(certificate.kid.unwrap().contains("/keys/site/"));
+
+    // Cancelled before issuance: the poller ends with the cancellation.
+    let mut poller = client.begin_create_certificate("cancelled", params.clone());
+    poller.step().await.unwrap();
+    client
+        .cancel_certificate_operation("cancelled")
+        .await
+        .unwrap();
+    let err = fast(poller).await.unwrap_err();
+    assert!(err.to_string().contains("cancelled"), "{err}");
+
+    // Issuer `Unknown`: the CSR comes back for a merge.
+    policy.issuer_parameters.as_mut().unwrap().name = Some("Unknown".into());
+    params.certificate_policy = Some(policy);
+    let outcome = fast(client.begin_create_certificate("external", params))
+        .await
+        .unwrap();
+    let CertificateCreation::MergeRequired(pending) = outcome else {
+        panic!("{outcome:?}")
+    };
+    assert!(pending.csr.is_some_and(|csr| csr.len() > 100));
+
+    // Import PEM (certificate and key).
+    let pem = include_str!("../../identity/tests/data/cert.pem");
+    let imported = client
+        .import_certificate(
+            "imported",
+            c::CertificateImportParameters::new(pem.to_owned()),
+        )
+        .await
+        .unwrap();
+    assert!(imported.id.unwrap().contains("/certificates/imported/"));
+
+    // Policy, issuers, contacts, lists, update.
+    let read = client.get_certificate_policy("site").await.unwrap();
+    assert_eq!(
+        read.x509_certificate_properties.unwrap().subject.as_deref(),
+        Some("CN=emulated.example")
+    );
+    client
+        .set_certificate_issuer("my-ca", c::CertificateIssuerSetParameters::new("Test"))
+        .await
+        .unwrap();
+    assert_eq!(
+        client
+            .get_certificate_issuer("my-ca")
+            .await
+            .unwrap()
+            .provider
+            .as_deref(),
+        Some("Test")
+    );
+    let issuers: Vec<_> = client
+        .get_certificate_issuers()
+        .into_stream()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(issuers.len(), 1);
+    client.delete_certificate_issuer("my-ca").await.unwrap();
+    let mut contact = c::Contact::default();
+    contact.email_address = Some("admin@example.com".into());
+    let mut contacts = c::Contacts::default();
+    contacts.contact_list = Some(vec![contact]);
+    client.set_certificate_contacts(contacts).await.unwrap();
+    assert_eq!(
+        client
+            .get_certificate_contacts()
+            .await
+            .unwrap()
+            .contact_list
+            .unwrap()
+            .len(),
+        1
+    );
+    client.delete_certificate_contacts().await.unwrap();
+    let listed: Vec<_> = client
+        .get_certificates()
+        .into_stream()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 2, "site and imported");
+    let mut update = c::CertificateUpdateParameters::default();
+    update.tags = Some([("team".to_owned(), "web".to_owned())].into());
+    let updated = client.update_certificate("site", update).await.unwrap();
+    assert_eq!(updated.tags.unwrap()["team"], "web");
+
+    // Backup, delete, purge, restore; delete and recover.
+    let backup = client.backup_certificate("imported").await.unwrap();
+    fast(client.begin_delete_certificate("imported"))
+        .await
+        .unwrap();
+    client.purge_deleted_certificate("imported").await.unwrap();
+    client
+        .restore_certificate(c::CertificateRestoreParameters::new(backup.value.unwrap()))
+        .await
+        .unwrap();
+    fast(client.begin_delete_certificate("site")).await.unwrap();
+    fast(client.begin_recover_deleted_certificate("site"))
+        .await
+        .unwrap();
+}

@@ -324,6 +324,112 @@ pub(crate) fn verify(
     }
 }
 
+/// The private key as PKCS#8 DER (for certificate signing).
+pub(crate) fn pkcs8_der(jwk: &Map<String, Value>) -> CryptoResult<Vec<u8>> {
+    use rsa::pkcs8::EncodePrivateKey;
+    match jwk.get("kty").and_then(Value::as_str) {
+        Some("RSA") => rsa_private(jwk)?
+            .to_pkcs8_der()
+            .map(|d| d.as_bytes().to_vec())
+            .map_err(|e| format!("cannot encode the key: {e}")),
+        Some("EC") => {
+            let crv = jwk.get("crv").and_then(Value::as_str).unwrap_or_default();
+            let d = unb64(jwk, "d")?;
+            match crv {
+                "P-256" => p256::SecretKey::from_slice(&d)
+                    .map_err(|_| "`d` is not valid".to_owned())?
+                    .to_pkcs8_der()
+                    .map(|d| d.as_bytes().to_vec())
+                    .map_err(|e| format!("cannot encode the key: {e}")),
+                "P-384" => p384::SecretKey::from_slice(&d)
+                    .map_err(|_| "`d` is not valid".to_owned())?
+                    .to_pkcs8_der()
+                    .map(|d| d.as_bytes().to_vec())
+                    .map_err(|e| format!("cannot encode the key: {e}")),
+                other => Err(format!("certificates with {other} keys are not supported by the emulator (use RSA, P-256 or P-384)")),
+            }
+        }
+        _ => Err("certificates need an RSA or EC key".to_owned()),
+    }
+}
+
+/// Reads PEM holding a certificate and its private key (PKCS#8, PKCS#1 or SEC1): the
+/// certificate's DER and the key as a private JWK.
+pub(crate) fn parse_pem_certificate_and_key(
+    text: &str,
+) -> CryptoResult<(Vec<u8>, Map<String, Value>)> {
+    use rsa::pkcs1::DecodeRsaPrivateKey;
+    use rsa::pkcs8::DecodePrivateKey;
+    if !text.contains("-----BEGIN") {
+        return Err("only PEM (certificate and private key) can be imported into the emulator; PKCS#12 is not supported".to_owned());
+    }
+    let mut certificate = None;
+    let mut key = None;
+    let mut rest = text;
+    while let Some(start) = rest.find("-----BEGIN ") {
+        let after = &rest[start + 11..];
+        let label_end = after.find("-----").ok_or("malformed PEM")?;
+        let label = &after[..label_end];
+        let end_marker = format!("-----END {label}-----");
+        let body_start = start + 11 + label_end + 5;
+        let end = rest[body_start..]
+            .find(&end_marker)
+            .ok_or("malformed PEM")?
+            + body_start;
+        let body: String = rest[body_start..end]
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .map_err(|_| "malformed PEM body".to_owned())?;
+        match label {
+            "CERTIFICATE" if certificate.is_none() => certificate = Some(der),
+            "PRIVATE KEY" => {
+                key = Some(if let Ok(k) = RsaPrivateKey::from_pkcs8_der(&der) {
+                    rsa_jwk(&k)
+                } else if let Ok(k) = p256::SecretKey::from_pkcs8_der(&der) {
+                    import(&ec_jwk("P-256", &k.to_bytes()))?
+                } else if let Ok(k) = p384::SecretKey::from_pkcs8_der(&der) {
+                    import(&ec_jwk("P-384", &k.to_bytes()))?
+                } else {
+                    return Err("the private key is not an RSA, P-256 or P-384 key".to_owned());
+                })
+            }
+            "RSA PRIVATE KEY" => {
+                key = Some(rsa_jwk(
+                    &RsaPrivateKey::from_pkcs1_der(&der)
+                        .map_err(|_| "invalid RSA private key".to_owned())?,
+                ))
+            }
+            "EC PRIVATE KEY" => {
+                key = Some(if let Ok(k) = p256::SecretKey::from_sec1_der(&der) {
+                    import(&ec_jwk("P-256", &k.to_bytes()))?
+                } else if let Ok(k) = p384::SecretKey::from_sec1_der(&der) {
+                    import(&ec_jwk("P-384", &k.to_bytes()))?
+                } else {
+                    return Err("the EC private key is not P-256 or P-384".to_owned());
+                })
+            }
+            _ => {}
+        }
+        rest = &rest[end + end_marker.len()..];
+    }
+    match (certificate, key) {
+        (Some(c), Some(k)) => Ok((c, k)),
+        (None, _) => Err("the PEM holds no certificate".to_owned()),
+        (_, None) => Err("the PEM holds no private key".to_owned()),
+    }
+}
+
+fn ec_jwk(crv: &str, d: &[u8]) -> Map<String, Value> {
+    let mut jwk = Map::new();
+    jwk.insert("kty".into(), "EC".into());
+    jwk.insert("crv".into(), crv.into());
+    jwk.insert("d".into(), b64(d));
+    jwk
+}
+
 /// `count` random bytes.
 pub(crate) fn random(count: usize) -> Vec<u8> {
     let mut bytes = vec![0u8; count];

@@ -397,3 +397,31 @@ fn operation(state: &State, req: &Req, name: &str, version: &str, op: &str) -> R
     };
     Ok(ok(out))
 }
+
+/// The key a certificate version owns (its private key, for its `kid`).
+pub(crate) fn add_certificate_key(
+    vault: &mut crate::store::Vault,
+    name: &str,
+    jwk: Map<String, Value>,
+    tags: Option<Value>,
+) -> Result<String, crate::store::Conflict> {
+    let kty = jwk
+        .get("kty")
+        .and_then(Value::as_str)
+        .unwrap_or("RSA")
+        .to_owned();
+    let version = KeyVersion {
+        key_ops: default_ops(&kty),
+        spec: KeySpec {
+            kty: kty.clone(),
+            size: None,
+            crv: jwk.get("crv").and_then(Value::as_str).map(str::to_owned),
+            public_exponent: None,
+        },
+        jwk,
+        kty,
+        tags,
+        attributes: Attributes::new(None),
+    };
+    vault.keys.add_version(name, version)
+}

@@ -16,6 +16,7 @@
 #![allow(clippy::result_large_err)]
 
 mod auth;
+mod certificates;
 mod crypto;
 mod http;
 mod keys;

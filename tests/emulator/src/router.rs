@@ -36,5 +36,6 @@ pub(crate) fn route(state: &State, settings: &Settings, req: &Req) -> Resp {
     }
     crate::secrets::handle(state, settings, req)
         .or_else(|| crate::keys::handle(state, settings, req))
+        .or_else(|| crate::certificates::handle(state, settings, req))
         .unwrap_or_else(|| no_route(req))
 }

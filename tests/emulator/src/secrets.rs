@@ -174,3 +174,19 @@ fn update(state: &State, req: &Req, name: &str, version: &str) -> Result<Resp, R
         Ok(ok(Secrets::bundle(req, &display, id, v, false)))
     })
 }
+
+/// The secret a certificate version owns (certificate and key as PEM, for its `sid`).
+pub(crate) fn add_certificate_secret(
+    vault: &mut crate::store::Vault,
+    name: &str,
+    pem: String,
+    tags: Option<Value>,
+) -> Result<String, crate::store::Conflict> {
+    let version = SecretVersion {
+        value: pem,
+        content_type: Some("application/x-pem-file".to_owned()),
+        tags,
+        attributes: Attributes::new(None),
+    };
+    vault.secrets.add_version(name, version)
+}

@@ -25,6 +25,13 @@ pub(crate) struct Vault {
     pub(crate) keys: Collection<crate::keys::KeyVersion>,
     /// Rotation policies by lower-cased key name.
     pub(crate) rotation_policies: HashMap<String, serde_json::Value>,
+    pub(crate) certificates: Collection<crate::certificates::CertVersion>,
+    /// Certificate creations in progress, by lower-cased name.
+    pub(crate) pending: HashMap<String, crate::certificates::Pending>,
+    /// Certificate issuers, by lower-cased name.
+    pub(crate) issuers: BTreeMap<String, serde_json::Value>,
+    /// Certificate contacts.
+    pub(crate) contacts: Option<serde_json::Value>,
 }
 
 /// Common attributes of every object version.

@@ -1,0 +1,689 @@
+//! Certificates: creation through a pending operation (self-signed issuance when the issuer is
+//! `Self`, a CSR awaiting a merge when it is `Unknown`), cancellation, import of PEM, policies,
+//! issuers and contacts, versions, update, and the shared soft-delete/backup behaviour. Each
+//! certificate also owns a key and a secret of its name, as on the service.
+
+use std::time::{Duration, Instant};
+
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine;
+use hyper::{Method, StatusCode};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+use sha1::Digest;
+
+use crate::crypto;
+use crate::http::{bad_parameter, check_name, error, not_found, ok, Req, Resp};
+use crate::objects::{self, ObjectKind};
+use crate::server::Settings;
+use crate::store::{Attributes, State};
+
+const KIND: &str = "certificate";
+
+/// How long a self-signed issuance takes (the pending operation says `inProgress` until then).
+const ISSUANCE_TIME: Duration = Duration::from_millis(300);
+
+/// One version of a certificate.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct CertVersion {
+    /// The certificate, DER.
+    der: Vec<u8>,
+    policy: Value,
+    tags: Option<Value>,
+    attributes: Attributes,
+    /// Ids of the key and secret versions holding its key and content.
+    kid: String,
+    sid: String,
+}
+
+/// A creation in progress.
+#[derive(Debug, Clone)]
+pub(crate) struct Pending {
+    policy: Value,
+    tags: Option<Value>,
+    attributes: Option<Value>,
+    /// The private key (JWK) the certificate will be for.
+    key: Map<String, Value>,
+    csr: Vec<u8>,
+    ready_at: Instant,
+    status: String,
+    error: Option<Value>,
+    cancellation_requested: bool,
+    target: Option<String>,
+}
+
+/// Certificates as an object kind.
+pub(crate) struct Certificates;
+
+impl ObjectKind for Certificates {
+    type Version = CertVersion;
+    const KIND: &'static str = KIND;
+    const COLLECTION: &'static str = "certificates";
+    const DELETED: &'static str = "deletedcertificates";
+
+    fn collection(vault: &mut crate::store::Vault) -> &mut crate::store::Collection<CertVersion> {
+        &mut vault.certificates
+    }
+
+    fn bundle(req: &Req, name: &str, version: &str, v: &CertVersion, _full: bool) -> Value {
+        let mut policy = v.policy.clone();
+        policy["id"] = format!("{}/certificates/{name}/policy", req.base).into();
+        let mut out = json!({
+            "id": format!("{}/certificates/{name}/{version}", req.base),
+            "kid": v.kid,
+            "sid": v.sid,
+            "x5t": URL_SAFE_NO_PAD.encode(sha1::Sha1::digest(&v.der)),
+            "cer": STANDARD.encode(&v.der),
+            "attributes": v.attributes.to_json(),
+            "policy": policy,
+        });
+        if let Some(tags) = &v.tags {
+            out["tags"] = tags.clone();
+        }
+        out
+    }
+
+    fn item(req: &Req, name: &str, version: Option<&str>, v: &CertVersion) -> Value {
+        let mut out = Self::bundle(req, name, version.unwrap_or(""), v, false);
+        if version.is_none() {
+            out["id"] = format!("{}/certificates/{name}", req.base).into();
+        }
+        if let Some(map) = out.as_object_mut() {
+            map.remove("policy");
+            map.remove("cer");
+            map.remove("kid");
+            map.remove("sid");
+        }
+        out
+    }
+}
+
+/// Serves the certificate routes; `None` when the path is not one of them.
+pub(crate) fn handle(state: &State, settings: &Settings, req: &Req) -> Option<Resp> {
+    let segments: Vec<&str> = req.segments.iter().map(String::as_str).collect();
+    let result = match (&req.method, segments.as_slice()) {
+        (&Method::GET, ["certificates"]) => objects::list::<Certificates>(state, req),
+        (&Method::POST, ["certificates", "restore"]) => {
+            objects::restore::<Certificates>(state, req)
+        }
+        (&Method::GET, ["certificates", "contacts"]) => contacts(state, req, None),
+        (&Method::PUT, ["certificates", "contacts"]) => contacts(state, req, Some(true)),
+        (&Method::DELETE, ["certificates", "contacts"]) => contacts(state, req, Some(false)),
+        (&Method::GET, ["certificates", "issuers"]) => list_issuers(state, req),
+        (&Method::GET, ["certificates", "issuers", name]) => issuer(state, req, name, None),
+        (&Method::PUT, ["certificates", "issuers", name]) => issuer(state, req, name, Some(true)),
+        (&Method::PATCH, ["certificates", "issuers", name]) => issuer(state, req, name, Some(true)),
+        (&Method::DELETE, ["certificates", "issuers", name]) => {
+            issuer(state, req, name, Some(false))
+        }
+        (&Method::POST, ["certificates", name, "create"]) => create(state, req, name),
+        (&Method::POST, ["certificates", name, "import"]) => import(state, req, name),
+        (&Method::GET, ["certificates", name, "pending"]) => {
+            pending(state, req, name, PendingAction::Get)
+        }
+        (&Method::PATCH, ["certificates", name, "pending"]) => {
+            pending(state, req, name, PendingAction::Update)
+        }
+        (&Method::DELETE, ["certificates", name, "pending"]) => {
+            pending(state, req, name, PendingAction::Delete)
+        }
+        (&Method::POST, ["certificates", name, "pending", "merge"]) => merge(state, req, name),
+        (&Method::GET, ["certificates", name, "policy"]) => policy(state, req, name, false),
+        (&Method::PATCH, ["certificates", name, "policy"]) => policy(state, req, name, true),
+        (&Method::GET, ["certificates", name, "versions"]) => {
+            objects::versions::<Certificates>(state, req, name)
+        }
+        (&Method::POST, ["certificates", name, "backup"]) => {
+            objects::backup::<Certificates>(state, req, name)
+        }
+        (&Method::GET, ["certificates", name]) => {
+            objects::get::<Certificates>(state, req, name, "")
+        }
+        (&Method::GET, ["certificates", name, version]) => {
+            objects::get::<Certificates>(state, req, name, version)
+        }
+        (&Method::PATCH, ["certificates", name]) => update(state, req, name, ""),
+        (&Method::PATCH, ["certificates", name, version]) => update(state, req, name, version),
+        (&Method::DELETE, ["certificates", name]) => {
+            objects::delete::<Certificates>(state, settings, req, name)
+        }
+        (&Method::GET, ["deletedcertificates"]) => {
+            objects::list_deleted::<Certificates>(state, req)
+        }
+        (&Method::GET, ["deletedcertificates", name]) => {
+            objects::get_deleted::<Certificates>(state, req, name)
+        }
+        (&Method::DELETE, ["deletedcertificates", name]) => {
+            objects::purge::<Certificates>(state, req, name)
+        }
+        (&Method::POST, ["deletedcertificates", name, "recover"]) => {
+            objects::recover::<Certificates>(state, req, name)
+        }
+        _ => return None,
+    };
+    Some(result.unwrap_or_else(|e| e))
+}
+
+/// The policy a creation without one gets, and the defaults filled into a given one.
+fn complete_policy(policy: Option<Value>) -> Value {
+    let mut policy = policy.unwrap_or_else(|| json!({}));
+    if policy.get("key_props").is_none() {
+        policy["key_props"] =
+            json!({"exportable": true, "kty": "RSA", "key_size": 2048, "reuse_key": false});
+    }
+    if policy.get("secret_props").is_none() {
+        policy["secret_props"] = json!({"contentType": "application/x-pem-file"});
+    }
+    if policy.get("x509_props").is_none() {
+        policy["x509_props"] = json!({"subject": "CN=emulator", "validity_months": 12});
+    }
+    if policy.get("issuer").is_none() {
+        policy["issuer"] = json!({"name": "Self"});
+    }
+    policy["attributes"] =
+        json!({"enabled": true, "created": crate::store::now(), "updated": crate::store::now()});
+    policy
+}
+
+/// A key for the policy's `key_props`, as a private JWK and as PKCS#8 DER for signing.
+fn policy_key(policy: &Value) -> Result<(Map<String, Value>, rcgen::KeyPair), Resp> {
+    let props = &policy["key_props"];
+    let kty = props["kty"]
+        .as_str()
+        .unwrap_or("RSA")
+        .trim_end_matches("-HSM")
+        .to_owned();
+    let jwk = match kty.as_str() {
+        "RSA" => crypto::generate_rsa(props["key_size"].as_u64().unwrap_or(2048) as usize, None),
+        "EC" => crypto::generate_ec(props["crv"].as_str().unwrap_or("P-256")),
+        other => Err(format!("certificates need an RSA or EC key, not `{other}`")),
+    }
+    .map_err(|m| bad_parameter(&m))?;
+    let pair = signing_pair(&jwk)?;
+    Ok((jwk, pair))
+}
+
+/// The key as rcgen needs it (RSA, P-256 or P-384).
+fn signing_pair(jwk: &Map<String, Value>) -> Result<rcgen::KeyPair, Resp> {
+    let der = crypto::pkcs8_der(jwk).map_err(|m| bad_parameter(&m))?;
+    rcgen::KeyPair::try_from(der.as_slice()).map_err(|e| {
+        bad_parameter(&format!(
+            "the emulator cannot issue a certificate for this key: {e}"
+        ))
+    })
+}
+
+fn params(policy: &Value) -> Result<rcgen::CertificateParams, Resp> {
+    let x509 = &policy["x509_props"];
+    let mut sans: Vec<String> = Vec::new();
+    for field in ["dns_names", "emails", "upns"] {
+        if let Some(names) = x509["sans"][field].as_array() {
+            sans.extend(names.iter().filter_map(Value::as_str).map(str::to_owned));
+        }
+    }
+    let mut params = rcgen::CertificateParams::new(sans)
+        .map_err(|e| bad_parameter(&format!("invalid subject alternative names: {e}")))?;
+    let subject = x509["subject"].as_str().unwrap_or("CN=emulator");
+    let mut dn = rcgen::DistinguishedName::new();
+    for part in subject.split(',') {
+        let (k, v) = part.trim().split_once('=').unwrap_or(("CN", part.trim()));
+        let kind = match k.trim().to_ascii_uppercase().as_str() {
+            "CN" => rcgen::DnType::CommonName,
+            "O" => rcgen::DnType::OrganizationName,
+            "OU" => rcgen::DnType::OrganizationalUnitName,
+            "C" => rcgen::DnType::CountryName,
+            "L" => rcgen::DnType::LocalityName,
+            "ST" => rcgen::DnType::StateOrProvinceName,
+            _ => continue,
+        };
+        dn.push(kind, v.trim());
+    }
+    params.distinguished_name = dn;
+    let months = x509["validity_months"]
+        .as_i64()
+        .unwrap_or(12)
+        .clamp(1, 1200);
+    let now = time::OffsetDateTime::now_utc();
+    params.not_before = now - Duration::from_secs(60);
+    params.not_after = now + Duration::from_secs(months as u64 * 30 * 24 * 3600);
+    Ok(params)
+}
+
+fn operation_json(req: &Req, name: &str, p: &Pending) -> Value {
+    let mut out = json!({
+        "id": format!("{}/certificates/{name}/pending", req.base),
+        "issuer": {"name": p.policy["issuer"]["name"].clone()},
+        "csr": STANDARD.encode(&p.csr),
+        "cancellation_requested": p.cancellation_requested,
+        "status": p.status,
+        "status_details": match p.status.as_str() {
+            "completed" => "The certificate has been issued.",
+            "cancelled" => "The creation was cancelled.",
+            _ => "Pending certificate created. Certificate request is in progress.",
+        },
+        "request_id": crate::store::new_version(),
+    });
+    if let Some(target) = &p.target {
+        out["target"] = target.clone().into();
+    }
+    if let Some(e) = &p.error {
+        out["error"] = e.clone();
+    }
+    out
+}
+
+fn create(state: &State, req: &Req, name: &str) -> Result<Resp, Resp> {
+    #[derive(Deserialize)]
+    struct Parameters {
+        policy: Option<Value>,
+        attributes: Option<Value>,
+        tags: Option<Value>,
+    }
+    check_name(KIND, name)?;
+    let p: Parameters = req.json()?;
+    let policy = complete_policy(p.policy);
+    let (key, pair) = policy_key(&policy)?;
+    let csr = params(&policy)?
+        .serialize_request(&pair)
+        .map_err(|e| bad_parameter(&format!("cannot make the CSR: {e}")))?
+        .der()
+        .to_vec();
+    let pending = Pending {
+        policy,
+        tags: p.tags,
+        attributes: p.attributes,
+        key,
+        csr,
+        ready_at: Instant::now() + ISSUANCE_TIME,
+        status: "inProgress".into(),
+        error: None,
+        cancellation_requested: false,
+        target: None,
+    };
+    let body = operation_json(req, name, &pending);
+    let mut vaults = state
+        .vaults
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let vault = vaults.entry(req.vault.clone()).or_default();
+    if vault
+        .certificates
+        .deleted
+        .contains_key(&name.to_ascii_lowercase())
+    {
+        return Err(crate::store::Conflict::DeletedButRecoverable.response("Certificate", name));
+    }
+    vault.pending.insert(name.to_ascii_lowercase(), pending);
+    Ok(crate::http::json(StatusCode::ACCEPTED, &body))
+}
+
+/// What a new certificate version is made of.
+struct NewVersion<'a> {
+    der: Vec<u8>,
+    key: &'a Map<String, Value>,
+    policy: Value,
+    attributes: Option<&'a Value>,
+    tags: Option<Value>,
+}
+
+/// Stores a certificate version with its key and secret.
+fn store(
+    vault: &mut crate::store::Vault,
+    req: &Req,
+    name: &str,
+    new: NewVersion<'_>,
+) -> Result<String, Resp> {
+    let NewVersion {
+        der,
+        key,
+        policy,
+        attributes,
+        tags,
+    } = new;
+    let pem = format!(
+        "{}{}",
+        pem_block("CERTIFICATE", &der),
+        pem_block(
+            "PRIVATE KEY",
+            &crypto::pkcs8_der(key).map_err(|m| bad_parameter(&m))?
+        )
+    );
+    let key_id = crate::keys::add_certificate_key(vault, name, key.clone(), tags.clone())
+        .map_err(|c| c.response("Key", name))?;
+    let secret_id = crate::secrets::add_certificate_secret(vault, name, pem, tags.clone())
+        .map_err(|c| c.response("Secret", name))?;
+    let version = CertVersion {
+        der,
+        policy,
+        tags,
+        attributes: Attributes::new(attributes),
+        kid: format!("{}/keys/{name}/{key_id}", req.base),
+        sid: format!("{}/secrets/{name}/{secret_id}", req.base),
+    };
+    vault
+        .certificates
+        .add_version(name, version)
+        .map_err(|c| c.response("Certificate", name))
+}
+
+fn pem_block(label: &str, der: &[u8]) -> String {
+    let body = STANDARD.encode(der);
+    let lines: Vec<&str> = body
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap_or_default())
+        .collect();
+    format!(
+        "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
+        lines.join("\n")
+    )
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PendingAction {
+    Get,
+    Update,
+    Delete,
+}
+
+fn pending(state: &State, req: &Req, name: &str, action: PendingAction) -> Result<Resp, Resp> {
+    let update: Option<Value> = if action == PendingAction::Update {
+        Some(req.json()?)
+    } else {
+        None
+    };
+    let mut vaults = state
+        .vaults
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let vault = vaults.entry(req.vault.clone()).or_default();
+    let key = name.to_ascii_lowercase();
+    let mut p = vault.pending.get(&key).cloned().ok_or_else(|| {
+        error(
+            StatusCode::NOT_FOUND,
+            "PendingCertificateNotFound",
+            &format!("Pending certificate not found: {name}"),
+        )
+    })?;
+    if let Some(update) = update {
+        if update["cancellation_requested"].as_bool() == Some(true) && p.status == "inProgress" {
+            p.cancellation_requested = true;
+            p.status = "cancelled".into();
+        }
+    }
+    if action == PendingAction::Delete {
+        vault.pending.remove(&key);
+        return Ok(ok(operation_json(req, name, &p)));
+    }
+    // A self-signed issuance completes on the first look after its time has passed.
+    let issuer = p.policy["issuer"]["name"]
+        .as_str()
+        .unwrap_or("Self")
+        .to_ascii_lowercase();
+    if p.status == "inProgress" && issuer == "self" && Instant::now() >= p.ready_at {
+        let pair = signing_pair(&p.key)?;
+        let der = params(&p.policy)?
+            .self_signed(&pair)
+            .map_err(|e| bad_parameter(&format!("cannot issue: {e}")))?
+            .der()
+            .to_vec();
+        store(
+            vault,
+            req,
+            name,
+            NewVersion {
+                der,
+                key: &p.key,
+                policy: p.policy.clone(),
+                attributes: p.attributes.as_ref(),
+                tags: p.tags.clone(),
+            },
+        )?;
+        p.status = "completed".into();
+        p.target = Some(format!("{}/certificates/{name}", req.base));
+    }
+    let body = operation_json(req, name, &p);
+    vault.pending.insert(key, p);
+    Ok(ok(body))
+}
+
+fn merge(state: &State, req: &Req, name: &str) -> Result<Resp, Resp> {
+    #[derive(Deserialize)]
+    struct Parameters {
+        x5c: Option<Vec<String>>,
+        attributes: Option<Value>,
+        tags: Option<Value>,
+    }
+    let p: Parameters = req.json()?;
+    let leaf = p
+        .x5c
+        .and_then(|chain| chain.into_iter().next())
+        .ok_or_else(|| bad_parameter("x5c must hold the signed certificate."))?;
+    let der = STANDARD
+        .decode(leaf.trim())
+        .map_err(|_| bad_parameter("x5c entries must be base64 DER certificates."))?;
+    let mut vaults = state
+        .vaults
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let vault = vaults.entry(req.vault.clone()).or_default();
+    let key = name.to_ascii_lowercase();
+    let pending = vault.pending.remove(&key).ok_or_else(|| {
+        error(
+            StatusCode::NOT_FOUND,
+            "PendingCertificateNotFound",
+            &format!("Pending certificate not found: {name}"),
+        )
+    })?;
+    let id = store(
+        vault,
+        req,
+        name,
+        NewVersion {
+            der,
+            key: &pending.key,
+            policy: pending.policy.clone(),
+            attributes: p.attributes.as_ref(),
+            tags: p.tags.or(pending.tags),
+        },
+    )?;
+    let (display, item) = vault
+        .certificates
+        .get(name)
+        .ok_or_else(|| not_found(KIND, name))?;
+    let (_, v) = item.version(&id).ok_or_else(|| not_found(KIND, name))?;
+    Ok(crate::http::json(
+        StatusCode::CREATED,
+        &Certificates::bundle(req, display, &id, v, true),
+    ))
+}
+
+fn import(state: &State, req: &Req, name: &str) -> Result<Resp, Resp> {
+    #[derive(Deserialize)]
+    struct Parameters {
+        value: Option<String>,
+        policy: Option<Value>,
+        attributes: Option<Value>,
+        tags: Option<Value>,
+    }
+    check_name(KIND, name)?;
+    let p: Parameters = req.json()?;
+    let value = p
+        .value
+        .ok_or_else(|| bad_parameter("The certificate value is required."))?;
+    let (der, key) =
+        crypto::parse_pem_certificate_and_key(&value).map_err(|m| bad_parameter(&m))?;
+    let policy = complete_policy(p.policy);
+    let mut vaults = state
+        .vaults
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let vault = vaults.entry(req.vault.clone()).or_default();
+    let id = store(
+        vault,
+        req,
+        name,
+        NewVersion {
+            der,
+            key: &key,
+            policy,
+            attributes: p.attributes.as_ref(),
+            tags: p.tags,
+        },
+    )?;
+    let (display, item) = vault
+        .certificates
+        .get(name)
+        .ok_or_else(|| not_found(KIND, name))?;
+    let (_, v) = item.version(&id).ok_or_else(|| not_found(KIND, name))?;
+    Ok(ok(Certificates::bundle(req, display, &id, v, true)))
+}
+
+fn update(state: &State, req: &Req, name: &str, version: &str) -> Result<Resp, Resp> {
+    #[derive(Deserialize)]
+    struct Parameters {
+        policy: Option<Value>,
+        attributes: Option<Value>,
+        tags: Option<Value>,
+    }
+    let p: Parameters = req.json()?;
+    objects::with::<Certificates, _>(state, req, |certs| {
+        let (display, item) = certs.get_mut(name).ok_or_else(|| not_found(KIND, name))?;
+        let display = display.clone();
+        let (id, v) = item
+            .version_mut(version)
+            .ok_or_else(|| not_found(KIND, &format!("{name}/{version}")))?;
+        if let Some(policy) = p.policy {
+            merge_json(&mut v.policy, policy);
+        }
+        if let Some(tags) = p.tags {
+            v.tags = Some(tags);
+        }
+        match &p.attributes {
+            Some(a) => v.attributes.update(a),
+            None => v.attributes.updated = crate::store::now(),
+        }
+        Ok(ok(Certificates::bundle(req, &display, id, v, true)))
+    })
+}
+
+fn merge_json(target: &mut Value, patch: Value) {
+    match (target.as_object_mut(), patch) {
+        (Some(map), Value::Object(patch)) => {
+            for (k, v) in patch {
+                merge_json(map.entry(k).or_insert(Value::Null), v);
+            }
+        }
+        (_, patch) => *target = patch,
+    }
+}
+
+fn policy(state: &State, req: &Req, name: &str, change: bool) -> Result<Resp, Resp> {
+    let patch: Option<Value> = if change { Some(req.json()?) } else { None };
+    objects::with::<Certificates, _>(state, req, |certs| {
+        let (_, item) = certs.get_mut(name).ok_or_else(|| not_found(KIND, name))?;
+        let (_, v) = item
+            .versions
+            .last_mut()
+            .ok_or_else(|| not_found(KIND, name))?;
+        if let Some(patch) = patch {
+            merge_json(&mut v.policy, patch);
+        }
+        let mut policy = v.policy.clone();
+        policy["id"] = format!("{}/certificates/{name}/policy", req.base).into();
+        Ok(ok(policy))
+    })
+}
+
+fn issuer(state: &State, req: &Req, name: &str, change: Option<bool>) -> Result<Resp, Resp> {
+    let body: Option<Value> = if change == Some(true) {
+        Some(req.json()?)
+    } else {
+        None
+    };
+    let mut vaults = state
+        .vaults
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let vault = vaults.entry(req.vault.clone()).or_default();
+    let key = name.to_ascii_lowercase();
+    let id = format!("{}/certificates/issuers/{name}", req.base);
+    match (change, body) {
+        (Some(true), Some(body)) => {
+            check_name("issuer", name)?;
+            let entry = vault.issuers.entry(key).or_insert_with(|| json!({}));
+            merge_json(entry, body);
+            entry["id"] = id.into();
+            entry["attributes"]["updated"] = crate::store::now().into();
+            if entry["attributes"].get("created").is_none() {
+                entry["attributes"]["created"] = crate::store::now().into();
+            }
+            Ok(ok(entry.clone()))
+        }
+        (Some(false), _) => vault.issuers.remove(&key).map(ok).ok_or_else(|| {
+            error(
+                StatusCode::NOT_FOUND,
+                "CertificateIssuerNotFound",
+                &format!("Issuer not found: {name}"),
+            )
+        }),
+        _ => vault.issuers.get(&key).cloned().map(ok).ok_or_else(|| {
+            error(
+                StatusCode::NOT_FOUND,
+                "CertificateIssuerNotFound",
+                &format!("Issuer not found: {name}"),
+            )
+        }),
+    }
+}
+
+fn list_issuers(state: &State, req: &Req) -> Result<Resp, Resp> {
+    let items = {
+        let mut vaults = state
+            .vaults
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let vault = vaults.entry(req.vault.clone()).or_default();
+        vault
+            .issuers
+            .values()
+            .map(|i| json!({"id": i["id"], "provider": i["provider"]}))
+            .collect()
+    };
+    crate::http::page(req, "certificates/issuers", items)
+}
+
+fn contacts(state: &State, req: &Req, change: Option<bool>) -> Result<Resp, Resp> {
+    let body: Option<Value> = if change == Some(true) {
+        Some(req.json()?)
+    } else {
+        None
+    };
+    let mut vaults = state
+        .vaults
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let vault = vaults.entry(req.vault.clone()).or_default();
+    let id = format!("{}/certificates/contacts", req.base);
+    match (change, body) {
+        (Some(true), Some(mut body)) => {
+            body["id"] = id.into();
+            vault.contacts = Some(body.clone());
+            Ok(ok(body))
+        }
+        (Some(false), _) => vault.contacts.take().map(ok).ok_or_else(|| {
+            error(
+                StatusCode::NOT_FOUND,
+                "ContactsNotFound",
+                "No certificate contacts are set.",
+            )
+        }),
+        _ => vault.contacts.clone().map(ok).ok_or_else(|| {
+            error(
+                StatusCode::NOT_FOUND,
+                "ContactsNotFound",
+                "No certificate contacts are set.",
+            )
+        }),
+    }
+}
