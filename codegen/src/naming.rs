@@ -88,6 +88,8 @@ pub fn method(name: &str) -> String {
 
 /// A type name.
 pub fn type_name(name: &str) -> String {
+    // A raw identifier (`r#type`) names the word, not the `r#`.
+    let name = name.strip_prefix("r#").unwrap_or(name);
     let mut name = words(name).to_upper_camel_case();
     if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
         name.insert(0, 'T');
@@ -141,6 +143,7 @@ mod tests {
             ("$skipToken", snake, "skip_token"),
             ("x-ms-client-request-id", snake, "x_ms_client_request_id"),
             ("ETag", snake, "etag"),
+            ("r#type", type_name, "Type"),
             ("@odata.nextLink", snake, "odata_next_link"),
             ("HSMSecurityDomain", type_name, "HsmSecurityDomain"),
             ("send", method, "send_"),

@@ -577,3 +577,128 @@ async fn certificates_issue_cancel_import_and_manage() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn management_vault_lifecycle_with_recovery_of_its_secrets() {
+    use keyvault_mgmt::management::{models as m, KeyVaultManagementClient};
+    let (emulator, options) = start(EmulatorOptions::default()).await;
+    let mgmt =
+        KeyVaultManagementClient::with_endpoint(&emulator.url(), "sub-1", options.clone()).unwrap();
+    let fast_poll = PollerOptions::with_interval(Duration::from_millis(50));
+    let tenant = "00000000-0000-0000-0000-000000000001";
+
+    let name = mgmt
+        .vaults()
+        .check_name_availability(m::VaultCheckNameAvailabilityParameters::new("seed-vault"))
+        .await
+        .unwrap();
+    assert_eq!(name.name_available, Some(true));
+
+    // Create with an access policy; the poller's result carries the vault URI.
+    let mut permissions = m::Permissions::default();
+    permissions.secrets = Some(vec![m::SecretPermissions::Get, m::SecretPermissions::Set]);
+    let mut properties = m::VaultProperties::new(tenant, m::Sku::new(m::SkuName::Standard));
+    properties.access_policies = Some(vec![m::AccessPolicyEntry::new(
+        tenant,
+        "object-1",
+        permissions,
+    )]);
+    let vault = mgmt
+        .vaults()
+        .create_or_update(
+            "rg",
+            "seed-vault",
+            m::VaultCreateOrUpdateParameters::new("westeurope", properties),
+        )
+        .poller_options(fast_poll)
+        .await
+        .unwrap();
+    let props = vault.properties.unwrap();
+    assert_eq!(
+        props.provisioning_state,
+        Some(m::VaultProvisioningState::Succeeded)
+    );
+    let vault_uri = props.vault_uri.unwrap();
+    assert_eq!(props.access_policies.unwrap().len(), 1);
+
+    // The vault URI serves the data plane.
+    let secrets = SecretClient::new(&vault_uri, options.clone()).unwrap();
+    secrets
+        .set_secret("kept", models::SecretSetParameters::new("survives"))
+        .await
+        .unwrap();
+
+    // Access policies, update, lists.
+    let mut more = m::Permissions::default();
+    more.keys = Some(vec![m::KeyPermissions::Get]);
+    let change = m::VaultAccessPolicyProperties::new(vec![m::AccessPolicyEntry::new(
+        tenant, "object-2", more,
+    )]);
+    let updated = mgmt
+        .vaults()
+        .update_access_policy(
+            "rg",
+            "seed-vault",
+            m::AccessPolicyUpdateKind::Add,
+            m::VaultAccessPolicyParameters::new(change),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        updated.properties.unwrap().access_policies.unwrap().len(),
+        2
+    );
+    let listed: Vec<_> = mgmt
+        .vaults()
+        .list_by_resource_group("rg")
+        .into_stream()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 1);
+
+    // Soft delete, list deleted, recover (the secrets come back), delete, purge.
+    mgmt.vaults().delete("rg", "seed-vault").await.unwrap();
+    let deleted: Vec<_> = mgmt
+        .vaults()
+        .list_deleted()
+        .into_stream()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(deleted.len(), 1);
+    mgmt.vaults()
+        .get_deleted("westeurope", "seed-vault")
+        .await
+        .unwrap();
+    let mut recover = m::VaultProperties::new(tenant, m::Sku::new(m::SkuName::Standard));
+    recover.create_mode = Some(m::CreateMode::Recover);
+    mgmt.vaults()
+        .create_or_update(
+            "rg",
+            "seed-vault",
+            m::VaultCreateOrUpdateParameters::new("westeurope", recover),
+        )
+        .poller_options(fast_poll)
+        .await
+        .unwrap();
+    let kept = secrets.get_secret("kept").await.unwrap();
+    assert_eq!(kept.value.unwrap().expose(), "survives");
+    mgmt.vaults().delete("rg", "seed-vault").await.unwrap();
+    mgmt.vaults()
+        .purge_deleted("westeurope", "seed-vault")
+        .poller_options(fast_poll)
+        .await
+        .unwrap();
+    assert!(mgmt
+        .vaults()
+        .get_deleted("westeurope", "seed-vault")
+        .await
+        .is_err());
+    let err = secrets.get_secret("kept").await.unwrap_err();
+    assert_eq!(
+        err.status().map(|s| s.as_u16()),
+        Some(404),
+        "purged with its vault"
+    );
+}

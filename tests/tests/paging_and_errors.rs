@@ -85,7 +85,6 @@ async fn management_create_polls_location_without_resending_the_put() {
     let properties = keyvault_mgmt::management::models::VaultProperties::new(
         "00000000-0000-0000-0000-000000000000",
         keyvault_mgmt::management::models::Sku::new(
-            keyvault_mgmt::management::models::SkuFamily::A,
             keyvault_mgmt::management::models::SkuName::Standard,
         ),
     );

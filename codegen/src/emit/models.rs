@@ -141,8 +141,18 @@ fn struct_tokens(
             pub #fname: Option<#ty>,
         });
         if f.required && !f.read_only {
-            ctor_args.push(quote!(#fname: impl Into<#ty>));
-            ctor_sets.push(quote!(#fname: Some(#fname.into()),));
+            // A required enum with a single value is a constant: the constructor sets it.
+            match single_variant(&f.ty, types) {
+                Some(variant) => {
+                    let enum_name = type_tokens(&f.ty, Scope::Models);
+                    let variant = format_ident!("{}", variant);
+                    ctor_sets.push(quote!(#fname: Some(#enum_name::#variant),));
+                }
+                None => {
+                    ctor_args.push(quote!(#fname: impl Into<#ty>));
+                    ctor_sets.push(quote!(#fname: Some(#fname.into()),));
+                }
+            }
         }
     }
     if let Some(additional) = &s.additional {
@@ -201,6 +211,20 @@ fn struct_tokens(
         }
         #ctor
     })
+}
+
+/// The only variant of a one-value enum type.
+fn single_variant<'a>(
+    ty: &TypeRef,
+    types: &'a std::collections::BTreeMap<String, TypeDef>,
+) -> Option<&'a str> {
+    let TypeRef::Named(name) = ty else {
+        return None;
+    };
+    match types.get(name).map(|t| &t.kind) {
+        Some(TypeKind::Enum(e)) if e.variants.len() == 1 => Some(&e.variants[0].rust_name),
+        _ => None,
+    }
 }
 
 /// The serde adapter module for a field type that needs one.

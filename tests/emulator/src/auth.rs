@@ -76,7 +76,7 @@ pub(crate) fn check(state: &State, settings: &Settings, req: &Req) -> Result<(),
     );
     let challenge = format!(
         r#"Bearer authorization="{}/{}", resource="{}""#,
-        req.base, settings.tenant, req.base
+        req.origin, settings.tenant, req.origin
     );
     if let Ok(value) = hyper::header::HeaderValue::from_str(&challenge) {
         response

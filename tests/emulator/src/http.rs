@@ -20,8 +20,11 @@ pub(crate) struct Req {
     pub(crate) query: BTreeMap<String, String>,
     pub(crate) headers: HeaderMap,
     pub(crate) body: Bytes,
-    /// `scheme://host[:port]` as the client addressed the vault: ids are built from it.
+    /// The vault's URL as the client addressed it (`scheme://host[:port]`, plus
+    /// `/vaults/{name}` when the vault is chosen by path): ids are built from it.
     pub(crate) base: String,
+    /// `scheme://host[:port]`: where the emulator's own endpoints (token) are.
+    pub(crate) origin: String,
     /// Which vault: the host the client addressed (any name works).
     pub(crate) vault: String,
 }

@@ -20,6 +20,7 @@ mod certificates;
 mod crypto;
 mod http;
 mod keys;
+mod management;
 mod objects;
 mod router;
 mod secrets;

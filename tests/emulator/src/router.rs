@@ -5,18 +5,36 @@ use crate::http::{bad_parameter, no_route, Req, Resp};
 use crate::server::Settings;
 use crate::store::State;
 
-/// api-versions the emulator answers (the data plane's stable versions it models).
-const API_VERSIONS: &[&str] = &[
-    "7.0",
-    "7.1",
-    "7.2",
-    "7.3",
-    "7.4",
-    "7.5",
-    "7.6",
-    "2025-06-01",
-    "2025-07-01",
-];
+/// Whether the emulator answers this data-plane api-version: the stable versions it models,
+/// and previews of them (official SDKs default to the newest).
+fn data_plane_version(v: &str) -> bool {
+    const STABLE: &[&str] = &[
+        "7.0",
+        "7.1",
+        "7.2",
+        "7.3",
+        "7.4",
+        "7.5",
+        "7.6",
+        "2025-06-01",
+        "2025-07-01",
+    ];
+    STABLE.contains(&v)
+        || v.strip_prefix("7.")
+            .is_some_and(|rest| rest.contains("-preview"))
+        || management_version(v)
+}
+
+/// A management api-version: a date from 2016 on, optionally `-preview`.
+fn management_version(v: &str) -> bool {
+    let date = v.strip_suffix("-preview").unwrap_or(v);
+    let parts: Vec<&str> = date.split('-').collect();
+    matches!(parts.as_slice(), [y, m, d]
+        if y.len() == 4 && m.len() == 2 && d.len() == 2
+            && y.parse::<u32>().is_ok_and(|y| (2016..2100).contains(&y))
+            && m.parse::<u32>().is_ok_and(|m| (1..=12).contains(&m))
+            && d.parse::<u32>().is_ok_and(|d| (1..=31).contains(&d)))
+}
 
 pub(crate) fn route(state: &State, settings: &Settings, req: &Req) -> Resp {
     if let Some(response) = crate::auth::token_endpoint(state, req) {
@@ -25,14 +43,27 @@ pub(crate) fn route(state: &State, settings: &Settings, req: &Req) -> Resp {
     if let Err(challenge) = crate::auth::check(state, settings, req) {
         return challenge;
     }
+    let management = matches!(
+        req.segments.first().map(String::as_str),
+        Some("subscriptions" | "providers")
+    );
+    let known = if management {
+        management_version
+    } else {
+        data_plane_version
+    };
     match req.query.get("api-version") {
         None => return bad_parameter("The api-version query parameter is required."),
-        Some(v) if !API_VERSIONS.contains(&v.as_str()) => {
+        Some(v) if !known(v) => {
             return bad_parameter(&format!(
-                "The specified version ({v}) is not recognized. Consider using the latest supported version (2025-07-01)."
+                "The specified version ({v}) is not recognized. Consider using the latest supported version ({}).",
+                if management { "2025-05-01" } else { "2025-07-01" }
             ))
         }
         Some(_) => {}
+    }
+    if management {
+        return crate::management::handle(state, req).unwrap_or_else(|| no_route(req));
     }
     crate::secrets::handle(state, settings, req)
         .or_else(|| crate::keys::handle(state, settings, req))

@@ -226,13 +226,24 @@ async fn handle(
                 .collect()
         })
         .unwrap_or_default();
+    // `/vaults/{name}/...` selects a vault by path, so any number of vaults share one host
+    // (management `vaultUri`s point there).
+    let (segments, base, vault) = match segments.as_slice() {
+        [first, name, ..] if first == "vaults" && !name.is_empty() => (
+            segments[2..].to_vec(),
+            format!("{scheme}://{host}/vaults/{name}"),
+            name.to_ascii_lowercase(),
+        ),
+        _ => (segments, format!("{scheme}://{host}"), vault),
+    };
     let req = Req {
         method: parts.method,
         segments,
         query,
         headers: parts.headers,
         body,
-        base: format!("{scheme}://{host}"),
+        base,
+        origin: format!("{scheme}://{host}"),
         vault,
     };
     crate::router::route(state, settings, &req)

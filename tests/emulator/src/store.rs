@@ -16,6 +16,8 @@ pub(crate) struct State {
     pub(crate) vaults: Mutex<HashMap<String, Vault>>,
     /// Tokens the emulator's token endpoint issued (checked with `--strict-auth`).
     pub(crate) tokens: Mutex<HashSet<String>>,
+    /// The management plane's resources.
+    pub(crate) arm: Mutex<crate::management::Arm>,
 }
 
 /// One vault's objects.

@@ -3573,9 +3573,9 @@ pub struct Sku {
 }
 impl Sku {
     /// A `Sku` with its required fields; set the others on the returned value.
-    pub fn new(family: impl Into<SkuFamily>, name: impl Into<SkuName>) -> Self {
+    pub fn new(name: impl Into<SkuName>) -> Self {
         Self {
-            family: Some(family.into()),
+            family: Some(SkuFamily::A),
             name: Some(name.into()),
             ..Default::default()
         }
@@ -3993,17 +3993,16 @@ pub struct VaultCheckNameAvailabilityParameters {
     ///
     /// Required by the service.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<VaultCheckNameAvailabilityParametersRType>,
+    pub r#type: Option<VaultCheckNameAvailabilityParametersType>,
 }
 impl VaultCheckNameAvailabilityParameters {
     /// A `VaultCheckNameAvailabilityParameters` with its required fields; set the others on the returned value.
-    pub fn new(
-        name: impl Into<String>,
-        r#type: impl Into<VaultCheckNameAvailabilityParametersRType>,
-    ) -> Self {
+    pub fn new(name: impl Into<String>) -> Self {
         Self {
             name: Some(name.into()),
-            r#type: Some(r#type.into()),
+            r#type: Some(
+                VaultCheckNameAvailabilityParametersType::MicrosoftKeyVaultVaults,
+            ),
             ..Default::default()
         }
     }
@@ -4011,12 +4010,12 @@ impl VaultCheckNameAvailabilityParameters {
 /// The type of resource, Microsoft.KeyVault/vaults
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
-pub enum VaultCheckNameAvailabilityParametersRType {
+pub enum VaultCheckNameAvailabilityParametersType {
     /// `Microsoft.KeyVault/vaults`
     #[serde(rename = "Microsoft.KeyVault/vaults")]
     MicrosoftKeyVaultVaults,
 }
-impl VaultCheckNameAvailabilityParametersRType {
+impl VaultCheckNameAvailabilityParametersType {
     /// The wire value.
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -4024,7 +4023,7 @@ impl VaultCheckNameAvailabilityParametersRType {
         }
     }
 }
-impl std::fmt::Display for VaultCheckNameAvailabilityParametersRType {
+impl std::fmt::Display for VaultCheckNameAvailabilityParametersType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }

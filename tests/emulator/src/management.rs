@@ -1,0 +1,416 @@
+//! The management plane subset: vaults (create as a long-running operation, update, get, list,
+//! delete with soft delete), access policies, name availability, and deleted vaults (get, list,
+//! purge as a long-running operation). A vault's `vaultUri` points back at the emulator
+//! (`{base}/vaults/{name}/`), and recovering a deleted vault (`createMode: recover`) brings
+//! its objects back.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use hyper::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::http::{bad_parameter, error, json as respond, ok, Req, Resp};
+use crate::store::State;
+
+/// How long provisioning takes (GETs say `Provisioning` until then).
+const PROVISIONING_TIME: Duration = Duration::from_millis(200);
+
+/// ARM state.
+#[derive(Default)]
+pub(crate) struct Arm {
+    /// Vaults by lower-cased name (vault names are global).
+    vaults: BTreeMap<String, ArmVault>,
+    /// Soft-deleted vaults by lower-cased name.
+    deleted: BTreeMap<String, DeletedVault>,
+    /// Purges in progress: operation id to when they finish.
+    purges: BTreeMap<String, Instant>,
+}
+
+struct ArmVault {
+    subscription: String,
+    group: String,
+    name: String,
+    location: String,
+    tags: Value,
+    properties: Value,
+    ready_at: Instant,
+}
+
+struct DeletedVault {
+    vault: ArmVault,
+    deleted_date: String,
+}
+
+fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+fn vault_json(req: &Req, v: &ArmVault) -> Value {
+    let mut properties = v.properties.clone();
+    properties["vaultUri"] = format!("{}/vaults/{}/", req.base, v.name).into();
+    properties["provisioningState"] = if Instant::now() >= v.ready_at {
+        "Succeeded"
+    } else {
+        "Provisioning"
+    }
+    .into();
+    json!({
+        "id": format!("/subscriptions/{}/resourceGroups/{}/providers/Microsoft.KeyVault/vaults/{}", v.subscription, v.group, v.name),
+        "name": v.name,
+        "type": "Microsoft.KeyVault/vaults",
+        "location": v.location,
+        "tags": v.tags,
+        "properties": properties,
+    })
+}
+
+fn deleted_json(d: &DeletedVault) -> Value {
+    let v = &d.vault;
+    json!({
+        "id": format!("/subscriptions/{}/providers/Microsoft.KeyVault/locations/{}/deletedVaults/{}", v.subscription, v.location, v.name),
+        "name": v.name,
+        "type": "Microsoft.KeyVault/deletedVaults",
+        "properties": {
+            "vaultId": format!("/subscriptions/{}/resourceGroups/{}/providers/Microsoft.KeyVault/vaults/{}", v.subscription, v.group, v.name),
+            "location": v.location,
+            "deletionDate": d.deleted_date,
+            "scheduledPurgeDate": d.deleted_date,
+            "tags": v.tags,
+            "purgeProtectionEnabled": false,
+        }
+    })
+}
+
+fn arm_error(status: StatusCode, code: &str, message: &str) -> Resp {
+    error(status, code, message)
+}
+
+fn not_found(name: &str) -> Resp {
+    arm_error(
+        StatusCode::NOT_FOUND,
+        "ResourceNotFound",
+        &format!("The Resource 'Microsoft.KeyVault/vaults/{name}' was not found."),
+    )
+}
+
+/// Serves the management routes; `None` for other paths.
+pub(crate) fn handle(state: &State, req: &Req) -> Option<Resp> {
+    let segments: Vec<&str> = req.segments.iter().map(String::as_str).collect();
+    let result = match (&req.method, segments.as_slice()) {
+        (&Method::GET, ["providers", "Microsoft.KeyVault", "operations"]) => Ok(ok(
+            json!({"value": [{"name": "Microsoft.KeyVault/vaults/read", "display": {"provider": "Microsoft Key Vault", "resource": "Key Vault", "operation": "View Key Vault", "description": "View the properties of a key vault"}, "origin": "user"}]}),
+        )),
+        (_, ["subscriptions", sub, rest @ ..]) => subscription(state, req, sub, rest),
+        _ => return None,
+    };
+    Some(result.unwrap_or_else(|e| e))
+}
+
+fn subscription(state: &State, req: &Req, sub: &str, rest: &[&str]) -> Result<Resp, Resp> {
+    let mut arm = state
+        .arm
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    match (&req.method, rest) {
+        (&Method::POST, ["providers", "Microsoft.KeyVault", "checkNameAvailability"]) => {
+            let body: Value = req.json()?;
+            let name = body["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            let valid = (3..=24).contains(&name.len())
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+            let taken = arm.vaults.contains_key(&name) || arm.deleted.contains_key(&name);
+            Ok(ok(match (valid, taken) {
+                (false, _) => {
+                    json!({"nameAvailable": false, "reason": "AccountNameInvalid", "message": "Vault names are 3-24 letters, digits and dashes."})
+                }
+                (true, true) => {
+                    json!({"nameAvailable": false, "reason": "AlreadyExists", "message": format!("The vault name '{name}' is already in use.")})
+                }
+                (true, false) => json!({"nameAvailable": true}),
+            }))
+        }
+        (&Method::GET, ["providers", "Microsoft.KeyVault", "vaults"]) => {
+            let value: Vec<Value> = arm
+                .vaults
+                .values()
+                .filter(|v| v.subscription == sub)
+                .map(|v| vault_json(req, v))
+                .collect();
+            Ok(ok(json!({"value": value})))
+        }
+        (&Method::GET, ["resources"]) => {
+            let value: Vec<Value> = arm
+                .vaults
+                .values()
+                .filter(|v| v.subscription == sub)
+                .map(|v| {
+                    let full = vault_json(req, v);
+                    json!({"id": full["id"], "name": full["name"], "type": full["type"], "location": full["location"], "tags": full["tags"]})
+                })
+                .collect();
+            Ok(ok(json!({"value": value})))
+        }
+        (&Method::GET, ["providers", "Microsoft.KeyVault", "deletedVaults"]) => {
+            let value: Vec<Value> = arm
+                .deleted
+                .values()
+                .filter(|d| d.vault.subscription == sub)
+                .map(deleted_json)
+                .collect();
+            Ok(ok(json!({"value": value})))
+        }
+        (
+            &Method::GET,
+            ["providers", "Microsoft.KeyVault", "locations", _, "deletedVaults", name],
+        ) => arm
+            .deleted
+            .get(&name.to_ascii_lowercase())
+            .map(|d| ok(deleted_json(d)))
+            .ok_or_else(|| not_found(name)),
+        (
+            &Method::POST,
+            ["providers", "Microsoft.KeyVault", "locations", location, "deletedVaults", name, "purge"],
+        ) => {
+            let key = name.to_ascii_lowercase();
+            if arm.deleted.remove(&key).is_none() {
+                return Err(not_found(name));
+            }
+            drop(arm);
+            state
+                .vaults
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .remove(&key);
+            let mut arm = state
+                .arm
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let op = crate::store::new_version();
+            arm.purges
+                .insert(op.clone(), Instant::now() + PROVISIONING_TIME);
+            let mut response = crate::http::empty(StatusCode::ACCEPTED);
+            let location = format!(
+                "{}/subscriptions/{sub}/providers/Microsoft.KeyVault/locations/{location}/operationResults/{op}?api-version={}",
+                req.base,
+                req.query.get("api-version").map(String::as_str).unwrap_or("2025-05-01")
+            );
+            if let Ok(value) = hyper::header::HeaderValue::from_str(&location) {
+                response
+                    .headers_mut()
+                    .insert(hyper::header::LOCATION, value);
+            }
+            response.headers_mut().insert(
+                hyper::header::RETRY_AFTER,
+                hyper::header::HeaderValue::from_static("0"),
+            );
+            Ok(response)
+        }
+        (
+            &Method::GET,
+            ["providers", "Microsoft.KeyVault", "locations", _, "operationResults", op],
+        ) => match arm.purges.get(*op) {
+            Some(done) if Instant::now() < *done => {
+                let mut response = crate::http::empty(StatusCode::ACCEPTED);
+                response.headers_mut().insert(
+                    hyper::header::RETRY_AFTER,
+                    hyper::header::HeaderValue::from_static("0"),
+                );
+                Ok(response)
+            }
+            Some(_) => Ok(crate::http::empty(StatusCode::OK)),
+            None => Err(arm_error(
+                StatusCode::NOT_FOUND,
+                "OperationNotFound",
+                "No such operation.",
+            )),
+        },
+        (&Method::GET, ["resourceGroups", group, "providers", "Microsoft.KeyVault", "vaults"]) => {
+            let value: Vec<Value> = arm
+                .vaults
+                .values()
+                .filter(|v| v.subscription == sub && v.group.eq_ignore_ascii_case(group))
+                .map(|v| vault_json(req, v))
+                .collect();
+            Ok(ok(json!({"value": value})))
+        }
+        (method, ["resourceGroups", group, "providers", "Microsoft.KeyVault", "vaults", name]) => {
+            let key = name.to_ascii_lowercase();
+            match *method {
+                Method::GET => arm
+                    .vaults
+                    .get(&key)
+                    .map(|v| ok(vault_json(req, v)))
+                    .ok_or_else(|| not_found(name)),
+                Method::PUT => create(&mut arm, req, sub, group, name),
+                Method::PATCH => {
+                    let body: Value = req.json()?;
+                    let v = arm.vaults.get_mut(&key).ok_or_else(|| not_found(name))?;
+                    if let Some(tags) = body.get("tags") {
+                        v.tags = tags.clone();
+                    }
+                    if let Some(props) = body.get("properties").and_then(Value::as_object) {
+                        for (k, val) in props {
+                            v.properties[k] = val.clone();
+                        }
+                    }
+                    Ok(ok(vault_json(req, v)))
+                }
+                Method::DELETE => match arm.vaults.remove(&key) {
+                    Some(vault) => {
+                        if vault.properties["enableSoftDelete"] != Value::Bool(false) {
+                            arm.deleted.insert(
+                                key,
+                                DeletedVault {
+                                    vault,
+                                    deleted_date: now_rfc3339(),
+                                },
+                            );
+                        } else {
+                            drop(arm);
+                            state
+                                .vaults
+                                .lock()
+                                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                                .remove(&key);
+                        }
+                        Ok(crate::http::empty(StatusCode::OK))
+                    }
+                    None => Ok(crate::http::empty(StatusCode::NO_CONTENT)),
+                },
+                _ => Err(crate::http::no_route(req)),
+            }
+        }
+        (
+            &Method::PUT,
+            ["resourceGroups", _, "providers", "Microsoft.KeyVault", "vaults", name, "accessPolicies", kind],
+        ) => {
+            let body: Value = req.json()?;
+            let v = arm
+                .vaults
+                .get_mut(&name.to_ascii_lowercase())
+                .ok_or_else(|| not_found(name))?;
+            let given = body["properties"]["accessPolicies"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let mut current = v.properties["accessPolicies"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let same = |a: &Value, b: &Value| {
+                a["tenantId"] == b["tenantId"] && a["objectId"] == b["objectId"]
+            };
+            match *kind {
+                "replace" => current = given.clone(),
+                "add" => {
+                    for p in &given {
+                        match current.iter_mut().find(|c| same(c, p)) {
+                            Some(existing) => {
+                                for perm in ["keys", "secrets", "certificates", "storage"] {
+                                    let mut merged: Vec<Value> = existing["permissions"][perm]
+                                        .as_array()
+                                        .cloned()
+                                        .unwrap_or_default();
+                                    for x in p["permissions"][perm]
+                                        .as_array()
+                                        .cloned()
+                                        .unwrap_or_default()
+                                    {
+                                        if !merged.contains(&x) {
+                                            merged.push(x);
+                                        }
+                                    }
+                                    existing["permissions"][perm] = Value::Array(merged);
+                                }
+                            }
+                            None => current.push(p.clone()),
+                        }
+                    }
+                }
+                "remove" => current.retain(|c| !given.iter().any(|p| same(c, p))),
+                other => {
+                    return Err(bad_parameter(&format!(
+                        "operationKind must be add, replace or remove, not '{other}'"
+                    )))
+                }
+            }
+            v.properties["accessPolicies"] = Value::Array(current);
+            Ok(ok(json!({
+                "id": format!("/subscriptions/{sub}/resourceGroups/{}/providers/Microsoft.KeyVault/vaults/{}/accessPolicies/{kind}", v.group, v.name),
+                "type": "Microsoft.KeyVault/vaults/accessPolicies",
+                "properties": {"accessPolicies": v.properties["accessPolicies"]},
+            })))
+        }
+        _ => Err(crate::http::no_route(req)),
+    }
+}
+
+fn create(arm: &mut Arm, req: &Req, sub: &str, group: &str, name: &str) -> Result<Resp, Resp> {
+    let body: Value = req.json()?;
+    let key = name.to_ascii_lowercase();
+    let valid = (3..=24).contains(&name.len())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if !valid {
+        return Err(bad_parameter(&format!(
+            "The vault name '{name}' is invalid: use 3-24 letters, digits and dashes."
+        )));
+    }
+    let location = body["location"].as_str().unwrap_or_default().to_owned();
+    if location.is_empty() {
+        return Err(bad_parameter("The location is required."));
+    }
+    let mut properties = body["properties"].clone();
+    let recover = properties["createMode"].as_str() == Some("recover");
+    if let Some(existing) = arm.vaults.get_mut(&key) {
+        // An update through PUT.
+        if let Some(props) = properties.as_object() {
+            for (k, v) in props {
+                existing.properties[k] = v.clone();
+            }
+        }
+        existing.tags = body.get("tags").cloned().unwrap_or(json!({}));
+        return Ok(ok(vault_json(req, existing)));
+    }
+    if recover {
+        let deleted = arm.deleted.remove(&key).ok_or_else(|| not_found(name))?;
+        let mut vault = deleted.vault;
+        vault.ready_at = Instant::now() + PROVISIONING_TIME;
+        let response = respond(StatusCode::OK, &vault_json(req, &vault));
+        arm.vaults.insert(key, vault);
+        return Ok(response);
+    }
+    if arm.deleted.contains_key(&key) {
+        return Err(arm_error(StatusCode::CONFLICT, "ConflictError", &format!("A vault with the same name already exists in deleted state. You need to either recover or purge existing key vault '{name}'.")));
+    }
+    if properties["tenantId"].as_str().is_none() || properties.get("sku").is_none() {
+        return Err(bad_parameter(
+            "properties.tenantId and properties.sku are required.",
+        ));
+    }
+    if properties.get("enableSoftDelete").is_none() {
+        properties["enableSoftDelete"] = true.into();
+    }
+    if properties.get("softDeleteRetentionInDays").is_none() {
+        properties["softDeleteRetentionInDays"] = 90.into();
+    }
+    if properties.get("accessPolicies").is_none() {
+        properties["accessPolicies"] = json!([]);
+    }
+    let vault = ArmVault {
+        subscription: sub.to_owned(),
+        group: group.to_owned(),
+        name: name.to_owned(),
+        location,
+        tags: body.get("tags").cloned().unwrap_or(json!({})),
+        properties,
+        ready_at: Instant::now() + PROVISIONING_TIME,
+    };
+    let response = respond(StatusCode::CREATED, &vault_json(req, &vault));
+    arm.vaults.insert(key, vault);
+    Ok(response)
+}
