@@ -11,5 +11,6 @@ mod paging_and_errors;
 mod path_safety;
 mod prism;
 mod pseudo_lro;
+mod python;
 mod redaction;
 mod retry;

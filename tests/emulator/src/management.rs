@@ -35,6 +35,33 @@ struct ArmVault {
     tags: Value,
     properties: Value,
     ready_at: Instant,
+    /// The vault's own data-plane URL (its own port on the emulator's address).
+    uri: String,
+    /// The listener serving that port.
+    listener: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Arm {
+    /// Stops every vault's listener (the emulator is going away).
+    pub(crate) fn stop_listeners(&mut self) {
+        let vaults = self
+            .vaults
+            .values_mut()
+            .chain(self.deleted.values_mut().map(|d| &mut d.vault));
+        for vault in vaults {
+            if let Some(task) = vault.listener.take() {
+                task.abort();
+            }
+        }
+    }
+}
+
+impl Drop for ArmVault {
+    fn drop(&mut self) {
+        if let Some(task) = self.listener.take() {
+            task.abort();
+        }
+    }
 }
 
 struct DeletedVault {
@@ -48,9 +75,9 @@ fn now_rfc3339() -> String {
         .unwrap_or_default()
 }
 
-fn vault_json(req: &Req, v: &ArmVault) -> Value {
+fn vault_json(v: &ArmVault) -> Value {
     let mut properties = v.properties.clone();
-    properties["vaultUri"] = format!("{}/vaults/{}/", req.base, v.name).into();
+    properties["vaultUri"] = v.uri.clone().into();
     properties["provisioningState"] = if Instant::now() >= v.ready_at {
         "Succeeded"
     } else {
@@ -139,7 +166,7 @@ fn subscription(state: &State, req: &Req, sub: &str, rest: &[&str]) -> Result<Re
                 .vaults
                 .values()
                 .filter(|v| v.subscription == sub)
-                .map(|v| vault_json(req, v))
+                .map(vault_json)
                 .collect();
             Ok(ok(json!({"value": value})))
         }
@@ -149,7 +176,7 @@ fn subscription(state: &State, req: &Req, sub: &str, rest: &[&str]) -> Result<Re
                 .values()
                 .filter(|v| v.subscription == sub)
                 .map(|v| {
-                    let full = vault_json(req, v);
+                    let full = vault_json(v);
                     json!({"id": full["id"], "name": full["name"], "type": full["type"], "location": full["location"], "tags": full["tags"]})
                 })
                 .collect();
@@ -234,7 +261,7 @@ fn subscription(state: &State, req: &Req, sub: &str, rest: &[&str]) -> Result<Re
                 .vaults
                 .values()
                 .filter(|v| v.subscription == sub && v.group.eq_ignore_ascii_case(group))
-                .map(|v| vault_json(req, v))
+                .map(vault_json)
                 .collect();
             Ok(ok(json!({"value": value})))
         }
@@ -244,9 +271,9 @@ fn subscription(state: &State, req: &Req, sub: &str, rest: &[&str]) -> Result<Re
                 Method::GET => arm
                     .vaults
                     .get(&key)
-                    .map(|v| ok(vault_json(req, v)))
+                    .map(|v| ok(vault_json(v)))
                     .ok_or_else(|| not_found(name)),
-                Method::PUT => create(&mut arm, req, sub, group, name),
+                Method::PUT => create(state, &mut arm, req, sub, group, name),
                 Method::PATCH => {
                     let body: Value = req.json()?;
                     let v = arm.vaults.get_mut(&key).ok_or_else(|| not_found(name))?;
@@ -258,7 +285,7 @@ fn subscription(state: &State, req: &Req, sub: &str, rest: &[&str]) -> Result<Re
                             v.properties[k] = val.clone();
                         }
                     }
-                    Ok(ok(vault_json(req, v)))
+                    Ok(ok(vault_json(v)))
                 }
                 Method::DELETE => match arm.vaults.remove(&key) {
                     Some(vault) => {
@@ -350,7 +377,14 @@ fn subscription(state: &State, req: &Req, sub: &str, rest: &[&str]) -> Result<Re
     }
 }
 
-fn create(arm: &mut Arm, req: &Req, sub: &str, group: &str, name: &str) -> Result<Resp, Resp> {
+fn create(
+    state: &State,
+    arm: &mut Arm,
+    req: &Req,
+    sub: &str,
+    group: &str,
+    name: &str,
+) -> Result<Resp, Resp> {
     let body: Value = req.json()?;
     let key = name.to_ascii_lowercase();
     let valid = (3..=24).contains(&name.len())
@@ -374,13 +408,13 @@ fn create(arm: &mut Arm, req: &Req, sub: &str, group: &str, name: &str) -> Resul
             }
         }
         existing.tags = body.get("tags").cloned().unwrap_or(json!({}));
-        return Ok(ok(vault_json(req, existing)));
+        return Ok(ok(vault_json(existing)));
     }
     if recover {
         let deleted = arm.deleted.remove(&key).ok_or_else(|| not_found(name))?;
         let mut vault = deleted.vault;
         vault.ready_at = Instant::now() + PROVISIONING_TIME;
-        let response = respond(StatusCode::OK, &vault_json(req, &vault));
+        let response = respond(StatusCode::OK, &vault_json(&vault));
         arm.vaults.insert(key, vault);
         return Ok(response);
     }
@@ -401,6 +435,15 @@ fn create(arm: &mut Arm, req: &Req, sub: &str, group: &str, name: &str) -> Resul
     if properties.get("accessPolicies").is_none() {
         properties["accessPolicies"] = json!([]);
     }
+    let (port, listener) = state.start_vault_listener(&key).map_err(|e| {
+        arm_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalError",
+            &format!("cannot serve the vault: {e}"),
+        )
+    })?;
+    let mut uri = url::Url::parse(&req.origin).map_err(|_| bad_parameter("bad host"))?;
+    let _ = uri.set_port(Some(port));
     let vault = ArmVault {
         subscription: sub.to_owned(),
         group: group.to_owned(),
@@ -409,8 +452,10 @@ fn create(arm: &mut Arm, req: &Req, sub: &str, group: &str, name: &str) -> Resul
         tags: body.get("tags").cloned().unwrap_or(json!({})),
         properties,
         ready_at: Instant::now() + PROVISIONING_TIME,
+        uri: uri.to_string(),
+        listener: Some(listener),
     };
-    let response = respond(StatusCode::CREATED, &vault_json(req, &vault));
+    let response = respond(StatusCode::CREATED, &vault_json(&vault));
     arm.vaults.insert(key, vault);
     Ok(response)
 }

@@ -86,6 +86,68 @@ pub struct Emulator {
     addr: SocketAddr,
     pem: Option<String>,
     task: tokio::task::JoinHandle<()>,
+    _state: Arc<State>,
+}
+
+/// What every listener shares.
+struct ServeContext {
+    state: std::sync::Weak<State>,
+    settings: Arc<Settings>,
+    acceptor: Option<tokio_rustls::TlsAcceptor>,
+    scheme: &'static str,
+}
+
+/// Accepts connections on `listener` until aborted; `vault` fixes the vault its requests
+/// address (a management-created vault's own port).
+fn serve(
+    listener: TcpListener,
+    context: Arc<ServeContext>,
+    vault: Option<String>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let _ = stream.set_nodelay(true);
+            let (context, vault) = (context.clone(), vault.clone());
+            tokio::spawn(async move {
+                let acceptor = context.acceptor.clone();
+                let service = hyper::service::service_fn(move |request| {
+                    let (context, vault) = (context.clone(), vault.clone());
+                    async move {
+                        let response = match context.state.upgrade() {
+                            Some(state) => {
+                                handle(
+                                    &state,
+                                    &context.settings,
+                                    context.scheme,
+                                    vault.as_deref(),
+                                    request,
+                                )
+                                .await
+                            }
+                            None => crate::http::empty(hyper::StatusCode::SERVICE_UNAVAILABLE),
+                        };
+                        Ok::<_, std::convert::Infallible>(response)
+                    }
+                });
+                let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+                match acceptor {
+                    Some(acceptor) => {
+                        if let Ok(tls) = acceptor.accept(stream).await {
+                            let _ = builder.serve_connection(TokioIo::new(tls), service).await;
+                        }
+                    }
+                    None => {
+                        let _ = builder
+                            .serve_connection(TokioIo::new(stream), service)
+                            .await;
+                    }
+                }
+            });
+        }
+    })
 }
 
 impl Emulator {
@@ -113,41 +175,37 @@ impl Emulator {
             tenant: "00000000-0000-0000-0000-00000000e001".to_owned(),
         });
         let scheme = if acceptor.is_some() { "https" } else { "http" };
-        let task = tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    continue;
-                };
-                let _ = stream.set_nodelay(true);
-                let (state, settings, acceptor) =
-                    (state.clone(), settings.clone(), acceptor.clone());
-                tokio::spawn(async move {
-                    let service = hyper::service::service_fn(move |request| {
-                        let (state, settings) = (state.clone(), settings.clone());
-                        async move {
-                            Ok::<_, std::convert::Infallible>(
-                                handle(&state, &settings, scheme, request).await,
-                            )
-                        }
-                    });
-                    let builder =
-                        hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-                    match acceptor {
-                        Some(acceptor) => {
-                            if let Ok(tls) = acceptor.accept(stream).await {
-                                let _ = builder.serve_connection(TokioIo::new(tls), service).await;
-                            }
-                        }
-                        None => {
-                            let _ = builder
-                                .serve_connection(TokioIo::new(stream), service)
-                                .await;
-                        }
-                    }
-                });
-            }
+        let context = Arc::new(ServeContext {
+            state: Arc::downgrade(&state),
+            settings,
+            acceptor,
+            scheme,
         });
-        Ok(Emulator { addr, pem, task })
+        // Vaults created through the management plane get a listener of their own (same
+        // address, another port), so their `vaultUri` is a plain host URL as clients expect.
+        let ip = addr.ip();
+        let spawner_context = context.clone();
+        *state
+            .vault_listeners
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Some(Box::new(move |vault: &str| {
+                let listener = std::net::TcpListener::bind((ip, 0))?;
+                listener.set_nonblocking(true)?;
+                let port = listener.local_addr()?.port();
+                let listener = TcpListener::from_std(listener)?;
+                Ok((
+                    port,
+                    serve(listener, spawner_context.clone(), Some(vault.to_owned())),
+                ))
+            }));
+        let task = serve(listener, context, None);
+        Ok(Emulator {
+            addr,
+            pem,
+            task,
+            _state: state,
+        })
     }
 
     /// The address it listens on.
@@ -171,6 +229,7 @@ impl Emulator {
 impl Drop for Emulator {
     fn drop(&mut self) {
         self.task.abort();
+        self._state.stop_vault_listeners();
     }
 }
 
@@ -178,6 +237,7 @@ async fn handle(
     state: &State,
     settings: &Settings,
     scheme: &str,
+    fixed_vault: Option<&str>,
     request: hyper::Request<Incoming>,
 ) -> hyper::Response<Full<Bytes>> {
     let (parts, body) = request.into_parts();
@@ -234,7 +294,11 @@ async fn handle(
             format!("{scheme}://{host}/vaults/{name}"),
             name.to_ascii_lowercase(),
         ),
-        _ => (segments, format!("{scheme}://{host}"), vault),
+        _ => (
+            segments,
+            format!("{scheme}://{host}"),
+            fixed_vault.map(str::to_owned).unwrap_or(vault),
+        ),
     };
     let req = Req {
         method: parts.method,

@@ -18,6 +18,41 @@ pub(crate) struct State {
     pub(crate) tokens: Mutex<HashSet<String>>,
     /// The management plane's resources.
     pub(crate) arm: Mutex<crate::management::Arm>,
+    /// Starts a listener for a vault (on its own port); set by the server.
+    pub(crate) vault_listeners: Mutex<Option<VaultListenerFactory>>,
+}
+
+/// Starts a listener serving one vault; returns its port and task.
+pub(crate) type VaultListenerFactory =
+    Box<dyn Fn(&str) -> std::io::Result<(u16, tokio::task::JoinHandle<()>)> + Send + Sync>;
+
+impl State {
+    /// A listener for `vault` (see [`VaultListenerFactory`]).
+    pub(crate) fn start_vault_listener(
+        &self,
+        vault: &str,
+    ) -> std::io::Result<(u16, tokio::task::JoinHandle<()>)> {
+        match &*self
+            .vault_listeners
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        {
+            Some(factory) => factory(vault),
+            None => Err(std::io::Error::other("the server is not running")),
+        }
+    }
+
+    /// Stops every vault's own listener.
+    pub(crate) fn stop_vault_listeners(&self) {
+        self.arm
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .stop_listeners();
+        self.vault_listeners
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+    }
 }
 
 /// One vault's objects.
