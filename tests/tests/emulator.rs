@@ -702,3 +702,187 @@ async fn management_vault_lifecycle_with_recovery_of_its_secrets() {
         "purged with its vault"
     );
 }
+
+#[tokio::test]
+async fn managed_hsm_administration_rbac_settings_backup_restore_and_security_domain() {
+    use keyvault::backup_restore::{models as b, BackupClient};
+    use keyvault::keys::{models as k, KeyClient};
+    use keyvault::rbac::{models as r, AccessControlClient};
+    use keyvault::security_domain::{models as sd, SecurityDomainClient};
+    use keyvault::settings::{models as st, SettingsClient};
+    let (emulator, options) = start(EmulatorOptions::default()).await;
+    let url = emulator.url();
+
+    // Role definitions and assignments at the global scope and a narrower one.
+    let rbac = AccessControlClient::new(&url, options.clone()).unwrap();
+    let built_in: Vec<_> = rbac
+        .role_definitions()
+        .list("/")
+        .into_stream()
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(built_in.len() >= 3);
+    let mut properties = r::RoleDefinitionProperties::default();
+    properties.role_name = Some("Key reader".into());
+    let custom = rbac
+        .role_definitions()
+        .create_or_update(
+            "/",
+            "11111111-1111-1111-1111-111111111111",
+            r::RoleDefinitionCreateParameters::new(properties),
+        )
+        .await
+        .unwrap();
+    let role_id = custom.id.unwrap();
+    rbac.role_definitions()
+        .get("/", "11111111-1111-1111-1111-111111111111")
+        .await
+        .unwrap();
+    for scope in ["/", "/keys"] {
+        rbac.role_assignments()
+            .create(
+                scope,
+                format!("assignment{}", scope.len()),
+                r::RoleAssignmentCreateParameters::new(r::RoleAssignmentProperties::new(
+                    role_id.clone(),
+                    "principal-1",
+                )),
+            )
+            .await
+            .unwrap();
+    }
+    let at_keys: Vec<_> = rbac
+        .role_assignments()
+        .list_for_scope("/keys")
+        .into_stream()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(at_keys.len(), 1);
+    rbac.role_assignments()
+        .delete("/keys", "assignment5")
+        .await
+        .unwrap();
+    rbac.role_definitions()
+        .delete("/", "11111111-1111-1111-1111-111111111111")
+        .await
+        .unwrap();
+
+    // Settings.
+    let settings = SettingsClient::new(&url, options.clone()).unwrap();
+    let all = settings.get_settings().await.unwrap();
+    assert!(all.settings.unwrap().len() >= 2);
+    let changed = settings
+        .update_setting(
+            "AllowKeyManagementOperationsThroughARM",
+            st::UpdateSettingRequest::new("true"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(changed.value.as_deref(), Some("true"));
+    let err = settings
+        .update_setting(
+            "AllowKeyManagementOperationsThroughARM",
+            st::UpdateSettingRequest::new("maybe"),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
+
+    // Full backup, then a key changes, then a selective restore and a full restore bring it back.
+    let keys = KeyClient::new(&url, options.clone()).unwrap();
+    keys.create_key(
+        "hsm-key",
+        k::KeyCreateParameters::new(k::JsonWebKeyType::RsaHsm),
+    )
+    .await
+    .unwrap();
+    let original = keys.get_key("hsm-key").await.unwrap().key.unwrap().kid;
+    let backup = BackupClient::new(&url, options.clone()).unwrap();
+    let mut sas = b::SasTokenParameter::new("https://account.blob.core.windows.net/backups");
+    sas.token = Some("sv=2025&sig=secret".into());
+    let fast_poll = PollerOptions::with_interval(Duration::from_millis(50));
+    backup
+        .pre_full_backup(b::PreBackupOperationParameters::default())
+        .poller_options(fast_poll)
+        .await
+        .unwrap_err();
+    let mut pre = b::PreBackupOperationParameters::default();
+    pre.storage_resource_uri = sas.storage_resource_uri.clone();
+    pre.token = sas.token.clone();
+    backup
+        .pre_full_backup(pre)
+        .poller_options(fast_poll)
+        .await
+        .unwrap();
+    let done = backup
+        .full_backup(sas.clone())
+        .poller_options(fast_poll)
+        .await
+        .unwrap();
+    assert_eq!(done.status, Some(b::OperationStatus::Succeeded));
+    let folder_uri = done.azure_storage_blob_container_uri.unwrap();
+    let folder = folder_uri.rsplit('/').next().unwrap().to_owned();
+    keys.rotate_key("hsm-key").await.unwrap();
+    assert_ne!(
+        keys.get_key("hsm-key").await.unwrap().key.unwrap().kid,
+        original
+    );
+    backup
+        .selective_key_restore_operation(
+            "hsm-key",
+            b::SelectiveKeyRestoreOperationParameters::new(sas.clone(), folder.clone()),
+        )
+        .poller_options(fast_poll)
+        .await
+        .unwrap();
+    assert_eq!(
+        keys.get_key("hsm-key").await.unwrap().key.unwrap().kid,
+        original
+    );
+    keys.create_key(
+        "after-backup",
+        k::KeyCreateParameters::new(k::JsonWebKeyType::Ec),
+    )
+    .await
+    .unwrap();
+    backup
+        .full_restore_operation(b::RestoreOperationParameters::new(sas.clone(), folder))
+        .poller_options(fast_poll)
+        .await
+        .unwrap();
+    assert_eq!(
+        keys.get_key("after-backup")
+            .await
+            .unwrap_err()
+            .status()
+            .map(|s| s.as_u16()),
+        Some(404)
+    );
+
+    // Security domain: download (the result is the initial body), transfer key, upload.
+    let domain = SecurityDomainClient::new(&url, options).unwrap();
+    let certificates = sd::CertificateInfoObject::new(
+        (0..3)
+            .map(|_| sd::SecurityDomainJsonWebKey::default())
+            .collect::<Vec<_>>(),
+    );
+    let mut download = certificates.clone();
+    download.required = Some(2);
+    let downloaded = domain
+        .hsm_security_domain()
+        .download(download)
+        .poller_options(fast_poll)
+        .await
+        .unwrap();
+    let blob = downloaded.value.unwrap().into_inner();
+    assert!(blob.contains("EncData"));
+    domain.hsm_security_domain().transfer_key().await.unwrap();
+    domain
+        .hsm_security_domain()
+        .upload(sd::SecurityDomainObject::new(blob))
+        .poller_options(fast_poll)
+        .await
+        .unwrap();
+}

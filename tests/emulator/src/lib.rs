@@ -15,6 +15,7 @@
 // matter, and `?` keeps every handler linear.
 #![allow(clippy::result_large_err)]
 
+mod admin;
 mod auth;
 mod certificates;
 mod crypto;

@@ -43,10 +43,11 @@ pub(crate) fn route(state: &State, settings: &Settings, req: &Req) -> Resp {
     if let Err(challenge) = crate::auth::check(state, settings, req) {
         return challenge;
     }
-    let management = matches!(
-        req.segments.first().map(String::as_str),
-        Some("subscriptions" | "providers")
-    );
+    let management = match req.segments.first().map(String::as_str) {
+        Some("subscriptions") => true,
+        Some("providers") => req.segments.get(1).map(String::as_str) == Some("Microsoft.KeyVault"),
+        _ => false,
+    };
     let known = if management {
         management_version
     } else {
@@ -68,5 +69,6 @@ pub(crate) fn route(state: &State, settings: &Settings, req: &Req) -> Resp {
     crate::secrets::handle(state, settings, req)
         .or_else(|| crate::keys::handle(state, settings, req))
         .or_else(|| crate::certificates::handle(state, settings, req))
+        .or_else(|| crate::admin::handle(state, req))
         .unwrap_or_else(|| no_route(req))
 }

@@ -18,6 +18,8 @@ pub(crate) struct State {
     pub(crate) tokens: Mutex<HashSet<String>>,
     /// The management plane's resources.
     pub(crate) arm: Mutex<crate::management::Arm>,
+    /// Administration: role-based access, settings, backup jobs.
+    pub(crate) admin: Mutex<crate::admin::Admin>,
     /// Starts a listener for a vault (on its own port); set by the server.
     pub(crate) vault_listeners: Mutex<Option<VaultListenerFactory>>,
 }
@@ -215,7 +217,7 @@ impl<V> Deleted<V> {
 }
 
 /// Live and deleted objects of one kind, by lower-cased name (names are case-insensitive).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Collection<V> {
     pub(crate) live: BTreeMap<String, (String, Item<V>)>,
     pub(crate) deleted: BTreeMap<String, (String, Deleted<V>)>,
