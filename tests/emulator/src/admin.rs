@@ -116,7 +116,7 @@ fn rbac(state: &State, req: &Req, scope: &str, rest: &[&str]) -> Result<Resp, Re
     let vault = req.vault.clone();
     match (&req.method, rest) {
         (&Method::GET, ["roleDefinitions"]) => {
-            let mut value: Vec<Value> = BUILT_IN_ROLES.iter().map(|r| built_in(r)).collect();
+            let mut value: Vec<Value> = BUILT_IN_ROLES.iter().map(built_in).collect();
             value.extend(
                 admin
                     .role_definitions
