@@ -21,5 +21,7 @@ RUSTDOCFLAGS="-D warnings" cargo doc -q --workspace --all-features --no-deps
 cargo build -q -p keyvault --no-default-features
 cargo test --workspace --all-features -- --show-output
 
-# The README's main job: the quickstart against the in-process emulator.
-env -u AZURE_KEYVAULT_URL cargo run -q --example quickstart
+# The README's main job and the other examples, against the in-process emulator.
+for example in quickstart get_key_and_secret create_vault manage_vaults recovery; do
+  env -u AZURE_KEYVAULT_URL -u AZURE_SUBSCRIPTION_ID cargo run -q --example "$example"
+done

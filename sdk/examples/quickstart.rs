@@ -7,49 +7,22 @@
 //!
 //! `cargo run --example quickstart`
 
-use std::sync::Arc;
+mod common;
+
 use std::time::Duration;
 
 use futures::TryStreamExt;
 use keyvault::secrets::{models::SecretSetParameters, SecretClient};
-use keyvault_identity::{ClientSecretCredential, CredentialOptions, DefaultAzureCredential};
-use keyvault_runtime::{ClientOptions, PollerOptions};
+use keyvault_runtime::PollerOptions;
 use keyvault_sdk::SecretPollers;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    // Keeps the emulator alive for the whole run when one is used.
-    let mut _emulator = None;
-    let (vault_url, options) = match std::env::var("AZURE_KEYVAULT_URL") {
-        Ok(url) => {
-            println!("using the vault at {url}");
-            let options =
-                ClientOptions::default().with_credential(Arc::new(DefaultAzureCredential::new()));
-            (url, options)
-        }
-        Err(_) => {
-            let emulator = emulator::Emulator::start(emulator::EmulatorOptions::default()).await?;
-            let url = emulator.url();
-            println!("AZURE_KEYVAULT_URL is not set: started the local emulator at {url}");
-            // The emulator's challenge points at its own token endpoint; trust its certificate
-            // for both the token requests and the vault calls.
-            let pem = emulator.certificate_pem().as_bytes().to_vec();
-            let credential = ClientSecretCredential::new(
-                "00000000-0000-0000-0000-00000000e001",
-                "quickstart-app",
-                "quickstart-secret",
-                CredentialOptions::default()
-                    .with_authority_host(url.parse()?)
-                    .with_root_certificate_pem(pem.clone()),
-            )?;
-            let options = ClientOptions::default()
-                .with_credential(Arc::new(credential))
-                .with_root_certificate_pem(pem);
-            _emulator = Some(emulator);
-            (url, options)
-        }
-    };
-
+    let target = common::target().await?;
+    if target.emulator.is_none() {
+        println!("using the vault at {}", target.vault_url);
+    }
+    let (vault_url, options) = (target.vault_url.clone(), target.options.clone());
     let client = SecretClient::new(&vault_url, options)?;
     let name = "quickstart-secret";
     let set = client

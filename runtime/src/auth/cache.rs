@@ -95,9 +95,11 @@ impl TokenCache {
 }
 
 fn refresh_at(token: &AccessToken) -> OffsetDateTime {
-    let base = token
-        .refresh_on
-        .unwrap_or(token.expires_on - DEFAULT_REFRESH_AHEAD);
+    // Five minutes ahead, or halfway for tokens that live less than ten minutes (so a short
+    // token is still reused rather than refreshed on every call).
+    let remaining = (token.expires_on - OffsetDateTime::now_utc()).max(time::Duration::ZERO);
+    let ahead = std::cmp::min(time::Duration::try_from(DEFAULT_REFRESH_AHEAD).unwrap_or(remaining), remaining / 2);
+    let base = token.refresh_on.unwrap_or(token.expires_on - ahead);
     let jitter_ms = crate::id::random_u64() % (MAX_JITTER.as_millis() as u64 + 1);
     base - Duration::from_millis(jitter_ms)
 }
@@ -145,9 +147,9 @@ mod tests {
             async move { Ok(token(valid)) }
         };
         let request = TokenRequest::new(["a"]);
-        // Four minutes left: inside the five-minute refresh window, so every call refreshes.
+        // Twenty seconds left: within the minimum validity, so the next call refreshes.
         cache
-            .get_or_fetch(&request, || fetch(Duration::from_secs(240)))
+            .get_or_fetch(&request, || fetch(Duration::from_secs(20)))
             .await
             .unwrap();
         cache
@@ -192,5 +194,28 @@ mod tests {
             })
             .await;
         assert!(err.is_err());
+    }
+}
+
+#[cfg(test)]
+mod short_lived {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[tokio::test]
+    async fn short_tokens_are_reused_until_halfway() {
+        let cache = TokenCache::new();
+        let fetches = AtomicUsize::new(0);
+        let request = TokenRequest::new(["a"]);
+        for _ in 0..3 {
+            cache
+                .get_or_fetch(&request, || {
+                    fetches.fetch_add(1, Ordering::SeqCst);
+                    async { Ok(AccessToken::new("t", OffsetDateTime::now_utc() + Duration::from_secs(300))) }
+                })
+                .await
+                .unwrap();
+        }
+        assert_eq!(fetches.load(Ordering::SeqCst), 1);
     }
 }
