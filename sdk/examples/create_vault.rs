@@ -41,7 +41,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         )
         .into_poller();
     let vault = poller.await?;
-    let uri = vault.properties.and_then(|p| p.vault_uri).unwrap_or_default();
+    let uri = vault
+        .properties
+        .and_then(|p| p.vault_uri)
+        .unwrap_or_default();
     println!("vault_uri: {uri}");
     Ok(())
 }

@@ -47,20 +47,31 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if target.emulator.is_some() {
         // Something to read in the empty emulator.
         key_client
-            .create_key("seed-key", keys::KeyCreateParameters::new(keys::JsonWebKeyType::Rsa))
+            .create_key(
+                "seed-key",
+                keys::KeyCreateParameters::new(keys::JsonWebKeyType::Rsa),
+            )
             .await?;
         secret_client
-            .set_secret("seed-secret", secrets::SecretSetParameters::new("version one"))
+            .set_secret(
+                "seed-secret",
+                secrets::SecretSetParameters::new("version one"),
+            )
             .await?;
         secret_client
-            .set_secret("seed-secret", secrets::SecretSetParameters::new("version two"))
+            .set_secret(
+                "seed-secret",
+                secrets::SecretSetParameters::new("version two"),
+            )
             .await?;
     }
 
     let key = key_client.get_key("seed-key").await?;
     println!("key {}", key.key.and_then(|k| k.kid).unwrap_or_default());
     let versions: Vec<_> = futures::TryStreamExt::try_collect(
-        secret_client.get_secret_versions("seed-secret").into_stream(),
+        secret_client
+            .get_secret_versions("seed-secret")
+            .into_stream(),
     )
     .await?;
     let first = versions

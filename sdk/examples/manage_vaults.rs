@@ -34,7 +34,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let vault = client
         .vaults()
-        .create_or_update(&group, name, models::VaultCreateOrUpdateParameters::new("westeurope", properties))
+        .create_or_update(
+            &group,
+            name,
+            models::VaultCreateOrUpdateParameters::new("westeurope", properties),
+        )
         .poller_options(polling)
         .await?;
     println!("created {}", vault.id.unwrap_or_default());

@@ -29,10 +29,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let vault = mgmt
         .vaults()
-        .create_or_update(&group, name, models::VaultCreateOrUpdateParameters::new("westeurope", properties))
+        .create_or_update(
+            &group,
+            name,
+            models::VaultCreateOrUpdateParameters::new("westeurope", properties),
+        )
         .poller_options(polling)
         .await?;
-    let vault_uri = vault.properties.and_then(|p| p.vault_uri).ok_or("no vault URI")?;
+    let vault_uri = vault
+        .properties
+        .and_then(|p| p.vault_uri)
+        .ok_or("no vault URI")?;
     let secret_client = SecretClient::new(&vault_uri, target.options.clone())?;
     secret_client
         .set_secret("recoverable", secrets::SecretSetParameters::new("keep me"))
@@ -41,14 +48,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Soft-delete the vault, then recover it: its secrets come back with it.
     mgmt.vaults().delete(&group, name).await?;
     let deleted = mgmt.vaults().get_deleted("westeurope", name).await?;
-    println!("vault deleted on {:?}", deleted.properties.and_then(|p| p.deletion_date));
+    println!(
+        "vault deleted on {:?}",
+        deleted.properties.and_then(|p| p.deletion_date)
+    );
     let mut recover = models::VaultProperties::new(
         target.tenant_id.clone(),
         models::Sku::new(models::SkuName::Standard),
     );
     recover.create_mode = Some(models::CreateMode::Recover);
     mgmt.vaults()
-        .create_or_update(&group, name, models::VaultCreateOrUpdateParameters::new("westeurope", recover))
+        .create_or_update(
+            &group,
+            name,
+            models::VaultCreateOrUpdateParameters::new("westeurope", recover),
+        )
         .poller_options(polling)
         .await?;
     let secret = secret_client.get_secret("recoverable").await?;

@@ -886,3 +886,96 @@ async fn managed_hsm_administration_rbac_settings_backup_restore_and_security_do
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn symmetric_keys_and_certificate_merge() {
+    use keyvault::certificates::{models as c, CertificateClient};
+    use keyvault::keys::{models as k, KeyClient};
+    use keyvault_sdk::{CertificateCreation, CertificatePollers};
+    let (emulator, options) = start(EmulatorOptions::default()).await;
+
+    // oct-HSM: AES key wrap and AES-GCM with IV, AAD and tag.
+    let keys = KeyClient::new(&emulator.url(), options.clone()).unwrap();
+    let mut create = k::KeyCreateParameters::new(k::JsonWebKeyType::OctHsm);
+    create.key_size = Some(256);
+    keys.create_key("aes", create).await.unwrap();
+    let wrapped = keys
+        .wrap_key(
+            "aes",
+            k::KeyOperationsParameters::new(
+                k::JsonWebKeyEncryptionAlgorithm::A256Kw,
+                vec![7u8; 32],
+            ),
+        )
+        .await
+        .unwrap();
+    let unwrapped = keys
+        .unwrap_key(
+            "aes",
+            k::KeyOperationsParameters::new(
+                k::JsonWebKeyEncryptionAlgorithm::A256Kw,
+                wrapped.result.unwrap().into_inner(),
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(unwrapped.result.unwrap().expose(), &vec![7u8; 32]);
+    let mut encrypt = k::KeyOperationsParameters::new(
+        k::JsonWebKeyEncryptionAlgorithm::A256Gcm,
+        b"gcm data".to_vec(),
+    );
+    encrypt.aad = Some(b"context".to_vec());
+    let sealed = keys.encrypt("aes", encrypt).await.unwrap();
+    let mut decrypt = k::KeyOperationsParameters::new(
+        k::JsonWebKeyEncryptionAlgorithm::A256Gcm,
+        sealed.result.unwrap().into_inner(),
+    );
+    decrypt.iv = sealed.iv;
+    decrypt.aad = Some(b"context".to_vec());
+    decrypt.tag = sealed.authentication_tag;
+    let opened = keys.decrypt("aes", decrypt).await.unwrap();
+    assert_eq!(opened.result.unwrap().expose(), b"gcm data");
+
+    // Issuer `Unknown`, then the signed certificate merged in.
+    let certificates = CertificateClient::new(&emulator.url(), options).unwrap();
+    let mut policy = c::CertificatePolicy::default();
+    let mut issuer = c::IssuerParameters::default();
+    issuer.name = Some("Unknown".into());
+    policy.issuer_parameters = Some(issuer);
+    let mut params = c::CertificateCreateParameters::default();
+    params.certificate_policy = Some(policy);
+    let outcome = fast(certificates.begin_create_certificate("merged", params))
+        .await
+        .unwrap();
+    assert!(matches!(outcome, CertificateCreation::MergeRequired(_)));
+    // The emulator does not check the signature chain; any DER certificate stands in for the
+    // one a CA would return for the CSR.
+    let pem = include_str!("../../identity/tests/data/cert.pem");
+    let body: String = pem
+        .split("-----BEGIN CERTIFICATE-----")
+        .nth(1)
+        .and_then(|rest| rest.split("-----END CERTIFICATE-----").next())
+        .unwrap()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    use base64::Engine;
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .unwrap();
+    let merged = certificates
+        .merge_certificate(
+            "merged",
+            c::CertificateMergeParameters::new(vec![der.clone()]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(merged.cer.unwrap(), der);
+    assert!(
+        certificates
+            .get_certificate_operation("merged")
+            .await
+            .is_err(),
+        "the pending operation is gone"
+    );
+}

@@ -98,7 +98,10 @@ fn refresh_at(token: &AccessToken) -> OffsetDateTime {
     // Five minutes ahead, or halfway for tokens that live less than ten minutes (so a short
     // token is still reused rather than refreshed on every call).
     let remaining = (token.expires_on - OffsetDateTime::now_utc()).max(time::Duration::ZERO);
-    let ahead = std::cmp::min(time::Duration::try_from(DEFAULT_REFRESH_AHEAD).unwrap_or(remaining), remaining / 2);
+    let ahead = std::cmp::min(
+        time::Duration::try_from(DEFAULT_REFRESH_AHEAD).unwrap_or(remaining),
+        remaining / 2,
+    );
     let base = token.refresh_on.unwrap_or(token.expires_on - ahead);
     let jitter_ms = crate::id::random_u64() % (MAX_JITTER.as_millis() as u64 + 1);
     base - Duration::from_millis(jitter_ms)
@@ -211,7 +214,12 @@ mod short_lived {
             cache
                 .get_or_fetch(&request, || {
                     fetches.fetch_add(1, Ordering::SeqCst);
-                    async { Ok(AccessToken::new("t", OffsetDateTime::now_utc() + Duration::from_secs(300))) }
+                    async {
+                        Ok(AccessToken::new(
+                            "t",
+                            OffsetDateTime::now_utc() + Duration::from_secs(300),
+                        ))
+                    }
                 })
                 .await
                 .unwrap();

@@ -340,6 +340,9 @@ fn operation(state: &State, req: &Req, name: &str, version: &str, op: &str) -> R
         alg: Option<String>,
         value: Option<String>,
         digest: Option<String>,
+        iv: Option<String>,
+        aad: Option<String>,
+        tag: Option<String>,
     }
     let needed = match op {
         "encrypt" => "encrypt",
@@ -379,12 +382,48 @@ fn operation(state: &State, req: &Req, name: &str, version: &str, op: &str) -> R
     let value =
         crypto::decode(p.value.as_deref().unwrap_or_default()).map_err(|m| bad_parameter(&m))?;
     let bad = |m: String| bad_parameter(&m);
+    let field = |f: &Option<String>| -> Result<Option<Vec<u8>>, Resp> {
+        f.as_deref()
+            .map(crypto::decode)
+            .transpose()
+            .map_err(|m| bad_parameter(&m))
+    };
+    let symmetric = v.jwk.get("kty").and_then(Value::as_str) == Some("oct");
     let out = match op {
-        "encrypt" | "wrapkey" => {
+        "encrypt" | "decrypt" if symmetric => {
+            let (iv, aad, tag) = (field(&p.iv)?, field(&p.aad)?, field(&p.tag)?);
+            let decrypting = op == "decrypt";
+            if decrypting && tag.is_none() {
+                return Err(bad_parameter(
+                    "AES-GCM decryption needs the authentication tag.",
+                ));
+            }
+            let (data, iv, tag) = crypto::aes_gcm(
+                &v.jwk,
+                &alg,
+                &value,
+                iv.as_deref(),
+                aad.as_deref().unwrap_or_default(),
+                tag.as_deref(),
+            )
+            .map_err(bad)?;
+            if decrypting {
+                json!({"kid": kid, "value": crypto::encode(&data)})
+            } else {
+                json!({"kid": kid, "value": crypto::encode(&data), "iv": crypto::encode(&iv), "tag": crypto::encode(&tag)})
+            }
+        }
+        "encrypt" => {
             json!({"kid": kid, "value": crypto::encode(&crypto::encrypt(&v.jwk, &alg, &value).map_err(bad)?)})
         }
-        "decrypt" | "unwrapkey" => {
+        "decrypt" => {
             json!({"kid": kid, "value": crypto::encode(&crypto::decrypt(&v.jwk, &alg, &value).map_err(bad)?)})
+        }
+        "wrapkey" => {
+            json!({"kid": kid, "value": crypto::encode(&crypto::wrap(&v.jwk, &alg, &value).map_err(bad)?)})
+        }
+        "unwrapkey" => {
+            json!({"kid": kid, "value": crypto::encode(&crypto::unwrap(&v.jwk, &alg, &value).map_err(bad)?)})
         }
         "sign" => {
             json!({"kid": kid, "value": crypto::encode(&crypto::sign(&v.jwk, &alg, &value).map_err(bad)?)})
