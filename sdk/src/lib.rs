@@ -39,6 +39,16 @@ pub use keys::KeyPollers;
 #[cfg(feature = "secrets")]
 pub use secrets::SecretPollers;
 
+/// Every poller trait, for `use keyvault_sdk::prelude::*;`.
+pub mod prelude {
+    #[cfg(feature = "keys")]
+    pub use crate::KeyPollers;
+    #[cfg(feature = "secrets")]
+    pub use crate::SecretPollers;
+    #[cfg(feature = "certificates")]
+    pub use crate::{CertificateDeletePollers, CertificatePollers};
+}
+
 /// How often delete and recover operations are polled unless the caller says otherwise (as
 /// the service's own SDKs do).
 pub const DELETE_RECOVER_INTERVAL: std::time::Duration = std::time::Duration::from_secs(2);

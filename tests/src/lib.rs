@@ -2,6 +2,8 @@
 //! with scripted responses. Tests talk to it through the real reqwest transport.
 #![deny(missing_docs)]
 
+pub mod prism;
+
 /// The README's code blocks, compiled as doctests so its examples stay true.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]

@@ -10,6 +10,7 @@ mod operations;
 mod paging_and_errors;
 mod path_safety;
 mod prism;
+mod prism_proxy;
 mod pseudo_lro;
 mod python;
 mod redaction;

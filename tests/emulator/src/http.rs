@@ -157,5 +157,10 @@ pub(crate) fn page(req: &Req, path: &str, items: Vec<Value>) -> Result<Resp, Res
                 .unwrap_or("2025-07-01")
         )
     });
-    Ok(ok(json!({"value": value, "nextLink": next})))
+    // The last page has no `nextLink` at all: the spec types it as a string, not nullable.
+    let mut body = json!({ "value": value });
+    if let Some(next) = next {
+        body["nextLink"] = next.into();
+    }
+    Ok(ok(body))
 }

@@ -101,6 +101,11 @@ pub(crate) fn handle(state: &State, settings: &Settings, req: &Req) -> Option<Re
         (&Method::PATCH, ["keys", name, version]) => update(state, req, name, version),
         (&Method::DELETE, ["keys", name]) => objects::delete::<Keys>(state, settings, req, name),
         (&Method::POST, ["keys", name, version, op]) => operation(state, req, name, version, op),
+        // A proxy may collapse the empty version of `/keys/{name}//sign` ("latest").
+        (
+            &Method::POST,
+            ["keys", name, op @ ("encrypt" | "decrypt" | "wrapkey" | "unwrapkey" | "sign" | "verify")],
+        ) => operation(state, req, name, "", op),
         (&Method::GET, ["keys", _, _, "attestation"]) => Err(unsupported("Key attestation")),
         (&Method::GET, ["deletedkeys"]) => objects::list_deleted::<Keys>(state, req),
         (&Method::GET, ["deletedkeys", name]) => objects::get_deleted::<Keys>(state, req, name),
