@@ -117,10 +117,14 @@ impl RetryPolicy {
         let started = Instant::now();
         let max_retries = ctx.options.max_retries.unwrap_or(self.options.max_retries);
         let try_timeout = ctx.options.try_timeout;
+        // The request as the caller built it, to start each retry from (policies after this one
+        // add headers such as `Authorization`).
         let original = request.clone();
         let mut retry = 0;
         loop {
-            *request = original.clone();
+            if retry > 0 {
+                *request = original.clone();
+            }
             let result = match try_timeout {
                 Some(limit) => match tokio::time::timeout(limit, next.send(ctx, request)).await {
                     Ok(result) => result,

@@ -68,9 +68,9 @@ impl HttpClient for ReqwestTransport {
             if !request.body.is_empty() {
                 builder = builder.body(request.body.clone());
             }
-            let response = builder.send().await.map_err(map_reqwest_error)?;
+            let mut response = builder.send().await.map_err(map_reqwest_error)?;
             let status = response.status();
-            let headers = response.headers().clone();
+            let headers = std::mem::take(response.headers_mut());
             let body = response.bytes().await.map_err(map_reqwest_error)?;
             Ok(RawResponse {
                 status,

@@ -86,7 +86,53 @@ fn is_loopback(url: &Url) -> bool {
     }
 }
 
-fn set_bearer(request: &mut Request, token: &str) -> Result<()> {
+/// The last token a policy attached, ready to reuse while fresh: most calls then need no lock
+/// beyond this one, no credential call and no header formatting.
+#[derive(Debug, Default)]
+struct TokenSlot {
+    current: Mutex<Option<CachedHeader>>,
+}
+
+#[derive(Debug, Clone)]
+struct CachedHeader {
+    /// What it is for: the authority (challenge policy) or the scopes (bearer policy).
+    key: String,
+    header: HeaderValue,
+    /// Ask the credential again from then on (its own cache decides about refreshing).
+    reuse_until: time::OffsetDateTime,
+}
+
+impl TokenSlot {
+    fn get(&self, key: &str) -> Option<HeaderValue> {
+        let slot = self.current.lock().unwrap_or_else(PoisonError::into_inner);
+        slot.as_ref()
+            .filter(|c| c.key == key && time::OffsetDateTime::now_utc() < c.reuse_until)
+            .map(|c| c.header.clone())
+    }
+
+    fn put(&self, key: &str, header: HeaderValue, token: &super::AccessToken) {
+        // No later than the credential's own refresh point (five minutes ahead, or halfway for
+        // short tokens, never within 30 s of expiry), so its refresh-ahead still runs.
+        let lifetime = token.expires_on - time::OffsetDateTime::now_utc();
+        let ahead = std::cmp::min(time::Duration::minutes(5), lifetime / 2);
+        let reuse_until = token
+            .refresh_on
+            .unwrap_or(token.expires_on - ahead)
+            .min(token.expires_on - ahead)
+            .min(token.expires_on - time::Duration::seconds(30));
+        *self.current.lock().unwrap_or_else(PoisonError::into_inner) = Some(CachedHeader {
+            key: key.to_owned(),
+            header,
+            reuse_until,
+        });
+    }
+
+    fn clear(&self) {
+        *self.current.lock().unwrap_or_else(PoisonError::into_inner) = None;
+    }
+}
+
+fn bearer_header(token: &str) -> Result<HeaderValue> {
     let mut value = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
         Error::credential(
             "the credential returned a token that is not header text",
@@ -94,8 +140,7 @@ fn set_bearer(request: &mut Request, token: &str) -> Result<()> {
         )
     })?;
     value.set_sensitive(true);
-    request.headers.insert(http::header::AUTHORIZATION, value);
-    Ok(())
+    Ok(value)
 }
 
 /// The first bearer challenge of a 401 response.
@@ -129,6 +174,7 @@ pub struct BearerTokenPolicy {
     credential: Arc<dyn TokenCredential>,
     scopes: Vec<String>,
     allow_http_loopback: bool,
+    slot: TokenSlot,
 }
 
 impl BearerTokenPolicy {
@@ -142,15 +188,28 @@ impl BearerTokenPolicy {
             credential,
             scopes,
             allow_http_loopback: options.allow_http_loopback,
+            slot: TokenSlot::default(),
         }
     }
 
     async fn authorize(&self, request: &mut Request, claims: Option<String>) -> Result<()> {
         ensure_secure_transport(&request.url, self.allow_http_loopback)?;
+        if claims.is_none() {
+            if let Some(header) = self.slot.get("") {
+                request.headers.insert(http::header::AUTHORIZATION, header);
+                return Ok(());
+            }
+        }
+        let plain = claims.is_none();
         let mut token_request = TokenRequest::new(self.scopes.iter().cloned());
         token_request.claims = claims;
         let token = self.credential.get_token(&token_request).await?;
-        set_bearer(request, token.token.expose())
+        let header = bearer_header(token.token.expose())?;
+        if plain {
+            self.slot.put("", header.clone(), &token);
+        }
+        request.headers.insert(http::header::AUTHORIZATION, header);
+        Ok(())
     }
 }
 
@@ -184,6 +243,7 @@ pub struct ChallengeAuthPolicy {
     credential: Arc<dyn TokenCredential>,
     allow_http_loopback: bool,
     verify_resource: bool,
+    slot: TokenSlot,
 }
 
 fn challenge_cache() -> &'static Mutex<HashMap<String, Challenge>> {
@@ -207,6 +267,7 @@ impl ChallengeAuthPolicy {
             credential,
             allow_http_loopback: options.allow_http_loopback,
             verify_resource: options.verify_challenge_resource,
+            slot: TokenSlot::default(),
         }
     }
 
@@ -223,6 +284,7 @@ impl ChallengeAuthPolicy {
         request: &mut Request,
         challenge: &Challenge,
         claims: Option<String>,
+        authority: &str,
     ) -> Result<()> {
         ensure_secure_transport(&request.url, self.allow_http_loopback)?;
         let scopes = challenge.scopes().ok_or_else(|| {
@@ -231,6 +293,7 @@ impl ChallengeAuthPolicy {
                 None,
             )
         })?;
+        let plain = claims.is_none();
         let token_request = TokenRequest {
             scopes,
             tenant_id: challenge.tenant_id(),
@@ -238,7 +301,12 @@ impl ChallengeAuthPolicy {
             challenge: Some(challenge.clone()),
         };
         let token = self.credential.get_token(&token_request).await?;
-        set_bearer(request, token.token.expose())
+        let header = bearer_header(token.token.expose())?;
+        if plain {
+            self.slot.put(authority, header.clone(), &token);
+        }
+        request.headers.insert(http::header::AUTHORIZATION, header);
+        Ok(())
     }
 
     /// The challenge's resource must be the vault's host or a parent domain of it.
@@ -284,23 +352,42 @@ impl ChallengeAuthPolicy {
         // Checked before anything is sent: the call would need a token on this channel.
         ensure_secure_transport(&request.url, self.allow_http_loopback)?;
         let key = authority(&request.url);
-        let cached = challenge_cache()
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(&key)
-            .cloned();
-        let response = match &cached {
-            Some(challenge) => {
-                self.authorize(request, challenge, None).await?;
-                next.send(ctx, request).await?
+        let cached_challenge = || {
+            challenge_cache()
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .get(&key)
+                .cloned()
+        };
+        // Fast path: the token this policy attached last is still fresh for this vault.
+        let (cached, response) = match self.slot.get(&key) {
+            Some(header) => {
+                request.headers.insert(http::header::AUTHORIZATION, header);
+                let response = next.send(ctx, request).await?;
+                if response.status != StatusCode::UNAUTHORIZED {
+                    return Ok(response);
+                }
+                self.slot.clear();
+                (cached_challenge(), response)
             }
             None => {
-                // Without a token, and without the body: the service only answers with its
-                // challenge, and a secret value should not travel before auth is settled.
-                let body = std::mem::take(&mut request.body);
-                let sent = next.send(ctx, request).await;
-                request.body = body;
-                sent?
+                let cached = cached_challenge();
+                let response = match &cached {
+                    Some(challenge) => {
+                        self.authorize(request, challenge, None, &key).await?;
+                        next.send(ctx, request).await?
+                    }
+                    None => {
+                        // Without a token, and without the body: the service only answers with
+                        // its challenge, and a secret value should not travel before auth is
+                        // settled.
+                        let body = std::mem::take(&mut request.body);
+                        let sent = next.send(ctx, request).await;
+                        request.body = body;
+                        sent?
+                    }
+                };
+                (cached, response)
             }
         };
         let Some(challenge) = bearer_challenge(&response) else {
@@ -308,19 +395,20 @@ impl ChallengeAuthPolicy {
         };
         // A claims challenge for a token we sent: ask again once, with the claims.
         if let (Some(cached), Some((_, claims))) = (&cached, claims_challenge(&response)) {
-            self.authorize(request, cached, Some(claims)).await?;
+            self.authorize(request, cached, Some(claims), &key).await?;
             return next.send(ctx, request).await;
         }
         self.verify(&challenge, &request.url)?;
         challenge_cache()
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .insert(key, challenge.clone());
-        self.authorize(request, &challenge, None).await?;
+            .insert(key.clone(), challenge.clone());
+        self.authorize(request, &challenge, None, &key).await?;
         let response = next.send(ctx, request).await?;
         match claims_challenge(&response) {
             Some((_, claims)) => {
-                self.authorize(request, &challenge, Some(claims)).await?;
+                self.authorize(request, &challenge, Some(claims), &key)
+                    .await?;
                 next.send(ctx, request).await
             }
             None => Ok(response),

@@ -1,0 +1,230 @@
+//! Side-by-side benchmark: `get_secret` through our generated client (with our challenge auth),
+//! raw reqwest (the ceiling, same TLS and connection settings) and the official
+//! `azure_security_keyvault_secrets` crate, against a fast fake vault in its own process, at
+//! concurrency 1 and 32 over TLS HTTP/1.1 (headline) and HTTP/2; then paging memory (10k vs
+//! 100k secrets through our pager) and the time to regenerate every crate.
+//!
+//! `cargo run --release --manifest-path tests/bench/Cargo.toml`
+
+mod drivers;
+mod fake_vault;
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Pins the current thread (and the threads it starts) to one core, where supported.
+pub fn pin_to_core(core: usize) {
+    #[cfg(target_os = "linux")]
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(core, &mut set);
+        let _ = libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = core;
+}
+
+/// This process's user + system CPU time.
+pub fn cpu_time() -> Duration {
+    unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+        tv(usage.ru_utime) + tv(usage.ru_stime)
+    }
+}
+
+/// Peak resident memory of this process, in KiB.
+pub fn peak_rss_kib() -> u64 {
+    unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        usage.ru_maxrss as u64
+    }
+}
+
+/// A fake vault process; killed when dropped.
+pub struct FakeVault {
+    child: std::process::Child,
+    pub url: String,
+    pub cert_pem: Vec<u8>,
+}
+
+impl FakeVault {
+    pub fn start(h2: bool, list_size: usize) -> FakeVault {
+        let cert = std::env::temp_dir().join(format!(
+            "kv-bench-{}-{}.pem",
+            std::process::id(),
+            if h2 { "h2" } else { "h1" }
+        ));
+        let mut child = Command::new(std::env::current_exe().expect("exe"))
+            .args([
+                "--serve",
+                if h2 { "h2" } else { "h1" },
+                &list_size.to_string(),
+                cert.to_str().expect("path"),
+            ])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the fake vault");
+        let mut line = String::new();
+        use std::io::BufRead;
+        std::io::BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("the fake vault's port");
+        let port: u16 = line
+            .trim()
+            .trim_start_matches("listening ")
+            .parse()
+            .expect("port");
+        FakeVault {
+            child,
+            url: format!("https://127.0.0.1:{port}"),
+            cert_pem: std::fs::read(&cert).expect("certificate"),
+        }
+    }
+}
+
+impl Drop for FakeVault {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One measured run.
+pub struct Run {
+    pub requests: usize,
+    pub elapsed: Duration,
+    pub cpu: Duration,
+    pub latencies: Vec<Duration>,
+}
+
+impl Run {
+    fn per_second(&self) -> f64 {
+        self.requests as f64 / self.elapsed.as_secs_f64()
+    }
+    fn percentile(&self, p: f64) -> Duration {
+        let mut sorted = self.latencies.clone();
+        sorted.sort();
+        sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)]
+    }
+    fn cpu_per_call_us(&self) -> f64 {
+        self.cpu.as_secs_f64() * 1e6 / self.requests as f64
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--serve") {
+        let h2 = args[2] == "h2";
+        let size: usize = args[3].parse().expect("size");
+        fake_vault::serve(h2, size, &args[4]);
+        return;
+    }
+    if args.get(1).map(String::as_str) == Some("--paging") {
+        let count: usize = args[2].parse().expect("count");
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        let vault = FakeVault::start(false, count);
+        let before = peak_rss_kib();
+        let seen = runtime.block_on(drivers::page_through(&vault, count));
+        println!("{seen} {before} {}", peak_rss_kib());
+        return;
+    }
+    pin_to_core(0);
+    let total_c1 = 4_000;
+    let total_c32 = 40_000;
+    println!("get_secret against a fake vault in its own process (TLS; 2-core machine; client on core 0, vault on core 1)");
+    println!(
+        "{:<10} {:<6} {:>5} {:>10} {:>9} {:>9} {:>10}",
+        "client", "proto", "conc", "req/s", "p50 us", "p99 us", "CPU us/op"
+    );
+    let mut ratios = Vec::new();
+    for h2 in [false, true] {
+        let vault = FakeVault::start(h2, 0);
+        let proto = if h2 { "h2" } else { "h1.1" };
+        for concurrency in [1, 32] {
+            let requests = if concurrency == 1 {
+                total_c1
+            } else {
+                total_c32
+            };
+            let mut row = Vec::new();
+            for driver in drivers::Driver::ALL {
+                let run = drivers::run(driver, &vault, h2, concurrency, requests);
+                println!(
+                    "{:<10} {:<6} {:>5} {:>10.0} {:>9.0} {:>9.0} {:>10.1}",
+                    driver.name(),
+                    proto,
+                    concurrency,
+                    run.per_second(),
+                    run.percentile(0.5).as_secs_f64() * 1e6,
+                    run.percentile(0.99).as_secs_f64() * 1e6,
+                    run.cpu_per_call_us()
+                );
+                row.push(run.per_second());
+            }
+            if !h2 {
+                ratios.push((concurrency, row[0] / row[1], row[0] / row[2]));
+            }
+        }
+    }
+
+    println!();
+    println!(
+        "paging: our pager streaming every secret of the list (25 per page), peak resident memory"
+    );
+    for count in [10_000, 100_000] {
+        let output = Command::new(std::env::current_exe().expect("exe"))
+            .args(["--paging", &count.to_string()])
+            .output()
+            .expect("paging run");
+        let text = String::from_utf8_lossy(&output.stdout);
+        let numbers: Vec<u64> = text
+            .split_whitespace()
+            .filter_map(|n| n.parse().ok())
+            .collect();
+        if let [seen, before, after] = numbers.as_slice() {
+            println!(
+                "  {seen:>7} secrets: peak RSS {:.1} MiB (before listing {:.1} MiB)",
+                *after as f64 / 1024.0,
+                *before as f64 / 1024.0
+            );
+        }
+    }
+
+    println!();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let config = root.join("specs/codegen.toml");
+    let mut times = Vec::new();
+    for _ in 0..5 {
+        let started = Instant::now();
+        match codegen::generate_workspace(&root, &config) {
+            Ok(_) => times.push(started.elapsed()),
+            Err(e) => {
+                println!("codegen: skipped ({e})");
+                break;
+            }
+        }
+    }
+    if !times.is_empty() {
+        times.sort();
+        println!(
+            "codegen: regenerate everything (release): median {:.0} ms over {} runs",
+            times[times.len() / 2].as_secs_f64() * 1000.0,
+            times.len()
+        );
+    }
+
+    println!();
+    let find = |c| {
+        ratios
+            .iter()
+            .find(|r| r.0 == c)
+            .copied()
+            .unwrap_or((c, 0.0, 0.0))
+    };
+    let (c1, c32) = (find(1), find(32));
+    println!("ratio ours/raw c1={:.2} c32={:.2}", c1.1, c32.1);
+    println!("ratio ours/official c1={:.2} c32={:.2}", c1.2, c32.2);
+}
