@@ -293,19 +293,29 @@ pub fn parse_rfc3339(text: &str) -> Result<OffsetDateTime, String> {
 pub mod rfc1123 {
     use super::*;
     use time::format_description::well_known::Rfc2822;
-    use time::macros::format_description;
+    use time::format_description::BorrowedFormatItem;
+
+    /// `Sun, 06 Nov 1994 08:49:37 GMT`, parsed once (at run time: the `macros` feature of
+    /// `time` would add a proc-macro crate to every user's build).
+    fn format() -> &'static [BorrowedFormatItem<'static>] {
+        static FORMAT: std::sync::OnceLock<Vec<BorrowedFormatItem<'static>>> =
+            std::sync::OnceLock::new();
+        FORMAT.get_or_init(|| {
+            time::format_description::parse_borrowed::<2>(
+                "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT",
+            )
+            .expect("a valid constant format description")
+        })
+    }
 
     /// Serializes as RFC 1123 in GMT.
     pub fn serialize<S: Serializer>(
         value: &OffsetDateTime,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
-        let format = format_description!(
-            "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
-        );
         let text = value
             .to_offset(time::UtcOffset::UTC)
-            .format(&format)
+            .format(format())
             .map_err(serde::ser::Error::custom)?;
         serializer.serialize_str(&text)
     }
