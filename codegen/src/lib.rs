@@ -83,11 +83,9 @@ pub fn generate(
     )
 }
 
-/// Loads the config, the lock file and the synced specs of a workspace and generates.
-pub fn generate_workspace(
-    root: &Path,
-    config_path: &Path,
-) -> Result<(Config, BTreeMap<String, String>)> {
+/// Loads the config, the lock file and the synced specs of a workspace (verified against the
+/// lock) and lowers every crate into the IR.
+pub fn lower_workspace(root: &Path, config_path: &Path) -> Result<(Config, Vec<ir::CrateIr>)> {
     let config = Config::load(config_path)?;
     let lock =
         sync::Lock::load(&root.join(&config.lock_file)).map_err(|e| Error::new(e.to_string()))?;
@@ -102,7 +100,21 @@ pub fn generate_workspace(
         .iter()
         .map(|f| (f.path.clone(), f.commit.clone()))
         .collect();
-    let files = generate(&config, root, &specs_dir, &commits)?;
+    let crates = lower(&config, root, &specs_dir, &commits)?;
+    Ok((config, crates))
+}
+
+/// Loads, verifies and lowers a workspace (see [`lower_workspace`]) and generates.
+pub fn generate_workspace(
+    root: &Path,
+    config_path: &Path,
+) -> Result<(Config, BTreeMap<String, String>)> {
+    let (config, crates) = lower_workspace(root, config_path)?;
+    let files = emit::emit_all(
+        &crates,
+        &config.regenerate_command,
+        config.contract.as_ref(),
+    )?;
     Ok((config, files))
 }
 

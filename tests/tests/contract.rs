@@ -399,19 +399,13 @@ fn check_responses(
 #[test]
 fn every_example_builds_the_same_request_and_decodes_its_responses() {
     let root = root();
-    let config = codegen::Config::load(&root.join("specs/codegen.toml")).unwrap();
+    let (config, crates) =
+        codegen::lower_workspace(&root, &root.join("specs/codegen.toml")).unwrap();
     let contract = config
         .contract
         .clone()
         .expect("a contract crate is configured");
     let specs_dir = root.join(&config.specs_dir);
-    let lock = codegen::sync::Lock::load(&root.join(&config.lock_file)).unwrap();
-    let commits = lock
-        .files
-        .iter()
-        .map(|f| (f.path.clone(), f.commit.clone()))
-        .collect();
-    let crates = codegen::lower(&config, &root, &specs_dir, &commits).unwrap();
     let exceptions: ExceptionsFile = toml::from_str(
         &std::fs::read_to_string(root.join("tests/contract/exceptions.toml")).unwrap(),
     )

@@ -35,16 +35,10 @@ use serde_json::Value;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_operation_passes_prism_request_validation() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let config = codegen::Config::load(&root.join("specs/codegen.toml")).unwrap();
+    let (config, crates) =
+        codegen::lower_workspace(&root, &root.join("specs/codegen.toml")).unwrap();
     let contract = config.contract.clone().unwrap();
     let specs_dir = root.join(&config.specs_dir);
-    let lock = codegen::sync::Lock::load(&root.join(&config.lock_file)).unwrap();
-    let commits = lock
-        .files
-        .iter()
-        .map(|f| (f.path.clone(), f.commit.clone()))
-        .collect();
-    let crates = codegen::lower(&config, &root, &specs_dir, &commits).unwrap();
     let crates: Vec<_> = crates
         .into_iter()
         .filter(|k| contract.crates.contains(&k.name))

@@ -94,15 +94,33 @@ impl TokenCache {
     }
 }
 
-fn refresh_at(token: &AccessToken) -> OffsetDateTime {
-    // Five minutes ahead, or halfway for tokens that live less than ten minutes (so a short
-    // token is still reused rather than refreshed on every call).
+/// How long before expiry a token is replaced: five minutes, or half its remaining life for
+/// tokens that live less than ten minutes (so a short token is still reused rather than
+/// refreshed on every call).
+fn refresh_ahead(token: &AccessToken) -> time::Duration {
     let remaining = (token.expires_on - OffsetDateTime::now_utc()).max(time::Duration::ZERO);
-    let ahead = std::cmp::min(
+    std::cmp::min(
         time::Duration::try_from(DEFAULT_REFRESH_AHEAD).unwrap_or(remaining),
         remaining / 2,
-    );
-    let base = token.refresh_on.unwrap_or(token.expires_on - ahead);
+    )
+}
+
+/// The latest moment a holder of `token` (a policy's header cache) may reuse it without asking
+/// its credential: never past the credential's own refresh point, nor within the minimum
+/// validity of expiry, so the credential's refresh-ahead still runs.
+pub(crate) fn reuse_until(token: &AccessToken) -> OffsetDateTime {
+    let ahead = refresh_ahead(token);
+    token
+        .refresh_on
+        .unwrap_or(token.expires_on - ahead)
+        .min(token.expires_on - ahead)
+        .min(token.expires_on - MIN_VALIDITY)
+}
+
+fn refresh_at(token: &AccessToken) -> OffsetDateTime {
+    let base = token
+        .refresh_on
+        .unwrap_or(token.expires_on - refresh_ahead(token));
     let jitter_ms = crate::id::random_u64() % (MAX_JITTER.as_millis() as u64 + 1);
     base - Duration::from_millis(jitter_ms)
 }

@@ -111,15 +111,7 @@ impl TokenSlot {
     }
 
     fn put(&self, key: &str, header: HeaderValue, token: &super::AccessToken) {
-        // No later than the credential's own refresh point (five minutes ahead, or halfway for
-        // short tokens, never within 30 s of expiry), so its refresh-ahead still runs.
-        let lifetime = token.expires_on - time::OffsetDateTime::now_utc();
-        let ahead = std::cmp::min(time::Duration::minutes(5), lifetime / 2);
-        let reuse_until = token
-            .refresh_on
-            .unwrap_or(token.expires_on - ahead)
-            .min(token.expires_on - ahead)
-            .min(token.expires_on - time::Duration::seconds(30));
+        let reuse_until = super::cache::reuse_until(token);
         *self.current.lock().unwrap_or_else(PoisonError::into_inner) = Some(CachedHeader {
             key: key.to_owned(),
             header,

@@ -55,12 +55,6 @@ const BUILT_IN_ROLES: &[(&str, &str, &[&str])] = &[
     ),
 ];
 
-fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
-
 /// Serves the administration routes; `None` for other paths.
 pub(crate) fn handle(state: &State, req: &Req) -> Option<Resp> {
     let segments: Vec<&str> = req.segments.iter().map(String::as_str).collect();
@@ -401,7 +395,7 @@ fn snapshot_folder(state: &State, req: &Req, body: &Value) -> Result<Value, Resp
     let folder = format!(
         "{container}/mhsm-{}-{}",
         req.vault.replace(['.', ':'], "-"),
-        now_rfc3339().replace([':', '.'], "")
+        crate::store::now_rfc3339().replace([':', '.'], "")
     );
     let snapshot = keys_of(state, &req.vault);
     state

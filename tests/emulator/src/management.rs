@@ -69,12 +69,6 @@ struct DeletedVault {
     deleted_date: String,
 }
 
-fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
-
 fn vault_json(v: &ArmVault) -> Value {
     let mut properties = v.properties.clone();
     properties["vaultUri"] = v.uri.clone().into();
@@ -294,7 +288,7 @@ fn subscription(state: &State, req: &Req, sub: &str, rest: &[&str]) -> Result<Re
                                 key,
                                 DeletedVault {
                                     vault,
-                                    deleted_date: now_rfc3339(),
+                                    deleted_date: crate::store::now_rfc3339(),
                                 },
                             );
                         } else {

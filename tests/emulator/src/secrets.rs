@@ -101,14 +101,6 @@ pub(crate) fn handle(state: &State, settings: &Settings, req: &Req) -> Option<Re
     Some(result.unwrap_or_else(|e| e))
 }
 
-fn with_vault<T>(
-    state: &State,
-    req: &Req,
-    f: impl FnOnce(&mut crate::store::Collection<SecretVersion>) -> T,
-) -> T {
-    objects::with::<Secrets, T>(state, req, f)
-}
-
 fn set(state: &State, req: &Req, name: &str) -> Result<Resp, Resp> {
     check_name(KIND, name)?;
     let p: SetParameters = req.json()?;
@@ -124,7 +116,7 @@ fn set(state: &State, req: &Req, name: &str) -> Result<Resp, Resp> {
         tags: p.tags,
         attributes: Attributes::new(p.attributes.as_ref()),
     };
-    with_vault(state, req, |secrets| {
+    objects::with::<Secrets, _>(state, req, |secrets| {
         let id = secrets
             .add_version(name, version.clone())
             .map_err(|c| c.response("Secret", name))?;
@@ -137,7 +129,7 @@ fn set(state: &State, req: &Req, name: &str) -> Result<Resp, Resp> {
 }
 
 fn get(state: &State, req: &Req, name: &str, version: &str) -> Result<Resp, Resp> {
-    with_vault(state, req, |secrets| {
+    objects::with::<Secrets, _>(state, req, |secrets| {
         let (display, item) = secrets.get(name).ok_or_else(|| not_found(KIND, name))?;
         let (id, v) = item
             .version(version)
@@ -155,7 +147,7 @@ fn get(state: &State, req: &Req, name: &str, version: &str) -> Result<Resp, Resp
 
 fn update(state: &State, req: &Req, name: &str, version: &str) -> Result<Resp, Resp> {
     let p: UpdateParameters = req.json()?;
-    with_vault(state, req, |secrets| {
+    objects::with::<Secrets, _>(state, req, |secrets| {
         let (display, item) = secrets.get_mut(name).ok_or_else(|| not_found(KIND, name))?;
         let display = display.clone();
         let (id, v) = item

@@ -138,6 +138,13 @@ pub(crate) fn now() -> i64 {
     OffsetDateTime::now_utc().unix_timestamp()
 }
 
+/// Now, as RFC 3339 text (management-plane dates).
+pub(crate) fn now_rfc3339() -> String {
+    OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
 /// A new object version id: 32 hex digits.
 pub(crate) fn new_version() -> String {
     use std::collections::hash_map::RandomState;
