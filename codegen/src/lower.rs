@@ -258,16 +258,12 @@ impl<'a> Lowering<'a> {
     ) -> Result<OperationIr> {
         let (group, name) = naming::split_operation_id(&op.operation_id);
         let method = naming::method(name);
-        let builder = format!(
-            "{}{}Builder",
-            group.map(naming::type_name).unwrap_or_default(),
-            naming::type_name(name)
-        );
         let type_prefix = format!(
             "{}{}",
             group.map(naming::type_name).unwrap_or_default(),
             naming::type_name(name)
         );
+        let builder = format!("{type_prefix}Builder");
 
         // Operation parameters override path-level ones with the same name and location.
         let mut raw: Vec<(Origin, &Parameter)> = Vec::new();

@@ -265,6 +265,8 @@ fn module_file(
         let build_fn = format_ident!("build_{snake}");
         let call_fn = format_ident!("call_{snake}");
         let decode_fn = format_ident!("decode_{snake}");
+        let client_fn = format_ident!("client_{snake}");
+        let builder_fn = format_ident!("builder_{snake}");
         let method = ident(&op.method);
         let target = match group {
             Some(g) => {
@@ -332,14 +334,47 @@ fn module_file(
         } else {
             quote!(mut)
         };
+        let builder_ty = {
+            let name = ident(&op.builder);
+            quote!(::#crate_ident::#module_ident::#name)
+        };
+        // The client and the builder are set up once per operation; building the request and
+        // calling the operation both start from them.
+        let doc = format!(
+            "Constructs the client `{}` is called on from an example.",
+            op.operation_id
+        );
+        functions.push(quote! {
+            #[doc = #doc]
+            fn #client_fn(example: &crate::Example<'_>) -> ::keyvault_runtime::Result<#client_path> {
+                let client = #ctor;
+                Ok(client)
+            }
+        });
+        let doc = format!(
+            "Sets up `{}` with an example's parameters.",
+            op.operation_id
+        );
+        // Operations without parameters read nothing from the example.
+        let example_param = if args.is_empty() && setters.is_empty() {
+            format_ident!("_example")
+        } else {
+            format_ident!("example")
+        };
+        functions.push(quote! {
+            #[doc = #doc]
+            fn #builder_fn<'c>(client: &'c #client_path, #example_param: &crate::Example<'_>) -> ::keyvault_runtime::Result<#builder_ty<'c>> {
+                let #mutability builder = #target.#method(#(#args),*);
+                #(#setters)*
+                Ok(builder)
+            }
+        });
         let doc = format!("Builds `{}` from an example.", op.operation_id);
         functions.push(quote! {
             #[doc = #doc]
             fn #build_fn(example: &crate::Example<'_>) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
-                let client = #ctor;
-                let #mutability builder = #target.#method(#(#args),*);
-                #(#setters)*
-                builder.build_request()
+                let client = #client_fn(example)?;
+                #builder_fn(&client, example)?.build_request()
             }
         });
         // Sending goes through the generated method's own path: `send` (decoding the typed
@@ -362,9 +397,8 @@ fn module_file(
             fn #call_fn(example: crate::Example<'_>) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
                 Box::pin(async move {
                     let example = &example;
-                    let client = #ctor;
-                    let #mutability builder = #target.#method(#(#args),*);
-                    #(#setters)*
+                    let client = #client_fn(example)?;
+                    let builder = #builder_fn(&client, example)?;
                     #finish
                 })
             }

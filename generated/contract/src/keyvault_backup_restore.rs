@@ -4,14 +4,21 @@
 
 //!The `backup_restore` module of `keyvault`: request builders and response decoders.
 #![allow(unused_mut, clippy::let_and_return)]
-///Builds `FullBackup` from an example.
-fn build_fullbackup(
+///Constructs the client `FullBackup` is called on from an example.
+fn client_fullbackup(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::backup_restore::BackupClient> {
     let client = ::keyvault::backup_restore::BackupClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `FullBackup` with an example's parameters.
+fn builder_fullbackup<'c>(
+    client: &'c ::keyvault::backup_restore::BackupClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::backup_restore::FullBackupBuilder<'c>> {
     let builder = client
         .full_backup(
             example
@@ -19,7 +26,14 @@ fn build_fullbackup(
                     ::keyvault::backup_restore::models::SasTokenParameter,
                 >("azureStorageBlobContainerUri")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `FullBackup` from an example.
+fn build_fullbackup(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_fullbackup(example)?;
+    builder_fullbackup(&client, example)?.build_request()
 }
 ///Calls `FullBackup` with an example's parameters.
 fn call_fullbackup(
@@ -27,17 +41,8 @@ fn call_fullbackup(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::backup_restore::BackupClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .full_backup(
-                example
-                    .required::<
-                        ::keyvault::backup_restore::models::SasTokenParameter,
-                    >("azureStorageBlobContainerUri")?,
-            );
+        let client = client_fullbackup(example)?;
+        let builder = builder_fullbackup(&client, example)?;
         builder.into_poller().step().await.map(drop)
     })
 }
@@ -59,16 +64,32 @@ fn decode_fullbackup(
         }
     }
 }
-///Builds `FullBackupStatus` from an example.
-fn build_fullbackupstatus(
+///Constructs the client `FullBackupStatus` is called on from an example.
+fn client_fullbackupstatus(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::backup_restore::BackupClient> {
     let client = ::keyvault::backup_restore::BackupClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `FullBackupStatus` with an example's parameters.
+fn builder_fullbackupstatus<'c>(
+    client: &'c ::keyvault::backup_restore::BackupClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault::backup_restore::FullBackupStatusBuilder<'c>,
+> {
     let builder = client.full_backup_status(example.required::<String>("jobId")?);
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `FullBackupStatus` from an example.
+fn build_fullbackupstatus(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_fullbackupstatus(example)?;
+    builder_fullbackupstatus(&client, example)?.build_request()
 }
 ///Calls `FullBackupStatus` with an example's parameters.
 fn call_fullbackupstatus(
@@ -76,11 +97,8 @@ fn call_fullbackupstatus(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::backup_restore::BackupClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client.full_backup_status(example.required::<String>("jobId")?);
+        let client = client_fullbackupstatus(example)?;
+        let builder = builder_fullbackupstatus(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -102,14 +120,23 @@ fn decode_fullbackupstatus(
         }
     }
 }
-///Builds `FullRestoreOperation` from an example.
-fn build_fullrestoreoperation(
+///Constructs the client `FullRestoreOperation` is called on from an example.
+fn client_fullrestoreoperation(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::backup_restore::BackupClient> {
     let client = ::keyvault::backup_restore::BackupClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `FullRestoreOperation` with an example's parameters.
+fn builder_fullrestoreoperation<'c>(
+    client: &'c ::keyvault::backup_restore::BackupClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault::backup_restore::FullRestoreOperationBuilder<'c>,
+> {
     let builder = client
         .full_restore_operation(
             example
@@ -117,7 +144,14 @@ fn build_fullrestoreoperation(
                     ::keyvault::backup_restore::models::RestoreOperationParameters,
                 >("restoreBlobDetails")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `FullRestoreOperation` from an example.
+fn build_fullrestoreoperation(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_fullrestoreoperation(example)?;
+    builder_fullrestoreoperation(&client, example)?.build_request()
 }
 ///Calls `FullRestoreOperation` with an example's parameters.
 fn call_fullrestoreoperation(
@@ -125,17 +159,8 @@ fn call_fullrestoreoperation(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::backup_restore::BackupClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .full_restore_operation(
-                example
-                    .required::<
-                        ::keyvault::backup_restore::models::RestoreOperationParameters,
-                    >("restoreBlobDetails")?,
-            );
+        let client = client_fullrestoreoperation(example)?;
+        let builder = builder_fullrestoreoperation(&client, example)?;
         builder.into_poller().step().await.map(drop)
     })
 }
@@ -155,14 +180,21 @@ fn decode_fullrestoreoperation(
         }
     }
 }
-///Builds `PreFullBackup` from an example.
-fn build_prefullbackup(
+///Constructs the client `PreFullBackup` is called on from an example.
+fn client_prefullbackup(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::backup_restore::BackupClient> {
     let client = ::keyvault::backup_restore::BackupClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `PreFullBackup` with an example's parameters.
+fn builder_prefullbackup<'c>(
+    client: &'c ::keyvault::backup_restore::BackupClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::backup_restore::PreFullBackupBuilder<'c>> {
     let builder = client
         .pre_full_backup(
             example
@@ -170,7 +202,14 @@ fn build_prefullbackup(
                     ::keyvault::backup_restore::models::PreBackupOperationParameters,
                 >("preBackupOperationParameters")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `PreFullBackup` from an example.
+fn build_prefullbackup(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_prefullbackup(example)?;
+    builder_prefullbackup(&client, example)?.build_request()
 }
 ///Calls `PreFullBackup` with an example's parameters.
 fn call_prefullbackup(
@@ -178,17 +217,8 @@ fn call_prefullbackup(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::backup_restore::BackupClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .pre_full_backup(
-                example
-                    .required::<
-                        ::keyvault::backup_restore::models::PreBackupOperationParameters,
-                    >("preBackupOperationParameters")?,
-            );
+        let client = client_prefullbackup(example)?;
+        let builder = builder_prefullbackup(&client, example)?;
         builder.into_poller().step().await.map(drop)
     })
 }
@@ -210,14 +240,23 @@ fn decode_prefullbackup(
         }
     }
 }
-///Builds `PreFullRestoreOperation` from an example.
-fn build_prefullrestoreoperation(
+///Constructs the client `PreFullRestoreOperation` is called on from an example.
+fn client_prefullrestoreoperation(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::backup_restore::BackupClient> {
     let client = ::keyvault::backup_restore::BackupClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `PreFullRestoreOperation` with an example's parameters.
+fn builder_prefullrestoreoperation<'c>(
+    client: &'c ::keyvault::backup_restore::BackupClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault::backup_restore::PreFullRestoreOperationBuilder<'c>,
+> {
     let builder = client
         .pre_full_restore_operation(
             example
@@ -225,7 +264,14 @@ fn build_prefullrestoreoperation(
                     ::keyvault::backup_restore::models::PreRestoreOperationParameters,
                 >("preRestoreOperationParameters")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `PreFullRestoreOperation` from an example.
+fn build_prefullrestoreoperation(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_prefullrestoreoperation(example)?;
+    builder_prefullrestoreoperation(&client, example)?.build_request()
 }
 ///Calls `PreFullRestoreOperation` with an example's parameters.
 fn call_prefullrestoreoperation(
@@ -233,17 +279,8 @@ fn call_prefullrestoreoperation(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::backup_restore::BackupClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .pre_full_restore_operation(
-                example
-                    .required::<
-                        ::keyvault::backup_restore::models::PreRestoreOperationParameters,
-                    >("preRestoreOperationParameters")?,
-            );
+        let client = client_prefullrestoreoperation(example)?;
+        let builder = builder_prefullrestoreoperation(&client, example)?;
         builder.into_poller().step().await.map(drop)
     })
 }
@@ -263,16 +300,30 @@ fn decode_prefullrestoreoperation(
         }
     }
 }
-///Builds `RestoreStatus` from an example.
-fn build_restorestatus(
+///Constructs the client `RestoreStatus` is called on from an example.
+fn client_restorestatus(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::backup_restore::BackupClient> {
     let client = ::keyvault::backup_restore::BackupClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `RestoreStatus` with an example's parameters.
+fn builder_restorestatus<'c>(
+    client: &'c ::keyvault::backup_restore::BackupClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::backup_restore::RestoreStatusBuilder<'c>> {
     let builder = client.restore_status(example.required::<String>("jobId")?);
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `RestoreStatus` from an example.
+fn build_restorestatus(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_restorestatus(example)?;
+    builder_restorestatus(&client, example)?.build_request()
 }
 ///Calls `RestoreStatus` with an example's parameters.
 fn call_restorestatus(
@@ -280,11 +331,8 @@ fn call_restorestatus(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::backup_restore::BackupClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client.restore_status(example.required::<String>("jobId")?);
+        let client = client_restorestatus(example)?;
+        let builder = builder_restorestatus(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -304,14 +352,23 @@ fn decode_restorestatus(
         }
     }
 }
-///Builds `SelectiveKeyRestoreOperation` from an example.
-fn build_selectivekeyrestoreoperation(
+///Constructs the client `SelectiveKeyRestoreOperation` is called on from an example.
+fn client_selectivekeyrestoreoperation(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::backup_restore::BackupClient> {
     let client = ::keyvault::backup_restore::BackupClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `SelectiveKeyRestoreOperation` with an example's parameters.
+fn builder_selectivekeyrestoreoperation<'c>(
+    client: &'c ::keyvault::backup_restore::BackupClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault::backup_restore::SelectiveKeyRestoreOperationBuilder<'c>,
+> {
     let builder = client
         .selective_key_restore_operation(
             example.required::<String>("keyName")?,
@@ -320,7 +377,14 @@ fn build_selectivekeyrestoreoperation(
                     ::keyvault::backup_restore::models::SelectiveKeyRestoreOperationParameters,
                 >("restoreBlobDetails")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `SelectiveKeyRestoreOperation` from an example.
+fn build_selectivekeyrestoreoperation(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_selectivekeyrestoreoperation(example)?;
+    builder_selectivekeyrestoreoperation(&client, example)?.build_request()
 }
 ///Calls `SelectiveKeyRestoreOperation` with an example's parameters.
 fn call_selectivekeyrestoreoperation(
@@ -328,18 +392,8 @@ fn call_selectivekeyrestoreoperation(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::backup_restore::BackupClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .selective_key_restore_operation(
-                example.required::<String>("keyName")?,
-                example
-                    .required::<
-                        ::keyvault::backup_restore::models::SelectiveKeyRestoreOperationParameters,
-                    >("restoreBlobDetails")?,
-            );
+        let client = client_selectivekeyrestoreoperation(example)?;
+        let builder = builder_selectivekeyrestoreoperation(&client, example)?;
         builder.into_poller().step().await.map(drop)
     })
 }
@@ -361,17 +415,33 @@ fn decode_selectivekeyrestoreoperation(
         }
     }
 }
-///Builds `SelectiveKeyRestoreStatus` from an example.
-fn build_selectivekeyrestorestatus(
+///Constructs the client `SelectiveKeyRestoreStatus` is called on from an example.
+fn client_selectivekeyrestorestatus(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::backup_restore::BackupClient> {
     let client = ::keyvault::backup_restore::BackupClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `SelectiveKeyRestoreStatus` with an example's parameters.
+fn builder_selectivekeyrestorestatus<'c>(
+    client: &'c ::keyvault::backup_restore::BackupClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault::backup_restore::SelectiveKeyRestoreStatusBuilder<'c>,
+> {
     let builder = client
         .selective_key_restore_status(example.required::<String>("jobId")?);
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `SelectiveKeyRestoreStatus` from an example.
+fn build_selectivekeyrestorestatus(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_selectivekeyrestorestatus(example)?;
+    builder_selectivekeyrestorestatus(&client, example)?.build_request()
 }
 ///Calls `SelectiveKeyRestoreStatus` with an example's parameters.
 fn call_selectivekeyrestorestatus(
@@ -379,12 +449,8 @@ fn call_selectivekeyrestorestatus(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::backup_restore::BackupClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .selective_key_restore_status(example.required::<String>("jobId")?);
+        let client = client_selectivekeyrestorestatus(example)?;
+        let builder = builder_selectivekeyrestorestatus(&client, example)?;
         builder.send().await.map(drop)
     })
 }

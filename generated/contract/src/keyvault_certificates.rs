@@ -4,17 +4,31 @@
 
 //!The `certificates` module of `keyvault`: request builders and response decoders.
 #![allow(unused_mut, clippy::let_and_return)]
-///Builds `BackupCertificate` from an example.
-fn build_backupcertificate(
+///Constructs the client `BackupCertificate` is called on from an example.
+fn client_backupcertificate(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::certificates::CertificateClient> {
     let client = ::keyvault::certificates::CertificateClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `BackupCertificate` with an example's parameters.
+fn builder_backupcertificate<'c>(
+    client: &'c ::keyvault::certificates::CertificateClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::certificates::BackupCertificateBuilder<'c>> {
     let builder = client
         .backup_certificate(example.required::<String>("certificate-name")?);
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `BackupCertificate` from an example.
+fn build_backupcertificate(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_backupcertificate(example)?;
+    builder_backupcertificate(&client, example)?.build_request()
 }
 ///Calls `BackupCertificate` with an example's parameters.
 fn call_backupcertificate(
@@ -22,12 +36,8 @@ fn call_backupcertificate(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::certificates::CertificateClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .backup_certificate(example.required::<String>("certificate-name")?);
+        let client = client_backupcertificate(example)?;
+        let builder = builder_backupcertificate(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -49,14 +59,21 @@ fn decode_backupcertificate(
         }
     }
 }
-///Builds `CreateCertificate` from an example.
-fn build_createcertificate(
+///Constructs the client `CreateCertificate` is called on from an example.
+fn client_createcertificate(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::certificates::CertificateClient> {
     let client = ::keyvault::certificates::CertificateClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `CreateCertificate` with an example's parameters.
+fn builder_createcertificate<'c>(
+    client: &'c ::keyvault::certificates::CertificateClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::certificates::CreateCertificateBuilder<'c>> {
     let builder = client
         .create_certificate(
             example.required::<String>("certificate-name")?,
@@ -65,7 +82,14 @@ fn build_createcertificate(
                     ::keyvault::certificates::models::CertificateCreateParameters,
                 >("parameters")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `CreateCertificate` from an example.
+fn build_createcertificate(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_createcertificate(example)?;
+    builder_createcertificate(&client, example)?.build_request()
 }
 ///Calls `CreateCertificate` with an example's parameters.
 fn call_createcertificate(
@@ -73,18 +97,8 @@ fn call_createcertificate(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::certificates::CertificateClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .create_certificate(
-                example.required::<String>("certificate-name")?,
-                example
-                    .required::<
-                        ::keyvault::certificates::models::CertificateCreateParameters,
-                    >("parameters")?,
-            );
+        let client = client_createcertificate(example)?;
+        let builder = builder_createcertificate(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -106,17 +120,31 @@ fn decode_createcertificate(
         }
     }
 }
-///Builds `DeleteCertificate` from an example.
-fn build_deletecertificate(
+///Constructs the client `DeleteCertificate` is called on from an example.
+fn client_deletecertificate(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::certificates::CertificateClient> {
     let client = ::keyvault::certificates::CertificateClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `DeleteCertificate` with an example's parameters.
+fn builder_deletecertificate<'c>(
+    client: &'c ::keyvault::certificates::CertificateClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::certificates::DeleteCertificateBuilder<'c>> {
     let builder = client
         .delete_certificate(example.required::<String>("certificate-name")?);
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `DeleteCertificate` from an example.
+fn build_deletecertificate(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_deletecertificate(example)?;
+    builder_deletecertificate(&client, example)?.build_request()
 }
 ///Calls `DeleteCertificate` with an example's parameters.
 fn call_deletecertificate(
@@ -124,12 +152,8 @@ fn call_deletecertificate(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::certificates::CertificateClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .delete_certificate(example.required::<String>("certificate-name")?);
+        let client = client_deletecertificate(example)?;
+        let builder = builder_deletecertificate(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -151,16 +175,32 @@ fn decode_deletecertificate(
         }
     }
 }
-///Builds `DeleteCertificateContacts` from an example.
-fn build_deletecertificatecontacts(
+///Constructs the client `DeleteCertificateContacts` is called on from an example.
+fn client_deletecertificatecontacts(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::certificates::CertificateClient> {
     let client = ::keyvault::certificates::CertificateClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `DeleteCertificateContacts` with an example's parameters.
+fn builder_deletecertificatecontacts<'c>(
+    client: &'c ::keyvault::certificates::CertificateClient,
+    _example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault::certificates::DeleteCertificateContactsBuilder<'c>,
+> {
     let builder = client.delete_certificate_contacts();
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `DeleteCertificateContacts` from an example.
+fn build_deletecertificatecontacts(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_deletecertificatecontacts(example)?;
+    builder_deletecertificatecontacts(&client, example)?.build_request()
 }
 ///Calls `DeleteCertificateContacts` with an example's parameters.
 fn call_deletecertificatecontacts(
@@ -168,11 +208,8 @@ fn call_deletecertificatecontacts(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::certificates::CertificateClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client.delete_certificate_contacts();
+        let client = client_deletecertificatecontacts(example)?;
+        let builder = builder_deletecertificatecontacts(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -191,17 +228,33 @@ fn decode_deletecertificatecontacts(
         }
     }
 }
-///Builds `DeleteCertificateIssuer` from an example.
-fn build_deletecertificateissuer(
+///Constructs the client `DeleteCertificateIssuer` is called on from an example.
+fn client_deletecertificateissuer(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::certificates::CertificateClient> {
     let client = ::keyvault::certificates::CertificateClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `DeleteCertificateIssuer` with an example's parameters.
+fn builder_deletecertificateissuer<'c>(
+    client: &'c ::keyvault::certificates::CertificateClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault::certificates::DeleteCertificateIssuerBuilder<'c>,
+> {
     let builder = client
         .delete_certificate_issuer(example.required::<String>("issuer-name")?);
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `DeleteCertificateIssuer` from an example.
+fn build_deletecertificateissuer(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_deletecertificateissuer(example)?;
+    builder_deletecertificateissuer(&client, example)?.build_request()
 }
 ///Calls `DeleteCertificateIssuer` with an example's parameters.
 fn call_deletecertificateissuer(
@@ -209,12 +262,8 @@ fn call_deletecertificateissuer(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::certificates::CertificateClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .delete_certificate_issuer(example.required::<String>("issuer-name")?);
+        let client = client_deletecertificateissuer(example)?;
+        let builder = builder_deletecertificateissuer(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -234,17 +283,33 @@ fn decode_deletecertificateissuer(
         }
     }
 }
-///Builds `DeleteCertificateOperation` from an example.
-fn build_deletecertificateoperation(
+///Constructs the client `DeleteCertificateOperation` is called on from an example.
+fn client_deletecertificateoperation(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::certificates::CertificateClient> {
     let client = ::keyvault::certificates::CertificateClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `DeleteCertificateOperation` with an example's parameters.
+fn builder_deletecertificateoperation<'c>(
+    client: &'c ::keyvault::certificates::CertificateClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault::certificates::DeleteCertificateOperationBuilder<'c>,
+> {
     let builder = client
         .delete_certificate_operation(example.required::<String>("certificate-name")?);
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `DeleteCertificateOperation` from an example.
+fn build_deletecertificateoperation(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_deletecertificateoperation(example)?;
+    builder_deletecertificateoperation(&client, example)?.build_request()
 }
 ///Calls `DeleteCertificateOperation` with an example's parameters.
 fn call_deletecertificateoperation(
@@ -252,14 +317,8 @@ fn call_deletecertificateoperation(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::certificates::CertificateClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .delete_certificate_operation(
-                example.required::<String>("certificate-name")?,
-            );
+        let client = client_deletecertificateoperation(example)?;
+        let builder = builder_deletecertificateoperation(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -281,20 +340,34 @@ fn decode_deletecertificateoperation(
         }
     }
 }
-///Builds `GetCertificate` from an example.
-fn build_getcertificate(
+///Constructs the client `GetCertificate` is called on from an example.
+fn client_getcertificate(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::certificates::CertificateClient> {
     let client = ::keyvault::certificates::CertificateClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `GetCertificate` with an example's parameters.
+fn builder_getcertificate<'c>(
+    client: &'c ::keyvault::certificates::CertificateClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::certificates::GetCertificateBuilder<'c>> {
     let mut builder = client
         .get_certificate(example.required::<String>("certificate-name")?);
     if let Some(value) = example.optional::<String>("certificate-version")? {
         builder = builder.certificate_version(value);
     }
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `GetCertificate` from an example.
+fn build_getcertificate(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_getcertificate(example)?;
+    builder_getcertificate(&client, example)?.build_request()
 }
 ///Calls `GetCertificate` with an example's parameters.
 fn call_getcertificate(
@@ -302,15 +375,8 @@ fn call_getcertificate(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::certificates::CertificateClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let mut builder = client
-            .get_certificate(example.required::<String>("certificate-name")?);
-        if let Some(value) = example.optional::<String>("certificate-version")? {
-            builder = builder.certificate_version(value);
-        }
+        let client = client_getcertificate(example)?;
+        let builder = builder_getcertificate(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -330,16 +396,32 @@ fn decode_getcertificate(
         }
     }
 }
-///Builds `GetCertificateContacts` from an example.
-fn build_getcertificatecontacts(
+///Constructs the client `GetCertificateContacts` is called on from an example.
+fn client_getcertificatecontacts(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::certificates::CertificateClient> {
     let client = ::keyvault::certificates::CertificateClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `GetCertificateContacts` with an example's parameters.
+fn builder_getcertificatecontacts<'c>(
+    client: &'c ::keyvault::certificates::CertificateClient,
+    _example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault::certificates::GetCertificateContactsBuilder<'c>,
+> {
     let builder = client.get_certificate_contacts();
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `GetCertificateContacts` from an example.
+fn build_getcertificatecontacts(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_getcertificatecontacts(example)?;
+    builder_getcertificatecontacts(&client, example)?.build_request()
 }
 ///Calls `GetCertificateContacts` with an example's parameters.
 fn call_getcertificatecontacts(
@@ -347,11 +429,8 @@ fn call_getcertificatecontacts(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::certificates::CertificateClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client.get_certificate_contacts();
+        let client = client_getcertificatecontacts(example)?;
+        let builder = builder_getcertificatecontacts(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -370,17 +449,33 @@ fn decode_getcertificatecontacts(
         }
     }
 }
-///Builds `GetCertificateIssuer` from an example.
-fn build_getcertificateissuer(
+///Constructs the client `GetCertificateIssuer` is called on from an example.
+fn client_getcertificateissuer(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::certificates::CertificateClient> {
     let client = ::keyvault::certificates::CertificateClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `GetCertificateIssuer` with an example's parameters.
+fn builder_getcertificateissuer<'c>(
+    client: &'c ::keyvault::certificates::CertificateClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault::certificates::GetCertificateIssuerBuilder<'c>,
+> {
     let builder = client
         .get_certificate_issuer(example.required::<String>("issuer-name")?);
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `GetCertificateIssuer` from an example.
+fn build_getcertificateissuer(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_getcertificateissuer(example)?;
+    builder_getcertificateissuer(&client, example)?.build_request()
 }
 ///Calls `GetCertificateIssuer` with an example's parameters.
 fn call_getcertificateissuer(
@@ -388,12 +483,8 @@ fn call_getcertificateissuer(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::certificates::CertificateClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .get_certificate_issuer(example.required::<String>("issuer-name")?);
+        let client = client_getcertificateissuer(example)?;
+        let builder = builder_getcertificateissuer(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -413,19 +504,35 @@ fn decode_getcertificateissuer(
         }
     }
 }
-///Builds `GetCertificateIssuers` from an example.
-fn build_getcertificateissuers(
+///Constructs the client `GetCertificateIssuers` is called on from an example.
+fn client_getcertificateissuers(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::certificates::CertificateClient> {
     let client = ::keyvault::certificates::CertificateClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `GetCertificateIssuers` with an example's parameters.
+fn builder_getcertificateissuers<'c>(
+    client: &'c ::keyvault::certificates::CertificateClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault::certificates::GetCertificateIssuersBuilder<'c>,
+> {
     let mut builder = client.get_certificate_issuers();
     if let Some(value) = example.optional::<i32>("maxresults")? {
         builder = builder.maxresults(value);
     }
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `GetCertificateIssuers` from an example.
+fn build_getcertificateissuers(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_getcertificateissuers(example)?;
+    builder_getcertificateissuers(&client, example)?.build_request()
 }
 ///Calls `GetCertificateIssuers` with an example's parameters.
 fn call_getcertificateissuers(
@@ -433,14 +540,8 @@ fn call_getcertificateissuers(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::certificates::CertificateClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let mut builder = client.get_certificate_issuers();
-        if let Some(value) = example.optional::<i32>("maxresults")? {
-            builder = builder.maxresults(value);
-        }
+        let client = client_getcertificateissuers(example)?;
+        let builder = builder_getcertificateissuers(&client, example)?;
         ::keyvault_runtime::__private::futures::StreamExt::next(
                 &mut builder.into_pages(),
             )
@@ -467,17 +568,33 @@ fn decode_getcertificateissuers(
         }
     }
 }
-///Builds `GetCertificateOperation` from an example.
-fn build_getcertificateoperation(
+///Constructs the client `GetCertificateOperation` is called on from an example.
+fn client_getcertificateoperation(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::certificates::CertificateClient> {
     let client = ::keyvault::certificates::CertificateClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `GetCertificateOperation` with an example's parameters.
+fn builder_getcertificateoperation<'c>(
+    client: &'c ::keyvault::certificates::CertificateClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault::certificates::GetCertificateOperationBuilder<'c>,
+> {
     let builder = client
         .get_certificate_operation(example.required::<String>("certificate-name")?);
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `GetCertificateOperation` from an example.
+fn build_getcertificateoperation(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_getcertificateoperation(example)?;
+    builder_getcertificateoperation(&client, example)?.build_request()
 }
 ///Calls `GetCertificateOperation` with an example's parameters.
 fn call_getcertificateoperation(
@@ -485,12 +602,8 @@ fn call_getcertificateoperation(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::certificates::CertificateClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .get_certificate_operation(example.required::<String>("certificate-name")?);
+        let client = client_getcertificateoperation(example)?;
+        let builder = builder_getcertificateoperation(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -512,17 +625,33 @@ fn decode_getcertificateoperation(
         }
     }
 }
-///Builds `GetCertificatePolicy` from an example.
-fn build_getcertificatepolicy(
+///Constructs the client `GetCertificatePolicy` is called on from an example.
+fn client_getcertificatepolicy(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::certificates::CertificateClient> {
     let client = ::keyvault::certificates::CertificateClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `GetCertificatePolicy` with an example's parameters.
+fn builder_getcertificatepolicy<'c>(
+    client: &'c ::keyvault::certificates::CertificateClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault::certificates::GetCertificatePolicyBuilder<'c>,
+> {
     let builder = client
         .get_certificate_policy(example.required::<String>("certificate-name")?);
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `GetCertificatePolicy` from an example.
+fn build_getcertificatepolicy(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_getcertificatepolicy(example)?;
+    builder_getcertificatepolicy(&client, example)?.build_request()
 }
 ///Calls `GetCertificatePolicy` with an example's parameters.
 fn call_getcertificatepolicy(
@@ -530,12 +659,8 @@ fn call_getcertificatepolicy(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::certificates::CertificateClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .get_certificate_policy(example.required::<String>("certificate-name")?);
+        let client = client_getcertificatepolicy(example)?;
+        let builder = builder_getcertificatepolicy(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -555,20 +680,36 @@ fn decode_getcertificatepolicy(
         }
     }
 }
-///Builds `GetCertificateVersions` from an example.
-fn build_getcertificateversions(
+///Constructs the client `GetCertificateVersions` is called on from an example.
+fn client_getcertificateversions(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::certificates::CertificateClient> {
     let client = ::keyvault::certificates::CertificateClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `GetCertificateVersions` with an example's parameters.
+fn builder_getcertificateversions<'c>(
+    client: &'c ::keyvault::certificates::CertificateClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault::certificates::GetCertificateVersionsBuilder<'c>,
+> {
     let mut builder = client
         .get_certificate_versions(example.required::<String>("certificate-name")?);
     if let Some(value) = example.optional::<i32>("maxresults")? {
         builder = builder.maxresults(value);
     }
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `GetCertificateVersions` from an example.
+fn build_getcertificateversions(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_getcertificateversions(example)?;
+    builder_getcertificateversions(&client, example)?.build_request()
 }
 ///Calls `GetCertificateVersions` with an example's parameters.
 fn call_getcertificateversions(
@@ -576,15 +717,8 @@ fn call_getcertificateversions(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::certificates::CertificateClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let mut builder = client
-            .get_certificate_versions(example.required::<String>("certificate-name")?);
-        if let Some(value) = example.optional::<i32>("maxresults")? {
-            builder = builder.maxresults(value);
-        }
+        let client = client_getcertificateversions(example)?;
+        let builder = builder_getcertificateversions(&client, example)?;
         ::keyvault_runtime::__private::futures::StreamExt::next(
                 &mut builder.into_pages(),
             )
@@ -611,14 +745,21 @@ fn decode_getcertificateversions(
         }
     }
 }
-///Builds `GetCertificates` from an example.
-fn build_getcertificates(
+///Constructs the client `GetCertificates` is called on from an example.
+fn client_getcertificates(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::certificates::CertificateClient> {
     let client = ::keyvault::certificates::CertificateClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `GetCertificates` with an example's parameters.
+fn builder_getcertificates<'c>(
+    client: &'c ::keyvault::certificates::CertificateClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::certificates::GetCertificatesBuilder<'c>> {
     let mut builder = client.get_certificates();
     if let Some(value) = example.optional::<i32>("maxresults")? {
         builder = builder.maxresults(value);
@@ -626,7 +767,14 @@ fn build_getcertificates(
     if let Some(value) = example.optional::<bool>("includePending")? {
         builder = builder.include_pending(value);
     }
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `GetCertificates` from an example.
+fn build_getcertificates(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_getcertificates(example)?;
+    builder_getcertificates(&client, example)?.build_request()
 }
 ///Calls `GetCertificates` with an example's parameters.
 fn call_getcertificates(
@@ -634,17 +782,8 @@ fn call_getcertificates(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::certificates::CertificateClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let mut builder = client.get_certificates();
-        if let Some(value) = example.optional::<i32>("maxresults")? {
-            builder = builder.maxresults(value);
-        }
-        if let Some(value) = example.optional::<bool>("includePending")? {
-            builder = builder.include_pending(value);
-        }
+        let client = client_getcertificates(example)?;
+        let builder = builder_getcertificates(&client, example)?;
         ::keyvault_runtime::__private::futures::StreamExt::next(
                 &mut builder.into_pages(),
             )
@@ -671,17 +810,33 @@ fn decode_getcertificates(
         }
     }
 }
-///Builds `GetDeletedCertificate` from an example.
-fn build_getdeletedcertificate(
+///Constructs the client `GetDeletedCertificate` is called on from an example.
+fn client_getdeletedcertificate(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::certificates::CertificateClient> {
     let client = ::keyvault::certificates::CertificateClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `GetDeletedCertificate` with an example's parameters.
+fn builder_getdeletedcertificate<'c>(
+    client: &'c ::keyvault::certificates::CertificateClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault::certificates::GetDeletedCertificateBuilder<'c>,
+> {
     let builder = client
         .get_deleted_certificate(example.required::<String>("certificate-name")?);
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `GetDeletedCertificate` from an example.
+fn build_getdeletedcertificate(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_getdeletedcertificate(example)?;
+    builder_getdeletedcertificate(&client, example)?.build_request()
 }
 ///Calls `GetDeletedCertificate` with an example's parameters.
 fn call_getdeletedcertificate(
@@ -689,12 +844,8 @@ fn call_getdeletedcertificate(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::certificates::CertificateClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .get_deleted_certificate(example.required::<String>("certificate-name")?);
+        let client = client_getdeletedcertificate(example)?;
+        let builder = builder_getdeletedcertificate(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -716,14 +867,23 @@ fn decode_getdeletedcertificate(
         }
     }
 }
-///Builds `GetDeletedCertificates` from an example.
-fn build_getdeletedcertificates(
+///Constructs the client `GetDeletedCertificates` is called on from an example.
+fn client_getdeletedcertificates(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::certificates::CertificateClient> {
     let client = ::keyvault::certificates::CertificateClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `GetDeletedCertificates` with an example's parameters.
+fn builder_getdeletedcertificates<'c>(
+    client: &'c ::keyvault::certificates::CertificateClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault::certificates::GetDeletedCertificatesBuilder<'c>,
+> {
     let mut builder = client.get_deleted_certificates();
     if let Some(value) = example.optional::<i32>("maxresults")? {
         builder = builder.maxresults(value);
@@ -731,7 +891,14 @@ fn build_getdeletedcertificates(
     if let Some(value) = example.optional::<bool>("includePending")? {
         builder = builder.include_pending(value);
     }
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `GetDeletedCertificates` from an example.
+fn build_getdeletedcertificates(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_getdeletedcertificates(example)?;
+    builder_getdeletedcertificates(&client, example)?.build_request()
 }
 ///Calls `GetDeletedCertificates` with an example's parameters.
 fn call_getdeletedcertificates(
@@ -739,17 +906,8 @@ fn call_getdeletedcertificates(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::certificates::CertificateClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let mut builder = client.get_deleted_certificates();
-        if let Some(value) = example.optional::<i32>("maxresults")? {
-            builder = builder.maxresults(value);
-        }
-        if let Some(value) = example.optional::<bool>("includePending")? {
-            builder = builder.include_pending(value);
-        }
+        let client = client_getdeletedcertificates(example)?;
+        let builder = builder_getdeletedcertificates(&client, example)?;
         ::keyvault_runtime::__private::futures::StreamExt::next(
                 &mut builder.into_pages(),
             )
@@ -776,14 +934,21 @@ fn decode_getdeletedcertificates(
         }
     }
 }
-///Builds `ImportCertificate` from an example.
-fn build_importcertificate(
+///Constructs the client `ImportCertificate` is called on from an example.
+fn client_importcertificate(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::certificates::CertificateClient> {
     let client = ::keyvault::certificates::CertificateClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `ImportCertificate` with an example's parameters.
+fn builder_importcertificate<'c>(
+    client: &'c ::keyvault::certificates::CertificateClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::certificates::ImportCertificateBuilder<'c>> {
     let builder = client
         .import_certificate(
             example.required::<String>("certificate-name")?,
@@ -792,7 +957,14 @@ fn build_importcertificate(
                     ::keyvault::certificates::models::CertificateImportParameters,
                 >("parameters")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `ImportCertificate` from an example.
+fn build_importcertificate(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_importcertificate(example)?;
+    builder_importcertificate(&client, example)?.build_request()
 }
 ///Calls `ImportCertificate` with an example's parameters.
 fn call_importcertificate(
@@ -800,18 +972,8 @@ fn call_importcertificate(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::certificates::CertificateClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .import_certificate(
-                example.required::<String>("certificate-name")?,
-                example
-                    .required::<
-                        ::keyvault::certificates::models::CertificateImportParameters,
-                    >("parameters")?,
-            );
+        let client = client_importcertificate(example)?;
+        let builder = builder_importcertificate(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -831,14 +993,21 @@ fn decode_importcertificate(
         }
     }
 }
-///Builds `MergeCertificate` from an example.
-fn build_mergecertificate(
+///Constructs the client `MergeCertificate` is called on from an example.
+fn client_mergecertificate(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::certificates::CertificateClient> {
     let client = ::keyvault::certificates::CertificateClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `MergeCertificate` with an example's parameters.
+fn builder_mergecertificate<'c>(
+    client: &'c ::keyvault::certificates::CertificateClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::certificates::MergeCertificateBuilder<'c>> {
     let builder = client
         .merge_certificate(
             example.required::<String>("certificate-name")?,
@@ -847,7 +1016,14 @@ fn build_mergecertificate(
                     ::keyvault::certificates::models::CertificateMergeParameters,
                 >("parameters")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `MergeCertificate` from an example.
+fn build_mergecertificate(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_mergecertificate(example)?;
+    builder_mergecertificate(&client, example)?.build_request()
 }
 ///Calls `MergeCertificate` with an example's parameters.
 fn call_mergecertificate(
@@ -855,18 +1031,8 @@ fn call_mergecertificate(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::certificates::CertificateClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .merge_certificate(
-                example.required::<String>("certificate-name")?,
-                example
-                    .required::<
-                        ::keyvault::certificates::models::CertificateMergeParameters,
-                    >("parameters")?,
-            );
+        let client = client_mergecertificate(example)?;
+        let builder = builder_mergecertificate(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -886,17 +1052,33 @@ fn decode_mergecertificate(
         }
     }
 }
-///Builds `PurgeDeletedCertificate` from an example.
-fn build_purgedeletedcertificate(
+///Constructs the client `PurgeDeletedCertificate` is called on from an example.
+fn client_purgedeletedcertificate(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::certificates::CertificateClient> {
     let client = ::keyvault::certificates::CertificateClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `PurgeDeletedCertificate` with an example's parameters.
+fn builder_purgedeletedcertificate<'c>(
+    client: &'c ::keyvault::certificates::CertificateClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault::certificates::PurgeDeletedCertificateBuilder<'c>,
+> {
     let builder = client
         .purge_deleted_certificate(example.required::<String>("certificate-name")?);
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `PurgeDeletedCertificate` from an example.
+fn build_purgedeletedcertificate(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_purgedeletedcertificate(example)?;
+    builder_purgedeletedcertificate(&client, example)?.build_request()
 }
 ///Calls `PurgeDeletedCertificate` with an example's parameters.
 fn call_purgedeletedcertificate(
@@ -904,12 +1086,8 @@ fn call_purgedeletedcertificate(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::certificates::CertificateClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .purge_deleted_certificate(example.required::<String>("certificate-name")?);
+        let client = client_purgedeletedcertificate(example)?;
+        let builder = builder_purgedeletedcertificate(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -926,17 +1104,33 @@ fn decode_purgedeletedcertificate(
         }
     }
 }
-///Builds `RecoverDeletedCertificate` from an example.
-fn build_recoverdeletedcertificate(
+///Constructs the client `RecoverDeletedCertificate` is called on from an example.
+fn client_recoverdeletedcertificate(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::certificates::CertificateClient> {
     let client = ::keyvault::certificates::CertificateClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `RecoverDeletedCertificate` with an example's parameters.
+fn builder_recoverdeletedcertificate<'c>(
+    client: &'c ::keyvault::certificates::CertificateClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault::certificates::RecoverDeletedCertificateBuilder<'c>,
+> {
     let builder = client
         .recover_deleted_certificate(example.required::<String>("certificate-name")?);
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `RecoverDeletedCertificate` from an example.
+fn build_recoverdeletedcertificate(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_recoverdeletedcertificate(example)?;
+    builder_recoverdeletedcertificate(&client, example)?.build_request()
 }
 ///Calls `RecoverDeletedCertificate` with an example's parameters.
 fn call_recoverdeletedcertificate(
@@ -944,14 +1138,8 @@ fn call_recoverdeletedcertificate(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::certificates::CertificateClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .recover_deleted_certificate(
-                example.required::<String>("certificate-name")?,
-            );
+        let client = client_recoverdeletedcertificate(example)?;
+        let builder = builder_recoverdeletedcertificate(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -971,14 +1159,23 @@ fn decode_recoverdeletedcertificate(
         }
     }
 }
-///Builds `RestoreCertificate` from an example.
-fn build_restorecertificate(
+///Constructs the client `RestoreCertificate` is called on from an example.
+fn client_restorecertificate(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::certificates::CertificateClient> {
     let client = ::keyvault::certificates::CertificateClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `RestoreCertificate` with an example's parameters.
+fn builder_restorecertificate<'c>(
+    client: &'c ::keyvault::certificates::CertificateClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault::certificates::RestoreCertificateBuilder<'c>,
+> {
     let builder = client
         .restore_certificate(
             example
@@ -986,7 +1183,14 @@ fn build_restorecertificate(
                     ::keyvault::certificates::models::CertificateRestoreParameters,
                 >("parameters")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `RestoreCertificate` from an example.
+fn build_restorecertificate(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_restorecertificate(example)?;
+    builder_restorecertificate(&client, example)?.build_request()
 }
 ///Calls `RestoreCertificate` with an example's parameters.
 fn call_restorecertificate(
@@ -994,17 +1198,8 @@ fn call_restorecertificate(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::certificates::CertificateClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .restore_certificate(
-                example
-                    .required::<
-                        ::keyvault::certificates::models::CertificateRestoreParameters,
-                    >("parameters")?,
-            );
+        let client = client_restorecertificate(example)?;
+        let builder = builder_restorecertificate(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -1024,19 +1219,35 @@ fn decode_restorecertificate(
         }
     }
 }
-///Builds `SetCertificateContacts` from an example.
-fn build_setcertificatecontacts(
+///Constructs the client `SetCertificateContacts` is called on from an example.
+fn client_setcertificatecontacts(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::certificates::CertificateClient> {
     let client = ::keyvault::certificates::CertificateClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `SetCertificateContacts` with an example's parameters.
+fn builder_setcertificatecontacts<'c>(
+    client: &'c ::keyvault::certificates::CertificateClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault::certificates::SetCertificateContactsBuilder<'c>,
+> {
     let builder = client
         .set_certificate_contacts(
             example.required::<::keyvault::certificates::models::Contacts>("contacts")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `SetCertificateContacts` from an example.
+fn build_setcertificatecontacts(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_setcertificatecontacts(example)?;
+    builder_setcertificatecontacts(&client, example)?.build_request()
 }
 ///Calls `SetCertificateContacts` with an example's parameters.
 fn call_setcertificatecontacts(
@@ -1044,15 +1255,8 @@ fn call_setcertificatecontacts(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::certificates::CertificateClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .set_certificate_contacts(
-                example
-                    .required::<::keyvault::certificates::models::Contacts>("contacts")?,
-            );
+        let client = client_setcertificatecontacts(example)?;
+        let builder = builder_setcertificatecontacts(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -1071,14 +1275,23 @@ fn decode_setcertificatecontacts(
         }
     }
 }
-///Builds `SetCertificateIssuer` from an example.
-fn build_setcertificateissuer(
+///Constructs the client `SetCertificateIssuer` is called on from an example.
+fn client_setcertificateissuer(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::certificates::CertificateClient> {
     let client = ::keyvault::certificates::CertificateClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `SetCertificateIssuer` with an example's parameters.
+fn builder_setcertificateissuer<'c>(
+    client: &'c ::keyvault::certificates::CertificateClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault::certificates::SetCertificateIssuerBuilder<'c>,
+> {
     let builder = client
         .set_certificate_issuer(
             example.required::<String>("issuer-name")?,
@@ -1087,7 +1300,14 @@ fn build_setcertificateissuer(
                     ::keyvault::certificates::models::CertificateIssuerSetParameters,
                 >("parameter")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `SetCertificateIssuer` from an example.
+fn build_setcertificateissuer(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_setcertificateissuer(example)?;
+    builder_setcertificateissuer(&client, example)?.build_request()
 }
 ///Calls `SetCertificateIssuer` with an example's parameters.
 fn call_setcertificateissuer(
@@ -1095,18 +1315,8 @@ fn call_setcertificateissuer(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::certificates::CertificateClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .set_certificate_issuer(
-                example.required::<String>("issuer-name")?,
-                example
-                    .required::<
-                        ::keyvault::certificates::models::CertificateIssuerSetParameters,
-                    >("parameter")?,
-            );
+        let client = client_setcertificateissuer(example)?;
+        let builder = builder_setcertificateissuer(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -1126,14 +1336,21 @@ fn decode_setcertificateissuer(
         }
     }
 }
-///Builds `UpdateCertificate` from an example.
-fn build_updatecertificate(
+///Constructs the client `UpdateCertificate` is called on from an example.
+fn client_updatecertificate(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::certificates::CertificateClient> {
     let client = ::keyvault::certificates::CertificateClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `UpdateCertificate` with an example's parameters.
+fn builder_updatecertificate<'c>(
+    client: &'c ::keyvault::certificates::CertificateClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::certificates::UpdateCertificateBuilder<'c>> {
     let mut builder = client
         .update_certificate(
             example.required::<String>("certificate-name")?,
@@ -1145,7 +1362,14 @@ fn build_updatecertificate(
     if let Some(value) = example.optional::<String>("certificate-version")? {
         builder = builder.certificate_version(value);
     }
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `UpdateCertificate` from an example.
+fn build_updatecertificate(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_updatecertificate(example)?;
+    builder_updatecertificate(&client, example)?.build_request()
 }
 ///Calls `UpdateCertificate` with an example's parameters.
 fn call_updatecertificate(
@@ -1153,21 +1377,8 @@ fn call_updatecertificate(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::certificates::CertificateClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let mut builder = client
-            .update_certificate(
-                example.required::<String>("certificate-name")?,
-                example
-                    .required::<
-                        ::keyvault::certificates::models::CertificateUpdateParameters,
-                    >("parameters")?,
-            );
-        if let Some(value) = example.optional::<String>("certificate-version")? {
-            builder = builder.certificate_version(value);
-        }
+        let client = client_updatecertificate(example)?;
+        let builder = builder_updatecertificate(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -1187,14 +1398,23 @@ fn decode_updatecertificate(
         }
     }
 }
-///Builds `UpdateCertificateIssuer` from an example.
-fn build_updatecertificateissuer(
+///Constructs the client `UpdateCertificateIssuer` is called on from an example.
+fn client_updatecertificateissuer(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::certificates::CertificateClient> {
     let client = ::keyvault::certificates::CertificateClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `UpdateCertificateIssuer` with an example's parameters.
+fn builder_updatecertificateissuer<'c>(
+    client: &'c ::keyvault::certificates::CertificateClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault::certificates::UpdateCertificateIssuerBuilder<'c>,
+> {
     let builder = client
         .update_certificate_issuer(
             example.required::<String>("issuer-name")?,
@@ -1203,7 +1423,14 @@ fn build_updatecertificateissuer(
                     ::keyvault::certificates::models::CertificateIssuerUpdateParameters,
                 >("parameter")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `UpdateCertificateIssuer` from an example.
+fn build_updatecertificateissuer(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_updatecertificateissuer(example)?;
+    builder_updatecertificateissuer(&client, example)?.build_request()
 }
 ///Calls `UpdateCertificateIssuer` with an example's parameters.
 fn call_updatecertificateissuer(
@@ -1211,18 +1438,8 @@ fn call_updatecertificateissuer(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::certificates::CertificateClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .update_certificate_issuer(
-                example.required::<String>("issuer-name")?,
-                example
-                    .required::<
-                        ::keyvault::certificates::models::CertificateIssuerUpdateParameters,
-                    >("parameter")?,
-            );
+        let client = client_updatecertificateissuer(example)?;
+        let builder = builder_updatecertificateissuer(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -1242,14 +1459,23 @@ fn decode_updatecertificateissuer(
         }
     }
 }
-///Builds `UpdateCertificateOperation` from an example.
-fn build_updatecertificateoperation(
+///Constructs the client `UpdateCertificateOperation` is called on from an example.
+fn client_updatecertificateoperation(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::certificates::CertificateClient> {
     let client = ::keyvault::certificates::CertificateClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `UpdateCertificateOperation` with an example's parameters.
+fn builder_updatecertificateoperation<'c>(
+    client: &'c ::keyvault::certificates::CertificateClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault::certificates::UpdateCertificateOperationBuilder<'c>,
+> {
     let builder = client
         .update_certificate_operation(
             example.required::<String>("certificate-name")?,
@@ -1258,7 +1484,14 @@ fn build_updatecertificateoperation(
                     ::keyvault::certificates::models::CertificateOperationUpdateParameter,
                 >("certificateOperation")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `UpdateCertificateOperation` from an example.
+fn build_updatecertificateoperation(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_updatecertificateoperation(example)?;
+    builder_updatecertificateoperation(&client, example)?.build_request()
 }
 ///Calls `UpdateCertificateOperation` with an example's parameters.
 fn call_updatecertificateoperation(
@@ -1266,18 +1499,8 @@ fn call_updatecertificateoperation(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::certificates::CertificateClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .update_certificate_operation(
-                example.required::<String>("certificate-name")?,
-                example
-                    .required::<
-                        ::keyvault::certificates::models::CertificateOperationUpdateParameter,
-                    >("certificateOperation")?,
-            );
+        let client = client_updatecertificateoperation(example)?;
+        let builder = builder_updatecertificateoperation(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -1299,14 +1522,23 @@ fn decode_updatecertificateoperation(
         }
     }
 }
-///Builds `UpdateCertificatePolicy` from an example.
-fn build_updatecertificatepolicy(
+///Constructs the client `UpdateCertificatePolicy` is called on from an example.
+fn client_updatecertificatepolicy(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::certificates::CertificateClient> {
     let client = ::keyvault::certificates::CertificateClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `UpdateCertificatePolicy` with an example's parameters.
+fn builder_updatecertificatepolicy<'c>(
+    client: &'c ::keyvault::certificates::CertificateClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault::certificates::UpdateCertificatePolicyBuilder<'c>,
+> {
     let builder = client
         .update_certificate_policy(
             example.required::<String>("certificate-name")?,
@@ -1315,7 +1547,14 @@ fn build_updatecertificatepolicy(
                     ::keyvault::certificates::models::CertificatePolicy,
                 >("certificatePolicy")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `UpdateCertificatePolicy` from an example.
+fn build_updatecertificatepolicy(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_updatecertificatepolicy(example)?;
+    builder_updatecertificatepolicy(&client, example)?.build_request()
 }
 ///Calls `UpdateCertificatePolicy` with an example's parameters.
 fn call_updatecertificatepolicy(
@@ -1323,18 +1562,8 @@ fn call_updatecertificatepolicy(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::certificates::CertificateClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .update_certificate_policy(
-                example.required::<String>("certificate-name")?,
-                example
-                    .required::<
-                        ::keyvault::certificates::models::CertificatePolicy,
-                    >("certificatePolicy")?,
-            );
+        let client = client_updatecertificatepolicy(example)?;
+        let builder = builder_updatecertificatepolicy(&client, example)?;
         builder.send().await.map(drop)
     })
 }

@@ -4,16 +4,30 @@
 
 //!The `keys` module of `keyvault`: request builders and response decoders.
 #![allow(unused_mut, clippy::let_and_return)]
-///Builds `BackupKey` from an example.
-fn build_backupkey(
+///Constructs the client `BackupKey` is called on from an example.
+fn client_backupkey(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::keys::KeyClient> {
     let client = ::keyvault::keys::KeyClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `BackupKey` with an example's parameters.
+fn builder_backupkey<'c>(
+    client: &'c ::keyvault::keys::KeyClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::keys::BackupKeyBuilder<'c>> {
     let builder = client.backup_key(example.required::<String>("key-name")?);
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `BackupKey` from an example.
+fn build_backupkey(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_backupkey(example)?;
+    builder_backupkey(&client, example)?.build_request()
 }
 ///Calls `BackupKey` with an example's parameters.
 fn call_backupkey(
@@ -21,11 +35,8 @@ fn call_backupkey(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::keys::KeyClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client.backup_key(example.required::<String>("key-name")?);
+        let client = client_backupkey(example)?;
+        let builder = builder_backupkey(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -41,21 +52,35 @@ fn decode_backupkey(
         _ => crate::reencode::<::keyvault::keys::models::KeyVaultError>(body).map(Some),
     }
 }
-///Builds `CreateKey` from an example.
-fn build_createkey(
+///Constructs the client `CreateKey` is called on from an example.
+fn client_createkey(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::keys::KeyClient> {
     let client = ::keyvault::keys::KeyClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `CreateKey` with an example's parameters.
+fn builder_createkey<'c>(
+    client: &'c ::keyvault::keys::KeyClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::keys::CreateKeyBuilder<'c>> {
     let builder = client
         .create_key(
             example.required::<String>("key-name")?,
             example
                 .required::<::keyvault::keys::models::KeyCreateParameters>("parameters")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `CreateKey` from an example.
+fn build_createkey(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_createkey(example)?;
+    builder_createkey(&client, example)?.build_request()
 }
 ///Calls `CreateKey` with an example's parameters.
 fn call_createkey(
@@ -63,18 +88,8 @@ fn call_createkey(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::keys::KeyClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .create_key(
-                example.required::<String>("key-name")?,
-                example
-                    .required::<
-                        ::keyvault::keys::models::KeyCreateParameters,
-                    >("parameters")?,
-            );
+        let client = client_createkey(example)?;
+        let builder = builder_createkey(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -88,14 +103,21 @@ fn decode_createkey(
         _ => crate::reencode::<::keyvault::keys::models::KeyVaultError>(body).map(Some),
     }
 }
-///Builds `decrypt` from an example.
-fn build_decrypt(
+///Constructs the client `decrypt` is called on from an example.
+fn client_decrypt(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::keys::KeyClient> {
     let client = ::keyvault::keys::KeyClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `decrypt` with an example's parameters.
+fn builder_decrypt<'c>(
+    client: &'c ::keyvault::keys::KeyClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::keys::DecryptBuilder<'c>> {
     let mut builder = client
         .decrypt(
             example.required::<String>("key-name")?,
@@ -107,7 +129,14 @@ fn build_decrypt(
     if let Some(value) = example.optional::<String>("key-version")? {
         builder = builder.key_version(value);
     }
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `decrypt` from an example.
+fn build_decrypt(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_decrypt(example)?;
+    builder_decrypt(&client, example)?.build_request()
 }
 ///Calls `decrypt` with an example's parameters.
 fn call_decrypt(
@@ -115,21 +144,8 @@ fn call_decrypt(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::keys::KeyClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let mut builder = client
-            .decrypt(
-                example.required::<String>("key-name")?,
-                example
-                    .required::<
-                        ::keyvault::keys::models::KeyOperationsParameters,
-                    >("parameters")?,
-            );
-        if let Some(value) = example.optional::<String>("key-version")? {
-            builder = builder.key_version(value);
-        }
+        let client = client_decrypt(example)?;
+        let builder = builder_decrypt(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -146,16 +162,30 @@ fn decode_decrypt(
         _ => crate::reencode::<::keyvault::keys::models::KeyVaultError>(body).map(Some),
     }
 }
-///Builds `DeleteKey` from an example.
-fn build_deletekey(
+///Constructs the client `DeleteKey` is called on from an example.
+fn client_deletekey(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::keys::KeyClient> {
     let client = ::keyvault::keys::KeyClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `DeleteKey` with an example's parameters.
+fn builder_deletekey<'c>(
+    client: &'c ::keyvault::keys::KeyClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::keys::DeleteKeyBuilder<'c>> {
     let builder = client.delete_key(example.required::<String>("key-name")?);
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `DeleteKey` from an example.
+fn build_deletekey(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_deletekey(example)?;
+    builder_deletekey(&client, example)?.build_request()
 }
 ///Calls `DeleteKey` with an example's parameters.
 fn call_deletekey(
@@ -163,11 +193,8 @@ fn call_deletekey(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::keys::KeyClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client.delete_key(example.required::<String>("key-name")?);
+        let client = client_deletekey(example)?;
+        let builder = builder_deletekey(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -183,14 +210,21 @@ fn decode_deletekey(
         _ => crate::reencode::<::keyvault::keys::models::KeyVaultError>(body).map(Some),
     }
 }
-///Builds `encrypt` from an example.
-fn build_encrypt(
+///Constructs the client `encrypt` is called on from an example.
+fn client_encrypt(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::keys::KeyClient> {
     let client = ::keyvault::keys::KeyClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `encrypt` with an example's parameters.
+fn builder_encrypt<'c>(
+    client: &'c ::keyvault::keys::KeyClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::keys::EncryptBuilder<'c>> {
     let mut builder = client
         .encrypt(
             example.required::<String>("key-name")?,
@@ -202,7 +236,14 @@ fn build_encrypt(
     if let Some(value) = example.optional::<String>("key-version")? {
         builder = builder.key_version(value);
     }
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `encrypt` from an example.
+fn build_encrypt(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_encrypt(example)?;
+    builder_encrypt(&client, example)?.build_request()
 }
 ///Calls `encrypt` with an example's parameters.
 fn call_encrypt(
@@ -210,21 +251,8 @@ fn call_encrypt(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::keys::KeyClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let mut builder = client
-            .encrypt(
-                example.required::<String>("key-name")?,
-                example
-                    .required::<
-                        ::keyvault::keys::models::KeyOperationsParameters,
-                    >("parameters")?,
-            );
-        if let Some(value) = example.optional::<String>("key-version")? {
-            builder = builder.key_version(value);
-        }
+        let client = client_encrypt(example)?;
+        let builder = builder_encrypt(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -241,16 +269,30 @@ fn decode_encrypt(
         _ => crate::reencode::<::keyvault::keys::models::KeyVaultError>(body).map(Some),
     }
 }
-///Builds `GetDeletedKey` from an example.
-fn build_getdeletedkey(
+///Constructs the client `GetDeletedKey` is called on from an example.
+fn client_getdeletedkey(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::keys::KeyClient> {
     let client = ::keyvault::keys::KeyClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `GetDeletedKey` with an example's parameters.
+fn builder_getdeletedkey<'c>(
+    client: &'c ::keyvault::keys::KeyClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::keys::GetDeletedKeyBuilder<'c>> {
     let builder = client.get_deleted_key(example.required::<String>("key-name")?);
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `GetDeletedKey` from an example.
+fn build_getdeletedkey(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_getdeletedkey(example)?;
+    builder_getdeletedkey(&client, example)?.build_request()
 }
 ///Calls `GetDeletedKey` with an example's parameters.
 fn call_getdeletedkey(
@@ -258,11 +300,8 @@ fn call_getdeletedkey(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::keys::KeyClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client.get_deleted_key(example.required::<String>("key-name")?);
+        let client = client_getdeletedkey(example)?;
+        let builder = builder_getdeletedkey(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -278,19 +317,33 @@ fn decode_getdeletedkey(
         _ => crate::reencode::<::keyvault::keys::models::KeyVaultError>(body).map(Some),
     }
 }
-///Builds `GetDeletedKeys` from an example.
-fn build_getdeletedkeys(
+///Constructs the client `GetDeletedKeys` is called on from an example.
+fn client_getdeletedkeys(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::keys::KeyClient> {
     let client = ::keyvault::keys::KeyClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `GetDeletedKeys` with an example's parameters.
+fn builder_getdeletedkeys<'c>(
+    client: &'c ::keyvault::keys::KeyClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::keys::GetDeletedKeysBuilder<'c>> {
     let mut builder = client.get_deleted_keys();
     if let Some(value) = example.optional::<i32>("maxresults")? {
         builder = builder.maxresults(value);
     }
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `GetDeletedKeys` from an example.
+fn build_getdeletedkeys(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_getdeletedkeys(example)?;
+    builder_getdeletedkeys(&client, example)?.build_request()
 }
 ///Calls `GetDeletedKeys` with an example's parameters.
 fn call_getdeletedkeys(
@@ -298,14 +351,8 @@ fn call_getdeletedkeys(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::keys::KeyClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let mut builder = client.get_deleted_keys();
-        if let Some(value) = example.optional::<i32>("maxresults")? {
-            builder = builder.maxresults(value);
-        }
+        let client = client_getdeletedkeys(example)?;
+        let builder = builder_getdeletedkeys(&client, example)?;
         ::keyvault_runtime::__private::futures::StreamExt::next(
                 &mut builder.into_pages(),
             )
@@ -327,19 +374,33 @@ fn decode_getdeletedkeys(
         _ => crate::reencode::<::keyvault::keys::models::KeyVaultError>(body).map(Some),
     }
 }
-///Builds `GetKey` from an example.
-fn build_getkey(
+///Constructs the client `GetKey` is called on from an example.
+fn client_getkey(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::keys::KeyClient> {
     let client = ::keyvault::keys::KeyClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `GetKey` with an example's parameters.
+fn builder_getkey<'c>(
+    client: &'c ::keyvault::keys::KeyClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::keys::GetKeyBuilder<'c>> {
     let mut builder = client.get_key(example.required::<String>("key-name")?);
     if let Some(value) = example.optional::<String>("key-version")? {
         builder = builder.key_version(value);
     }
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `GetKey` from an example.
+fn build_getkey(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_getkey(example)?;
+    builder_getkey(&client, example)?.build_request()
 }
 ///Calls `GetKey` with an example's parameters.
 fn call_getkey(
@@ -347,14 +408,8 @@ fn call_getkey(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::keys::KeyClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let mut builder = client.get_key(example.required::<String>("key-name")?);
-        if let Some(value) = example.optional::<String>("key-version")? {
-            builder = builder.key_version(value);
-        }
+        let client = client_getkey(example)?;
+        let builder = builder_getkey(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -368,20 +423,34 @@ fn decode_getkey(
         _ => crate::reencode::<::keyvault::keys::models::KeyVaultError>(body).map(Some),
     }
 }
-///Builds `GetKeyAttestation` from an example.
-fn build_getkeyattestation(
+///Constructs the client `GetKeyAttestation` is called on from an example.
+fn client_getkeyattestation(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::keys::KeyClient> {
     let client = ::keyvault::keys::KeyClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `GetKeyAttestation` with an example's parameters.
+fn builder_getkeyattestation<'c>(
+    client: &'c ::keyvault::keys::KeyClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::keys::GetKeyAttestationBuilder<'c>> {
     let mut builder = client
         .get_key_attestation(example.required::<String>("key-name")?);
     if let Some(value) = example.optional::<String>("key-version")? {
         builder = builder.key_version(value);
     }
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `GetKeyAttestation` from an example.
+fn build_getkeyattestation(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_getkeyattestation(example)?;
+    builder_getkeyattestation(&client, example)?.build_request()
 }
 ///Calls `GetKeyAttestation` with an example's parameters.
 fn call_getkeyattestation(
@@ -389,15 +458,8 @@ fn call_getkeyattestation(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::keys::KeyClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let mut builder = client
-            .get_key_attestation(example.required::<String>("key-name")?);
-        if let Some(value) = example.optional::<String>("key-version")? {
-            builder = builder.key_version(value);
-        }
+        let client = client_getkeyattestation(example)?;
+        let builder = builder_getkeyattestation(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -411,17 +473,31 @@ fn decode_getkeyattestation(
         _ => crate::reencode::<::keyvault::keys::models::KeyVaultError>(body).map(Some),
     }
 }
-///Builds `GetKeyRotationPolicy` from an example.
-fn build_getkeyrotationpolicy(
+///Constructs the client `GetKeyRotationPolicy` is called on from an example.
+fn client_getkeyrotationpolicy(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::keys::KeyClient> {
     let client = ::keyvault::keys::KeyClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `GetKeyRotationPolicy` with an example's parameters.
+fn builder_getkeyrotationpolicy<'c>(
+    client: &'c ::keyvault::keys::KeyClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::keys::GetKeyRotationPolicyBuilder<'c>> {
     let builder = client
         .get_key_rotation_policy(example.required::<String>("key-name")?);
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `GetKeyRotationPolicy` from an example.
+fn build_getkeyrotationpolicy(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_getkeyrotationpolicy(example)?;
+    builder_getkeyrotationpolicy(&client, example)?.build_request()
 }
 ///Calls `GetKeyRotationPolicy` with an example's parameters.
 fn call_getkeyrotationpolicy(
@@ -429,12 +505,8 @@ fn call_getkeyrotationpolicy(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::keys::KeyClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .get_key_rotation_policy(example.required::<String>("key-name")?);
+        let client = client_getkeyrotationpolicy(example)?;
+        let builder = builder_getkeyrotationpolicy(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -451,19 +523,33 @@ fn decode_getkeyrotationpolicy(
         _ => crate::reencode::<::keyvault::keys::models::KeyVaultError>(body).map(Some),
     }
 }
-///Builds `GetKeyVersions` from an example.
-fn build_getkeyversions(
+///Constructs the client `GetKeyVersions` is called on from an example.
+fn client_getkeyversions(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::keys::KeyClient> {
     let client = ::keyvault::keys::KeyClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `GetKeyVersions` with an example's parameters.
+fn builder_getkeyversions<'c>(
+    client: &'c ::keyvault::keys::KeyClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::keys::GetKeyVersionsBuilder<'c>> {
     let mut builder = client.get_key_versions(example.required::<String>("key-name")?);
     if let Some(value) = example.optional::<i32>("maxresults")? {
         builder = builder.maxresults(value);
     }
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `GetKeyVersions` from an example.
+fn build_getkeyversions(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_getkeyversions(example)?;
+    builder_getkeyversions(&client, example)?.build_request()
 }
 ///Calls `GetKeyVersions` with an example's parameters.
 fn call_getkeyversions(
@@ -471,15 +557,8 @@ fn call_getkeyversions(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::keys::KeyClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let mut builder = client
-            .get_key_versions(example.required::<String>("key-name")?);
-        if let Some(value) = example.optional::<i32>("maxresults")? {
-            builder = builder.maxresults(value);
-        }
+        let client = client_getkeyversions(example)?;
+        let builder = builder_getkeyversions(&client, example)?;
         ::keyvault_runtime::__private::futures::StreamExt::next(
                 &mut builder.into_pages(),
             )
@@ -498,19 +577,33 @@ fn decode_getkeyversions(
         _ => crate::reencode::<::keyvault::keys::models::KeyVaultError>(body).map(Some),
     }
 }
-///Builds `GetKeys` from an example.
-fn build_getkeys(
+///Constructs the client `GetKeys` is called on from an example.
+fn client_getkeys(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::keys::KeyClient> {
     let client = ::keyvault::keys::KeyClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `GetKeys` with an example's parameters.
+fn builder_getkeys<'c>(
+    client: &'c ::keyvault::keys::KeyClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::keys::GetKeysBuilder<'c>> {
     let mut builder = client.get_keys();
     if let Some(value) = example.optional::<i32>("maxresults")? {
         builder = builder.maxresults(value);
     }
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `GetKeys` from an example.
+fn build_getkeys(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_getkeys(example)?;
+    builder_getkeys(&client, example)?.build_request()
 }
 ///Calls `GetKeys` with an example's parameters.
 fn call_getkeys(
@@ -518,14 +611,8 @@ fn call_getkeys(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::keys::KeyClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let mut builder = client.get_keys();
-        if let Some(value) = example.optional::<i32>("maxresults")? {
-            builder = builder.maxresults(value);
-        }
+        let client = client_getkeys(example)?;
+        let builder = builder_getkeys(&client, example)?;
         ::keyvault_runtime::__private::futures::StreamExt::next(
                 &mut builder.into_pages(),
             )
@@ -544,14 +631,21 @@ fn decode_getkeys(
         _ => crate::reencode::<::keyvault::keys::models::KeyVaultError>(body).map(Some),
     }
 }
-///Builds `GetRandomBytes` from an example.
-fn build_getrandombytes(
+///Constructs the client `GetRandomBytes` is called on from an example.
+fn client_getrandombytes(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::keys::KeyClient> {
     let client = ::keyvault::keys::KeyClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `GetRandomBytes` with an example's parameters.
+fn builder_getrandombytes<'c>(
+    client: &'c ::keyvault::keys::KeyClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::keys::GetRandomBytesBuilder<'c>> {
     let builder = client
         .get_random_bytes(
             example
@@ -559,7 +653,14 @@ fn build_getrandombytes(
                     ::keyvault::keys::models::GetRandomBytesRequest,
                 >("parameters")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `GetRandomBytes` from an example.
+fn build_getrandombytes(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_getrandombytes(example)?;
+    builder_getrandombytes(&client, example)?.build_request()
 }
 ///Calls `GetRandomBytes` with an example's parameters.
 fn call_getrandombytes(
@@ -567,17 +668,8 @@ fn call_getrandombytes(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::keys::KeyClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .get_random_bytes(
-                example
-                    .required::<
-                        ::keyvault::keys::models::GetRandomBytesRequest,
-                    >("parameters")?,
-            );
+        let client = client_getrandombytes(example)?;
+        let builder = builder_getrandombytes(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -591,21 +683,35 @@ fn decode_getrandombytes(
         _ => crate::reencode::<::keyvault::keys::models::KeyVaultError>(body).map(Some),
     }
 }
-///Builds `ImportKey` from an example.
-fn build_importkey(
+///Constructs the client `ImportKey` is called on from an example.
+fn client_importkey(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::keys::KeyClient> {
     let client = ::keyvault::keys::KeyClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `ImportKey` with an example's parameters.
+fn builder_importkey<'c>(
+    client: &'c ::keyvault::keys::KeyClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::keys::ImportKeyBuilder<'c>> {
     let builder = client
         .import_key(
             example.required::<String>("key-name")?,
             example
                 .required::<::keyvault::keys::models::KeyImportParameters>("parameters")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `ImportKey` from an example.
+fn build_importkey(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_importkey(example)?;
+    builder_importkey(&client, example)?.build_request()
 }
 ///Calls `ImportKey` with an example's parameters.
 fn call_importkey(
@@ -613,18 +719,8 @@ fn call_importkey(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::keys::KeyClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .import_key(
-                example.required::<String>("key-name")?,
-                example
-                    .required::<
-                        ::keyvault::keys::models::KeyImportParameters,
-                    >("parameters")?,
-            );
+        let client = client_importkey(example)?;
+        let builder = builder_importkey(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -638,16 +734,30 @@ fn decode_importkey(
         _ => crate::reencode::<::keyvault::keys::models::KeyVaultError>(body).map(Some),
     }
 }
-///Builds `PurgeDeletedKey` from an example.
-fn build_purgedeletedkey(
+///Constructs the client `PurgeDeletedKey` is called on from an example.
+fn client_purgedeletedkey(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::keys::KeyClient> {
     let client = ::keyvault::keys::KeyClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `PurgeDeletedKey` with an example's parameters.
+fn builder_purgedeletedkey<'c>(
+    client: &'c ::keyvault::keys::KeyClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::keys::PurgeDeletedKeyBuilder<'c>> {
     let builder = client.purge_deleted_key(example.required::<String>("key-name")?);
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `PurgeDeletedKey` from an example.
+fn build_purgedeletedkey(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_purgedeletedkey(example)?;
+    builder_purgedeletedkey(&client, example)?.build_request()
 }
 ///Calls `PurgeDeletedKey` with an example's parameters.
 fn call_purgedeletedkey(
@@ -655,11 +765,8 @@ fn call_purgedeletedkey(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::keys::KeyClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client.purge_deleted_key(example.required::<String>("key-name")?);
+        let client = client_purgedeletedkey(example)?;
+        let builder = builder_purgedeletedkey(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -673,16 +780,30 @@ fn decode_purgedeletedkey(
         _ => crate::reencode::<::keyvault::keys::models::KeyVaultError>(body).map(Some),
     }
 }
-///Builds `RecoverDeletedKey` from an example.
-fn build_recoverdeletedkey(
+///Constructs the client `RecoverDeletedKey` is called on from an example.
+fn client_recoverdeletedkey(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::keys::KeyClient> {
     let client = ::keyvault::keys::KeyClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `RecoverDeletedKey` with an example's parameters.
+fn builder_recoverdeletedkey<'c>(
+    client: &'c ::keyvault::keys::KeyClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::keys::RecoverDeletedKeyBuilder<'c>> {
     let builder = client.recover_deleted_key(example.required::<String>("key-name")?);
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `RecoverDeletedKey` from an example.
+fn build_recoverdeletedkey(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_recoverdeletedkey(example)?;
+    builder_recoverdeletedkey(&client, example)?.build_request()
 }
 ///Calls `RecoverDeletedKey` with an example's parameters.
 fn call_recoverdeletedkey(
@@ -690,12 +811,8 @@ fn call_recoverdeletedkey(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::keys::KeyClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .recover_deleted_key(example.required::<String>("key-name")?);
+        let client = client_recoverdeletedkey(example)?;
+        let builder = builder_recoverdeletedkey(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -709,14 +826,21 @@ fn decode_recoverdeletedkey(
         _ => crate::reencode::<::keyvault::keys::models::KeyVaultError>(body).map(Some),
     }
 }
-///Builds `release` from an example.
-fn build_release(
+///Constructs the client `release` is called on from an example.
+fn client_release(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::keys::KeyClient> {
     let client = ::keyvault::keys::KeyClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `release` with an example's parameters.
+fn builder_release<'c>(
+    client: &'c ::keyvault::keys::KeyClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::keys::ReleaseBuilder<'c>> {
     let mut builder = client
         .release(
             example.required::<String>("key-name")?,
@@ -728,7 +852,14 @@ fn build_release(
     if let Some(value) = example.optional::<String>("key-version")? {
         builder = builder.key_version(value);
     }
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `release` from an example.
+fn build_release(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_release(example)?;
+    builder_release(&client, example)?.build_request()
 }
 ///Calls `release` with an example's parameters.
 fn call_release(
@@ -736,21 +867,8 @@ fn call_release(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::keys::KeyClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let mut builder = client
-            .release(
-                example.required::<String>("key-name")?,
-                example
-                    .required::<
-                        ::keyvault::keys::models::KeyReleaseParameters,
-                    >("parameters")?,
-            );
-        if let Some(value) = example.optional::<String>("key-version")? {
-            builder = builder.key_version(value);
-        }
+        let client = client_release(example)?;
+        let builder = builder_release(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -766,14 +884,21 @@ fn decode_release(
         _ => crate::reencode::<::keyvault::keys::models::KeyVaultError>(body).map(Some),
     }
 }
-///Builds `RestoreKey` from an example.
-fn build_restorekey(
+///Constructs the client `RestoreKey` is called on from an example.
+fn client_restorekey(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::keys::KeyClient> {
     let client = ::keyvault::keys::KeyClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `RestoreKey` with an example's parameters.
+fn builder_restorekey<'c>(
+    client: &'c ::keyvault::keys::KeyClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::keys::RestoreKeyBuilder<'c>> {
     let builder = client
         .restore_key(
             example
@@ -781,7 +906,14 @@ fn build_restorekey(
                     ::keyvault::keys::models::KeyRestoreParameters,
                 >("parameters")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `RestoreKey` from an example.
+fn build_restorekey(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_restorekey(example)?;
+    builder_restorekey(&client, example)?.build_request()
 }
 ///Calls `RestoreKey` with an example's parameters.
 fn call_restorekey(
@@ -789,17 +921,8 @@ fn call_restorekey(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::keys::KeyClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .restore_key(
-                example
-                    .required::<
-                        ::keyvault::keys::models::KeyRestoreParameters,
-                    >("parameters")?,
-            );
+        let client = client_restorekey(example)?;
+        let builder = builder_restorekey(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -813,16 +936,30 @@ fn decode_restorekey(
         _ => crate::reencode::<::keyvault::keys::models::KeyVaultError>(body).map(Some),
     }
 }
-///Builds `RotateKey` from an example.
-fn build_rotatekey(
+///Constructs the client `RotateKey` is called on from an example.
+fn client_rotatekey(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::keys::KeyClient> {
     let client = ::keyvault::keys::KeyClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `RotateKey` with an example's parameters.
+fn builder_rotatekey<'c>(
+    client: &'c ::keyvault::keys::KeyClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::keys::RotateKeyBuilder<'c>> {
     let builder = client.rotate_key(example.required::<String>("key-name")?);
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `RotateKey` from an example.
+fn build_rotatekey(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_rotatekey(example)?;
+    builder_rotatekey(&client, example)?.build_request()
 }
 ///Calls `RotateKey` with an example's parameters.
 fn call_rotatekey(
@@ -830,11 +967,8 @@ fn call_rotatekey(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::keys::KeyClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client.rotate_key(example.required::<String>("key-name")?);
+        let client = client_rotatekey(example)?;
+        let builder = builder_rotatekey(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -848,14 +982,21 @@ fn decode_rotatekey(
         _ => crate::reencode::<::keyvault::keys::models::KeyVaultError>(body).map(Some),
     }
 }
-///Builds `sign` from an example.
-fn build_sign(
+///Constructs the client `sign` is called on from an example.
+fn client_sign(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::keys::KeyClient> {
     let client = ::keyvault::keys::KeyClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `sign` with an example's parameters.
+fn builder_sign<'c>(
+    client: &'c ::keyvault::keys::KeyClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::keys::SignBuilder<'c>> {
     let mut builder = client
         .sign(
             example.required::<String>("key-name")?,
@@ -865,7 +1006,14 @@ fn build_sign(
     if let Some(value) = example.optional::<String>("key-version")? {
         builder = builder.key_version(value);
     }
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `sign` from an example.
+fn build_sign(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_sign(example)?;
+    builder_sign(&client, example)?.build_request()
 }
 ///Calls `sign` with an example's parameters.
 fn call_sign(
@@ -873,21 +1021,8 @@ fn call_sign(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::keys::KeyClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let mut builder = client
-            .sign(
-                example.required::<String>("key-name")?,
-                example
-                    .required::<
-                        ::keyvault::keys::models::KeySignParameters,
-                    >("parameters")?,
-            );
-        if let Some(value) = example.optional::<String>("key-version")? {
-            builder = builder.key_version(value);
-        }
+        let client = client_sign(example)?;
+        let builder = builder_sign(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -904,14 +1039,21 @@ fn decode_sign(
         _ => crate::reencode::<::keyvault::keys::models::KeyVaultError>(body).map(Some),
     }
 }
-///Builds `unwrapKey` from an example.
-fn build_unwrapkey(
+///Constructs the client `unwrapKey` is called on from an example.
+fn client_unwrapkey(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::keys::KeyClient> {
     let client = ::keyvault::keys::KeyClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `unwrapKey` with an example's parameters.
+fn builder_unwrapkey<'c>(
+    client: &'c ::keyvault::keys::KeyClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::keys::UnwrapKeyBuilder<'c>> {
     let mut builder = client
         .unwrap_key(
             example.required::<String>("key-name")?,
@@ -923,7 +1065,14 @@ fn build_unwrapkey(
     if let Some(value) = example.optional::<String>("key-version")? {
         builder = builder.key_version(value);
     }
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `unwrapKey` from an example.
+fn build_unwrapkey(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_unwrapkey(example)?;
+    builder_unwrapkey(&client, example)?.build_request()
 }
 ///Calls `unwrapKey` with an example's parameters.
 fn call_unwrapkey(
@@ -931,21 +1080,8 @@ fn call_unwrapkey(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::keys::KeyClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let mut builder = client
-            .unwrap_key(
-                example.required::<String>("key-name")?,
-                example
-                    .required::<
-                        ::keyvault::keys::models::KeyOperationsParameters,
-                    >("parameters")?,
-            );
-        if let Some(value) = example.optional::<String>("key-version")? {
-            builder = builder.key_version(value);
-        }
+        let client = client_unwrapkey(example)?;
+        let builder = builder_unwrapkey(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -962,14 +1098,21 @@ fn decode_unwrapkey(
         _ => crate::reencode::<::keyvault::keys::models::KeyVaultError>(body).map(Some),
     }
 }
-///Builds `UpdateKey` from an example.
-fn build_updatekey(
+///Constructs the client `UpdateKey` is called on from an example.
+fn client_updatekey(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::keys::KeyClient> {
     let client = ::keyvault::keys::KeyClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `UpdateKey` with an example's parameters.
+fn builder_updatekey<'c>(
+    client: &'c ::keyvault::keys::KeyClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::keys::UpdateKeyBuilder<'c>> {
     let mut builder = client
         .update_key(
             example.required::<String>("key-name")?,
@@ -979,7 +1122,14 @@ fn build_updatekey(
     if let Some(value) = example.optional::<String>("key-version")? {
         builder = builder.key_version(value);
     }
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `UpdateKey` from an example.
+fn build_updatekey(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_updatekey(example)?;
+    builder_updatekey(&client, example)?.build_request()
 }
 ///Calls `UpdateKey` with an example's parameters.
 fn call_updatekey(
@@ -987,21 +1137,8 @@ fn call_updatekey(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::keys::KeyClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let mut builder = client
-            .update_key(
-                example.required::<String>("key-name")?,
-                example
-                    .required::<
-                        ::keyvault::keys::models::KeyUpdateParameters,
-                    >("parameters")?,
-            );
-        if let Some(value) = example.optional::<String>("key-version")? {
-            builder = builder.key_version(value);
-        }
+        let client = client_updatekey(example)?;
+        let builder = builder_updatekey(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -1015,14 +1152,21 @@ fn decode_updatekey(
         _ => crate::reencode::<::keyvault::keys::models::KeyVaultError>(body).map(Some),
     }
 }
-///Builds `UpdateKeyRotationPolicy` from an example.
-fn build_updatekeyrotationpolicy(
+///Constructs the client `UpdateKeyRotationPolicy` is called on from an example.
+fn client_updatekeyrotationpolicy(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::keys::KeyClient> {
     let client = ::keyvault::keys::KeyClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `UpdateKeyRotationPolicy` with an example's parameters.
+fn builder_updatekeyrotationpolicy<'c>(
+    client: &'c ::keyvault::keys::KeyClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::keys::UpdateKeyRotationPolicyBuilder<'c>> {
     let builder = client
         .update_key_rotation_policy(
             example.required::<String>("key-name")?,
@@ -1031,7 +1175,14 @@ fn build_updatekeyrotationpolicy(
                     ::keyvault::keys::models::KeyRotationPolicy,
                 >("keyRotationPolicy")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `UpdateKeyRotationPolicy` from an example.
+fn build_updatekeyrotationpolicy(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_updatekeyrotationpolicy(example)?;
+    builder_updatekeyrotationpolicy(&client, example)?.build_request()
 }
 ///Calls `UpdateKeyRotationPolicy` with an example's parameters.
 fn call_updatekeyrotationpolicy(
@@ -1039,18 +1190,8 @@ fn call_updatekeyrotationpolicy(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::keys::KeyClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .update_key_rotation_policy(
-                example.required::<String>("key-name")?,
-                example
-                    .required::<
-                        ::keyvault::keys::models::KeyRotationPolicy,
-                    >("keyRotationPolicy")?,
-            );
+        let client = client_updatekeyrotationpolicy(example)?;
+        let builder = builder_updatekeyrotationpolicy(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -1067,14 +1208,21 @@ fn decode_updatekeyrotationpolicy(
         _ => crate::reencode::<::keyvault::keys::models::KeyVaultError>(body).map(Some),
     }
 }
-///Builds `verify` from an example.
-fn build_verify(
+///Constructs the client `verify` is called on from an example.
+fn client_verify(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::keys::KeyClient> {
     let client = ::keyvault::keys::KeyClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `verify` with an example's parameters.
+fn builder_verify<'c>(
+    client: &'c ::keyvault::keys::KeyClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::keys::VerifyBuilder<'c>> {
     let mut builder = client
         .verify(
             example.required::<String>("key-name")?,
@@ -1084,7 +1232,14 @@ fn build_verify(
     if let Some(value) = example.optional::<String>("key-version")? {
         builder = builder.key_version(value);
     }
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `verify` from an example.
+fn build_verify(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_verify(example)?;
+    builder_verify(&client, example)?.build_request()
 }
 ///Calls `verify` with an example's parameters.
 fn call_verify(
@@ -1092,21 +1247,8 @@ fn call_verify(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::keys::KeyClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let mut builder = client
-            .verify(
-                example.required::<String>("key-name")?,
-                example
-                    .required::<
-                        ::keyvault::keys::models::KeyVerifyParameters,
-                    >("parameters")?,
-            );
-        if let Some(value) = example.optional::<String>("key-version")? {
-            builder = builder.key_version(value);
-        }
+        let client = client_verify(example)?;
+        let builder = builder_verify(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -1122,14 +1264,21 @@ fn decode_verify(
         _ => crate::reencode::<::keyvault::keys::models::KeyVaultError>(body).map(Some),
     }
 }
-///Builds `wrapKey` from an example.
-fn build_wrapkey(
+///Constructs the client `wrapKey` is called on from an example.
+fn client_wrapkey(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::keys::KeyClient> {
     let client = ::keyvault::keys::KeyClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `wrapKey` with an example's parameters.
+fn builder_wrapkey<'c>(
+    client: &'c ::keyvault::keys::KeyClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::keys::WrapKeyBuilder<'c>> {
     let mut builder = client
         .wrap_key(
             example.required::<String>("key-name")?,
@@ -1141,7 +1290,14 @@ fn build_wrapkey(
     if let Some(value) = example.optional::<String>("key-version")? {
         builder = builder.key_version(value);
     }
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `wrapKey` from an example.
+fn build_wrapkey(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_wrapkey(example)?;
+    builder_wrapkey(&client, example)?.build_request()
 }
 ///Calls `wrapKey` with an example's parameters.
 fn call_wrapkey(
@@ -1149,21 +1305,8 @@ fn call_wrapkey(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::keys::KeyClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let mut builder = client
-            .wrap_key(
-                example.required::<String>("key-name")?,
-                example
-                    .required::<
-                        ::keyvault::keys::models::KeyOperationsParameters,
-                    >("parameters")?,
-            );
-        if let Some(value) = example.optional::<String>("key-version")? {
-            builder = builder.key_version(value);
-        }
+        let client = client_wrapkey(example)?;
+        let builder = builder_wrapkey(&client, example)?;
         builder.send().await.map(drop)
     })
 }

@@ -6,10 +6,10 @@
 
 //!The `management` module of `keyvault-mgmt`: request builders and response decoders.
 #![allow(unused_mut, clippy::let_and_return)]
-///Builds `Keys_CreateIfNotExist` from an example.
-fn build_keys_createifnotexist(
+///Constructs the client `Keys_CreateIfNotExist` is called on from an example.
+fn client_keys_createifnotexist(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::KeyVaultManagementClient> {
     let client = match example.endpoint() {
         Some(endpoint) => {
             ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
@@ -25,6 +25,15 @@ fn build_keys_createifnotexist(
             )?
         }
     };
+    Ok(client)
+}
+///Sets up `Keys_CreateIfNotExist` with an example's parameters.
+fn builder_keys_createifnotexist<'c>(
+    client: &'c ::keyvault_mgmt::management::KeyVaultManagementClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault_mgmt::management::KeysCreateIfNotExistBuilder<'c>,
+> {
     let builder = client
         .keys()
         .create_if_not_exist(
@@ -36,7 +45,14 @@ fn build_keys_createifnotexist(
                     ::keyvault_mgmt::management::models::KeyCreateParameters,
                 >("parameters")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `Keys_CreateIfNotExist` from an example.
+fn build_keys_createifnotexist(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_keys_createifnotexist(example)?;
+    builder_keys_createifnotexist(&client, example)?.build_request()
 }
 ///Calls `Keys_CreateIfNotExist` with an example's parameters.
 fn call_keys_createifnotexist(
@@ -44,32 +60,8 @@ fn call_keys_createifnotexist(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = match example.endpoint() {
-            Some(endpoint) => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
-                    endpoint,
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-            None => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-        };
-        let builder = client
-            .keys()
-            .create_if_not_exist(
-                example.required::<String>("resourceGroupName")?,
-                example.required::<String>("vaultName")?,
-                example.required::<String>("keyName")?,
-                example
-                    .required::<
-                        ::keyvault_mgmt::management::models::KeyCreateParameters,
-                    >("parameters")?,
-            );
+        let client = client_keys_createifnotexist(example)?;
+        let builder = builder_keys_createifnotexist(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -88,10 +80,10 @@ fn decode_keys_createifnotexist(
         }
     }
 }
-///Builds `Keys_Get` from an example.
-fn build_keys_get(
+///Constructs the client `Keys_Get` is called on from an example.
+fn client_keys_get(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::KeyVaultManagementClient> {
     let client = match example.endpoint() {
         Some(endpoint) => {
             ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
@@ -107,6 +99,13 @@ fn build_keys_get(
             )?
         }
     };
+    Ok(client)
+}
+///Sets up `Keys_Get` with an example's parameters.
+fn builder_keys_get<'c>(
+    client: &'c ::keyvault_mgmt::management::KeyVaultManagementClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::KeysGetBuilder<'c>> {
     let builder = client
         .keys()
         .get(
@@ -114,7 +113,14 @@ fn build_keys_get(
             example.required::<String>("vaultName")?,
             example.required::<String>("keyName")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `Keys_Get` from an example.
+fn build_keys_get(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_keys_get(example)?;
+    builder_keys_get(&client, example)?.build_request()
 }
 ///Calls `Keys_Get` with an example's parameters.
 fn call_keys_get(
@@ -122,28 +128,8 @@ fn call_keys_get(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = match example.endpoint() {
-            Some(endpoint) => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
-                    endpoint,
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-            None => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-        };
-        let builder = client
-            .keys()
-            .get(
-                example.required::<String>("resourceGroupName")?,
-                example.required::<String>("vaultName")?,
-                example.required::<String>("keyName")?,
-            );
+        let client = client_keys_get(example)?;
+        let builder = builder_keys_get(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -162,10 +148,10 @@ fn decode_keys_get(
         }
     }
 }
-///Builds `Keys_GetVersion` from an example.
-fn build_keys_getversion(
+///Constructs the client `Keys_GetVersion` is called on from an example.
+fn client_keys_getversion(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::KeyVaultManagementClient> {
     let client = match example.endpoint() {
         Some(endpoint) => {
             ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
@@ -181,6 +167,13 @@ fn build_keys_getversion(
             )?
         }
     };
+    Ok(client)
+}
+///Sets up `Keys_GetVersion` with an example's parameters.
+fn builder_keys_getversion<'c>(
+    client: &'c ::keyvault_mgmt::management::KeyVaultManagementClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::KeysGetVersionBuilder<'c>> {
     let builder = client
         .keys()
         .get_version(
@@ -189,7 +182,14 @@ fn build_keys_getversion(
             example.required::<String>("keyName")?,
             example.required::<String>("keyVersion")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `Keys_GetVersion` from an example.
+fn build_keys_getversion(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_keys_getversion(example)?;
+    builder_keys_getversion(&client, example)?.build_request()
 }
 ///Calls `Keys_GetVersion` with an example's parameters.
 fn call_keys_getversion(
@@ -197,29 +197,8 @@ fn call_keys_getversion(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = match example.endpoint() {
-            Some(endpoint) => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
-                    endpoint,
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-            None => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-        };
-        let builder = client
-            .keys()
-            .get_version(
-                example.required::<String>("resourceGroupName")?,
-                example.required::<String>("vaultName")?,
-                example.required::<String>("keyName")?,
-                example.required::<String>("keyVersion")?,
-            );
+        let client = client_keys_getversion(example)?;
+        let builder = builder_keys_getversion(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -238,10 +217,10 @@ fn decode_keys_getversion(
         }
     }
 }
-///Builds `Keys_List` from an example.
-fn build_keys_list(
+///Constructs the client `Keys_List` is called on from an example.
+fn client_keys_list(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::KeyVaultManagementClient> {
     let client = match example.endpoint() {
         Some(endpoint) => {
             ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
@@ -257,13 +236,27 @@ fn build_keys_list(
             )?
         }
     };
+    Ok(client)
+}
+///Sets up `Keys_List` with an example's parameters.
+fn builder_keys_list<'c>(
+    client: &'c ::keyvault_mgmt::management::KeyVaultManagementClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::KeysListBuilder<'c>> {
     let builder = client
         .keys()
         .list(
             example.required::<String>("resourceGroupName")?,
             example.required::<String>("vaultName")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `Keys_List` from an example.
+fn build_keys_list(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_keys_list(example)?;
+    builder_keys_list(&client, example)?.build_request()
 }
 ///Calls `Keys_List` with an example's parameters.
 fn call_keys_list(
@@ -271,27 +264,8 @@ fn call_keys_list(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = match example.endpoint() {
-            Some(endpoint) => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
-                    endpoint,
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-            None => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-        };
-        let builder = client
-            .keys()
-            .list(
-                example.required::<String>("resourceGroupName")?,
-                example.required::<String>("vaultName")?,
-            );
+        let client = client_keys_list(example)?;
+        let builder = builder_keys_list(&client, example)?;
         ::keyvault_runtime::__private::futures::StreamExt::next(
                 &mut builder.into_pages(),
             )
@@ -316,10 +290,10 @@ fn decode_keys_list(
         }
     }
 }
-///Builds `Keys_ListVersions` from an example.
-fn build_keys_listversions(
+///Constructs the client `Keys_ListVersions` is called on from an example.
+fn client_keys_listversions(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::KeyVaultManagementClient> {
     let client = match example.endpoint() {
         Some(endpoint) => {
             ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
@@ -335,6 +309,15 @@ fn build_keys_listversions(
             )?
         }
     };
+    Ok(client)
+}
+///Sets up `Keys_ListVersions` with an example's parameters.
+fn builder_keys_listversions<'c>(
+    client: &'c ::keyvault_mgmt::management::KeyVaultManagementClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault_mgmt::management::KeysListVersionsBuilder<'c>,
+> {
     let builder = client
         .keys()
         .list_versions(
@@ -342,7 +325,14 @@ fn build_keys_listversions(
             example.required::<String>("vaultName")?,
             example.required::<String>("keyName")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `Keys_ListVersions` from an example.
+fn build_keys_listversions(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_keys_listversions(example)?;
+    builder_keys_listversions(&client, example)?.build_request()
 }
 ///Calls `Keys_ListVersions` with an example's parameters.
 fn call_keys_listversions(
@@ -350,28 +340,8 @@ fn call_keys_listversions(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = match example.endpoint() {
-            Some(endpoint) => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
-                    endpoint,
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-            None => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-        };
-        let builder = client
-            .keys()
-            .list_versions(
-                example.required::<String>("resourceGroupName")?,
-                example.required::<String>("vaultName")?,
-                example.required::<String>("keyName")?,
-            );
+        let client = client_keys_listversions(example)?;
+        let builder = builder_keys_listversions(&client, example)?;
         ::keyvault_runtime::__private::futures::StreamExt::next(
                 &mut builder.into_pages(),
             )
@@ -396,10 +366,10 @@ fn decode_keys_listversions(
         }
     }
 }
-///Builds `ManagedHsmKeys_CreateIfNotExist` from an example.
-fn build_managedhsmkeys_createifnotexist(
+///Constructs the client `ManagedHsmKeys_CreateIfNotExist` is called on from an example.
+fn client_managedhsmkeys_createifnotexist(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::KeyVaultManagementClient> {
     let client = match example.endpoint() {
         Some(endpoint) => {
             ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
@@ -415,6 +385,15 @@ fn build_managedhsmkeys_createifnotexist(
             )?
         }
     };
+    Ok(client)
+}
+///Sets up `ManagedHsmKeys_CreateIfNotExist` with an example's parameters.
+fn builder_managedhsmkeys_createifnotexist<'c>(
+    client: &'c ::keyvault_mgmt::management::KeyVaultManagementClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault_mgmt::management::ManagedHsmKeysCreateIfNotExistBuilder<'c>,
+> {
     let builder = client
         .managed_hsm_keys()
         .create_if_not_exist(
@@ -426,7 +405,14 @@ fn build_managedhsmkeys_createifnotexist(
                     ::keyvault_mgmt::management::models::ManagedHsmKeyCreateParameters,
                 >("parameters")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `ManagedHsmKeys_CreateIfNotExist` from an example.
+fn build_managedhsmkeys_createifnotexist(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_managedhsmkeys_createifnotexist(example)?;
+    builder_managedhsmkeys_createifnotexist(&client, example)?.build_request()
 }
 ///Calls `ManagedHsmKeys_CreateIfNotExist` with an example's parameters.
 fn call_managedhsmkeys_createifnotexist(
@@ -434,32 +420,8 @@ fn call_managedhsmkeys_createifnotexist(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = match example.endpoint() {
-            Some(endpoint) => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
-                    endpoint,
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-            None => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-        };
-        let builder = client
-            .managed_hsm_keys()
-            .create_if_not_exist(
-                example.required::<String>("resourceGroupName")?,
-                example.required::<String>("name")?,
-                example.required::<String>("keyName")?,
-                example
-                    .required::<
-                        ::keyvault_mgmt::management::models::ManagedHsmKeyCreateParameters,
-                    >("parameters")?,
-            );
+        let client = client_managedhsmkeys_createifnotexist(example)?;
+        let builder = builder_managedhsmkeys_createifnotexist(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -479,10 +441,10 @@ fn decode_managedhsmkeys_createifnotexist(
         }
     }
 }
-///Builds `ManagedHsmKeys_Get` from an example.
-fn build_managedhsmkeys_get(
+///Constructs the client `ManagedHsmKeys_Get` is called on from an example.
+fn client_managedhsmkeys_get(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::KeyVaultManagementClient> {
     let client = match example.endpoint() {
         Some(endpoint) => {
             ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
@@ -498,6 +460,15 @@ fn build_managedhsmkeys_get(
             )?
         }
     };
+    Ok(client)
+}
+///Sets up `ManagedHsmKeys_Get` with an example's parameters.
+fn builder_managedhsmkeys_get<'c>(
+    client: &'c ::keyvault_mgmt::management::KeyVaultManagementClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault_mgmt::management::ManagedHsmKeysGetBuilder<'c>,
+> {
     let builder = client
         .managed_hsm_keys()
         .get(
@@ -505,7 +476,14 @@ fn build_managedhsmkeys_get(
             example.required::<String>("name")?,
             example.required::<String>("keyName")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `ManagedHsmKeys_Get` from an example.
+fn build_managedhsmkeys_get(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_managedhsmkeys_get(example)?;
+    builder_managedhsmkeys_get(&client, example)?.build_request()
 }
 ///Calls `ManagedHsmKeys_Get` with an example's parameters.
 fn call_managedhsmkeys_get(
@@ -513,28 +491,8 @@ fn call_managedhsmkeys_get(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = match example.endpoint() {
-            Some(endpoint) => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
-                    endpoint,
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-            None => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-        };
-        let builder = client
-            .managed_hsm_keys()
-            .get(
-                example.required::<String>("resourceGroupName")?,
-                example.required::<String>("name")?,
-                example.required::<String>("keyName")?,
-            );
+        let client = client_managedhsmkeys_get(example)?;
+        let builder = builder_managedhsmkeys_get(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -554,10 +512,10 @@ fn decode_managedhsmkeys_get(
         }
     }
 }
-///Builds `ManagedHsmKeys_GetVersion` from an example.
-fn build_managedhsmkeys_getversion(
+///Constructs the client `ManagedHsmKeys_GetVersion` is called on from an example.
+fn client_managedhsmkeys_getversion(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::KeyVaultManagementClient> {
     let client = match example.endpoint() {
         Some(endpoint) => {
             ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
@@ -573,6 +531,15 @@ fn build_managedhsmkeys_getversion(
             )?
         }
     };
+    Ok(client)
+}
+///Sets up `ManagedHsmKeys_GetVersion` with an example's parameters.
+fn builder_managedhsmkeys_getversion<'c>(
+    client: &'c ::keyvault_mgmt::management::KeyVaultManagementClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault_mgmt::management::ManagedHsmKeysGetVersionBuilder<'c>,
+> {
     let builder = client
         .managed_hsm_keys()
         .get_version(
@@ -581,7 +548,14 @@ fn build_managedhsmkeys_getversion(
             example.required::<String>("keyName")?,
             example.required::<String>("keyVersion")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `ManagedHsmKeys_GetVersion` from an example.
+fn build_managedhsmkeys_getversion(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_managedhsmkeys_getversion(example)?;
+    builder_managedhsmkeys_getversion(&client, example)?.build_request()
 }
 ///Calls `ManagedHsmKeys_GetVersion` with an example's parameters.
 fn call_managedhsmkeys_getversion(
@@ -589,29 +563,8 @@ fn call_managedhsmkeys_getversion(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = match example.endpoint() {
-            Some(endpoint) => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
-                    endpoint,
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-            None => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-        };
-        let builder = client
-            .managed_hsm_keys()
-            .get_version(
-                example.required::<String>("resourceGroupName")?,
-                example.required::<String>("name")?,
-                example.required::<String>("keyName")?,
-                example.required::<String>("keyVersion")?,
-            );
+        let client = client_managedhsmkeys_getversion(example)?;
+        let builder = builder_managedhsmkeys_getversion(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -631,10 +584,10 @@ fn decode_managedhsmkeys_getversion(
         }
     }
 }
-///Builds `ManagedHsmKeys_List` from an example.
-fn build_managedhsmkeys_list(
+///Constructs the client `ManagedHsmKeys_List` is called on from an example.
+fn client_managedhsmkeys_list(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::KeyVaultManagementClient> {
     let client = match example.endpoint() {
         Some(endpoint) => {
             ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
@@ -650,13 +603,29 @@ fn build_managedhsmkeys_list(
             )?
         }
     };
+    Ok(client)
+}
+///Sets up `ManagedHsmKeys_List` with an example's parameters.
+fn builder_managedhsmkeys_list<'c>(
+    client: &'c ::keyvault_mgmt::management::KeyVaultManagementClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault_mgmt::management::ManagedHsmKeysListBuilder<'c>,
+> {
     let builder = client
         .managed_hsm_keys()
         .list(
             example.required::<String>("resourceGroupName")?,
             example.required::<String>("name")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `ManagedHsmKeys_List` from an example.
+fn build_managedhsmkeys_list(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_managedhsmkeys_list(example)?;
+    builder_managedhsmkeys_list(&client, example)?.build_request()
 }
 ///Calls `ManagedHsmKeys_List` with an example's parameters.
 fn call_managedhsmkeys_list(
@@ -664,27 +633,8 @@ fn call_managedhsmkeys_list(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = match example.endpoint() {
-            Some(endpoint) => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
-                    endpoint,
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-            None => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-        };
-        let builder = client
-            .managed_hsm_keys()
-            .list(
-                example.required::<String>("resourceGroupName")?,
-                example.required::<String>("name")?,
-            );
+        let client = client_managedhsmkeys_list(example)?;
+        let builder = builder_managedhsmkeys_list(&client, example)?;
         ::keyvault_runtime::__private::futures::StreamExt::next(
                 &mut builder.into_pages(),
             )
@@ -711,10 +661,10 @@ fn decode_managedhsmkeys_list(
         }
     }
 }
-///Builds `ManagedHsmKeys_ListVersions` from an example.
-fn build_managedhsmkeys_listversions(
+///Constructs the client `ManagedHsmKeys_ListVersions` is called on from an example.
+fn client_managedhsmkeys_listversions(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::KeyVaultManagementClient> {
     let client = match example.endpoint() {
         Some(endpoint) => {
             ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
@@ -730,6 +680,15 @@ fn build_managedhsmkeys_listversions(
             )?
         }
     };
+    Ok(client)
+}
+///Sets up `ManagedHsmKeys_ListVersions` with an example's parameters.
+fn builder_managedhsmkeys_listversions<'c>(
+    client: &'c ::keyvault_mgmt::management::KeyVaultManagementClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault_mgmt::management::ManagedHsmKeysListVersionsBuilder<'c>,
+> {
     let builder = client
         .managed_hsm_keys()
         .list_versions(
@@ -737,7 +696,14 @@ fn build_managedhsmkeys_listversions(
             example.required::<String>("name")?,
             example.required::<String>("keyName")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `ManagedHsmKeys_ListVersions` from an example.
+fn build_managedhsmkeys_listversions(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_managedhsmkeys_listversions(example)?;
+    builder_managedhsmkeys_listversions(&client, example)?.build_request()
 }
 ///Calls `ManagedHsmKeys_ListVersions` with an example's parameters.
 fn call_managedhsmkeys_listversions(
@@ -745,28 +711,8 @@ fn call_managedhsmkeys_listversions(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = match example.endpoint() {
-            Some(endpoint) => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
-                    endpoint,
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-            None => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-        };
-        let builder = client
-            .managed_hsm_keys()
-            .list_versions(
-                example.required::<String>("resourceGroupName")?,
-                example.required::<String>("name")?,
-                example.required::<String>("keyName")?,
-            );
+        let client = client_managedhsmkeys_listversions(example)?;
+        let builder = builder_managedhsmkeys_listversions(&client, example)?;
         ::keyvault_runtime::__private::futures::StreamExt::next(
                 &mut builder.into_pages(),
             )
@@ -793,10 +739,10 @@ fn decode_managedhsmkeys_listversions(
         }
     }
 }
-///Builds `ManagedHsms_CheckMhsmNameAvailability` from an example.
-fn build_managedhsms_checkmhsmnameavailability(
+///Constructs the client `ManagedHsms_CheckMhsmNameAvailability` is called on from an example.
+fn client_managedhsms_checkmhsmnameavailability(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::KeyVaultManagementClient> {
     let client = match example.endpoint() {
         Some(endpoint) => {
             ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
@@ -812,6 +758,15 @@ fn build_managedhsms_checkmhsmnameavailability(
             )?
         }
     };
+    Ok(client)
+}
+///Sets up `ManagedHsms_CheckMhsmNameAvailability` with an example's parameters.
+fn builder_managedhsms_checkmhsmnameavailability<'c>(
+    client: &'c ::keyvault_mgmt::management::KeyVaultManagementClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault_mgmt::management::ManagedHsmsCheckMhsmNameAvailabilityBuilder<'c>,
+> {
     let builder = client
         .managed_hsms()
         .check_mhsm_name_availability(
@@ -820,7 +775,14 @@ fn build_managedhsms_checkmhsmnameavailability(
                     ::keyvault_mgmt::management::models::CheckMhsmNameAvailabilityParameters,
                 >("mhsmName")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `ManagedHsms_CheckMhsmNameAvailability` from an example.
+fn build_managedhsms_checkmhsmnameavailability(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_managedhsms_checkmhsmnameavailability(example)?;
+    builder_managedhsms_checkmhsmnameavailability(&client, example)?.build_request()
 }
 ///Calls `ManagedHsms_CheckMhsmNameAvailability` with an example's parameters.
 fn call_managedhsms_checkmhsmnameavailability(
@@ -828,29 +790,8 @@ fn call_managedhsms_checkmhsmnameavailability(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = match example.endpoint() {
-            Some(endpoint) => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
-                    endpoint,
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-            None => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-        };
-        let builder = client
-            .managed_hsms()
-            .check_mhsm_name_availability(
-                example
-                    .required::<
-                        ::keyvault_mgmt::management::models::CheckMhsmNameAvailabilityParameters,
-                    >("mhsmName")?,
-            );
+        let client = client_managedhsms_checkmhsmnameavailability(example)?;
+        let builder = builder_managedhsms_checkmhsmnameavailability(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -872,10 +813,10 @@ fn decode_managedhsms_checkmhsmnameavailability(
         }
     }
 }
-///Builds `ManagedHsms_CreateOrUpdate` from an example.
-fn build_managedhsms_createorupdate(
+///Constructs the client `ManagedHsms_CreateOrUpdate` is called on from an example.
+fn client_managedhsms_createorupdate(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::KeyVaultManagementClient> {
     let client = match example.endpoint() {
         Some(endpoint) => {
             ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
@@ -891,6 +832,15 @@ fn build_managedhsms_createorupdate(
             )?
         }
     };
+    Ok(client)
+}
+///Sets up `ManagedHsms_CreateOrUpdate` with an example's parameters.
+fn builder_managedhsms_createorupdate<'c>(
+    client: &'c ::keyvault_mgmt::management::KeyVaultManagementClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault_mgmt::management::ManagedHsmsCreateOrUpdateBuilder<'c>,
+> {
     let builder = client
         .managed_hsms()
         .create_or_update(
@@ -901,7 +851,14 @@ fn build_managedhsms_createorupdate(
                     ::keyvault_mgmt::management::models::ManagedHsm,
                 >("parameters")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `ManagedHsms_CreateOrUpdate` from an example.
+fn build_managedhsms_createorupdate(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_managedhsms_createorupdate(example)?;
+    builder_managedhsms_createorupdate(&client, example)?.build_request()
 }
 ///Calls `ManagedHsms_CreateOrUpdate` with an example's parameters.
 fn call_managedhsms_createorupdate(
@@ -909,31 +866,8 @@ fn call_managedhsms_createorupdate(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = match example.endpoint() {
-            Some(endpoint) => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
-                    endpoint,
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-            None => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-        };
-        let builder = client
-            .managed_hsms()
-            .create_or_update(
-                example.required::<String>("resourceGroupName")?,
-                example.required::<String>("name")?,
-                example
-                    .required::<
-                        ::keyvault_mgmt::management::models::ManagedHsm,
-                    >("parameters")?,
-            );
+        let client = client_managedhsms_createorupdate(example)?;
+        let builder = builder_managedhsms_createorupdate(&client, example)?;
         builder.into_poller().step().await.map(drop)
     })
 }
@@ -957,10 +891,10 @@ fn decode_managedhsms_createorupdate(
         }
     }
 }
-///Builds `ManagedHsms_Delete` from an example.
-fn build_managedhsms_delete(
+///Constructs the client `ManagedHsms_Delete` is called on from an example.
+fn client_managedhsms_delete(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::KeyVaultManagementClient> {
     let client = match example.endpoint() {
         Some(endpoint) => {
             ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
@@ -976,13 +910,29 @@ fn build_managedhsms_delete(
             )?
         }
     };
+    Ok(client)
+}
+///Sets up `ManagedHsms_Delete` with an example's parameters.
+fn builder_managedhsms_delete<'c>(
+    client: &'c ::keyvault_mgmt::management::KeyVaultManagementClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault_mgmt::management::ManagedHsmsDeleteBuilder<'c>,
+> {
     let builder = client
         .managed_hsms()
         .delete(
             example.required::<String>("resourceGroupName")?,
             example.required::<String>("name")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `ManagedHsms_Delete` from an example.
+fn build_managedhsms_delete(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_managedhsms_delete(example)?;
+    builder_managedhsms_delete(&client, example)?.build_request()
 }
 ///Calls `ManagedHsms_Delete` with an example's parameters.
 fn call_managedhsms_delete(
@@ -990,27 +940,8 @@ fn call_managedhsms_delete(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = match example.endpoint() {
-            Some(endpoint) => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
-                    endpoint,
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-            None => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-        };
-        let builder = client
-            .managed_hsms()
-            .delete(
-                example.required::<String>("resourceGroupName")?,
-                example.required::<String>("name")?,
-            );
+        let client = client_managedhsms_delete(example)?;
+        let builder = builder_managedhsms_delete(&client, example)?;
         builder.into_poller().step().await.map(drop)
     })
 }
@@ -1029,10 +960,10 @@ fn decode_managedhsms_delete(
         }
     }
 }
-///Builds `ManagedHsms_Get` from an example.
-fn build_managedhsms_get(
+///Constructs the client `ManagedHsms_Get` is called on from an example.
+fn client_managedhsms_get(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::KeyVaultManagementClient> {
     let client = match example.endpoint() {
         Some(endpoint) => {
             ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
@@ -1048,13 +979,27 @@ fn build_managedhsms_get(
             )?
         }
     };
+    Ok(client)
+}
+///Sets up `ManagedHsms_Get` with an example's parameters.
+fn builder_managedhsms_get<'c>(
+    client: &'c ::keyvault_mgmt::management::KeyVaultManagementClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::ManagedHsmsGetBuilder<'c>> {
     let builder = client
         .managed_hsms()
         .get(
             example.required::<String>("resourceGroupName")?,
             example.required::<String>("name")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `ManagedHsms_Get` from an example.
+fn build_managedhsms_get(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_managedhsms_get(example)?;
+    builder_managedhsms_get(&client, example)?.build_request()
 }
 ///Calls `ManagedHsms_Get` with an example's parameters.
 fn call_managedhsms_get(
@@ -1062,27 +1007,8 @@ fn call_managedhsms_get(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = match example.endpoint() {
-            Some(endpoint) => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
-                    endpoint,
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-            None => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-        };
-        let builder = client
-            .managed_hsms()
-            .get(
-                example.required::<String>("resourceGroupName")?,
-                example.required::<String>("name")?,
-            );
+        let client = client_managedhsms_get(example)?;
+        let builder = builder_managedhsms_get(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -1103,10 +1029,10 @@ fn decode_managedhsms_get(
         }
     }
 }
-///Builds `ManagedHsms_GetDeleted` from an example.
-fn build_managedhsms_getdeleted(
+///Constructs the client `ManagedHsms_GetDeleted` is called on from an example.
+fn client_managedhsms_getdeleted(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::KeyVaultManagementClient> {
     let client = match example.endpoint() {
         Some(endpoint) => {
             ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
@@ -1122,13 +1048,29 @@ fn build_managedhsms_getdeleted(
             )?
         }
     };
+    Ok(client)
+}
+///Sets up `ManagedHsms_GetDeleted` with an example's parameters.
+fn builder_managedhsms_getdeleted<'c>(
+    client: &'c ::keyvault_mgmt::management::KeyVaultManagementClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault_mgmt::management::ManagedHsmsGetDeletedBuilder<'c>,
+> {
     let builder = client
         .managed_hsms()
         .get_deleted(
             example.required::<String>("location")?,
             example.required::<String>("name")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `ManagedHsms_GetDeleted` from an example.
+fn build_managedhsms_getdeleted(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_managedhsms_getdeleted(example)?;
+    builder_managedhsms_getdeleted(&client, example)?.build_request()
 }
 ///Calls `ManagedHsms_GetDeleted` with an example's parameters.
 fn call_managedhsms_getdeleted(
@@ -1136,27 +1078,8 @@ fn call_managedhsms_getdeleted(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = match example.endpoint() {
-            Some(endpoint) => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
-                    endpoint,
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-            None => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-        };
-        let builder = client
-            .managed_hsms()
-            .get_deleted(
-                example.required::<String>("location")?,
-                example.required::<String>("name")?,
-            );
+        let client = client_managedhsms_getdeleted(example)?;
+        let builder = builder_managedhsms_getdeleted(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -1178,10 +1101,10 @@ fn decode_managedhsms_getdeleted(
         }
     }
 }
-///Builds `ManagedHsms_ListByResourceGroup` from an example.
-fn build_managedhsms_listbyresourcegroup(
+///Constructs the client `ManagedHsms_ListByResourceGroup` is called on from an example.
+fn client_managedhsms_listbyresourcegroup(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::KeyVaultManagementClient> {
     let client = match example.endpoint() {
         Some(endpoint) => {
             ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
@@ -1197,13 +1120,29 @@ fn build_managedhsms_listbyresourcegroup(
             )?
         }
     };
+    Ok(client)
+}
+///Sets up `ManagedHsms_ListByResourceGroup` with an example's parameters.
+fn builder_managedhsms_listbyresourcegroup<'c>(
+    client: &'c ::keyvault_mgmt::management::KeyVaultManagementClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault_mgmt::management::ManagedHsmsListByResourceGroupBuilder<'c>,
+> {
     let mut builder = client
         .managed_hsms()
         .list_by_resource_group(example.required::<String>("resourceGroupName")?);
     if let Some(value) = example.optional::<i32>("$top")? {
         builder = builder.top(value);
     }
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `ManagedHsms_ListByResourceGroup` from an example.
+fn build_managedhsms_listbyresourcegroup(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_managedhsms_listbyresourcegroup(example)?;
+    builder_managedhsms_listbyresourcegroup(&client, example)?.build_request()
 }
 ///Calls `ManagedHsms_ListByResourceGroup` with an example's parameters.
 fn call_managedhsms_listbyresourcegroup(
@@ -1211,27 +1150,8 @@ fn call_managedhsms_listbyresourcegroup(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = match example.endpoint() {
-            Some(endpoint) => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
-                    endpoint,
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-            None => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-        };
-        let mut builder = client
-            .managed_hsms()
-            .list_by_resource_group(example.required::<String>("resourceGroupName")?);
-        if let Some(value) = example.optional::<i32>("$top")? {
-            builder = builder.top(value);
-        }
+        let client = client_managedhsms_listbyresourcegroup(example)?;
+        let builder = builder_managedhsms_listbyresourcegroup(&client, example)?;
         ::keyvault_runtime::__private::futures::StreamExt::next(
                 &mut builder.into_pages(),
             )
@@ -1258,10 +1178,10 @@ fn decode_managedhsms_listbyresourcegroup(
         }
     }
 }
-///Builds `ManagedHsms_ListBySubscription` from an example.
-fn build_managedhsms_listbysubscription(
+///Constructs the client `ManagedHsms_ListBySubscription` is called on from an example.
+fn client_managedhsms_listbysubscription(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::KeyVaultManagementClient> {
     let client = match example.endpoint() {
         Some(endpoint) => {
             ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
@@ -1277,11 +1197,27 @@ fn build_managedhsms_listbysubscription(
             )?
         }
     };
+    Ok(client)
+}
+///Sets up `ManagedHsms_ListBySubscription` with an example's parameters.
+fn builder_managedhsms_listbysubscription<'c>(
+    client: &'c ::keyvault_mgmt::management::KeyVaultManagementClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault_mgmt::management::ManagedHsmsListBySubscriptionBuilder<'c>,
+> {
     let mut builder = client.managed_hsms().list_by_subscription();
     if let Some(value) = example.optional::<i32>("$top")? {
         builder = builder.top(value);
     }
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `ManagedHsms_ListBySubscription` from an example.
+fn build_managedhsms_listbysubscription(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_managedhsms_listbysubscription(example)?;
+    builder_managedhsms_listbysubscription(&client, example)?.build_request()
 }
 ///Calls `ManagedHsms_ListBySubscription` with an example's parameters.
 fn call_managedhsms_listbysubscription(
@@ -1289,25 +1225,8 @@ fn call_managedhsms_listbysubscription(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = match example.endpoint() {
-            Some(endpoint) => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
-                    endpoint,
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-            None => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-        };
-        let mut builder = client.managed_hsms().list_by_subscription();
-        if let Some(value) = example.optional::<i32>("$top")? {
-            builder = builder.top(value);
-        }
+        let client = client_managedhsms_listbysubscription(example)?;
+        let builder = builder_managedhsms_listbysubscription(&client, example)?;
         ::keyvault_runtime::__private::futures::StreamExt::next(
                 &mut builder.into_pages(),
             )
@@ -1334,10 +1253,10 @@ fn decode_managedhsms_listbysubscription(
         }
     }
 }
-///Builds `ManagedHsms_ListDeleted` from an example.
-fn build_managedhsms_listdeleted(
+///Constructs the client `ManagedHsms_ListDeleted` is called on from an example.
+fn client_managedhsms_listdeleted(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::KeyVaultManagementClient> {
     let client = match example.endpoint() {
         Some(endpoint) => {
             ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
@@ -1353,8 +1272,24 @@ fn build_managedhsms_listdeleted(
             )?
         }
     };
+    Ok(client)
+}
+///Sets up `ManagedHsms_ListDeleted` with an example's parameters.
+fn builder_managedhsms_listdeleted<'c>(
+    client: &'c ::keyvault_mgmt::management::KeyVaultManagementClient,
+    _example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault_mgmt::management::ManagedHsmsListDeletedBuilder<'c>,
+> {
     let builder = client.managed_hsms().list_deleted();
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `ManagedHsms_ListDeleted` from an example.
+fn build_managedhsms_listdeleted(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_managedhsms_listdeleted(example)?;
+    builder_managedhsms_listdeleted(&client, example)?.build_request()
 }
 ///Calls `ManagedHsms_ListDeleted` with an example's parameters.
 fn call_managedhsms_listdeleted(
@@ -1362,22 +1297,8 @@ fn call_managedhsms_listdeleted(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = match example.endpoint() {
-            Some(endpoint) => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
-                    endpoint,
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-            None => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-        };
-        let builder = client.managed_hsms().list_deleted();
+        let client = client_managedhsms_listdeleted(example)?;
+        let builder = builder_managedhsms_listdeleted(&client, example)?;
         ::keyvault_runtime::__private::futures::StreamExt::next(
                 &mut builder.into_pages(),
             )
@@ -1404,10 +1325,10 @@ fn decode_managedhsms_listdeleted(
         }
     }
 }
-///Builds `ManagedHsms_PurgeDeleted` from an example.
-fn build_managedhsms_purgedeleted(
+///Constructs the client `ManagedHsms_PurgeDeleted` is called on from an example.
+fn client_managedhsms_purgedeleted(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::KeyVaultManagementClient> {
     let client = match example.endpoint() {
         Some(endpoint) => {
             ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
@@ -1423,13 +1344,29 @@ fn build_managedhsms_purgedeleted(
             )?
         }
     };
+    Ok(client)
+}
+///Sets up `ManagedHsms_PurgeDeleted` with an example's parameters.
+fn builder_managedhsms_purgedeleted<'c>(
+    client: &'c ::keyvault_mgmt::management::KeyVaultManagementClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault_mgmt::management::ManagedHsmsPurgeDeletedBuilder<'c>,
+> {
     let builder = client
         .managed_hsms()
         .purge_deleted(
             example.required::<String>("location")?,
             example.required::<String>("name")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `ManagedHsms_PurgeDeleted` from an example.
+fn build_managedhsms_purgedeleted(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_managedhsms_purgedeleted(example)?;
+    builder_managedhsms_purgedeleted(&client, example)?.build_request()
 }
 ///Calls `ManagedHsms_PurgeDeleted` with an example's parameters.
 fn call_managedhsms_purgedeleted(
@@ -1437,27 +1374,8 @@ fn call_managedhsms_purgedeleted(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = match example.endpoint() {
-            Some(endpoint) => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
-                    endpoint,
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-            None => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-        };
-        let builder = client
-            .managed_hsms()
-            .purge_deleted(
-                example.required::<String>("location")?,
-                example.required::<String>("name")?,
-            );
+        let client = client_managedhsms_purgedeleted(example)?;
+        let builder = builder_managedhsms_purgedeleted(&client, example)?;
         builder.into_poller().step().await.map(drop)
     })
 }
@@ -1474,10 +1392,10 @@ fn decode_managedhsms_purgedeleted(
         }
     }
 }
-///Builds `ManagedHsms_Update` from an example.
-fn build_managedhsms_update(
+///Constructs the client `ManagedHsms_Update` is called on from an example.
+fn client_managedhsms_update(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::KeyVaultManagementClient> {
     let client = match example.endpoint() {
         Some(endpoint) => {
             ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
@@ -1493,6 +1411,15 @@ fn build_managedhsms_update(
             )?
         }
     };
+    Ok(client)
+}
+///Sets up `ManagedHsms_Update` with an example's parameters.
+fn builder_managedhsms_update<'c>(
+    client: &'c ::keyvault_mgmt::management::KeyVaultManagementClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault_mgmt::management::ManagedHsmsUpdateBuilder<'c>,
+> {
     let builder = client
         .managed_hsms()
         .update(
@@ -1503,7 +1430,14 @@ fn build_managedhsms_update(
                     ::keyvault_mgmt::management::models::ManagedHsm,
                 >("parameters")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `ManagedHsms_Update` from an example.
+fn build_managedhsms_update(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_managedhsms_update(example)?;
+    builder_managedhsms_update(&client, example)?.build_request()
 }
 ///Calls `ManagedHsms_Update` with an example's parameters.
 fn call_managedhsms_update(
@@ -1511,31 +1445,8 @@ fn call_managedhsms_update(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = match example.endpoint() {
-            Some(endpoint) => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
-                    endpoint,
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-            None => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-        };
-        let builder = client
-            .managed_hsms()
-            .update(
-                example.required::<String>("resourceGroupName")?,
-                example.required::<String>("name")?,
-                example
-                    .required::<
-                        ::keyvault_mgmt::management::models::ManagedHsm,
-                    >("parameters")?,
-            );
+        let client = client_managedhsms_update(example)?;
+        let builder = builder_managedhsms_update(&client, example)?;
         builder.into_poller().step().await.map(drop)
     })
 }
@@ -1559,10 +1470,10 @@ fn decode_managedhsms_update(
         }
     }
 }
-///Builds `MHSMPrivateEndpointConnections_Delete` from an example.
-fn build_mhsmprivateendpointconnections_delete(
+///Constructs the client `MHSMPrivateEndpointConnections_Delete` is called on from an example.
+fn client_mhsmprivateendpointconnections_delete(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::KeyVaultManagementClient> {
     let client = match example.endpoint() {
         Some(endpoint) => {
             ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
@@ -1578,6 +1489,15 @@ fn build_mhsmprivateendpointconnections_delete(
             )?
         }
     };
+    Ok(client)
+}
+///Sets up `MHSMPrivateEndpointConnections_Delete` with an example's parameters.
+fn builder_mhsmprivateendpointconnections_delete<'c>(
+    client: &'c ::keyvault_mgmt::management::KeyVaultManagementClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault_mgmt::management::MhsmPrivateEndpointConnectionsDeleteBuilder<'c>,
+> {
     let builder = client
         .mhsm_private_endpoint_connections()
         .delete(
@@ -1585,7 +1505,14 @@ fn build_mhsmprivateendpointconnections_delete(
             example.required::<String>("name")?,
             example.required::<String>("privateEndpointConnectionName")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `MHSMPrivateEndpointConnections_Delete` from an example.
+fn build_mhsmprivateendpointconnections_delete(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_mhsmprivateendpointconnections_delete(example)?;
+    builder_mhsmprivateendpointconnections_delete(&client, example)?.build_request()
 }
 ///Calls `MHSMPrivateEndpointConnections_Delete` with an example's parameters.
 fn call_mhsmprivateendpointconnections_delete(
@@ -1593,28 +1520,8 @@ fn call_mhsmprivateendpointconnections_delete(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = match example.endpoint() {
-            Some(endpoint) => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
-                    endpoint,
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-            None => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-        };
-        let builder = client
-            .mhsm_private_endpoint_connections()
-            .delete(
-                example.required::<String>("resourceGroupName")?,
-                example.required::<String>("name")?,
-                example.required::<String>("privateEndpointConnectionName")?,
-            );
+        let client = client_mhsmprivateendpointconnections_delete(example)?;
+        let builder = builder_mhsmprivateendpointconnections_delete(&client, example)?;
         builder.into_poller().step().await.map(drop)
     })
 }
@@ -1638,10 +1545,10 @@ fn decode_mhsmprivateendpointconnections_delete(
         }
     }
 }
-///Builds `MHSMPrivateEndpointConnections_Get` from an example.
-fn build_mhsmprivateendpointconnections_get(
+///Constructs the client `MHSMPrivateEndpointConnections_Get` is called on from an example.
+fn client_mhsmprivateendpointconnections_get(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::KeyVaultManagementClient> {
     let client = match example.endpoint() {
         Some(endpoint) => {
             ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
@@ -1657,6 +1564,15 @@ fn build_mhsmprivateendpointconnections_get(
             )?
         }
     };
+    Ok(client)
+}
+///Sets up `MHSMPrivateEndpointConnections_Get` with an example's parameters.
+fn builder_mhsmprivateendpointconnections_get<'c>(
+    client: &'c ::keyvault_mgmt::management::KeyVaultManagementClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault_mgmt::management::MhsmPrivateEndpointConnectionsGetBuilder<'c>,
+> {
     let builder = client
         .mhsm_private_endpoint_connections()
         .get(
@@ -1664,7 +1580,14 @@ fn build_mhsmprivateendpointconnections_get(
             example.required::<String>("name")?,
             example.required::<String>("privateEndpointConnectionName")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `MHSMPrivateEndpointConnections_Get` from an example.
+fn build_mhsmprivateendpointconnections_get(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_mhsmprivateendpointconnections_get(example)?;
+    builder_mhsmprivateendpointconnections_get(&client, example)?.build_request()
 }
 ///Calls `MHSMPrivateEndpointConnections_Get` with an example's parameters.
 fn call_mhsmprivateendpointconnections_get(
@@ -1672,28 +1595,8 @@ fn call_mhsmprivateendpointconnections_get(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = match example.endpoint() {
-            Some(endpoint) => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
-                    endpoint,
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-            None => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-        };
-        let builder = client
-            .mhsm_private_endpoint_connections()
-            .get(
-                example.required::<String>("resourceGroupName")?,
-                example.required::<String>("name")?,
-                example.required::<String>("privateEndpointConnectionName")?,
-            );
+        let client = client_mhsmprivateendpointconnections_get(example)?;
+        let builder = builder_mhsmprivateendpointconnections_get(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -1715,10 +1618,10 @@ fn decode_mhsmprivateendpointconnections_get(
         }
     }
 }
-///Builds `MHSMPrivateEndpointConnections_ListByResource` from an example.
-fn build_mhsmprivateendpointconnections_listbyresource(
+///Constructs the client `MHSMPrivateEndpointConnections_ListByResource` is called on from an example.
+fn client_mhsmprivateendpointconnections_listbyresource(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::KeyVaultManagementClient> {
     let client = match example.endpoint() {
         Some(endpoint) => {
             ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
@@ -1734,13 +1637,30 @@ fn build_mhsmprivateendpointconnections_listbyresource(
             )?
         }
     };
+    Ok(client)
+}
+///Sets up `MHSMPrivateEndpointConnections_ListByResource` with an example's parameters.
+fn builder_mhsmprivateendpointconnections_listbyresource<'c>(
+    client: &'c ::keyvault_mgmt::management::KeyVaultManagementClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault_mgmt::management::MhsmPrivateEndpointConnectionsListByResourceBuilder<'c>,
+> {
     let builder = client
         .mhsm_private_endpoint_connections()
         .list_by_resource(
             example.required::<String>("resourceGroupName")?,
             example.required::<String>("name")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `MHSMPrivateEndpointConnections_ListByResource` from an example.
+fn build_mhsmprivateendpointconnections_listbyresource(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_mhsmprivateendpointconnections_listbyresource(example)?;
+    builder_mhsmprivateendpointconnections_listbyresource(&client, example)?
+        .build_request()
 }
 ///Calls `MHSMPrivateEndpointConnections_ListByResource` with an example's parameters.
 fn call_mhsmprivateendpointconnections_listbyresource(
@@ -1748,27 +1668,11 @@ fn call_mhsmprivateendpointconnections_listbyresource(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = match example.endpoint() {
-            Some(endpoint) => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
-                    endpoint,
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-            None => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-        };
-        let builder = client
-            .mhsm_private_endpoint_connections()
-            .list_by_resource(
-                example.required::<String>("resourceGroupName")?,
-                example.required::<String>("name")?,
-            );
+        let client = client_mhsmprivateendpointconnections_listbyresource(example)?;
+        let builder = builder_mhsmprivateendpointconnections_listbyresource(
+            &client,
+            example,
+        )?;
         ::keyvault_runtime::__private::futures::StreamExt::next(
                 &mut builder.into_pages(),
             )
@@ -1795,10 +1699,10 @@ fn decode_mhsmprivateendpointconnections_listbyresource(
         }
     }
 }
-///Builds `MHSMPrivateEndpointConnections_Put` from an example.
-fn build_mhsmprivateendpointconnections_put(
+///Constructs the client `MHSMPrivateEndpointConnections_Put` is called on from an example.
+fn client_mhsmprivateendpointconnections_put(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::KeyVaultManagementClient> {
     let client = match example.endpoint() {
         Some(endpoint) => {
             ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
@@ -1814,6 +1718,15 @@ fn build_mhsmprivateendpointconnections_put(
             )?
         }
     };
+    Ok(client)
+}
+///Sets up `MHSMPrivateEndpointConnections_Put` with an example's parameters.
+fn builder_mhsmprivateendpointconnections_put<'c>(
+    client: &'c ::keyvault_mgmt::management::KeyVaultManagementClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault_mgmt::management::MhsmPrivateEndpointConnectionsPutBuilder<'c>,
+> {
     let builder = client
         .mhsm_private_endpoint_connections()
         .put(
@@ -1825,7 +1738,14 @@ fn build_mhsmprivateendpointconnections_put(
                     ::keyvault_mgmt::management::models::MhsmPrivateEndpointConnection,
                 >("properties")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `MHSMPrivateEndpointConnections_Put` from an example.
+fn build_mhsmprivateendpointconnections_put(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_mhsmprivateendpointconnections_put(example)?;
+    builder_mhsmprivateendpointconnections_put(&client, example)?.build_request()
 }
 ///Calls `MHSMPrivateEndpointConnections_Put` with an example's parameters.
 fn call_mhsmprivateendpointconnections_put(
@@ -1833,32 +1753,8 @@ fn call_mhsmprivateendpointconnections_put(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = match example.endpoint() {
-            Some(endpoint) => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
-                    endpoint,
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-            None => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-        };
-        let builder = client
-            .mhsm_private_endpoint_connections()
-            .put(
-                example.required::<String>("resourceGroupName")?,
-                example.required::<String>("name")?,
-                example.required::<String>("privateEndpointConnectionName")?,
-                example
-                    .required::<
-                        ::keyvault_mgmt::management::models::MhsmPrivateEndpointConnection,
-                    >("properties")?,
-            );
+        let client = client_mhsmprivateendpointconnections_put(example)?;
+        let builder = builder_mhsmprivateendpointconnections_put(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -1880,10 +1776,10 @@ fn decode_mhsmprivateendpointconnections_put(
         }
     }
 }
-///Builds `MHSMPrivateLinkResources_ListByMHSMResource` from an example.
-fn build_mhsmprivatelinkresources_listbymhsmresource(
+///Constructs the client `MHSMPrivateLinkResources_ListByMHSMResource` is called on from an example.
+fn client_mhsmprivatelinkresources_listbymhsmresource(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::KeyVaultManagementClient> {
     let client = match example.endpoint() {
         Some(endpoint) => {
             ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
@@ -1899,13 +1795,30 @@ fn build_mhsmprivatelinkresources_listbymhsmresource(
             )?
         }
     };
+    Ok(client)
+}
+///Sets up `MHSMPrivateLinkResources_ListByMHSMResource` with an example's parameters.
+fn builder_mhsmprivatelinkresources_listbymhsmresource<'c>(
+    client: &'c ::keyvault_mgmt::management::KeyVaultManagementClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault_mgmt::management::MhsmPrivateLinkResourcesListByMhsmResourceBuilder<'c>,
+> {
     let builder = client
         .mhsm_private_link_resources()
         .list_by_mhsm_resource(
             example.required::<String>("resourceGroupName")?,
             example.required::<String>("name")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `MHSMPrivateLinkResources_ListByMHSMResource` from an example.
+fn build_mhsmprivatelinkresources_listbymhsmresource(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_mhsmprivatelinkresources_listbymhsmresource(example)?;
+    builder_mhsmprivatelinkresources_listbymhsmresource(&client, example)?
+        .build_request()
 }
 ///Calls `MHSMPrivateLinkResources_ListByMHSMResource` with an example's parameters.
 fn call_mhsmprivatelinkresources_listbymhsmresource(
@@ -1913,27 +1826,11 @@ fn call_mhsmprivatelinkresources_listbymhsmresource(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = match example.endpoint() {
-            Some(endpoint) => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
-                    endpoint,
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-            None => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-        };
-        let builder = client
-            .mhsm_private_link_resources()
-            .list_by_mhsm_resource(
-                example.required::<String>("resourceGroupName")?,
-                example.required::<String>("name")?,
-            );
+        let client = client_mhsmprivatelinkresources_listbymhsmresource(example)?;
+        let builder = builder_mhsmprivatelinkresources_listbymhsmresource(
+            &client,
+            example,
+        )?;
         builder.send().await.map(drop)
     })
 }
@@ -1955,10 +1852,10 @@ fn decode_mhsmprivatelinkresources_listbymhsmresource(
         }
     }
 }
-///Builds `MHSMRegions_ListByResource` from an example.
-fn build_mhsmregions_listbyresource(
+///Constructs the client `MHSMRegions_ListByResource` is called on from an example.
+fn client_mhsmregions_listbyresource(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::KeyVaultManagementClient> {
     let client = match example.endpoint() {
         Some(endpoint) => {
             ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
@@ -1974,13 +1871,29 @@ fn build_mhsmregions_listbyresource(
             )?
         }
     };
+    Ok(client)
+}
+///Sets up `MHSMRegions_ListByResource` with an example's parameters.
+fn builder_mhsmregions_listbyresource<'c>(
+    client: &'c ::keyvault_mgmt::management::KeyVaultManagementClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault_mgmt::management::MhsmRegionsListByResourceBuilder<'c>,
+> {
     let builder = client
         .mhsm_regions()
         .list_by_resource(
             example.required::<String>("resourceGroupName")?,
             example.required::<String>("name")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `MHSMRegions_ListByResource` from an example.
+fn build_mhsmregions_listbyresource(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_mhsmregions_listbyresource(example)?;
+    builder_mhsmregions_listbyresource(&client, example)?.build_request()
 }
 ///Calls `MHSMRegions_ListByResource` with an example's parameters.
 fn call_mhsmregions_listbyresource(
@@ -1988,27 +1901,8 @@ fn call_mhsmregions_listbyresource(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = match example.endpoint() {
-            Some(endpoint) => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
-                    endpoint,
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-            None => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-        };
-        let builder = client
-            .mhsm_regions()
-            .list_by_resource(
-                example.required::<String>("resourceGroupName")?,
-                example.required::<String>("name")?,
-            );
+        let client = client_mhsmregions_listbyresource(example)?;
+        let builder = builder_mhsmregions_listbyresource(&client, example)?;
         ::keyvault_runtime::__private::futures::StreamExt::next(
                 &mut builder.into_pages(),
             )
@@ -2035,10 +1929,10 @@ fn decode_mhsmregions_listbyresource(
         }
     }
 }
-///Builds `Operations_List` from an example.
-fn build_operations_list(
+///Constructs the client `Operations_List` is called on from an example.
+fn client_operations_list(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::KeyVaultManagementClient> {
     let client = match example.endpoint() {
         Some(endpoint) => {
             ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
@@ -2058,8 +1952,22 @@ fn build_operations_list(
             )?
         }
     };
+    Ok(client)
+}
+///Sets up `Operations_List` with an example's parameters.
+fn builder_operations_list<'c>(
+    client: &'c ::keyvault_mgmt::management::KeyVaultManagementClient,
+    _example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::OperationsListBuilder<'c>> {
     let builder = client.operations().list();
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `Operations_List` from an example.
+fn build_operations_list(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_operations_list(example)?;
+    builder_operations_list(&client, example)?.build_request()
 }
 ///Calls `Operations_List` with an example's parameters.
 fn call_operations_list(
@@ -2067,26 +1975,8 @@ fn call_operations_list(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = match example.endpoint() {
-            Some(endpoint) => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
-                    endpoint,
-                    example
-                        .optional::<String>("subscriptionId")?
-                        .unwrap_or_else(|| "unused-by-this-operation".into()),
-                    example.options(),
-                )?
-            }
-            None => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-                    example
-                        .optional::<String>("subscriptionId")?
-                        .unwrap_or_else(|| "unused-by-this-operation".into()),
-                    example.options(),
-                )?
-            }
-        };
-        let builder = client.operations().list();
+        let client = client_operations_list(example)?;
+        let builder = builder_operations_list(&client, example)?;
         ::keyvault_runtime::__private::futures::StreamExt::next(
                 &mut builder.into_pages(),
             )
@@ -2113,10 +2003,10 @@ fn decode_operations_list(
         }
     }
 }
-///Builds `PrivateEndpointConnections_Delete` from an example.
-fn build_privateendpointconnections_delete(
+///Constructs the client `PrivateEndpointConnections_Delete` is called on from an example.
+fn client_privateendpointconnections_delete(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::KeyVaultManagementClient> {
     let client = match example.endpoint() {
         Some(endpoint) => {
             ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
@@ -2132,6 +2022,15 @@ fn build_privateendpointconnections_delete(
             )?
         }
     };
+    Ok(client)
+}
+///Sets up `PrivateEndpointConnections_Delete` with an example's parameters.
+fn builder_privateendpointconnections_delete<'c>(
+    client: &'c ::keyvault_mgmt::management::KeyVaultManagementClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault_mgmt::management::PrivateEndpointConnectionsDeleteBuilder<'c>,
+> {
     let builder = client
         .private_endpoint_connections()
         .delete(
@@ -2139,7 +2038,14 @@ fn build_privateendpointconnections_delete(
             example.required::<String>("vaultName")?,
             example.required::<String>("privateEndpointConnectionName")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `PrivateEndpointConnections_Delete` from an example.
+fn build_privateendpointconnections_delete(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_privateendpointconnections_delete(example)?;
+    builder_privateendpointconnections_delete(&client, example)?.build_request()
 }
 ///Calls `PrivateEndpointConnections_Delete` with an example's parameters.
 fn call_privateendpointconnections_delete(
@@ -2147,28 +2053,8 @@ fn call_privateendpointconnections_delete(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = match example.endpoint() {
-            Some(endpoint) => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
-                    endpoint,
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-            None => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-        };
-        let builder = client
-            .private_endpoint_connections()
-            .delete(
-                example.required::<String>("resourceGroupName")?,
-                example.required::<String>("vaultName")?,
-                example.required::<String>("privateEndpointConnectionName")?,
-            );
+        let client = client_privateendpointconnections_delete(example)?;
+        let builder = builder_privateendpointconnections_delete(&client, example)?;
         builder.into_poller().step().await.map(drop)
     })
 }
@@ -2192,10 +2078,10 @@ fn decode_privateendpointconnections_delete(
         }
     }
 }
-///Builds `PrivateEndpointConnections_Get` from an example.
-fn build_privateendpointconnections_get(
+///Constructs the client `PrivateEndpointConnections_Get` is called on from an example.
+fn client_privateendpointconnections_get(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::KeyVaultManagementClient> {
     let client = match example.endpoint() {
         Some(endpoint) => {
             ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
@@ -2211,6 +2097,15 @@ fn build_privateendpointconnections_get(
             )?
         }
     };
+    Ok(client)
+}
+///Sets up `PrivateEndpointConnections_Get` with an example's parameters.
+fn builder_privateendpointconnections_get<'c>(
+    client: &'c ::keyvault_mgmt::management::KeyVaultManagementClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault_mgmt::management::PrivateEndpointConnectionsGetBuilder<'c>,
+> {
     let builder = client
         .private_endpoint_connections()
         .get(
@@ -2218,7 +2113,14 @@ fn build_privateendpointconnections_get(
             example.required::<String>("vaultName")?,
             example.required::<String>("privateEndpointConnectionName")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `PrivateEndpointConnections_Get` from an example.
+fn build_privateendpointconnections_get(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_privateendpointconnections_get(example)?;
+    builder_privateendpointconnections_get(&client, example)?.build_request()
 }
 ///Calls `PrivateEndpointConnections_Get` with an example's parameters.
 fn call_privateendpointconnections_get(
@@ -2226,28 +2128,8 @@ fn call_privateendpointconnections_get(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = match example.endpoint() {
-            Some(endpoint) => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
-                    endpoint,
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-            None => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-        };
-        let builder = client
-            .private_endpoint_connections()
-            .get(
-                example.required::<String>("resourceGroupName")?,
-                example.required::<String>("vaultName")?,
-                example.required::<String>("privateEndpointConnectionName")?,
-            );
+        let client = client_privateendpointconnections_get(example)?;
+        let builder = builder_privateendpointconnections_get(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -2270,10 +2152,10 @@ fn decode_privateendpointconnections_get(
         }
     }
 }
-///Builds `PrivateEndpointConnections_ListByResource` from an example.
-fn build_privateendpointconnections_listbyresource(
+///Constructs the client `PrivateEndpointConnections_ListByResource` is called on from an example.
+fn client_privateendpointconnections_listbyresource(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::KeyVaultManagementClient> {
     let client = match example.endpoint() {
         Some(endpoint) => {
             ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
@@ -2289,13 +2171,29 @@ fn build_privateendpointconnections_listbyresource(
             )?
         }
     };
+    Ok(client)
+}
+///Sets up `PrivateEndpointConnections_ListByResource` with an example's parameters.
+fn builder_privateendpointconnections_listbyresource<'c>(
+    client: &'c ::keyvault_mgmt::management::KeyVaultManagementClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault_mgmt::management::PrivateEndpointConnectionsListByResourceBuilder<'c>,
+> {
     let builder = client
         .private_endpoint_connections()
         .list_by_resource(
             example.required::<String>("resourceGroupName")?,
             example.required::<String>("vaultName")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `PrivateEndpointConnections_ListByResource` from an example.
+fn build_privateendpointconnections_listbyresource(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_privateendpointconnections_listbyresource(example)?;
+    builder_privateendpointconnections_listbyresource(&client, example)?.build_request()
 }
 ///Calls `PrivateEndpointConnections_ListByResource` with an example's parameters.
 fn call_privateendpointconnections_listbyresource(
@@ -2303,27 +2201,11 @@ fn call_privateendpointconnections_listbyresource(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = match example.endpoint() {
-            Some(endpoint) => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
-                    endpoint,
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-            None => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-        };
-        let builder = client
-            .private_endpoint_connections()
-            .list_by_resource(
-                example.required::<String>("resourceGroupName")?,
-                example.required::<String>("vaultName")?,
-            );
+        let client = client_privateendpointconnections_listbyresource(example)?;
+        let builder = builder_privateendpointconnections_listbyresource(
+            &client,
+            example,
+        )?;
         ::keyvault_runtime::__private::futures::StreamExt::next(
                 &mut builder.into_pages(),
             )
@@ -2350,10 +2232,10 @@ fn decode_privateendpointconnections_listbyresource(
         }
     }
 }
-///Builds `PrivateEndpointConnections_Put` from an example.
-fn build_privateendpointconnections_put(
+///Constructs the client `PrivateEndpointConnections_Put` is called on from an example.
+fn client_privateendpointconnections_put(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::KeyVaultManagementClient> {
     let client = match example.endpoint() {
         Some(endpoint) => {
             ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
@@ -2369,6 +2251,15 @@ fn build_privateendpointconnections_put(
             )?
         }
     };
+    Ok(client)
+}
+///Sets up `PrivateEndpointConnections_Put` with an example's parameters.
+fn builder_privateendpointconnections_put<'c>(
+    client: &'c ::keyvault_mgmt::management::KeyVaultManagementClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault_mgmt::management::PrivateEndpointConnectionsPutBuilder<'c>,
+> {
     let builder = client
         .private_endpoint_connections()
         .put(
@@ -2380,7 +2271,14 @@ fn build_privateendpointconnections_put(
                     ::keyvault_mgmt::management::models::PrivateEndpointConnection,
                 >("properties")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `PrivateEndpointConnections_Put` from an example.
+fn build_privateendpointconnections_put(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_privateendpointconnections_put(example)?;
+    builder_privateendpointconnections_put(&client, example)?.build_request()
 }
 ///Calls `PrivateEndpointConnections_Put` with an example's parameters.
 fn call_privateendpointconnections_put(
@@ -2388,32 +2286,8 @@ fn call_privateendpointconnections_put(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = match example.endpoint() {
-            Some(endpoint) => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
-                    endpoint,
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-            None => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-        };
-        let builder = client
-            .private_endpoint_connections()
-            .put(
-                example.required::<String>("resourceGroupName")?,
-                example.required::<String>("vaultName")?,
-                example.required::<String>("privateEndpointConnectionName")?,
-                example
-                    .required::<
-                        ::keyvault_mgmt::management::models::PrivateEndpointConnection,
-                    >("properties")?,
-            );
+        let client = client_privateendpointconnections_put(example)?;
+        let builder = builder_privateendpointconnections_put(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -2435,10 +2309,10 @@ fn decode_privateendpointconnections_put(
         }
     }
 }
-///Builds `PrivateLinkResources_ListByVault` from an example.
-fn build_privatelinkresources_listbyvault(
+///Constructs the client `PrivateLinkResources_ListByVault` is called on from an example.
+fn client_privatelinkresources_listbyvault(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::KeyVaultManagementClient> {
     let client = match example.endpoint() {
         Some(endpoint) => {
             ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
@@ -2454,13 +2328,29 @@ fn build_privatelinkresources_listbyvault(
             )?
         }
     };
+    Ok(client)
+}
+///Sets up `PrivateLinkResources_ListByVault` with an example's parameters.
+fn builder_privatelinkresources_listbyvault<'c>(
+    client: &'c ::keyvault_mgmt::management::KeyVaultManagementClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault_mgmt::management::PrivateLinkResourcesListByVaultBuilder<'c>,
+> {
     let builder = client
         .private_link_resources()
         .list_by_vault(
             example.required::<String>("resourceGroupName")?,
             example.required::<String>("vaultName")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `PrivateLinkResources_ListByVault` from an example.
+fn build_privatelinkresources_listbyvault(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_privatelinkresources_listbyvault(example)?;
+    builder_privatelinkresources_listbyvault(&client, example)?.build_request()
 }
 ///Calls `PrivateLinkResources_ListByVault` with an example's parameters.
 fn call_privatelinkresources_listbyvault(
@@ -2468,27 +2358,8 @@ fn call_privatelinkresources_listbyvault(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = match example.endpoint() {
-            Some(endpoint) => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
-                    endpoint,
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-            None => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-        };
-        let builder = client
-            .private_link_resources()
-            .list_by_vault(
-                example.required::<String>("resourceGroupName")?,
-                example.required::<String>("vaultName")?,
-            );
+        let client = client_privatelinkresources_listbyvault(example)?;
+        let builder = builder_privatelinkresources_listbyvault(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -2510,10 +2381,10 @@ fn decode_privatelinkresources_listbyvault(
         }
     }
 }
-///Builds `Secrets_CreateOrUpdate` from an example.
-fn build_secrets_createorupdate(
+///Constructs the client `Secrets_CreateOrUpdate` is called on from an example.
+fn client_secrets_createorupdate(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::KeyVaultManagementClient> {
     let client = match example.endpoint() {
         Some(endpoint) => {
             ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
@@ -2529,6 +2400,15 @@ fn build_secrets_createorupdate(
             )?
         }
     };
+    Ok(client)
+}
+///Sets up `Secrets_CreateOrUpdate` with an example's parameters.
+fn builder_secrets_createorupdate<'c>(
+    client: &'c ::keyvault_mgmt::management::KeyVaultManagementClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault_mgmt::management::SecretsCreateOrUpdateBuilder<'c>,
+> {
     let builder = client
         .secrets()
         .create_or_update(
@@ -2540,7 +2420,14 @@ fn build_secrets_createorupdate(
                     ::keyvault_mgmt::management::models::SecretCreateOrUpdateParameters,
                 >("parameters")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `Secrets_CreateOrUpdate` from an example.
+fn build_secrets_createorupdate(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_secrets_createorupdate(example)?;
+    builder_secrets_createorupdate(&client, example)?.build_request()
 }
 ///Calls `Secrets_CreateOrUpdate` with an example's parameters.
 fn call_secrets_createorupdate(
@@ -2548,32 +2435,8 @@ fn call_secrets_createorupdate(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = match example.endpoint() {
-            Some(endpoint) => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
-                    endpoint,
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-            None => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-        };
-        let builder = client
-            .secrets()
-            .create_or_update(
-                example.required::<String>("resourceGroupName")?,
-                example.required::<String>("vaultName")?,
-                example.required::<String>("secretName")?,
-                example
-                    .required::<
-                        ::keyvault_mgmt::management::models::SecretCreateOrUpdateParameters,
-                    >("parameters")?,
-            );
+        let client = client_secrets_createorupdate(example)?;
+        let builder = builder_secrets_createorupdate(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -2597,10 +2460,10 @@ fn decode_secrets_createorupdate(
         }
     }
 }
-///Builds `Secrets_Get` from an example.
-fn build_secrets_get(
+///Constructs the client `Secrets_Get` is called on from an example.
+fn client_secrets_get(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::KeyVaultManagementClient> {
     let client = match example.endpoint() {
         Some(endpoint) => {
             ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
@@ -2616,6 +2479,13 @@ fn build_secrets_get(
             )?
         }
     };
+    Ok(client)
+}
+///Sets up `Secrets_Get` with an example's parameters.
+fn builder_secrets_get<'c>(
+    client: &'c ::keyvault_mgmt::management::KeyVaultManagementClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::SecretsGetBuilder<'c>> {
     let builder = client
         .secrets()
         .get(
@@ -2623,7 +2493,14 @@ fn build_secrets_get(
             example.required::<String>("vaultName")?,
             example.required::<String>("secretName")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `Secrets_Get` from an example.
+fn build_secrets_get(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_secrets_get(example)?;
+    builder_secrets_get(&client, example)?.build_request()
 }
 ///Calls `Secrets_Get` with an example's parameters.
 fn call_secrets_get(
@@ -2631,28 +2508,8 @@ fn call_secrets_get(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = match example.endpoint() {
-            Some(endpoint) => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
-                    endpoint,
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-            None => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-        };
-        let builder = client
-            .secrets()
-            .get(
-                example.required::<String>("resourceGroupName")?,
-                example.required::<String>("vaultName")?,
-                example.required::<String>("secretName")?,
-            );
+        let client = client_secrets_get(example)?;
+        let builder = builder_secrets_get(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -2672,10 +2529,10 @@ fn decode_secrets_get(
         }
     }
 }
-///Builds `Secrets_List` from an example.
-fn build_secrets_list(
+///Constructs the client `Secrets_List` is called on from an example.
+fn client_secrets_list(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::KeyVaultManagementClient> {
     let client = match example.endpoint() {
         Some(endpoint) => {
             ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
@@ -2691,6 +2548,13 @@ fn build_secrets_list(
             )?
         }
     };
+    Ok(client)
+}
+///Sets up `Secrets_List` with an example's parameters.
+fn builder_secrets_list<'c>(
+    client: &'c ::keyvault_mgmt::management::KeyVaultManagementClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::SecretsListBuilder<'c>> {
     let mut builder = client
         .secrets()
         .list(
@@ -2700,7 +2564,14 @@ fn build_secrets_list(
     if let Some(value) = example.optional::<i32>("$top")? {
         builder = builder.top(value);
     }
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `Secrets_List` from an example.
+fn build_secrets_list(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_secrets_list(example)?;
+    builder_secrets_list(&client, example)?.build_request()
 }
 ///Calls `Secrets_List` with an example's parameters.
 fn call_secrets_list(
@@ -2708,30 +2579,8 @@ fn call_secrets_list(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = match example.endpoint() {
-            Some(endpoint) => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
-                    endpoint,
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-            None => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-        };
-        let mut builder = client
-            .secrets()
-            .list(
-                example.required::<String>("resourceGroupName")?,
-                example.required::<String>("vaultName")?,
-            );
-        if let Some(value) = example.optional::<i32>("$top")? {
-            builder = builder.top(value);
-        }
+        let client = client_secrets_list(example)?;
+        let builder = builder_secrets_list(&client, example)?;
         ::keyvault_runtime::__private::futures::StreamExt::next(
                 &mut builder.into_pages(),
             )
@@ -2758,10 +2607,10 @@ fn decode_secrets_list(
         }
     }
 }
-///Builds `Secrets_Update` from an example.
-fn build_secrets_update(
+///Constructs the client `Secrets_Update` is called on from an example.
+fn client_secrets_update(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::KeyVaultManagementClient> {
     let client = match example.endpoint() {
         Some(endpoint) => {
             ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
@@ -2777,6 +2626,13 @@ fn build_secrets_update(
             )?
         }
     };
+    Ok(client)
+}
+///Sets up `Secrets_Update` with an example's parameters.
+fn builder_secrets_update<'c>(
+    client: &'c ::keyvault_mgmt::management::KeyVaultManagementClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::SecretsUpdateBuilder<'c>> {
     let builder = client
         .secrets()
         .update(
@@ -2788,7 +2644,14 @@ fn build_secrets_update(
                     ::keyvault_mgmt::management::models::SecretPatchParameters,
                 >("parameters")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `Secrets_Update` from an example.
+fn build_secrets_update(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_secrets_update(example)?;
+    builder_secrets_update(&client, example)?.build_request()
 }
 ///Calls `Secrets_Update` with an example's parameters.
 fn call_secrets_update(
@@ -2796,32 +2659,8 @@ fn call_secrets_update(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = match example.endpoint() {
-            Some(endpoint) => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
-                    endpoint,
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-            None => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-        };
-        let builder = client
-            .secrets()
-            .update(
-                example.required::<String>("resourceGroupName")?,
-                example.required::<String>("vaultName")?,
-                example.required::<String>("secretName")?,
-                example
-                    .required::<
-                        ::keyvault_mgmt::management::models::SecretPatchParameters,
-                    >("parameters")?,
-            );
+        let client = client_secrets_update(example)?;
+        let builder = builder_secrets_update(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -2845,10 +2684,10 @@ fn decode_secrets_update(
         }
     }
 }
-///Builds `Vaults_CheckNameAvailability` from an example.
-fn build_vaults_checknameavailability(
+///Constructs the client `Vaults_CheckNameAvailability` is called on from an example.
+fn client_vaults_checknameavailability(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::KeyVaultManagementClient> {
     let client = match example.endpoint() {
         Some(endpoint) => {
             ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
@@ -2864,6 +2703,15 @@ fn build_vaults_checknameavailability(
             )?
         }
     };
+    Ok(client)
+}
+///Sets up `Vaults_CheckNameAvailability` with an example's parameters.
+fn builder_vaults_checknameavailability<'c>(
+    client: &'c ::keyvault_mgmt::management::KeyVaultManagementClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault_mgmt::management::VaultsCheckNameAvailabilityBuilder<'c>,
+> {
     let builder = client
         .vaults()
         .check_name_availability(
@@ -2872,7 +2720,14 @@ fn build_vaults_checknameavailability(
                     ::keyvault_mgmt::management::models::VaultCheckNameAvailabilityParameters,
                 >("vaultName")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `Vaults_CheckNameAvailability` from an example.
+fn build_vaults_checknameavailability(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_vaults_checknameavailability(example)?;
+    builder_vaults_checknameavailability(&client, example)?.build_request()
 }
 ///Calls `Vaults_CheckNameAvailability` with an example's parameters.
 fn call_vaults_checknameavailability(
@@ -2880,29 +2735,8 @@ fn call_vaults_checknameavailability(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = match example.endpoint() {
-            Some(endpoint) => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
-                    endpoint,
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-            None => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-        };
-        let builder = client
-            .vaults()
-            .check_name_availability(
-                example
-                    .required::<
-                        ::keyvault_mgmt::management::models::VaultCheckNameAvailabilityParameters,
-                    >("vaultName")?,
-            );
+        let client = client_vaults_checknameavailability(example)?;
+        let builder = builder_vaults_checknameavailability(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -2924,10 +2758,10 @@ fn decode_vaults_checknameavailability(
         }
     }
 }
-///Builds `Vaults_CreateOrUpdate` from an example.
-fn build_vaults_createorupdate(
+///Constructs the client `Vaults_CreateOrUpdate` is called on from an example.
+fn client_vaults_createorupdate(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::KeyVaultManagementClient> {
     let client = match example.endpoint() {
         Some(endpoint) => {
             ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
@@ -2943,6 +2777,15 @@ fn build_vaults_createorupdate(
             )?
         }
     };
+    Ok(client)
+}
+///Sets up `Vaults_CreateOrUpdate` with an example's parameters.
+fn builder_vaults_createorupdate<'c>(
+    client: &'c ::keyvault_mgmt::management::KeyVaultManagementClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault_mgmt::management::VaultsCreateOrUpdateBuilder<'c>,
+> {
     let builder = client
         .vaults()
         .create_or_update(
@@ -2953,7 +2796,14 @@ fn build_vaults_createorupdate(
                     ::keyvault_mgmt::management::models::VaultCreateOrUpdateParameters,
                 >("parameters")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `Vaults_CreateOrUpdate` from an example.
+fn build_vaults_createorupdate(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_vaults_createorupdate(example)?;
+    builder_vaults_createorupdate(&client, example)?.build_request()
 }
 ///Calls `Vaults_CreateOrUpdate` with an example's parameters.
 fn call_vaults_createorupdate(
@@ -2961,31 +2811,8 @@ fn call_vaults_createorupdate(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = match example.endpoint() {
-            Some(endpoint) => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
-                    endpoint,
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-            None => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-        };
-        let builder = client
-            .vaults()
-            .create_or_update(
-                example.required::<String>("resourceGroupName")?,
-                example.required::<String>("vaultName")?,
-                example
-                    .required::<
-                        ::keyvault_mgmt::management::models::VaultCreateOrUpdateParameters,
-                    >("parameters")?,
-            );
+        let client = client_vaults_createorupdate(example)?;
+        let builder = builder_vaults_createorupdate(&client, example)?;
         builder.into_poller().step().await.map(drop)
     })
 }
@@ -3007,10 +2834,10 @@ fn decode_vaults_createorupdate(
         }
     }
 }
-///Builds `Vaults_Delete` from an example.
-fn build_vaults_delete(
+///Constructs the client `Vaults_Delete` is called on from an example.
+fn client_vaults_delete(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::KeyVaultManagementClient> {
     let client = match example.endpoint() {
         Some(endpoint) => {
             ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
@@ -3026,13 +2853,27 @@ fn build_vaults_delete(
             )?
         }
     };
+    Ok(client)
+}
+///Sets up `Vaults_Delete` with an example's parameters.
+fn builder_vaults_delete<'c>(
+    client: &'c ::keyvault_mgmt::management::KeyVaultManagementClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::VaultsDeleteBuilder<'c>> {
     let builder = client
         .vaults()
         .delete(
             example.required::<String>("resourceGroupName")?,
             example.required::<String>("vaultName")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `Vaults_Delete` from an example.
+fn build_vaults_delete(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_vaults_delete(example)?;
+    builder_vaults_delete(&client, example)?.build_request()
 }
 ///Calls `Vaults_Delete` with an example's parameters.
 fn call_vaults_delete(
@@ -3040,27 +2881,8 @@ fn call_vaults_delete(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = match example.endpoint() {
-            Some(endpoint) => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
-                    endpoint,
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-            None => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-        };
-        let builder = client
-            .vaults()
-            .delete(
-                example.required::<String>("resourceGroupName")?,
-                example.required::<String>("vaultName")?,
-            );
+        let client = client_vaults_delete(example)?;
+        let builder = builder_vaults_delete(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -3078,10 +2900,10 @@ fn decode_vaults_delete(
         }
     }
 }
-///Builds `Vaults_Get` from an example.
-fn build_vaults_get(
+///Constructs the client `Vaults_Get` is called on from an example.
+fn client_vaults_get(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::KeyVaultManagementClient> {
     let client = match example.endpoint() {
         Some(endpoint) => {
             ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
@@ -3097,13 +2919,27 @@ fn build_vaults_get(
             )?
         }
     };
+    Ok(client)
+}
+///Sets up `Vaults_Get` with an example's parameters.
+fn builder_vaults_get<'c>(
+    client: &'c ::keyvault_mgmt::management::KeyVaultManagementClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::VaultsGetBuilder<'c>> {
     let builder = client
         .vaults()
         .get(
             example.required::<String>("resourceGroupName")?,
             example.required::<String>("vaultName")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `Vaults_Get` from an example.
+fn build_vaults_get(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_vaults_get(example)?;
+    builder_vaults_get(&client, example)?.build_request()
 }
 ///Calls `Vaults_Get` with an example's parameters.
 fn call_vaults_get(
@@ -3111,27 +2947,8 @@ fn call_vaults_get(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = match example.endpoint() {
-            Some(endpoint) => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
-                    endpoint,
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-            None => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-        };
-        let builder = client
-            .vaults()
-            .get(
-                example.required::<String>("resourceGroupName")?,
-                example.required::<String>("vaultName")?,
-            );
+        let client = client_vaults_get(example)?;
+        let builder = builder_vaults_get(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -3150,10 +2967,10 @@ fn decode_vaults_get(
         }
     }
 }
-///Builds `Vaults_GetDeleted` from an example.
-fn build_vaults_getdeleted(
+///Constructs the client `Vaults_GetDeleted` is called on from an example.
+fn client_vaults_getdeleted(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::KeyVaultManagementClient> {
     let client = match example.endpoint() {
         Some(endpoint) => {
             ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
@@ -3169,13 +2986,29 @@ fn build_vaults_getdeleted(
             )?
         }
     };
+    Ok(client)
+}
+///Sets up `Vaults_GetDeleted` with an example's parameters.
+fn builder_vaults_getdeleted<'c>(
+    client: &'c ::keyvault_mgmt::management::KeyVaultManagementClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault_mgmt::management::VaultsGetDeletedBuilder<'c>,
+> {
     let builder = client
         .vaults()
         .get_deleted(
             example.required::<String>("location")?,
             example.required::<String>("vaultName")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `Vaults_GetDeleted` from an example.
+fn build_vaults_getdeleted(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_vaults_getdeleted(example)?;
+    builder_vaults_getdeleted(&client, example)?.build_request()
 }
 ///Calls `Vaults_GetDeleted` with an example's parameters.
 fn call_vaults_getdeleted(
@@ -3183,27 +3016,8 @@ fn call_vaults_getdeleted(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = match example.endpoint() {
-            Some(endpoint) => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
-                    endpoint,
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-            None => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-        };
-        let builder = client
-            .vaults()
-            .get_deleted(
-                example.required::<String>("location")?,
-                example.required::<String>("vaultName")?,
-            );
+        let client = client_vaults_getdeleted(example)?;
+        let builder = builder_vaults_getdeleted(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -3223,10 +3037,10 @@ fn decode_vaults_getdeleted(
         }
     }
 }
-///Builds `Vaults_List` from an example.
-fn build_vaults_list(
+///Constructs the client `Vaults_List` is called on from an example.
+fn client_vaults_list(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::KeyVaultManagementClient> {
     let client = match example.endpoint() {
         Some(endpoint) => {
             ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
@@ -3242,6 +3056,13 @@ fn build_vaults_list(
             )?
         }
     };
+    Ok(client)
+}
+///Sets up `Vaults_List` with an example's parameters.
+fn builder_vaults_list<'c>(
+    client: &'c ::keyvault_mgmt::management::KeyVaultManagementClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::VaultsListBuilder<'c>> {
     let mut builder = client
         .vaults()
         .list(
@@ -3257,7 +3078,14 @@ fn build_vaults_list(
     if let Some(value) = example.optional::<i32>("$top")? {
         builder = builder.top(value);
     }
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `Vaults_List` from an example.
+fn build_vaults_list(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_vaults_list(example)?;
+    builder_vaults_list(&client, example)?.build_request()
 }
 ///Calls `Vaults_List` with an example's parameters.
 fn call_vaults_list(
@@ -3265,36 +3093,8 @@ fn call_vaults_list(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = match example.endpoint() {
-            Some(endpoint) => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
-                    endpoint,
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-            None => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-        };
-        let mut builder = client
-            .vaults()
-            .list(
-                example
-                    .required::<
-                        ::keyvault_mgmt::management::models::VaultsListFilter,
-                    >("$filter")?,
-                example
-                    .required::<
-                        ::keyvault_mgmt::management::models::VaultsListApiVersion,
-                    >("api-version")?,
-            );
-        if let Some(value) = example.optional::<i32>("$top")? {
-            builder = builder.top(value);
-        }
+        let client = client_vaults_list(example)?;
+        let builder = builder_vaults_list(&client, example)?;
         ::keyvault_runtime::__private::futures::StreamExt::next(
                 &mut builder.into_pages(),
             )
@@ -3321,10 +3121,10 @@ fn decode_vaults_list(
         }
     }
 }
-///Builds `Vaults_ListByResourceGroup` from an example.
-fn build_vaults_listbyresourcegroup(
+///Constructs the client `Vaults_ListByResourceGroup` is called on from an example.
+fn client_vaults_listbyresourcegroup(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::KeyVaultManagementClient> {
     let client = match example.endpoint() {
         Some(endpoint) => {
             ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
@@ -3340,13 +3140,29 @@ fn build_vaults_listbyresourcegroup(
             )?
         }
     };
+    Ok(client)
+}
+///Sets up `Vaults_ListByResourceGroup` with an example's parameters.
+fn builder_vaults_listbyresourcegroup<'c>(
+    client: &'c ::keyvault_mgmt::management::KeyVaultManagementClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault_mgmt::management::VaultsListByResourceGroupBuilder<'c>,
+> {
     let mut builder = client
         .vaults()
         .list_by_resource_group(example.required::<String>("resourceGroupName")?);
     if let Some(value) = example.optional::<i32>("$top")? {
         builder = builder.top(value);
     }
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `Vaults_ListByResourceGroup` from an example.
+fn build_vaults_listbyresourcegroup(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_vaults_listbyresourcegroup(example)?;
+    builder_vaults_listbyresourcegroup(&client, example)?.build_request()
 }
 ///Calls `Vaults_ListByResourceGroup` with an example's parameters.
 fn call_vaults_listbyresourcegroup(
@@ -3354,27 +3170,8 @@ fn call_vaults_listbyresourcegroup(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = match example.endpoint() {
-            Some(endpoint) => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
-                    endpoint,
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-            None => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-        };
-        let mut builder = client
-            .vaults()
-            .list_by_resource_group(example.required::<String>("resourceGroupName")?);
-        if let Some(value) = example.optional::<i32>("$top")? {
-            builder = builder.top(value);
-        }
+        let client = client_vaults_listbyresourcegroup(example)?;
+        let builder = builder_vaults_listbyresourcegroup(&client, example)?;
         ::keyvault_runtime::__private::futures::StreamExt::next(
                 &mut builder.into_pages(),
             )
@@ -3399,10 +3196,10 @@ fn decode_vaults_listbyresourcegroup(
         }
     }
 }
-///Builds `Vaults_ListBySubscription` from an example.
-fn build_vaults_listbysubscription(
+///Constructs the client `Vaults_ListBySubscription` is called on from an example.
+fn client_vaults_listbysubscription(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::KeyVaultManagementClient> {
     let client = match example.endpoint() {
         Some(endpoint) => {
             ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
@@ -3418,11 +3215,27 @@ fn build_vaults_listbysubscription(
             )?
         }
     };
+    Ok(client)
+}
+///Sets up `Vaults_ListBySubscription` with an example's parameters.
+fn builder_vaults_listbysubscription<'c>(
+    client: &'c ::keyvault_mgmt::management::KeyVaultManagementClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault_mgmt::management::VaultsListBySubscriptionBuilder<'c>,
+> {
     let mut builder = client.vaults().list_by_subscription();
     if let Some(value) = example.optional::<i32>("$top")? {
         builder = builder.top(value);
     }
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `Vaults_ListBySubscription` from an example.
+fn build_vaults_listbysubscription(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_vaults_listbysubscription(example)?;
+    builder_vaults_listbysubscription(&client, example)?.build_request()
 }
 ///Calls `Vaults_ListBySubscription` with an example's parameters.
 fn call_vaults_listbysubscription(
@@ -3430,25 +3243,8 @@ fn call_vaults_listbysubscription(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = match example.endpoint() {
-            Some(endpoint) => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
-                    endpoint,
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-            None => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-        };
-        let mut builder = client.vaults().list_by_subscription();
-        if let Some(value) = example.optional::<i32>("$top")? {
-            builder = builder.top(value);
-        }
+        let client = client_vaults_listbysubscription(example)?;
+        let builder = builder_vaults_listbysubscription(&client, example)?;
         ::keyvault_runtime::__private::futures::StreamExt::next(
                 &mut builder.into_pages(),
             )
@@ -3473,10 +3269,10 @@ fn decode_vaults_listbysubscription(
         }
     }
 }
-///Builds `Vaults_ListDeleted` from an example.
-fn build_vaults_listdeleted(
+///Constructs the client `Vaults_ListDeleted` is called on from an example.
+fn client_vaults_listdeleted(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::KeyVaultManagementClient> {
     let client = match example.endpoint() {
         Some(endpoint) => {
             ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
@@ -3492,8 +3288,24 @@ fn build_vaults_listdeleted(
             )?
         }
     };
+    Ok(client)
+}
+///Sets up `Vaults_ListDeleted` with an example's parameters.
+fn builder_vaults_listdeleted<'c>(
+    client: &'c ::keyvault_mgmt::management::KeyVaultManagementClient,
+    _example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault_mgmt::management::VaultsListDeletedBuilder<'c>,
+> {
     let builder = client.vaults().list_deleted();
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `Vaults_ListDeleted` from an example.
+fn build_vaults_listdeleted(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_vaults_listdeleted(example)?;
+    builder_vaults_listdeleted(&client, example)?.build_request()
 }
 ///Calls `Vaults_ListDeleted` with an example's parameters.
 fn call_vaults_listdeleted(
@@ -3501,22 +3313,8 @@ fn call_vaults_listdeleted(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = match example.endpoint() {
-            Some(endpoint) => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
-                    endpoint,
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-            None => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-        };
-        let builder = client.vaults().list_deleted();
+        let client = client_vaults_listdeleted(example)?;
+        let builder = builder_vaults_listdeleted(&client, example)?;
         ::keyvault_runtime::__private::futures::StreamExt::next(
                 &mut builder.into_pages(),
             )
@@ -3543,10 +3341,10 @@ fn decode_vaults_listdeleted(
         }
     }
 }
-///Builds `Vaults_PurgeDeleted` from an example.
-fn build_vaults_purgedeleted(
+///Constructs the client `Vaults_PurgeDeleted` is called on from an example.
+fn client_vaults_purgedeleted(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::KeyVaultManagementClient> {
     let client = match example.endpoint() {
         Some(endpoint) => {
             ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
@@ -3562,13 +3360,29 @@ fn build_vaults_purgedeleted(
             )?
         }
     };
+    Ok(client)
+}
+///Sets up `Vaults_PurgeDeleted` with an example's parameters.
+fn builder_vaults_purgedeleted<'c>(
+    client: &'c ::keyvault_mgmt::management::KeyVaultManagementClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault_mgmt::management::VaultsPurgeDeletedBuilder<'c>,
+> {
     let builder = client
         .vaults()
         .purge_deleted(
             example.required::<String>("location")?,
             example.required::<String>("vaultName")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `Vaults_PurgeDeleted` from an example.
+fn build_vaults_purgedeleted(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_vaults_purgedeleted(example)?;
+    builder_vaults_purgedeleted(&client, example)?.build_request()
 }
 ///Calls `Vaults_PurgeDeleted` with an example's parameters.
 fn call_vaults_purgedeleted(
@@ -3576,27 +3390,8 @@ fn call_vaults_purgedeleted(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = match example.endpoint() {
-            Some(endpoint) => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
-                    endpoint,
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-            None => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-        };
-        let builder = client
-            .vaults()
-            .purge_deleted(
-                example.required::<String>("location")?,
-                example.required::<String>("vaultName")?,
-            );
+        let client = client_vaults_purgedeleted(example)?;
+        let builder = builder_vaults_purgedeleted(&client, example)?;
         builder.into_poller().step().await.map(drop)
     })
 }
@@ -3614,10 +3409,10 @@ fn decode_vaults_purgedeleted(
         }
     }
 }
-///Builds `Vaults_Update` from an example.
-fn build_vaults_update(
+///Constructs the client `Vaults_Update` is called on from an example.
+fn client_vaults_update(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::KeyVaultManagementClient> {
     let client = match example.endpoint() {
         Some(endpoint) => {
             ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
@@ -3633,6 +3428,13 @@ fn build_vaults_update(
             )?
         }
     };
+    Ok(client)
+}
+///Sets up `Vaults_Update` with an example's parameters.
+fn builder_vaults_update<'c>(
+    client: &'c ::keyvault_mgmt::management::KeyVaultManagementClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::VaultsUpdateBuilder<'c>> {
     let builder = client
         .vaults()
         .update(
@@ -3643,7 +3445,14 @@ fn build_vaults_update(
                     ::keyvault_mgmt::management::models::VaultPatchParameters,
                 >("parameters")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `Vaults_Update` from an example.
+fn build_vaults_update(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_vaults_update(example)?;
+    builder_vaults_update(&client, example)?.build_request()
 }
 ///Calls `Vaults_Update` with an example's parameters.
 fn call_vaults_update(
@@ -3651,31 +3460,8 @@ fn call_vaults_update(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = match example.endpoint() {
-            Some(endpoint) => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
-                    endpoint,
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-            None => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-        };
-        let builder = client
-            .vaults()
-            .update(
-                example.required::<String>("resourceGroupName")?,
-                example.required::<String>("vaultName")?,
-                example
-                    .required::<
-                        ::keyvault_mgmt::management::models::VaultPatchParameters,
-                    >("parameters")?,
-            );
+        let client = client_vaults_update(example)?;
+        let builder = builder_vaults_update(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -3697,10 +3483,10 @@ fn decode_vaults_update(
         }
     }
 }
-///Builds `Vaults_UpdateAccessPolicy` from an example.
-fn build_vaults_updateaccesspolicy(
+///Constructs the client `Vaults_UpdateAccessPolicy` is called on from an example.
+fn client_vaults_updateaccesspolicy(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault_mgmt::management::KeyVaultManagementClient> {
     let client = match example.endpoint() {
         Some(endpoint) => {
             ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
@@ -3716,6 +3502,15 @@ fn build_vaults_updateaccesspolicy(
             )?
         }
     };
+    Ok(client)
+}
+///Sets up `Vaults_UpdateAccessPolicy` with an example's parameters.
+fn builder_vaults_updateaccesspolicy<'c>(
+    client: &'c ::keyvault_mgmt::management::KeyVaultManagementClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault_mgmt::management::VaultsUpdateAccessPolicyBuilder<'c>,
+> {
     let builder = client
         .vaults()
         .update_access_policy(
@@ -3730,7 +3525,14 @@ fn build_vaults_updateaccesspolicy(
                     ::keyvault_mgmt::management::models::VaultAccessPolicyParameters,
                 >("parameters")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `Vaults_UpdateAccessPolicy` from an example.
+fn build_vaults_updateaccesspolicy(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_vaults_updateaccesspolicy(example)?;
+    builder_vaults_updateaccesspolicy(&client, example)?.build_request()
 }
 ///Calls `Vaults_UpdateAccessPolicy` with an example's parameters.
 fn call_vaults_updateaccesspolicy(
@@ -3738,35 +3540,8 @@ fn call_vaults_updateaccesspolicy(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = match example.endpoint() {
-            Some(endpoint) => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(
-                    endpoint,
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-            None => {
-                ::keyvault_mgmt::management::KeyVaultManagementClient::new(
-                    example.required::<String>("subscriptionId")?,
-                    example.options(),
-                )?
-            }
-        };
-        let builder = client
-            .vaults()
-            .update_access_policy(
-                example.required::<String>("resourceGroupName")?,
-                example.required::<String>("vaultName")?,
-                example
-                    .required::<
-                        ::keyvault_mgmt::management::models::AccessPolicyUpdateKind,
-                    >("operationKind")?,
-                example
-                    .required::<
-                        ::keyvault_mgmt::management::models::VaultAccessPolicyParameters,
-                    >("parameters")?,
-            );
+        let client = client_vaults_updateaccesspolicy(example)?;
+        let builder = builder_vaults_updateaccesspolicy(&client, example)?;
         builder.send().await.map(drop)
     })
 }

@@ -4,14 +4,21 @@
 
 //!The `rbac` module of `keyvault`: request builders and response decoders.
 #![allow(unused_mut, clippy::let_and_return)]
-///Builds `RoleAssignments_Create` from an example.
-fn build_roleassignments_create(
+///Constructs the client `RoleAssignments_Create` is called on from an example.
+fn client_roleassignments_create(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::rbac::AccessControlClient> {
     let client = ::keyvault::rbac::AccessControlClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `RoleAssignments_Create` with an example's parameters.
+fn builder_roleassignments_create<'c>(
+    client: &'c ::keyvault::rbac::AccessControlClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::rbac::RoleAssignmentsCreateBuilder<'c>> {
     let builder = client
         .role_assignments()
         .create(
@@ -22,7 +29,14 @@ fn build_roleassignments_create(
                     ::keyvault::rbac::models::RoleAssignmentCreateParameters,
                 >("parameters")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `RoleAssignments_Create` from an example.
+fn build_roleassignments_create(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_roleassignments_create(example)?;
+    builder_roleassignments_create(&client, example)?.build_request()
 }
 ///Calls `RoleAssignments_Create` with an example's parameters.
 fn call_roleassignments_create(
@@ -30,20 +44,8 @@ fn call_roleassignments_create(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::rbac::AccessControlClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .role_assignments()
-            .create(
-                example.required::<String>("scope")?,
-                example.required::<String>("roleAssignmentName")?,
-                example
-                    .required::<
-                        ::keyvault::rbac::models::RoleAssignmentCreateParameters,
-                    >("parameters")?,
-            );
+        let client = client_roleassignments_create(example)?;
+        let builder = builder_roleassignments_create(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -59,21 +61,35 @@ fn decode_roleassignments_create(
         _ => crate::reencode::<::keyvault::rbac::models::KeyVaultError>(body).map(Some),
     }
 }
-///Builds `RoleAssignments_Delete` from an example.
-fn build_roleassignments_delete(
+///Constructs the client `RoleAssignments_Delete` is called on from an example.
+fn client_roleassignments_delete(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::rbac::AccessControlClient> {
     let client = ::keyvault::rbac::AccessControlClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `RoleAssignments_Delete` with an example's parameters.
+fn builder_roleassignments_delete<'c>(
+    client: &'c ::keyvault::rbac::AccessControlClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::rbac::RoleAssignmentsDeleteBuilder<'c>> {
     let builder = client
         .role_assignments()
         .delete(
             example.required::<String>("scope")?,
             example.required::<String>("roleAssignmentName")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `RoleAssignments_Delete` from an example.
+fn build_roleassignments_delete(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_roleassignments_delete(example)?;
+    builder_roleassignments_delete(&client, example)?.build_request()
 }
 ///Calls `RoleAssignments_Delete` with an example's parameters.
 fn call_roleassignments_delete(
@@ -81,16 +97,8 @@ fn call_roleassignments_delete(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::rbac::AccessControlClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .role_assignments()
-            .delete(
-                example.required::<String>("scope")?,
-                example.required::<String>("roleAssignmentName")?,
-            );
+        let client = client_roleassignments_delete(example)?;
+        let builder = builder_roleassignments_delete(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -106,21 +114,35 @@ fn decode_roleassignments_delete(
         _ => crate::reencode::<::keyvault::rbac::models::KeyVaultError>(body).map(Some),
     }
 }
-///Builds `RoleAssignments_Get` from an example.
-fn build_roleassignments_get(
+///Constructs the client `RoleAssignments_Get` is called on from an example.
+fn client_roleassignments_get(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::rbac::AccessControlClient> {
     let client = ::keyvault::rbac::AccessControlClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `RoleAssignments_Get` with an example's parameters.
+fn builder_roleassignments_get<'c>(
+    client: &'c ::keyvault::rbac::AccessControlClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::rbac::RoleAssignmentsGetBuilder<'c>> {
     let builder = client
         .role_assignments()
         .get(
             example.required::<String>("scope")?,
             example.required::<String>("roleAssignmentName")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `RoleAssignments_Get` from an example.
+fn build_roleassignments_get(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_roleassignments_get(example)?;
+    builder_roleassignments_get(&client, example)?.build_request()
 }
 ///Calls `RoleAssignments_Get` with an example's parameters.
 fn call_roleassignments_get(
@@ -128,16 +150,8 @@ fn call_roleassignments_get(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::rbac::AccessControlClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .role_assignments()
-            .get(
-                example.required::<String>("scope")?,
-                example.required::<String>("roleAssignmentName")?,
-            );
+        let client = client_roleassignments_get(example)?;
+        let builder = builder_roleassignments_get(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -153,21 +167,37 @@ fn decode_roleassignments_get(
         _ => crate::reencode::<::keyvault::rbac::models::KeyVaultError>(body).map(Some),
     }
 }
-///Builds `RoleAssignments_ListForScope` from an example.
-fn build_roleassignments_listforscope(
+///Constructs the client `RoleAssignments_ListForScope` is called on from an example.
+fn client_roleassignments_listforscope(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::rbac::AccessControlClient> {
     let client = ::keyvault::rbac::AccessControlClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `RoleAssignments_ListForScope` with an example's parameters.
+fn builder_roleassignments_listforscope<'c>(
+    client: &'c ::keyvault::rbac::AccessControlClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault::rbac::RoleAssignmentsListForScopeBuilder<'c>,
+> {
     let mut builder = client
         .role_assignments()
         .list_for_scope(example.required::<String>("scope")?);
     if let Some(value) = example.optional::<String>("$filter")? {
         builder = builder.filter(value);
     }
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `RoleAssignments_ListForScope` from an example.
+fn build_roleassignments_listforscope(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_roleassignments_listforscope(example)?;
+    builder_roleassignments_listforscope(&client, example)?.build_request()
 }
 ///Calls `RoleAssignments_ListForScope` with an example's parameters.
 fn call_roleassignments_listforscope(
@@ -175,16 +205,8 @@ fn call_roleassignments_listforscope(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::rbac::AccessControlClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let mut builder = client
-            .role_assignments()
-            .list_for_scope(example.required::<String>("scope")?);
-        if let Some(value) = example.optional::<String>("$filter")? {
-            builder = builder.filter(value);
-        }
+        let client = client_roleassignments_listforscope(example)?;
+        let builder = builder_roleassignments_listforscope(&client, example)?;
         ::keyvault_runtime::__private::futures::StreamExt::next(
                 &mut builder.into_pages(),
             )
@@ -206,14 +228,23 @@ fn decode_roleassignments_listforscope(
         _ => crate::reencode::<::keyvault::rbac::models::KeyVaultError>(body).map(Some),
     }
 }
-///Builds `RoleDefinitions_CreateOrUpdate` from an example.
-fn build_roledefinitions_createorupdate(
+///Constructs the client `RoleDefinitions_CreateOrUpdate` is called on from an example.
+fn client_roledefinitions_createorupdate(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::rbac::AccessControlClient> {
     let client = ::keyvault::rbac::AccessControlClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `RoleDefinitions_CreateOrUpdate` with an example's parameters.
+fn builder_roledefinitions_createorupdate<'c>(
+    client: &'c ::keyvault::rbac::AccessControlClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault::rbac::RoleDefinitionsCreateOrUpdateBuilder<'c>,
+> {
     let builder = client
         .role_definitions()
         .create_or_update(
@@ -224,7 +255,14 @@ fn build_roledefinitions_createorupdate(
                     ::keyvault::rbac::models::RoleDefinitionCreateParameters,
                 >("parameters")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `RoleDefinitions_CreateOrUpdate` from an example.
+fn build_roledefinitions_createorupdate(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_roledefinitions_createorupdate(example)?;
+    builder_roledefinitions_createorupdate(&client, example)?.build_request()
 }
 ///Calls `RoleDefinitions_CreateOrUpdate` with an example's parameters.
 fn call_roledefinitions_createorupdate(
@@ -232,20 +270,8 @@ fn call_roledefinitions_createorupdate(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::rbac::AccessControlClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .role_definitions()
-            .create_or_update(
-                example.required::<String>("scope")?,
-                example.required::<String>("roleDefinitionName")?,
-                example
-                    .required::<
-                        ::keyvault::rbac::models::RoleDefinitionCreateParameters,
-                    >("parameters")?,
-            );
+        let client = client_roledefinitions_createorupdate(example)?;
+        let builder = builder_roledefinitions_createorupdate(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -261,21 +287,35 @@ fn decode_roledefinitions_createorupdate(
         _ => crate::reencode::<::keyvault::rbac::models::KeyVaultError>(body).map(Some),
     }
 }
-///Builds `RoleDefinitions_Delete` from an example.
-fn build_roledefinitions_delete(
+///Constructs the client `RoleDefinitions_Delete` is called on from an example.
+fn client_roledefinitions_delete(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::rbac::AccessControlClient> {
     let client = ::keyvault::rbac::AccessControlClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `RoleDefinitions_Delete` with an example's parameters.
+fn builder_roledefinitions_delete<'c>(
+    client: &'c ::keyvault::rbac::AccessControlClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::rbac::RoleDefinitionsDeleteBuilder<'c>> {
     let builder = client
         .role_definitions()
         .delete(
             example.required::<String>("scope")?,
             example.required::<String>("roleDefinitionName")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `RoleDefinitions_Delete` from an example.
+fn build_roledefinitions_delete(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_roledefinitions_delete(example)?;
+    builder_roledefinitions_delete(&client, example)?.build_request()
 }
 ///Calls `RoleDefinitions_Delete` with an example's parameters.
 fn call_roledefinitions_delete(
@@ -283,16 +323,8 @@ fn call_roledefinitions_delete(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::rbac::AccessControlClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .role_definitions()
-            .delete(
-                example.required::<String>("scope")?,
-                example.required::<String>("roleDefinitionName")?,
-            );
+        let client = client_roledefinitions_delete(example)?;
+        let builder = builder_roledefinitions_delete(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -308,21 +340,35 @@ fn decode_roledefinitions_delete(
         _ => crate::reencode::<::keyvault::rbac::models::KeyVaultError>(body).map(Some),
     }
 }
-///Builds `RoleDefinitions_Get` from an example.
-fn build_roledefinitions_get(
+///Constructs the client `RoleDefinitions_Get` is called on from an example.
+fn client_roledefinitions_get(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::rbac::AccessControlClient> {
     let client = ::keyvault::rbac::AccessControlClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `RoleDefinitions_Get` with an example's parameters.
+fn builder_roledefinitions_get<'c>(
+    client: &'c ::keyvault::rbac::AccessControlClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::rbac::RoleDefinitionsGetBuilder<'c>> {
     let builder = client
         .role_definitions()
         .get(
             example.required::<String>("scope")?,
             example.required::<String>("roleDefinitionName")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `RoleDefinitions_Get` from an example.
+fn build_roledefinitions_get(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_roledefinitions_get(example)?;
+    builder_roledefinitions_get(&client, example)?.build_request()
 }
 ///Calls `RoleDefinitions_Get` with an example's parameters.
 fn call_roledefinitions_get(
@@ -330,16 +376,8 @@ fn call_roledefinitions_get(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::rbac::AccessControlClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .role_definitions()
-            .get(
-                example.required::<String>("scope")?,
-                example.required::<String>("roleDefinitionName")?,
-            );
+        let client = client_roledefinitions_get(example)?;
+        let builder = builder_roledefinitions_get(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -355,21 +393,35 @@ fn decode_roledefinitions_get(
         _ => crate::reencode::<::keyvault::rbac::models::KeyVaultError>(body).map(Some),
     }
 }
-///Builds `RoleDefinitions_List` from an example.
-fn build_roledefinitions_list(
+///Constructs the client `RoleDefinitions_List` is called on from an example.
+fn client_roledefinitions_list(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::rbac::AccessControlClient> {
     let client = ::keyvault::rbac::AccessControlClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `RoleDefinitions_List` with an example's parameters.
+fn builder_roledefinitions_list<'c>(
+    client: &'c ::keyvault::rbac::AccessControlClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::rbac::RoleDefinitionsListBuilder<'c>> {
     let mut builder = client
         .role_definitions()
         .list(example.required::<String>("scope")?);
     if let Some(value) = example.optional::<String>("$filter")? {
         builder = builder.filter(value);
     }
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `RoleDefinitions_List` from an example.
+fn build_roledefinitions_list(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_roledefinitions_list(example)?;
+    builder_roledefinitions_list(&client, example)?.build_request()
 }
 ///Calls `RoleDefinitions_List` with an example's parameters.
 fn call_roledefinitions_list(
@@ -377,16 +429,8 @@ fn call_roledefinitions_list(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::rbac::AccessControlClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let mut builder = client
-            .role_definitions()
-            .list(example.required::<String>("scope")?);
-        if let Some(value) = example.optional::<String>("$filter")? {
-            builder = builder.filter(value);
-        }
+        let client = client_roledefinitions_list(example)?;
+        let builder = builder_roledefinitions_list(&client, example)?;
         ::keyvault_runtime::__private::futures::StreamExt::next(
                 &mut builder.into_pages(),
             )

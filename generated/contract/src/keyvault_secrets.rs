@@ -4,16 +4,30 @@
 
 //!The `secrets` module of `keyvault`: request builders and response decoders.
 #![allow(unused_mut, clippy::let_and_return)]
-///Builds `BackupSecret` from an example.
-fn build_backupsecret(
+///Constructs the client `BackupSecret` is called on from an example.
+fn client_backupsecret(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::secrets::SecretClient> {
     let client = ::keyvault::secrets::SecretClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `BackupSecret` with an example's parameters.
+fn builder_backupsecret<'c>(
+    client: &'c ::keyvault::secrets::SecretClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::secrets::BackupSecretBuilder<'c>> {
     let builder = client.backup_secret(example.required::<String>("secret-name")?);
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `BackupSecret` from an example.
+fn build_backupsecret(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_backupsecret(example)?;
+    builder_backupsecret(&client, example)?.build_request()
 }
 ///Calls `BackupSecret` with an example's parameters.
 fn call_backupsecret(
@@ -21,11 +35,8 @@ fn call_backupsecret(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::secrets::SecretClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client.backup_secret(example.required::<String>("secret-name")?);
+        let client = client_backupsecret(example)?;
+        let builder = builder_backupsecret(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -44,16 +55,30 @@ fn decode_backupsecret(
         }
     }
 }
-///Builds `DeleteSecret` from an example.
-fn build_deletesecret(
+///Constructs the client `DeleteSecret` is called on from an example.
+fn client_deletesecret(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::secrets::SecretClient> {
     let client = ::keyvault::secrets::SecretClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `DeleteSecret` with an example's parameters.
+fn builder_deletesecret<'c>(
+    client: &'c ::keyvault::secrets::SecretClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::secrets::DeleteSecretBuilder<'c>> {
     let builder = client.delete_secret(example.required::<String>("secret-name")?);
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `DeleteSecret` from an example.
+fn build_deletesecret(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_deletesecret(example)?;
+    builder_deletesecret(&client, example)?.build_request()
 }
 ///Calls `DeleteSecret` with an example's parameters.
 fn call_deletesecret(
@@ -61,11 +86,8 @@ fn call_deletesecret(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::secrets::SecretClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client.delete_secret(example.required::<String>("secret-name")?);
+        let client = client_deletesecret(example)?;
+        let builder = builder_deletesecret(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -84,16 +106,30 @@ fn decode_deletesecret(
         }
     }
 }
-///Builds `GetDeletedSecret` from an example.
-fn build_getdeletedsecret(
+///Constructs the client `GetDeletedSecret` is called on from an example.
+fn client_getdeletedsecret(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::secrets::SecretClient> {
     let client = ::keyvault::secrets::SecretClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `GetDeletedSecret` with an example's parameters.
+fn builder_getdeletedsecret<'c>(
+    client: &'c ::keyvault::secrets::SecretClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::secrets::GetDeletedSecretBuilder<'c>> {
     let builder = client.get_deleted_secret(example.required::<String>("secret-name")?);
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `GetDeletedSecret` from an example.
+fn build_getdeletedsecret(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_getdeletedsecret(example)?;
+    builder_getdeletedsecret(&client, example)?.build_request()
 }
 ///Calls `GetDeletedSecret` with an example's parameters.
 fn call_getdeletedsecret(
@@ -101,12 +137,8 @@ fn call_getdeletedsecret(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::secrets::SecretClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .get_deleted_secret(example.required::<String>("secret-name")?);
+        let client = client_getdeletedsecret(example)?;
+        let builder = builder_getdeletedsecret(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -125,19 +157,33 @@ fn decode_getdeletedsecret(
         }
     }
 }
-///Builds `GetDeletedSecrets` from an example.
-fn build_getdeletedsecrets(
+///Constructs the client `GetDeletedSecrets` is called on from an example.
+fn client_getdeletedsecrets(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::secrets::SecretClient> {
     let client = ::keyvault::secrets::SecretClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `GetDeletedSecrets` with an example's parameters.
+fn builder_getdeletedsecrets<'c>(
+    client: &'c ::keyvault::secrets::SecretClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::secrets::GetDeletedSecretsBuilder<'c>> {
     let mut builder = client.get_deleted_secrets();
     if let Some(value) = example.optional::<i32>("maxresults")? {
         builder = builder.maxresults(value);
     }
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `GetDeletedSecrets` from an example.
+fn build_getdeletedsecrets(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_getdeletedsecrets(example)?;
+    builder_getdeletedsecrets(&client, example)?.build_request()
 }
 ///Calls `GetDeletedSecrets` with an example's parameters.
 fn call_getdeletedsecrets(
@@ -145,14 +191,8 @@ fn call_getdeletedsecrets(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::secrets::SecretClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let mut builder = client.get_deleted_secrets();
-        if let Some(value) = example.optional::<i32>("maxresults")? {
-            builder = builder.maxresults(value);
-        }
+        let client = client_getdeletedsecrets(example)?;
+        let builder = builder_getdeletedsecrets(&client, example)?;
         ::keyvault_runtime::__private::futures::StreamExt::next(
                 &mut builder.into_pages(),
             )
@@ -176,14 +216,21 @@ fn decode_getdeletedsecrets(
         }
     }
 }
-///Builds `GetSecret` from an example.
-fn build_getsecret(
+///Constructs the client `GetSecret` is called on from an example.
+fn client_getsecret(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::secrets::SecretClient> {
     let client = ::keyvault::secrets::SecretClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `GetSecret` with an example's parameters.
+fn builder_getsecret<'c>(
+    client: &'c ::keyvault::secrets::SecretClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::secrets::GetSecretBuilder<'c>> {
     let mut builder = client.get_secret(example.required::<String>("secret-name")?);
     if let Some(value) = example.optional::<String>("secret-version")? {
         builder = builder.secret_version(value);
@@ -193,7 +240,14 @@ fn build_getsecret(
     {
         builder = builder.out_content_type(value);
     }
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `GetSecret` from an example.
+fn build_getsecret(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_getsecret(example)?;
+    builder_getsecret(&client, example)?.build_request()
 }
 ///Calls `GetSecret` with an example's parameters.
 fn call_getsecret(
@@ -201,19 +255,8 @@ fn call_getsecret(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::secrets::SecretClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let mut builder = client.get_secret(example.required::<String>("secret-name")?);
-        if let Some(value) = example.optional::<String>("secret-version")? {
-            builder = builder.secret_version(value);
-        }
-        if let Some(value) = example
-            .optional::<::keyvault::secrets::models::ContentType>("outContentType")?
-        {
-            builder = builder.out_content_type(value);
-        }
+        let client = client_getsecret(example)?;
+        let builder = builder_getsecret(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -231,20 +274,34 @@ fn decode_getsecret(
         }
     }
 }
-///Builds `GetSecretVersions` from an example.
-fn build_getsecretversions(
+///Constructs the client `GetSecretVersions` is called on from an example.
+fn client_getsecretversions(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::secrets::SecretClient> {
     let client = ::keyvault::secrets::SecretClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `GetSecretVersions` with an example's parameters.
+fn builder_getsecretversions<'c>(
+    client: &'c ::keyvault::secrets::SecretClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::secrets::GetSecretVersionsBuilder<'c>> {
     let mut builder = client
         .get_secret_versions(example.required::<String>("secret-name")?);
     if let Some(value) = example.optional::<i32>("maxresults")? {
         builder = builder.maxresults(value);
     }
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `GetSecretVersions` from an example.
+fn build_getsecretversions(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_getsecretversions(example)?;
+    builder_getsecretversions(&client, example)?.build_request()
 }
 ///Calls `GetSecretVersions` with an example's parameters.
 fn call_getsecretversions(
@@ -252,15 +309,8 @@ fn call_getsecretversions(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::secrets::SecretClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let mut builder = client
-            .get_secret_versions(example.required::<String>("secret-name")?);
-        if let Some(value) = example.optional::<i32>("maxresults")? {
-            builder = builder.maxresults(value);
-        }
+        let client = client_getsecretversions(example)?;
+        let builder = builder_getsecretversions(&client, example)?;
         ::keyvault_runtime::__private::futures::StreamExt::next(
                 &mut builder.into_pages(),
             )
@@ -284,19 +334,33 @@ fn decode_getsecretversions(
         }
     }
 }
-///Builds `GetSecrets` from an example.
-fn build_getsecrets(
+///Constructs the client `GetSecrets` is called on from an example.
+fn client_getsecrets(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::secrets::SecretClient> {
     let client = ::keyvault::secrets::SecretClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `GetSecrets` with an example's parameters.
+fn builder_getsecrets<'c>(
+    client: &'c ::keyvault::secrets::SecretClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::secrets::GetSecretsBuilder<'c>> {
     let mut builder = client.get_secrets();
     if let Some(value) = example.optional::<i32>("maxresults")? {
         builder = builder.maxresults(value);
     }
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `GetSecrets` from an example.
+fn build_getsecrets(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_getsecrets(example)?;
+    builder_getsecrets(&client, example)?.build_request()
 }
 ///Calls `GetSecrets` with an example's parameters.
 fn call_getsecrets(
@@ -304,14 +368,8 @@ fn call_getsecrets(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::secrets::SecretClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let mut builder = client.get_secrets();
-        if let Some(value) = example.optional::<i32>("maxresults")? {
-            builder = builder.maxresults(value);
-        }
+        let client = client_getsecrets(example)?;
+        let builder = builder_getsecrets(&client, example)?;
         ::keyvault_runtime::__private::futures::StreamExt::next(
                 &mut builder.into_pages(),
             )
@@ -335,17 +393,31 @@ fn decode_getsecrets(
         }
     }
 }
-///Builds `PurgeDeletedSecret` from an example.
-fn build_purgedeletedsecret(
+///Constructs the client `PurgeDeletedSecret` is called on from an example.
+fn client_purgedeletedsecret(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::secrets::SecretClient> {
     let client = ::keyvault::secrets::SecretClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `PurgeDeletedSecret` with an example's parameters.
+fn builder_purgedeletedsecret<'c>(
+    client: &'c ::keyvault::secrets::SecretClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::secrets::PurgeDeletedSecretBuilder<'c>> {
     let builder = client
         .purge_deleted_secret(example.required::<String>("secret-name")?);
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `PurgeDeletedSecret` from an example.
+fn build_purgedeletedsecret(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_purgedeletedsecret(example)?;
+    builder_purgedeletedsecret(&client, example)?.build_request()
 }
 ///Calls `PurgeDeletedSecret` with an example's parameters.
 fn call_purgedeletedsecret(
@@ -353,12 +425,8 @@ fn call_purgedeletedsecret(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::secrets::SecretClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .purge_deleted_secret(example.required::<String>("secret-name")?);
+        let client = client_purgedeletedsecret(example)?;
+        let builder = builder_purgedeletedsecret(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -374,17 +442,31 @@ fn decode_purgedeletedsecret(
         }
     }
 }
-///Builds `RecoverDeletedSecret` from an example.
-fn build_recoverdeletedsecret(
+///Constructs the client `RecoverDeletedSecret` is called on from an example.
+fn client_recoverdeletedsecret(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::secrets::SecretClient> {
     let client = ::keyvault::secrets::SecretClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `RecoverDeletedSecret` with an example's parameters.
+fn builder_recoverdeletedsecret<'c>(
+    client: &'c ::keyvault::secrets::SecretClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::secrets::RecoverDeletedSecretBuilder<'c>> {
     let builder = client
         .recover_deleted_secret(example.required::<String>("secret-name")?);
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `RecoverDeletedSecret` from an example.
+fn build_recoverdeletedsecret(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_recoverdeletedsecret(example)?;
+    builder_recoverdeletedsecret(&client, example)?.build_request()
 }
 ///Calls `RecoverDeletedSecret` with an example's parameters.
 fn call_recoverdeletedsecret(
@@ -392,12 +474,8 @@ fn call_recoverdeletedsecret(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::secrets::SecretClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .recover_deleted_secret(example.required::<String>("secret-name")?);
+        let client = client_recoverdeletedsecret(example)?;
+        let builder = builder_recoverdeletedsecret(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -415,14 +493,21 @@ fn decode_recoverdeletedsecret(
         }
     }
 }
-///Builds `RestoreSecret` from an example.
-fn build_restoresecret(
+///Constructs the client `RestoreSecret` is called on from an example.
+fn client_restoresecret(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::secrets::SecretClient> {
     let client = ::keyvault::secrets::SecretClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `RestoreSecret` with an example's parameters.
+fn builder_restoresecret<'c>(
+    client: &'c ::keyvault::secrets::SecretClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::secrets::RestoreSecretBuilder<'c>> {
     let builder = client
         .restore_secret(
             example
@@ -430,7 +515,14 @@ fn build_restoresecret(
                     ::keyvault::secrets::models::SecretRestoreParameters,
                 >("parameters")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `RestoreSecret` from an example.
+fn build_restoresecret(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_restoresecret(example)?;
+    builder_restoresecret(&client, example)?.build_request()
 }
 ///Calls `RestoreSecret` with an example's parameters.
 fn call_restoresecret(
@@ -438,17 +530,8 @@ fn call_restoresecret(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::secrets::SecretClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .restore_secret(
-                example
-                    .required::<
-                        ::keyvault::secrets::models::SecretRestoreParameters,
-                    >("parameters")?,
-            );
+        let client = client_restoresecret(example)?;
+        let builder = builder_restoresecret(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -466,14 +549,21 @@ fn decode_restoresecret(
         }
     }
 }
-///Builds `SetSecret` from an example.
-fn build_setsecret(
+///Constructs the client `SetSecret` is called on from an example.
+fn client_setsecret(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::secrets::SecretClient> {
     let client = ::keyvault::secrets::SecretClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `SetSecret` with an example's parameters.
+fn builder_setsecret<'c>(
+    client: &'c ::keyvault::secrets::SecretClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::secrets::SetSecretBuilder<'c>> {
     let builder = client
         .set_secret(
             example.required::<String>("secret-name")?,
@@ -482,7 +572,14 @@ fn build_setsecret(
                     ::keyvault::secrets::models::SecretSetParameters,
                 >("parameters")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `SetSecret` from an example.
+fn build_setsecret(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_setsecret(example)?;
+    builder_setsecret(&client, example)?.build_request()
 }
 ///Calls `SetSecret` with an example's parameters.
 fn call_setsecret(
@@ -490,18 +587,8 @@ fn call_setsecret(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::secrets::SecretClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .set_secret(
-                example.required::<String>("secret-name")?,
-                example
-                    .required::<
-                        ::keyvault::secrets::models::SecretSetParameters,
-                    >("parameters")?,
-            );
+        let client = client_setsecret(example)?;
+        let builder = builder_setsecret(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -519,14 +606,21 @@ fn decode_setsecret(
         }
     }
 }
-///Builds `UpdateSecret` from an example.
-fn build_updatesecret(
+///Constructs the client `UpdateSecret` is called on from an example.
+fn client_updatesecret(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::secrets::SecretClient> {
     let client = ::keyvault::secrets::SecretClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `UpdateSecret` with an example's parameters.
+fn builder_updatesecret<'c>(
+    client: &'c ::keyvault::secrets::SecretClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::secrets::UpdateSecretBuilder<'c>> {
     let mut builder = client
         .update_secret(
             example.required::<String>("secret-name")?,
@@ -538,7 +632,14 @@ fn build_updatesecret(
     if let Some(value) = example.optional::<String>("secret-version")? {
         builder = builder.secret_version(value);
     }
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `UpdateSecret` from an example.
+fn build_updatesecret(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_updatesecret(example)?;
+    builder_updatesecret(&client, example)?.build_request()
 }
 ///Calls `UpdateSecret` with an example's parameters.
 fn call_updatesecret(
@@ -546,21 +647,8 @@ fn call_updatesecret(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::secrets::SecretClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let mut builder = client
-            .update_secret(
-                example.required::<String>("secret-name")?,
-                example
-                    .required::<
-                        ::keyvault::secrets::models::SecretUpdateParameters,
-                    >("parameters")?,
-            );
-        if let Some(value) = example.optional::<String>("secret-version")? {
-            builder = builder.secret_version(value);
-        }
+        let client = client_updatesecret(example)?;
+        let builder = builder_updatesecret(&client, example)?;
         builder.send().await.map(drop)
     })
 }

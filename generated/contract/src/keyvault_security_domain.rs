@@ -4,14 +4,23 @@
 
 //!The `security_domain` module of `keyvault`: request builders and response decoders.
 #![allow(unused_mut, clippy::let_and_return)]
-///Builds `HSMSecurityDomain_Download` from an example.
-fn build_hsmsecuritydomain_download(
+///Constructs the client `HSMSecurityDomain_Download` is called on from an example.
+fn client_hsmsecuritydomain_download(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::security_domain::SecurityDomainClient> {
     let client = ::keyvault::security_domain::SecurityDomainClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `HSMSecurityDomain_Download` with an example's parameters.
+fn builder_hsmsecuritydomain_download<'c>(
+    client: &'c ::keyvault::security_domain::SecurityDomainClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault::security_domain::HsmSecurityDomainDownloadBuilder<'c>,
+> {
     let builder = client
         .hsm_security_domain()
         .download(
@@ -20,7 +29,14 @@ fn build_hsmsecuritydomain_download(
                     ::keyvault::security_domain::models::CertificateInfoObject,
                 >("certificateInfoObject")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `HSMSecurityDomain_Download` from an example.
+fn build_hsmsecuritydomain_download(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_hsmsecuritydomain_download(example)?;
+    builder_hsmsecuritydomain_download(&client, example)?.build_request()
 }
 ///Calls `HSMSecurityDomain_Download` with an example's parameters.
 fn call_hsmsecuritydomain_download(
@@ -28,18 +44,8 @@ fn call_hsmsecuritydomain_download(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::security_domain::SecurityDomainClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .hsm_security_domain()
-            .download(
-                example
-                    .required::<
-                        ::keyvault::security_domain::models::CertificateInfoObject,
-                    >("certificateInfoObject")?,
-            );
+        let client = client_hsmsecuritydomain_download(example)?;
+        let builder = builder_hsmsecuritydomain_download(&client, example)?;
         builder.into_poller().step().await.map(drop)
     })
 }
@@ -61,16 +67,32 @@ fn decode_hsmsecuritydomain_download(
         }
     }
 }
-///Builds `HSMSecurityDomain_DownloadPending` from an example.
-fn build_hsmsecuritydomain_downloadpending(
+///Constructs the client `HSMSecurityDomain_DownloadPending` is called on from an example.
+fn client_hsmsecuritydomain_downloadpending(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::security_domain::SecurityDomainClient> {
     let client = ::keyvault::security_domain::SecurityDomainClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `HSMSecurityDomain_DownloadPending` with an example's parameters.
+fn builder_hsmsecuritydomain_downloadpending<'c>(
+    client: &'c ::keyvault::security_domain::SecurityDomainClient,
+    _example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault::security_domain::HsmSecurityDomainDownloadPendingBuilder<'c>,
+> {
     let builder = client.hsm_security_domain().download_pending();
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `HSMSecurityDomain_DownloadPending` from an example.
+fn build_hsmsecuritydomain_downloadpending(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_hsmsecuritydomain_downloadpending(example)?;
+    builder_hsmsecuritydomain_downloadpending(&client, example)?.build_request()
 }
 ///Calls `HSMSecurityDomain_DownloadPending` with an example's parameters.
 fn call_hsmsecuritydomain_downloadpending(
@@ -78,11 +100,8 @@ fn call_hsmsecuritydomain_downloadpending(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::security_domain::SecurityDomainClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client.hsm_security_domain().download_pending();
+        let client = client_hsmsecuritydomain_downloadpending(example)?;
+        let builder = builder_hsmsecuritydomain_downloadpending(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -104,16 +123,32 @@ fn decode_hsmsecuritydomain_downloadpending(
         }
     }
 }
-///Builds `HSMSecurityDomain_TransferKey` from an example.
-fn build_hsmsecuritydomain_transferkey(
+///Constructs the client `HSMSecurityDomain_TransferKey` is called on from an example.
+fn client_hsmsecuritydomain_transferkey(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::security_domain::SecurityDomainClient> {
     let client = ::keyvault::security_domain::SecurityDomainClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `HSMSecurityDomain_TransferKey` with an example's parameters.
+fn builder_hsmsecuritydomain_transferkey<'c>(
+    client: &'c ::keyvault::security_domain::SecurityDomainClient,
+    _example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault::security_domain::HsmSecurityDomainTransferKeyBuilder<'c>,
+> {
     let builder = client.hsm_security_domain().transfer_key();
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `HSMSecurityDomain_TransferKey` from an example.
+fn build_hsmsecuritydomain_transferkey(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_hsmsecuritydomain_transferkey(example)?;
+    builder_hsmsecuritydomain_transferkey(&client, example)?.build_request()
 }
 ///Calls `HSMSecurityDomain_TransferKey` with an example's parameters.
 fn call_hsmsecuritydomain_transferkey(
@@ -121,11 +156,8 @@ fn call_hsmsecuritydomain_transferkey(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::security_domain::SecurityDomainClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client.hsm_security_domain().transfer_key();
+        let client = client_hsmsecuritydomain_transferkey(example)?;
+        let builder = builder_hsmsecuritydomain_transferkey(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -145,14 +177,23 @@ fn decode_hsmsecuritydomain_transferkey(
         }
     }
 }
-///Builds `HSMSecurityDomain_Upload` from an example.
-fn build_hsmsecuritydomain_upload(
+///Constructs the client `HSMSecurityDomain_Upload` is called on from an example.
+fn client_hsmsecuritydomain_upload(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::security_domain::SecurityDomainClient> {
     let client = ::keyvault::security_domain::SecurityDomainClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `HSMSecurityDomain_Upload` with an example's parameters.
+fn builder_hsmsecuritydomain_upload<'c>(
+    client: &'c ::keyvault::security_domain::SecurityDomainClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault::security_domain::HsmSecurityDomainUploadBuilder<'c>,
+> {
     let builder = client
         .hsm_security_domain()
         .upload(
@@ -161,7 +202,14 @@ fn build_hsmsecuritydomain_upload(
                     ::keyvault::security_domain::models::SecurityDomainObject,
                 >("securityDomain")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `HSMSecurityDomain_Upload` from an example.
+fn build_hsmsecuritydomain_upload(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_hsmsecuritydomain_upload(example)?;
+    builder_hsmsecuritydomain_upload(&client, example)?.build_request()
 }
 ///Calls `HSMSecurityDomain_Upload` with an example's parameters.
 fn call_hsmsecuritydomain_upload(
@@ -169,18 +217,8 @@ fn call_hsmsecuritydomain_upload(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::security_domain::SecurityDomainClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .hsm_security_domain()
-            .upload(
-                example
-                    .required::<
-                        ::keyvault::security_domain::models::SecurityDomainObject,
-                    >("securityDomain")?,
-            );
+        let client = client_hsmsecuritydomain_upload(example)?;
+        let builder = builder_hsmsecuritydomain_upload(&client, example)?;
         builder.into_poller().step().await.map(drop)
     })
 }
@@ -203,16 +241,32 @@ fn decode_hsmsecuritydomain_upload(
         }
     }
 }
-///Builds `HSMSecurityDomain_UploadPending` from an example.
-fn build_hsmsecuritydomain_uploadpending(
+///Constructs the client `HSMSecurityDomain_UploadPending` is called on from an example.
+fn client_hsmsecuritydomain_uploadpending(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::security_domain::SecurityDomainClient> {
     let client = ::keyvault::security_domain::SecurityDomainClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `HSMSecurityDomain_UploadPending` with an example's parameters.
+fn builder_hsmsecuritydomain_uploadpending<'c>(
+    client: &'c ::keyvault::security_domain::SecurityDomainClient,
+    _example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault::security_domain::HsmSecurityDomainUploadPendingBuilder<'c>,
+> {
     let builder = client.hsm_security_domain().upload_pending();
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `HSMSecurityDomain_UploadPending` from an example.
+fn build_hsmsecuritydomain_uploadpending(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_hsmsecuritydomain_uploadpending(example)?;
+    builder_hsmsecuritydomain_uploadpending(&client, example)?.build_request()
 }
 ///Calls `HSMSecurityDomain_UploadPending` with an example's parameters.
 fn call_hsmsecuritydomain_uploadpending(
@@ -220,11 +274,8 @@ fn call_hsmsecuritydomain_uploadpending(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::security_domain::SecurityDomainClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client.hsm_security_domain().upload_pending();
+        let client = client_hsmsecuritydomain_uploadpending(example)?;
+        let builder = builder_hsmsecuritydomain_uploadpending(&client, example)?;
         builder.send().await.map(drop)
     })
 }

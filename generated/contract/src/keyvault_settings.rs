@@ -4,16 +4,30 @@
 
 //!The `settings` module of `keyvault`: request builders and response decoders.
 #![allow(unused_mut, clippy::let_and_return)]
-///Builds `GetSetting` from an example.
-fn build_getsetting(
+///Constructs the client `GetSetting` is called on from an example.
+fn client_getsetting(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::settings::SettingsClient> {
     let client = ::keyvault::settings::SettingsClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `GetSetting` with an example's parameters.
+fn builder_getsetting<'c>(
+    client: &'c ::keyvault::settings::SettingsClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::settings::GetSettingBuilder<'c>> {
     let builder = client.get_setting(example.required::<String>("setting-name")?);
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `GetSetting` from an example.
+fn build_getsetting(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_getsetting(example)?;
+    builder_getsetting(&client, example)?.build_request()
 }
 ///Calls `GetSetting` with an example's parameters.
 fn call_getsetting(
@@ -21,11 +35,8 @@ fn call_getsetting(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::settings::SettingsClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client.get_setting(example.required::<String>("setting-name")?);
+        let client = client_getsetting(example)?;
+        let builder = builder_getsetting(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -42,16 +53,30 @@ fn decode_getsetting(
         }
     }
 }
-///Builds `GetSettings` from an example.
-fn build_getsettings(
+///Constructs the client `GetSettings` is called on from an example.
+fn client_getsettings(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::settings::SettingsClient> {
     let client = ::keyvault::settings::SettingsClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `GetSettings` with an example's parameters.
+fn builder_getsettings<'c>(
+    client: &'c ::keyvault::settings::SettingsClient,
+    _example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::settings::GetSettingsBuilder<'c>> {
     let builder = client.get_settings();
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `GetSettings` from an example.
+fn build_getsettings(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_getsettings(example)?;
+    builder_getsettings(&client, example)?.build_request()
 }
 ///Calls `GetSettings` with an example's parameters.
 fn call_getsettings(
@@ -59,11 +84,8 @@ fn call_getsettings(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::settings::SettingsClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client.get_settings();
+        let client = client_getsettings(example)?;
+        let builder = builder_getsettings(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -83,14 +105,21 @@ fn decode_getsettings(
         }
     }
 }
-///Builds `UpdateSetting` from an example.
-fn build_updatesetting(
+///Constructs the client `UpdateSetting` is called on from an example.
+fn client_updatesetting(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::settings::SettingsClient> {
     let client = ::keyvault::settings::SettingsClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `UpdateSetting` with an example's parameters.
+fn builder_updatesetting<'c>(
+    client: &'c ::keyvault::settings::SettingsClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::settings::UpdateSettingBuilder<'c>> {
     let builder = client
         .update_setting(
             example.required::<String>("setting-name")?,
@@ -99,7 +128,14 @@ fn build_updatesetting(
                     ::keyvault::settings::models::UpdateSettingRequest,
                 >("parameters")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `UpdateSetting` from an example.
+fn build_updatesetting(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_updatesetting(example)?;
+    builder_updatesetting(&client, example)?.build_request()
 }
 ///Calls `UpdateSetting` with an example's parameters.
 fn call_updatesetting(
@@ -107,18 +143,8 @@ fn call_updatesetting(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::settings::SettingsClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .update_setting(
-                example.required::<String>("setting-name")?,
-                example
-                    .required::<
-                        ::keyvault::settings::models::UpdateSettingRequest,
-                    >("parameters")?,
-            );
+        let client = client_updatesetting(example)?;
+        let builder = builder_updatesetting(&client, example)?;
         builder.send().await.map(drop)
     })
 }

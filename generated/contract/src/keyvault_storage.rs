@@ -5,17 +5,31 @@
 
 //!The `storage` module of `keyvault`: request builders and response decoders.
 #![allow(unused_mut, clippy::let_and_return)]
-///Builds `BackupStorageAccount` from an example.
-fn build_backupstorageaccount(
+///Constructs the client `BackupStorageAccount` is called on from an example.
+fn client_backupstorageaccount(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::storage::StorageClient> {
     let client = ::keyvault::storage::StorageClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `BackupStorageAccount` with an example's parameters.
+fn builder_backupstorageaccount<'c>(
+    client: &'c ::keyvault::storage::StorageClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::storage::BackupStorageAccountBuilder<'c>> {
     let builder = client
         .backup_storage_account(example.required::<String>("storage-account-name")?);
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `BackupStorageAccount` from an example.
+fn build_backupstorageaccount(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_backupstorageaccount(example)?;
+    builder_backupstorageaccount(&client, example)?.build_request()
 }
 ///Calls `BackupStorageAccount` with an example's parameters.
 fn call_backupstorageaccount(
@@ -23,12 +37,8 @@ fn call_backupstorageaccount(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::storage::StorageClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .backup_storage_account(example.required::<String>("storage-account-name")?);
+        let client = client_backupstorageaccount(example)?;
+        let builder = builder_backupstorageaccount(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -47,20 +57,34 @@ fn decode_backupstorageaccount(
         }
     }
 }
-///Builds `DeleteSasDefinition` from an example.
-fn build_deletesasdefinition(
+///Constructs the client `DeleteSasDefinition` is called on from an example.
+fn client_deletesasdefinition(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::storage::StorageClient> {
     let client = ::keyvault::storage::StorageClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `DeleteSasDefinition` with an example's parameters.
+fn builder_deletesasdefinition<'c>(
+    client: &'c ::keyvault::storage::StorageClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::storage::DeleteSasDefinitionBuilder<'c>> {
     let builder = client
         .delete_sas_definition(
             example.required::<String>("storage-account-name")?,
             example.required::<String>("sas-definition-name")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `DeleteSasDefinition` from an example.
+fn build_deletesasdefinition(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_deletesasdefinition(example)?;
+    builder_deletesasdefinition(&client, example)?.build_request()
 }
 ///Calls `DeleteSasDefinition` with an example's parameters.
 fn call_deletesasdefinition(
@@ -68,15 +92,8 @@ fn call_deletesasdefinition(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::storage::StorageClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .delete_sas_definition(
-                example.required::<String>("storage-account-name")?,
-                example.required::<String>("sas-definition-name")?,
-            );
+        let client = client_deletesasdefinition(example)?;
+        let builder = builder_deletesasdefinition(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -97,17 +114,31 @@ fn decode_deletesasdefinition(
         }
     }
 }
-///Builds `DeleteStorageAccount` from an example.
-fn build_deletestorageaccount(
+///Constructs the client `DeleteStorageAccount` is called on from an example.
+fn client_deletestorageaccount(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::storage::StorageClient> {
     let client = ::keyvault::storage::StorageClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `DeleteStorageAccount` with an example's parameters.
+fn builder_deletestorageaccount<'c>(
+    client: &'c ::keyvault::storage::StorageClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::storage::DeleteStorageAccountBuilder<'c>> {
     let builder = client
         .delete_storage_account(example.required::<String>("storage-account-name")?);
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `DeleteStorageAccount` from an example.
+fn build_deletestorageaccount(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_deletestorageaccount(example)?;
+    builder_deletestorageaccount(&client, example)?.build_request()
 }
 ///Calls `DeleteStorageAccount` with an example's parameters.
 fn call_deletestorageaccount(
@@ -115,12 +146,8 @@ fn call_deletestorageaccount(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::storage::StorageClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .delete_storage_account(example.required::<String>("storage-account-name")?);
+        let client = client_deletestorageaccount(example)?;
+        let builder = builder_deletestorageaccount(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -139,20 +166,36 @@ fn decode_deletestorageaccount(
         }
     }
 }
-///Builds `GetDeletedSasDefinition` from an example.
-fn build_getdeletedsasdefinition(
+///Constructs the client `GetDeletedSasDefinition` is called on from an example.
+fn client_getdeletedsasdefinition(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::storage::StorageClient> {
     let client = ::keyvault::storage::StorageClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `GetDeletedSasDefinition` with an example's parameters.
+fn builder_getdeletedsasdefinition<'c>(
+    client: &'c ::keyvault::storage::StorageClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault::storage::GetDeletedSasDefinitionBuilder<'c>,
+> {
     let builder = client
         .get_deleted_sas_definition(
             example.required::<String>("storage-account-name")?,
             example.required::<String>("sas-definition-name")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `GetDeletedSasDefinition` from an example.
+fn build_getdeletedsasdefinition(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_getdeletedsasdefinition(example)?;
+    builder_getdeletedsasdefinition(&client, example)?.build_request()
 }
 ///Calls `GetDeletedSasDefinition` with an example's parameters.
 fn call_getdeletedsasdefinition(
@@ -160,15 +203,8 @@ fn call_getdeletedsasdefinition(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::storage::StorageClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .get_deleted_sas_definition(
-                example.required::<String>("storage-account-name")?,
-                example.required::<String>("sas-definition-name")?,
-            );
+        let client = client_getdeletedsasdefinition(example)?;
+        let builder = builder_getdeletedsasdefinition(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -189,14 +225,23 @@ fn decode_getdeletedsasdefinition(
         }
     }
 }
-///Builds `GetDeletedSasDefinitions` from an example.
-fn build_getdeletedsasdefinitions(
+///Constructs the client `GetDeletedSasDefinitions` is called on from an example.
+fn client_getdeletedsasdefinitions(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::storage::StorageClient> {
     let client = ::keyvault::storage::StorageClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `GetDeletedSasDefinitions` with an example's parameters.
+fn builder_getdeletedsasdefinitions<'c>(
+    client: &'c ::keyvault::storage::StorageClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault::storage::GetDeletedSasDefinitionsBuilder<'c>,
+> {
     let mut builder = client
         .get_deleted_sas_definitions(
             example.required::<String>("storage-account-name")?,
@@ -204,7 +249,14 @@ fn build_getdeletedsasdefinitions(
     if let Some(value) = example.optional::<i32>("maxresults")? {
         builder = builder.maxresults(value);
     }
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `GetDeletedSasDefinitions` from an example.
+fn build_getdeletedsasdefinitions(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_getdeletedsasdefinitions(example)?;
+    builder_getdeletedsasdefinitions(&client, example)?.build_request()
 }
 ///Calls `GetDeletedSasDefinitions` with an example's parameters.
 fn call_getdeletedsasdefinitions(
@@ -212,17 +264,8 @@ fn call_getdeletedsasdefinitions(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::storage::StorageClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let mut builder = client
-            .get_deleted_sas_definitions(
-                example.required::<String>("storage-account-name")?,
-            );
-        if let Some(value) = example.optional::<i32>("maxresults")? {
-            builder = builder.maxresults(value);
-        }
+        let client = client_getdeletedsasdefinitions(example)?;
+        let builder = builder_getdeletedsasdefinitions(&client, example)?;
         ::keyvault_runtime::__private::futures::StreamExt::next(
                 &mut builder.into_pages(),
             )
@@ -248,19 +291,35 @@ fn decode_getdeletedsasdefinitions(
         }
     }
 }
-///Builds `GetDeletedStorageAccount` from an example.
-fn build_getdeletedstorageaccount(
+///Constructs the client `GetDeletedStorageAccount` is called on from an example.
+fn client_getdeletedstorageaccount(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::storage::StorageClient> {
     let client = ::keyvault::storage::StorageClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `GetDeletedStorageAccount` with an example's parameters.
+fn builder_getdeletedstorageaccount<'c>(
+    client: &'c ::keyvault::storage::StorageClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault::storage::GetDeletedStorageAccountBuilder<'c>,
+> {
     let builder = client
         .get_deleted_storage_account(
             example.required::<String>("storage-account-name")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `GetDeletedStorageAccount` from an example.
+fn build_getdeletedstorageaccount(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_getdeletedstorageaccount(example)?;
+    builder_getdeletedstorageaccount(&client, example)?.build_request()
 }
 ///Calls `GetDeletedStorageAccount` with an example's parameters.
 fn call_getdeletedstorageaccount(
@@ -268,14 +327,8 @@ fn call_getdeletedstorageaccount(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::storage::StorageClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .get_deleted_storage_account(
-                example.required::<String>("storage-account-name")?,
-            );
+        let client = client_getdeletedstorageaccount(example)?;
+        let builder = builder_getdeletedstorageaccount(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -294,19 +347,35 @@ fn decode_getdeletedstorageaccount(
         }
     }
 }
-///Builds `GetDeletedStorageAccounts` from an example.
-fn build_getdeletedstorageaccounts(
+///Constructs the client `GetDeletedStorageAccounts` is called on from an example.
+fn client_getdeletedstorageaccounts(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::storage::StorageClient> {
     let client = ::keyvault::storage::StorageClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `GetDeletedStorageAccounts` with an example's parameters.
+fn builder_getdeletedstorageaccounts<'c>(
+    client: &'c ::keyvault::storage::StorageClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault::storage::GetDeletedStorageAccountsBuilder<'c>,
+> {
     let mut builder = client.get_deleted_storage_accounts();
     if let Some(value) = example.optional::<i32>("maxresults")? {
         builder = builder.maxresults(value);
     }
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `GetDeletedStorageAccounts` from an example.
+fn build_getdeletedstorageaccounts(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_getdeletedstorageaccounts(example)?;
+    builder_getdeletedstorageaccounts(&client, example)?.build_request()
 }
 ///Calls `GetDeletedStorageAccounts` with an example's parameters.
 fn call_getdeletedstorageaccounts(
@@ -314,14 +383,8 @@ fn call_getdeletedstorageaccounts(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::storage::StorageClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let mut builder = client.get_deleted_storage_accounts();
-        if let Some(value) = example.optional::<i32>("maxresults")? {
-            builder = builder.maxresults(value);
-        }
+        let client = client_getdeletedstorageaccounts(example)?;
+        let builder = builder_getdeletedstorageaccounts(&client, example)?;
         ::keyvault_runtime::__private::futures::StreamExt::next(
                 &mut builder.into_pages(),
             )
@@ -347,20 +410,34 @@ fn decode_getdeletedstorageaccounts(
         }
     }
 }
-///Builds `GetSasDefinition` from an example.
-fn build_getsasdefinition(
+///Constructs the client `GetSasDefinition` is called on from an example.
+fn client_getsasdefinition(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::storage::StorageClient> {
     let client = ::keyvault::storage::StorageClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `GetSasDefinition` with an example's parameters.
+fn builder_getsasdefinition<'c>(
+    client: &'c ::keyvault::storage::StorageClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::storage::GetSasDefinitionBuilder<'c>> {
     let builder = client
         .get_sas_definition(
             example.required::<String>("storage-account-name")?,
             example.required::<String>("sas-definition-name")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `GetSasDefinition` from an example.
+fn build_getsasdefinition(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_getsasdefinition(example)?;
+    builder_getsasdefinition(&client, example)?.build_request()
 }
 ///Calls `GetSasDefinition` with an example's parameters.
 fn call_getsasdefinition(
@@ -368,15 +445,8 @@ fn call_getsasdefinition(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::storage::StorageClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .get_sas_definition(
-                example.required::<String>("storage-account-name")?,
-                example.required::<String>("sas-definition-name")?,
-            );
+        let client = client_getsasdefinition(example)?;
+        let builder = builder_getsasdefinition(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -395,20 +465,34 @@ fn decode_getsasdefinition(
         }
     }
 }
-///Builds `GetSasDefinitions` from an example.
-fn build_getsasdefinitions(
+///Constructs the client `GetSasDefinitions` is called on from an example.
+fn client_getsasdefinitions(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::storage::StorageClient> {
     let client = ::keyvault::storage::StorageClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `GetSasDefinitions` with an example's parameters.
+fn builder_getsasdefinitions<'c>(
+    client: &'c ::keyvault::storage::StorageClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::storage::GetSasDefinitionsBuilder<'c>> {
     let mut builder = client
         .get_sas_definitions(example.required::<String>("storage-account-name")?);
     if let Some(value) = example.optional::<i32>("maxresults")? {
         builder = builder.maxresults(value);
     }
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `GetSasDefinitions` from an example.
+fn build_getsasdefinitions(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_getsasdefinitions(example)?;
+    builder_getsasdefinitions(&client, example)?.build_request()
 }
 ///Calls `GetSasDefinitions` with an example's parameters.
 fn call_getsasdefinitions(
@@ -416,15 +500,8 @@ fn call_getsasdefinitions(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::storage::StorageClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let mut builder = client
-            .get_sas_definitions(example.required::<String>("storage-account-name")?);
-        if let Some(value) = example.optional::<i32>("maxresults")? {
-            builder = builder.maxresults(value);
-        }
+        let client = client_getsasdefinitions(example)?;
+        let builder = builder_getsasdefinitions(&client, example)?;
         ::keyvault_runtime::__private::futures::StreamExt::next(
                 &mut builder.into_pages(),
             )
@@ -448,17 +525,31 @@ fn decode_getsasdefinitions(
         }
     }
 }
-///Builds `GetStorageAccount` from an example.
-fn build_getstorageaccount(
+///Constructs the client `GetStorageAccount` is called on from an example.
+fn client_getstorageaccount(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::storage::StorageClient> {
     let client = ::keyvault::storage::StorageClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `GetStorageAccount` with an example's parameters.
+fn builder_getstorageaccount<'c>(
+    client: &'c ::keyvault::storage::StorageClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::storage::GetStorageAccountBuilder<'c>> {
     let builder = client
         .get_storage_account(example.required::<String>("storage-account-name")?);
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `GetStorageAccount` from an example.
+fn build_getstorageaccount(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_getstorageaccount(example)?;
+    builder_getstorageaccount(&client, example)?.build_request()
 }
 ///Calls `GetStorageAccount` with an example's parameters.
 fn call_getstorageaccount(
@@ -466,12 +557,8 @@ fn call_getstorageaccount(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::storage::StorageClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .get_storage_account(example.required::<String>("storage-account-name")?);
+        let client = client_getstorageaccount(example)?;
+        let builder = builder_getstorageaccount(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -489,19 +576,33 @@ fn decode_getstorageaccount(
         }
     }
 }
-///Builds `GetStorageAccounts` from an example.
-fn build_getstorageaccounts(
+///Constructs the client `GetStorageAccounts` is called on from an example.
+fn client_getstorageaccounts(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::storage::StorageClient> {
     let client = ::keyvault::storage::StorageClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `GetStorageAccounts` with an example's parameters.
+fn builder_getstorageaccounts<'c>(
+    client: &'c ::keyvault::storage::StorageClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::storage::GetStorageAccountsBuilder<'c>> {
     let mut builder = client.get_storage_accounts();
     if let Some(value) = example.optional::<i32>("maxresults")? {
         builder = builder.maxresults(value);
     }
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `GetStorageAccounts` from an example.
+fn build_getstorageaccounts(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_getstorageaccounts(example)?;
+    builder_getstorageaccounts(&client, example)?.build_request()
 }
 ///Calls `GetStorageAccounts` with an example's parameters.
 fn call_getstorageaccounts(
@@ -509,14 +610,8 @@ fn call_getstorageaccounts(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::storage::StorageClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let mut builder = client.get_storage_accounts();
-        if let Some(value) = example.optional::<i32>("maxresults")? {
-            builder = builder.maxresults(value);
-        }
+        let client = client_getstorageaccounts(example)?;
+        let builder = builder_getstorageaccounts(&client, example)?;
         ::keyvault_runtime::__private::futures::StreamExt::next(
                 &mut builder.into_pages(),
             )
@@ -540,19 +635,35 @@ fn decode_getstorageaccounts(
         }
     }
 }
-///Builds `PurgeDeletedStorageAccount` from an example.
-fn build_purgedeletedstorageaccount(
+///Constructs the client `PurgeDeletedStorageAccount` is called on from an example.
+fn client_purgedeletedstorageaccount(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::storage::StorageClient> {
     let client = ::keyvault::storage::StorageClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `PurgeDeletedStorageAccount` with an example's parameters.
+fn builder_purgedeletedstorageaccount<'c>(
+    client: &'c ::keyvault::storage::StorageClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault::storage::PurgeDeletedStorageAccountBuilder<'c>,
+> {
     let builder = client
         .purge_deleted_storage_account(
             example.required::<String>("storage-account-name")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `PurgeDeletedStorageAccount` from an example.
+fn build_purgedeletedstorageaccount(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_purgedeletedstorageaccount(example)?;
+    builder_purgedeletedstorageaccount(&client, example)?.build_request()
 }
 ///Calls `PurgeDeletedStorageAccount` with an example's parameters.
 fn call_purgedeletedstorageaccount(
@@ -560,14 +671,8 @@ fn call_purgedeletedstorageaccount(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::storage::StorageClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .purge_deleted_storage_account(
-                example.required::<String>("storage-account-name")?,
-            );
+        let client = client_purgedeletedstorageaccount(example)?;
+        let builder = builder_purgedeletedstorageaccount(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -583,20 +688,36 @@ fn decode_purgedeletedstorageaccount(
         }
     }
 }
-///Builds `RecoverDeletedSasDefinition` from an example.
-fn build_recoverdeletedsasdefinition(
+///Constructs the client `RecoverDeletedSasDefinition` is called on from an example.
+fn client_recoverdeletedsasdefinition(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::storage::StorageClient> {
     let client = ::keyvault::storage::StorageClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `RecoverDeletedSasDefinition` with an example's parameters.
+fn builder_recoverdeletedsasdefinition<'c>(
+    client: &'c ::keyvault::storage::StorageClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault::storage::RecoverDeletedSasDefinitionBuilder<'c>,
+> {
     let builder = client
         .recover_deleted_sas_definition(
             example.required::<String>("storage-account-name")?,
             example.required::<String>("sas-definition-name")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `RecoverDeletedSasDefinition` from an example.
+fn build_recoverdeletedsasdefinition(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_recoverdeletedsasdefinition(example)?;
+    builder_recoverdeletedsasdefinition(&client, example)?.build_request()
 }
 ///Calls `RecoverDeletedSasDefinition` with an example's parameters.
 fn call_recoverdeletedsasdefinition(
@@ -604,15 +725,8 @@ fn call_recoverdeletedsasdefinition(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::storage::StorageClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .recover_deleted_sas_definition(
-                example.required::<String>("storage-account-name")?,
-                example.required::<String>("sas-definition-name")?,
-            );
+        let client = client_recoverdeletedsasdefinition(example)?;
+        let builder = builder_recoverdeletedsasdefinition(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -631,19 +745,35 @@ fn decode_recoverdeletedsasdefinition(
         }
     }
 }
-///Builds `RecoverDeletedStorageAccount` from an example.
-fn build_recoverdeletedstorageaccount(
+///Constructs the client `RecoverDeletedStorageAccount` is called on from an example.
+fn client_recoverdeletedstorageaccount(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::storage::StorageClient> {
     let client = ::keyvault::storage::StorageClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `RecoverDeletedStorageAccount` with an example's parameters.
+fn builder_recoverdeletedstorageaccount<'c>(
+    client: &'c ::keyvault::storage::StorageClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault::storage::RecoverDeletedStorageAccountBuilder<'c>,
+> {
     let builder = client
         .recover_deleted_storage_account(
             example.required::<String>("storage-account-name")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `RecoverDeletedStorageAccount` from an example.
+fn build_recoverdeletedstorageaccount(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_recoverdeletedstorageaccount(example)?;
+    builder_recoverdeletedstorageaccount(&client, example)?.build_request()
 }
 ///Calls `RecoverDeletedStorageAccount` with an example's parameters.
 fn call_recoverdeletedstorageaccount(
@@ -651,14 +781,8 @@ fn call_recoverdeletedstorageaccount(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::storage::StorageClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .recover_deleted_storage_account(
-                example.required::<String>("storage-account-name")?,
-            );
+        let client = client_recoverdeletedstorageaccount(example)?;
+        let builder = builder_recoverdeletedstorageaccount(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -676,14 +800,23 @@ fn decode_recoverdeletedstorageaccount(
         }
     }
 }
-///Builds `RegenerateStorageAccountKey` from an example.
-fn build_regeneratestorageaccountkey(
+///Constructs the client `RegenerateStorageAccountKey` is called on from an example.
+fn client_regeneratestorageaccountkey(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::storage::StorageClient> {
     let client = ::keyvault::storage::StorageClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `RegenerateStorageAccountKey` with an example's parameters.
+fn builder_regeneratestorageaccountkey<'c>(
+    client: &'c ::keyvault::storage::StorageClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<
+    ::keyvault::storage::RegenerateStorageAccountKeyBuilder<'c>,
+> {
     let builder = client
         .regenerate_storage_account_key(
             example.required::<String>("storage-account-name")?,
@@ -692,7 +825,14 @@ fn build_regeneratestorageaccountkey(
                     ::keyvault::storage::models::StorageAccountRegenerteKeyParameters,
                 >("parameters")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `RegenerateStorageAccountKey` from an example.
+fn build_regeneratestorageaccountkey(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_regeneratestorageaccountkey(example)?;
+    builder_regeneratestorageaccountkey(&client, example)?.build_request()
 }
 ///Calls `RegenerateStorageAccountKey` with an example's parameters.
 fn call_regeneratestorageaccountkey(
@@ -700,18 +840,8 @@ fn call_regeneratestorageaccountkey(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::storage::StorageClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .regenerate_storage_account_key(
-                example.required::<String>("storage-account-name")?,
-                example
-                    .required::<
-                        ::keyvault::storage::models::StorageAccountRegenerteKeyParameters,
-                    >("parameters")?,
-            );
+        let client = client_regeneratestorageaccountkey(example)?;
+        let builder = builder_regeneratestorageaccountkey(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -729,14 +859,21 @@ fn decode_regeneratestorageaccountkey(
         }
     }
 }
-///Builds `RestoreStorageAccount` from an example.
-fn build_restorestorageaccount(
+///Constructs the client `RestoreStorageAccount` is called on from an example.
+fn client_restorestorageaccount(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::storage::StorageClient> {
     let client = ::keyvault::storage::StorageClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `RestoreStorageAccount` with an example's parameters.
+fn builder_restorestorageaccount<'c>(
+    client: &'c ::keyvault::storage::StorageClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::storage::RestoreStorageAccountBuilder<'c>> {
     let builder = client
         .restore_storage_account(
             example
@@ -744,7 +881,14 @@ fn build_restorestorageaccount(
                     ::keyvault::storage::models::StorageRestoreParameters,
                 >("parameters")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `RestoreStorageAccount` from an example.
+fn build_restorestorageaccount(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_restorestorageaccount(example)?;
+    builder_restorestorageaccount(&client, example)?.build_request()
 }
 ///Calls `RestoreStorageAccount` with an example's parameters.
 fn call_restorestorageaccount(
@@ -752,17 +896,8 @@ fn call_restorestorageaccount(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::storage::StorageClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .restore_storage_account(
-                example
-                    .required::<
-                        ::keyvault::storage::models::StorageRestoreParameters,
-                    >("parameters")?,
-            );
+        let client = client_restorestorageaccount(example)?;
+        let builder = builder_restorestorageaccount(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -780,14 +915,21 @@ fn decode_restorestorageaccount(
         }
     }
 }
-///Builds `SetSasDefinition` from an example.
-fn build_setsasdefinition(
+///Constructs the client `SetSasDefinition` is called on from an example.
+fn client_setsasdefinition(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::storage::StorageClient> {
     let client = ::keyvault::storage::StorageClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `SetSasDefinition` with an example's parameters.
+fn builder_setsasdefinition<'c>(
+    client: &'c ::keyvault::storage::StorageClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::storage::SetSasDefinitionBuilder<'c>> {
     let builder = client
         .set_sas_definition(
             example.required::<String>("storage-account-name")?,
@@ -797,7 +939,14 @@ fn build_setsasdefinition(
                     ::keyvault::storage::models::SasDefinitionCreateParameters,
                 >("parameters")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `SetSasDefinition` from an example.
+fn build_setsasdefinition(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_setsasdefinition(example)?;
+    builder_setsasdefinition(&client, example)?.build_request()
 }
 ///Calls `SetSasDefinition` with an example's parameters.
 fn call_setsasdefinition(
@@ -805,19 +954,8 @@ fn call_setsasdefinition(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::storage::StorageClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .set_sas_definition(
-                example.required::<String>("storage-account-name")?,
-                example.required::<String>("sas-definition-name")?,
-                example
-                    .required::<
-                        ::keyvault::storage::models::SasDefinitionCreateParameters,
-                    >("parameters")?,
-            );
+        let client = client_setsasdefinition(example)?;
+        let builder = builder_setsasdefinition(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -836,14 +974,21 @@ fn decode_setsasdefinition(
         }
     }
 }
-///Builds `SetStorageAccount` from an example.
-fn build_setstorageaccount(
+///Constructs the client `SetStorageAccount` is called on from an example.
+fn client_setstorageaccount(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::storage::StorageClient> {
     let client = ::keyvault::storage::StorageClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `SetStorageAccount` with an example's parameters.
+fn builder_setstorageaccount<'c>(
+    client: &'c ::keyvault::storage::StorageClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::storage::SetStorageAccountBuilder<'c>> {
     let builder = client
         .set_storage_account(
             example.required::<String>("storage-account-name")?,
@@ -852,7 +997,14 @@ fn build_setstorageaccount(
                     ::keyvault::storage::models::StorageAccountCreateParameters,
                 >("parameters")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `SetStorageAccount` from an example.
+fn build_setstorageaccount(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_setstorageaccount(example)?;
+    builder_setstorageaccount(&client, example)?.build_request()
 }
 ///Calls `SetStorageAccount` with an example's parameters.
 fn call_setstorageaccount(
@@ -860,18 +1012,8 @@ fn call_setstorageaccount(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::storage::StorageClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .set_storage_account(
-                example.required::<String>("storage-account-name")?,
-                example
-                    .required::<
-                        ::keyvault::storage::models::StorageAccountCreateParameters,
-                    >("parameters")?,
-            );
+        let client = client_setstorageaccount(example)?;
+        let builder = builder_setstorageaccount(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -889,14 +1031,21 @@ fn decode_setstorageaccount(
         }
     }
 }
-///Builds `UpdateSasDefinition` from an example.
-fn build_updatesasdefinition(
+///Constructs the client `UpdateSasDefinition` is called on from an example.
+fn client_updatesasdefinition(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::storage::StorageClient> {
     let client = ::keyvault::storage::StorageClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `UpdateSasDefinition` with an example's parameters.
+fn builder_updatesasdefinition<'c>(
+    client: &'c ::keyvault::storage::StorageClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::storage::UpdateSasDefinitionBuilder<'c>> {
     let builder = client
         .update_sas_definition(
             example.required::<String>("storage-account-name")?,
@@ -906,7 +1055,14 @@ fn build_updatesasdefinition(
                     ::keyvault::storage::models::SasDefinitionUpdateParameters,
                 >("parameters")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `UpdateSasDefinition` from an example.
+fn build_updatesasdefinition(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_updatesasdefinition(example)?;
+    builder_updatesasdefinition(&client, example)?.build_request()
 }
 ///Calls `UpdateSasDefinition` with an example's parameters.
 fn call_updatesasdefinition(
@@ -914,19 +1070,8 @@ fn call_updatesasdefinition(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::storage::StorageClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .update_sas_definition(
-                example.required::<String>("storage-account-name")?,
-                example.required::<String>("sas-definition-name")?,
-                example
-                    .required::<
-                        ::keyvault::storage::models::SasDefinitionUpdateParameters,
-                    >("parameters")?,
-            );
+        let client = client_updatesasdefinition(example)?;
+        let builder = builder_updatesasdefinition(&client, example)?;
         builder.send().await.map(drop)
     })
 }
@@ -945,14 +1090,21 @@ fn decode_updatesasdefinition(
         }
     }
 }
-///Builds `UpdateStorageAccount` from an example.
-fn build_updatestorageaccount(
+///Constructs the client `UpdateStorageAccount` is called on from an example.
+fn client_updatestorageaccount(
     example: &crate::Example<'_>,
-) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+) -> ::keyvault_runtime::Result<::keyvault::storage::StorageClient> {
     let client = ::keyvault::storage::StorageClient::new(
         &example.host("vaultBaseUrl")?,
         example.options(),
     )?;
+    Ok(client)
+}
+///Sets up `UpdateStorageAccount` with an example's parameters.
+fn builder_updatestorageaccount<'c>(
+    client: &'c ::keyvault::storage::StorageClient,
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault::storage::UpdateStorageAccountBuilder<'c>> {
     let builder = client
         .update_storage_account(
             example.required::<String>("storage-account-name")?,
@@ -961,7 +1113,14 @@ fn build_updatestorageaccount(
                     ::keyvault::storage::models::StorageAccountUpdateParameters,
                 >("parameters")?,
         );
-    builder.build_request()
+    Ok(builder)
+}
+///Builds `UpdateStorageAccount` from an example.
+fn build_updatestorageaccount(
+    example: &crate::Example<'_>,
+) -> ::keyvault_runtime::Result<::keyvault_runtime::http::Request> {
+    let client = client_updatestorageaccount(example)?;
+    builder_updatestorageaccount(&client, example)?.build_request()
 }
 ///Calls `UpdateStorageAccount` with an example's parameters.
 fn call_updatestorageaccount(
@@ -969,18 +1128,8 @@ fn call_updatestorageaccount(
 ) -> ::keyvault_runtime::http::BoxFuture<'_, ::keyvault_runtime::Result<()>> {
     Box::pin(async move {
         let example = &example;
-        let client = ::keyvault::storage::StorageClient::new(
-            &example.host("vaultBaseUrl")?,
-            example.options(),
-        )?;
-        let builder = client
-            .update_storage_account(
-                example.required::<String>("storage-account-name")?,
-                example
-                    .required::<
-                        ::keyvault::storage::models::StorageAccountUpdateParameters,
-                    >("parameters")?,
-            );
+        let client = client_updatestorageaccount(example)?;
+        let builder = builder_updatestorageaccount(&client, example)?;
         builder.send().await.map(drop)
     })
 }
