@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use keyvault_runtime::auth::TokenCache;
 use keyvault_runtime::http::{BoxFuture, HeaderValue, HttpClient, Method, Request, Url};
-use keyvault_runtime::transport::{ReqwestTransport, TransportOptions};
+use keyvault_runtime::transport::{HyperTransport, TransportOptions};
 use keyvault_runtime::{AccessToken, Error, Result, Secret, TokenCredential, TokenRequest};
 
 use crate::token_endpoint::{read_token, send};
@@ -89,7 +89,12 @@ impl ManagedIdentityCredential {
     pub fn new(id: ManagedIdentityId, options: ManagedIdentityOptions) -> Result<Self> {
         let http = match &options.transport {
             Some(t) => t.clone(),
-            None => Arc::new(ReqwestTransport::new(&TransportOptions::default())?),
+            None => {
+                // The identity endpoints are link-local or on the host: never through a proxy.
+                let mut transport = TransportOptions::default();
+                transport.proxy_from_env = false;
+                Arc::new(HyperTransport::new(&transport)?)
+            }
         };
         Ok(ManagedIdentityCredential {
             id,

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use keyvault_runtime::http::{HttpClient, Url};
-use keyvault_runtime::transport::{ReqwestTransport, TransportOptions};
+use keyvault_runtime::transport::{HyperTransport, TransportOptions};
 use keyvault_runtime::{Error, Result};
 
 /// Azure's public cloud authority.
@@ -86,7 +86,7 @@ impl CredentialOptions {
     pub(crate) fn http(&self) -> Result<Arc<dyn HttpClient>> {
         match &self.transport {
             Some(t) => Ok(t.clone()),
-            None => Ok(Arc::new(ReqwestTransport::new(&self.transport_options)?)),
+            None => Ok(Arc::new(HyperTransport::new(&self.transport_options)?)),
         }
     }
 

@@ -137,7 +137,7 @@ impl fmt::Debug for RawResponse {
     }
 }
 
-/// Sends requests. The default is [`crate::transport::ReqwestTransport`]; tests use
+/// Sends requests. The default is [`crate::transport::HyperTransport`]; tests use
 /// [`crate::capture::CaptureTransport`]; anything else (a proxy, another HTTP stack) can plug in.
 pub trait HttpClient: Send + Sync + fmt::Debug {
     /// Sends one request and reads the whole response.

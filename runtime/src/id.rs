@@ -1,46 +1,77 @@
 //! Random identifiers without pulling in a UUID or RNG crate.
 
 use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hasher};
+use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
-/// 64 random bits: std's per-process random hash keys mixed with a counter and the clock.
-pub(crate) fn random_u64() -> u64 {
-    let mut hasher = RandomState::new().build_hasher();
-    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-    if let Ok(now) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
-        hasher.write_u128(now.as_nanos());
-    }
-    hasher.finish()
+/// A random starting point per process, from std's randomly keyed hasher.
+fn seed() -> u64 {
+    static SEED: OnceLock<u64> = OnceLock::new();
+    *SEED.get_or_init(|| RandomState::new().hash_one(std::process::id()))
 }
 
-/// A random version-4 UUID in its usual text form; used for client request ids, where
-/// uniqueness, not unpredictability, is what matters.
-pub(crate) fn random_uuid() -> String {
-    let hi = random_u64();
-    let lo = random_u64();
-    let hi = (hi & 0xffff_ffff_ffff_0fff) | 0x0000_0000_0000_4000;
-    let lo = (lo & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000;
-    format!(
-        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-        hi >> 32,
-        (hi >> 16) & 0xffff,
-        hi & 0xffff,
-        lo >> 48,
-        lo & 0xffff_ffff_ffff
-    )
+/// splitmix64's finaliser: a bijection, so distinct inputs always give distinct outputs.
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// 64 random-looking bits, never the same twice in a process: the per-process seed plus a
+/// counter, mixed. For jitter and request ids, where spreading and uniqueness matter, not
+/// unpredictability.
+pub(crate) fn random_u64() -> u64 {
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    mix(seed().wrapping_add(n.wrapping_mul(0x9e37_79b9_7f4a_7c15)))
+}
+
+/// A random version-4 UUID in its usual text form (36 ASCII bytes, lower-case hex), built
+/// without allocating; used for client request ids.
+pub(crate) fn random_uuid() -> [u8; 36] {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let hi = (random_u64() & 0xffff_ffff_ffff_0fff) | 0x0000_0000_0000_4000;
+    let lo = (mix(hi ^ seed()) & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000;
+    let bits = ((hi as u128) << 64) | lo as u128;
+    let mut out = [b'-'; 36];
+    let mut nibble = 0;
+    for (i, byte) in out.iter_mut().enumerate() {
+        if matches!(i, 8 | 13 | 18 | 23) {
+            continue;
+        }
+        *byte = HEX[((bits >> (124 - 4 * nibble)) & 0xf) as usize];
+        nibble += 1;
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn uuids_are_well_formed_and_distinct() {
-        let a = super::random_uuid();
-        let b = super::random_uuid();
-        assert_ne!(a, b);
-        assert_eq!(a.len(), 36);
-        assert_eq!(&a[14..15], "4");
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..10_000 {
+            let id = super::random_uuid();
+            let text = std::str::from_utf8(&id).unwrap();
+            assert_eq!(text.len(), 36);
+            assert_eq!(&text[14..15], "4", "{text}");
+            assert!(matches!(&text[19..20], "8" | "9" | "a" | "b"), "{text}");
+            assert_eq!(
+                text.split('-').map(str::len).collect::<Vec<_>>(),
+                [8, 4, 4, 4, 12]
+            );
+            assert!(text.bytes().all(|b| b == b'-' || b.is_ascii_hexdigit()));
+            assert!(seen.insert(id), "repeated {text}");
+        }
+    }
+
+    #[test]
+    fn random_numbers_spread() {
+        // Jitter relies on the low bits varying.
+        let values: Vec<u64> = (0..1000).map(|_| super::random_u64() % 401).collect();
+        let distinct: std::collections::HashSet<_> = values.iter().collect();
+        assert!(distinct.len() > 300, "{}", distinct.len());
     }
 }

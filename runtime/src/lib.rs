@@ -4,7 +4,7 @@
 //! URL encoding, constraint checks, wire formats, secret redaction) lives here once.
 //!
 //! - [`http`]: requests, responses and the [`http::HttpClient`] transport trait;
-//!   [`transport::ReqwestTransport`] is the default, [`capture::CaptureTransport`] records
+//!   [`transport::HyperTransport`] is the default, [`capture::CaptureTransport`] records
 //!   requests for tests.
 //! - [`pipeline`]: the policy chain authentication and retries plug into.
 //! - [`Error`]: one error type whose [`ErrorKind`] a caller can match.

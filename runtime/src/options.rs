@@ -14,7 +14,7 @@ use crate::transport::TransportOptions;
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct ClientOptions {
-    /// The transport; `None` builds a [`crate::transport::ReqwestTransport`] from
+    /// The transport; `None` builds a [`crate::transport::HyperTransport`] from
     /// `transport_options`.
     pub transport: Option<Arc<dyn HttpClient>>,
     /// Settings for the default transport.

@@ -169,7 +169,7 @@ impl Pipeline {
         policies.push(Arc::new(LoggingPolicy));
         let transport = match &options.transport {
             Some(transport) => transport.clone(),
-            None => Arc::new(crate::transport::ReqwestTransport::new(
+            None => Arc::new(crate::transport::HyperTransport::new(
                 &options.transport_options,
             )?),
         };
@@ -301,8 +301,7 @@ impl Policy for ClientRequestIdPolicy {
         next: Next<'a>,
     ) -> BoxFuture<'a, Result<RawResponse>> {
         if !request.headers.contains_key("x-ms-client-request-id") {
-            let id = crate::id::random_uuid();
-            if let Ok(value) = HeaderValue::from_str(&id) {
+            if let Ok(value) = HeaderValue::from_bytes(&crate::id::random_uuid()) {
                 request.headers.insert("x-ms-client-request-id", value);
             }
         }

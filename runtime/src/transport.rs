@@ -1,12 +1,31 @@
-//! The default transport: reqwest over rustls (pure Rust, no C toolchain needed).
+//! The default transport: hyper's pooled client over rustls (pure Rust, no C toolchain needed),
+//! with no layer in between. A client stack on top (redirect following, URL re-parsing on every
+//! request) would only cost time here: Key Vault never redirects, and the pipeline has built and
+//! checked the URL already.
 
+use std::error::Error as StdError;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::connect::proxy::Tunnel;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::proxy::matcher::Matcher;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::CertificateDer;
+
 use crate::error::{Error, ErrorKind, Result};
+use bytes::Bytes;
+
 use crate::http::{BoxFuture, HttpClient, RawResponse, Request};
 
 /// Settings for the default transport.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct TransportOptions {
     /// Extra root certificates (PEM) to trust, e.g. a local emulator's self-signed certificate.
@@ -15,6 +34,25 @@ pub struct TransportOptions {
     pub connect_timeout: Option<Duration>,
     /// Use HTTP/1.1 only, even when the server offers HTTP/2.
     pub http1_only: bool,
+    /// Connect through the proxy that `HTTPS_PROXY`, `HTTP_PROXY` or `ALL_PROXY` names, except
+    /// for the hosts `NO_PROXY` lists, as curl reads them (on by default). The proxy is asked
+    /// for a tunnel (`CONNECT`), so TLS stays end to end.
+    pub proxy_from_env: bool,
+    /// Connect through this proxy (`http://[user:password@]host:port`) for every host, whatever
+    /// the environment says.
+    pub proxy: Option<String>,
+}
+
+impl Default for TransportOptions {
+    fn default() -> Self {
+        TransportOptions {
+            extra_root_certificates_pem: Vec::new(),
+            connect_timeout: None,
+            http1_only: false,
+            proxy_from_env: true,
+            proxy: None,
+        }
+    }
 }
 
 impl TransportOptions {
@@ -25,74 +63,171 @@ impl TransportOptions {
     }
 }
 
-/// Sends requests with a shared `reqwest::Client` (connection pool included).
-#[derive(Debug, Clone)]
-pub struct ReqwestTransport {
-    client: reqwest::Client,
+type Connector = hyper_rustls::HttpsConnector<ProxyConnector>;
+
+/// Sends requests with a shared, pooled hyper client over rustls (HTTP/1.1, and HTTP/2 when
+/// the server offers it by ALPN and `http1_only` is off). Redirects are never followed: they
+/// would carry the `Authorization` header wherever the server points.
+#[derive(Clone)]
+pub struct HyperTransport {
+    client: Client<Connector, Full<Bytes>>,
 }
 
-impl ReqwestTransport {
+impl HyperTransport {
     /// A transport with the given settings.
     pub fn new(options: &TransportOptions) -> Result<Self> {
-        let mut builder = reqwest::Client::builder()
-            .connect_timeout(options.connect_timeout.unwrap_or(Duration::from_secs(10)))
-            // Redirects would carry the Authorization header to wherever the server points.
-            .redirect(reqwest::redirect::Policy::none());
-        if options.http1_only {
-            builder = builder.http1_only();
-        }
+        let mut roots = rustls::RootCertStore {
+            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+        };
         for pem in &options.extra_root_certificates_pem {
-            let certificate = reqwest::Certificate::from_pem(pem)
-                .map_err(|e| Error::transport("invalid root certificate PEM", e))?;
-            builder = builder.add_root_certificate(certificate);
+            let mut found = false;
+            for certificate in CertificateDer::pem_slice_iter(pem) {
+                let certificate =
+                    certificate.map_err(|e| Error::transport("invalid root certificate PEM", e))?;
+                roots
+                    .add(certificate)
+                    .map_err(|e| Error::transport("invalid root certificate", e))?;
+                found = true;
+            }
+            if !found {
+                return Err(Error::transport(
+                    "invalid root certificate PEM",
+                    std::io::Error::other("no CERTIFICATE block"),
+                ));
+            }
         }
-        let client = builder
-            .build()
-            .map_err(|e| Error::transport("could not build the HTTP client", e))?;
-        Ok(ReqwestTransport { client })
-    }
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let tls = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| Error::transport("could not set up TLS", e))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
 
-    /// Wraps an already configured `reqwest::Client`.
-    pub fn from_client(client: reqwest::Client) -> Self {
-        ReqwestTransport { client }
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        http.set_nodelay(true);
+        // Pooled connections can die silently behind NATs and load balancers; keep-alive probes
+        // find them before a request is lost on one.
+        http.set_keepalive(Some(Duration::from_secs(15)));
+        http.set_keepalive_interval(Some(Duration::from_secs(15)));
+        http.set_keepalive_retries(Some(3));
+        #[cfg(any(target_os = "android", target_os = "fuchsia", target_os = "linux"))]
+        http.set_tcp_user_timeout(Some(Duration::from_secs(30)));
+        http.set_connect_timeout(Some(
+            options.connect_timeout.unwrap_or(Duration::from_secs(10)),
+        ));
+        let matcher = match &options.proxy {
+            Some(proxy) => Some(Matcher::builder().all(proxy.clone()).build()),
+            None => options.proxy_from_env.then(Matcher::from_env),
+        }
+        .map(Arc::new);
+        let connector = ProxyConnector { http, matcher };
+        let builder = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http();
+        let connector = if options.http1_only {
+            builder.enable_http1().wrap_connector(connector)
+        } else {
+            builder.enable_all_versions().wrap_connector(connector)
+        };
+        let client = Client::builder(TokioExecutor::new())
+            .timer(TokioTimer::new())
+            .pool_timer(TokioTimer::new())
+            .pool_idle_timeout(Duration::from_secs(90))
+            .build(connector);
+        Ok(HyperTransport { client })
     }
 }
 
-impl HttpClient for ReqwestTransport {
+impl std::fmt::Debug for HyperTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HyperTransport").finish_non_exhaustive()
+    }
+}
+
+impl HttpClient for HyperTransport {
     fn execute<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, Result<RawResponse>> {
         Box::pin(async move {
-            let mut builder = self
-                .client
-                .request(request.method.clone(), request.url.clone())
-                .headers(request.headers.clone());
-            if !request.body.is_empty() {
-                builder = builder.body(request.body.clone());
-            }
-            let mut response = builder.send().await.map_err(map_reqwest_error)?;
-            let status = response.status();
-            let headers = std::mem::take(response.headers_mut());
-            let body = response.bytes().await.map_err(map_reqwest_error)?;
+            let uri = http::Uri::try_from(request.url.as_str())
+                .map_err(|e| Error::invalid_input("url", format!("not a valid URI: {e}")))?;
+            let mut outgoing = http::Request::new(Full::new(request.body.clone()));
+            *outgoing.method_mut() = request.method.clone();
+            *outgoing.uri_mut() = uri;
+            *outgoing.headers_mut() = request.headers.clone();
+            let response = self.client.request(outgoing).await.map_err(map_error)?;
+            let (parts, body) = response.into_parts();
+            let body = body
+                .collect()
+                .await
+                .map_err(|e| Error::transport("reading the response body failed", e))?
+                .to_bytes();
             Ok(RawResponse {
-                status,
-                headers,
+                status: parts.status,
+                headers: parts.headers,
                 body,
             })
         })
     }
 }
 
-fn map_reqwest_error(e: reqwest::Error) -> Error {
-    if e.is_timeout() {
-        return Error::new(ErrorKind::Timeout {
-            message: e.to_string(),
-        });
+/// Connect errors say so; a timeout anywhere in the chain becomes a timeout error. hyper's
+/// errors never include the URL (which may carry query secrets).
+fn map_error(e: hyper_util::client::legacy::Error) -> Error {
+    let mut source: Option<&(dyn StdError + 'static)> = Some(&e);
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::TimedOut {
+                return Error::new(ErrorKind::Timeout {
+                    message: "connecting timed out".to_owned(),
+                });
+            }
+        }
+        source = cause.source();
     }
-    // The URL may carry query secrets; reqwest includes it in its message, so strip it.
-    let e = e.without_url();
     let message = if e.is_connect() {
         "could not connect"
     } else {
         "request failed"
     };
     Error::transport(message, e)
+}
+
+type BoxError = Box<dyn StdError + Send + Sync>;
+type Stream = TokioIo<tokio::net::TcpStream>;
+
+/// TCP connections, through a `CONNECT` tunnel when the proxy settings intercept the host.
+#[derive(Clone)]
+struct ProxyConnector {
+    http: HttpConnector,
+    matcher: Option<Arc<Matcher>>,
+}
+
+impl tower_service::Service<http::Uri> for ProxyConnector {
+    type Response = Stream;
+    type Error = BoxError;
+    type Future = Pin<Box<dyn Future<Output = std::result::Result<Stream, BoxError>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<std::result::Result<(), BoxError>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, destination: http::Uri) -> Self::Future {
+        let intercept = self
+            .matcher
+            .as_ref()
+            .and_then(|matcher| matcher.intercept(&destination));
+        let mut http = self.http.clone();
+        Box::pin(async move {
+            match intercept {
+                None => Ok(http.call(destination).await?),
+                Some(proxy) => {
+                    let mut tunnel = Tunnel::new(proxy.uri().clone(), http);
+                    if let Some(auth) = proxy.basic_auth() {
+                        tunnel = tunnel.with_auth(auth.clone());
+                    }
+                    Ok(tunnel.call(destination).await?)
+                }
+            }
+        })
+    }
 }

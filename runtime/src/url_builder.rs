@@ -13,32 +13,37 @@ const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
-/// Appends path pieces and query parameters to a client's base URL.
+/// Appends path pieces and query parameters to a client's base URL. The base is parsed once,
+/// when the client is made; each request only has its path and query checked on top of it
+/// (parsing the whole URL again, host included, is most of the cost of building one).
 #[derive(Debug)]
 pub struct UrlBuilder {
-    buf: String,
-    has_query: bool,
+    url: Url,
+    path: String,
+    query: String,
 }
 
 impl UrlBuilder {
-    /// Starts from the client's endpoint; a trailing `/` on it is dropped because every spec
-    /// path starts with one.
+    /// Starts from the client's endpoint; a trailing `/` on its path is dropped because every
+    /// spec path starts with one.
     pub fn new(base: &Url) -> Self {
-        let mut buf = String::with_capacity(base.as_str().len() + 96);
-        buf.push_str(base.as_str().trim_end_matches('/'));
+        let base_path = base.path().trim_end_matches('/');
+        let mut path = String::with_capacity(base_path.len() + 64);
+        path.push_str(base_path);
         UrlBuilder {
-            buf,
-            has_query: false,
+            url: base.clone(),
+            path,
+            query: String::new(),
         }
     }
 
     /// Appends a fixed piece of the spec's path template.
     pub fn literal(&mut self, text: &str) {
         debug_assert!(
-            !self.has_query,
+            self.query.is_empty(),
             "path pieces must come before query parameters"
         );
-        self.buf.push_str(text);
+        self.path.push_str(text);
     }
 
     /// Appends a required path parameter as one encoded segment. Empty values and the dot
@@ -68,8 +73,8 @@ impl UrlBuilder {
     pub fn path(&mut self, parameter: &str, value: &str) -> Result<()> {
         let trimmed = value.trim_matches('/');
         if trimmed.is_empty() {
-            if self.buf.ends_with('/') {
-                self.buf.pop();
+            if self.path.ends_with('/') {
+                self.path.pop();
             }
             return Ok(());
         }
@@ -78,39 +83,48 @@ impl UrlBuilder {
                 return Err(Error::invalid_input(parameter, "must not contain `//`"));
             }
             if i > 0 {
-                self.buf.push('/');
+                self.path.push('/');
             }
             self.push_segment(parameter, segment)?;
         }
         Ok(())
     }
 
-    /// Inserts a host parameter marked `x-ms-skip-url-encoding` verbatim.
-    pub fn raw(&mut self, text: &str) {
-        self.buf.push_str(text);
-    }
-
     fn push_segment(&mut self, parameter: &str, value: &str) -> Result<()> {
         if value == "." || value == ".." {
             return Err(Error::invalid_input(parameter, "must not be `.` or `..`"));
         }
-        self.buf.extend(utf8_percent_encode(value, COMPONENT));
+        self.path.extend(utf8_percent_encode(value, COMPONENT));
         Ok(())
     }
 
     /// Appends a query parameter, name and value encoded.
     pub fn query(&mut self, name: &str, value: &str) {
-        self.buf.push(if self.has_query { '&' } else { '?' });
-        self.has_query = true;
-        self.buf.extend(utf8_percent_encode(name, COMPONENT));
-        self.buf.push('=');
-        self.buf.extend(utf8_percent_encode(value, COMPONENT));
+        if !self.query.is_empty() {
+            self.query.push('&');
+        }
+        self.query.extend(utf8_percent_encode(name, COMPONENT));
+        self.query.push('=');
+        self.query.extend(utf8_percent_encode(value, COMPONENT));
     }
 
     /// Finishes the URL.
     pub fn build(self) -> Result<Url> {
-        Url::parse(&self.buf)
-            .map_err(|e| Error::invalid_input("url", format!("not a valid URL: {e}")))
+        let UrlBuilder {
+            mut url,
+            path,
+            query,
+        } = self;
+        if url.cannot_be_a_base() {
+            return Err(Error::invalid_input(
+                "url",
+                "the endpoint cannot have a path appended",
+            ));
+        }
+        url.set_path(&path);
+        url.set_query((!query.is_empty()).then_some(query.as_str()));
+        url.set_fragment(None);
+        Ok(url)
     }
 }
 

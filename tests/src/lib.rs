@@ -1,5 +1,5 @@
 //! Test support: a real HTTP/1.1 server on loopback that records what it receives and answers
-//! with scripted responses. Tests talk to it through the real reqwest transport.
+//! with scripted responses. Tests talk to it through the real default transport.
 #![deny(missing_docs)]
 
 pub mod prism;

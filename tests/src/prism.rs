@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use keyvault_runtime::http::{BoxFuture, HttpClient, RawResponse, Request};
-use keyvault_runtime::transport::ReqwestTransport;
+use keyvault_runtime::transport::HyperTransport;
 use serde_json::Value;
 
 /// The challenge the preprocessed data-plane specs answer unauthenticated requests with.
@@ -118,14 +118,14 @@ impl Exchange {
 /// The real transport, recording every exchange.
 #[derive(Debug, Clone)]
 pub struct Recording {
-    inner: Arc<ReqwestTransport>,
+    inner: Arc<HyperTransport>,
     /// Every exchange so far.
     pub log: Arc<Mutex<Vec<Exchange>>>,
 }
 
 impl Recording {
     /// Records through a default transport.
-    pub fn new(inner: ReqwestTransport) -> Self {
+    pub fn new(inner: HyperTransport) -> Self {
         Recording {
             inner: Arc::new(inner),
             log: Arc::new(Mutex::new(Vec::new())),

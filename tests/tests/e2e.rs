@@ -15,3 +15,4 @@ mod pseudo_lro;
 mod python;
 mod redaction;
 mod retry;
+mod transport;

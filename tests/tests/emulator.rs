@@ -212,7 +212,7 @@ async fn bad_requests_get_key_vaults_error_shape() {
         assert!(service.message.as_deref().is_some_and(|m| !m.is_empty()));
     }
     // Malformed JSON, straight through the transport.
-    let transport = keyvault_runtime::transport::ReqwestTransport::new(
+    let transport = keyvault_runtime::transport::HyperTransport::new(
         &keyvault_runtime::transport::TransportOptions::default()
             .with_root_certificate_pem(emulator.certificate_pem().as_bytes().to_vec()),
     )

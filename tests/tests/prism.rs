@@ -28,7 +28,7 @@ use std::time::Duration;
 use e2e_tests::prism::{preprocess, Exchange, Prism, Recording, TempDir};
 use keyvault_identity::CallbackCredential;
 use keyvault_runtime::auth::AuthOptions;
-use keyvault_runtime::transport::{ReqwestTransport, TransportOptions};
+use keyvault_runtime::transport::{HyperTransport, TransportOptions};
 use keyvault_runtime::{AccessToken, ClientOptions, RetryOptions};
 use serde_json::Value;
 
@@ -75,7 +75,7 @@ async fn every_operation_passes_prism_request_validation() {
         })
     }));
     let transport = Arc::new(Recording::new(
-        ReqwestTransport::new(&TransportOptions::default()).unwrap(),
+        HyperTransport::new(&TransportOptions::default()).unwrap(),
     ));
     let log = transport.log.clone();
     let options = ClientOptions::default()

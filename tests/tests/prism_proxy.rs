@@ -14,7 +14,7 @@ use e2e_tests::prism::{preprocess, Prism, Recording, TempDir};
 use futures::TryStreamExt;
 use keyvault_identity::CallbackCredential;
 use keyvault_runtime::auth::AuthOptions;
-use keyvault_runtime::transport::{ReqwestTransport, TransportOptions};
+use keyvault_runtime::transport::{HyperTransport, TransportOptions};
 use keyvault_runtime::{AccessToken, ClientOptions, PollerOptions, RetryOptions};
 use keyvault_sdk::prelude::*;
 
@@ -40,7 +40,7 @@ async fn emulator_responses_pass_prism_validation_in_the_end_to_end_flows() {
     .unwrap();
 
     let transport = Arc::new(Recording::new(
-        ReqwestTransport::new(&TransportOptions::default()).unwrap(),
+        HyperTransport::new(&TransportOptions::default()).unwrap(),
     ));
     let log = transport.log.clone();
     let credential = Arc::new(CallbackCredential::new(|_| {

@@ -103,10 +103,11 @@ struct CachedHeader {
 }
 
 impl TokenSlot {
-    fn get(&self, key: &str) -> Option<HeaderValue> {
+    /// The header, when fresh and its key passes `is_for`.
+    fn get(&self, is_for: impl FnOnce(&str) -> bool) -> Option<HeaderValue> {
         let slot = self.current.lock().unwrap_or_else(PoisonError::into_inner);
         slot.as_ref()
-            .filter(|c| c.key == key && time::OffsetDateTime::now_utc() < c.reuse_until)
+            .filter(|c| is_for(&c.key) && time::OffsetDateTime::now_utc() < c.reuse_until)
             .map(|c| c.header.clone())
     }
 
@@ -187,7 +188,7 @@ impl BearerTokenPolicy {
     async fn authorize(&self, request: &mut Request, claims: Option<String>) -> Result<()> {
         ensure_secure_transport(&request.url, self.allow_http_loopback)?;
         if claims.is_none() {
-            if let Some(header) = self.slot.get("") {
+            if let Some(header) = self.slot.get(str::is_empty) {
                 request.headers.insert(http::header::AUTHORIZATION, header);
                 return Ok(());
             }
@@ -243,6 +244,7 @@ fn challenge_cache() -> &'static Mutex<HashMap<String, Challenge>> {
     CACHE.get_or_init(Default::default)
 }
 
+/// The key challenges are cached under: scheme, lower-case host and port.
 fn authority(url: &Url) -> String {
     format!(
         "{}://{}:{}",
@@ -250,6 +252,19 @@ fn authority(url: &Url) -> String {
         url.host_str().unwrap_or("").to_ascii_lowercase(),
         url.port_or_known_default().unwrap_or(0)
     )
+}
+
+/// Whether `key` is [`authority`] of `url`, without building it (every call checks this).
+fn is_authority_of(key: &str, url: &Url) -> bool {
+    let Some((host, port)) = key
+        .strip_prefix(url.scheme())
+        .and_then(|rest| rest.strip_prefix("://"))
+        .and_then(|rest| rest.rsplit_once(':'))
+    else {
+        return false;
+    };
+    host.eq_ignore_ascii_case(url.host_str().unwrap_or(""))
+        && port.parse::<u16>().ok() == Some(url.port_or_known_default().unwrap_or(0))
 }
 
 impl ChallengeAuthPolicy {
@@ -343,6 +358,19 @@ impl ChallengeAuthPolicy {
     ) -> Result<RawResponse> {
         // Checked before anything is sent: the call would need a token on this channel.
         ensure_secure_transport(&request.url, self.allow_http_loopback)?;
+        // Fast path: the token this policy attached last is still fresh for this vault.
+        let answered_fresh = match self.slot.get(|key| is_authority_of(key, &request.url)) {
+            Some(header) => {
+                request.headers.insert(http::header::AUTHORIZATION, header);
+                let response = next.send(ctx, request).await?;
+                if response.status != StatusCode::UNAUTHORIZED {
+                    return Ok(response);
+                }
+                self.slot.clear();
+                Some(response)
+            }
+            None => None,
+        };
         let key = authority(&request.url);
         let cached_challenge = || {
             challenge_cache()
@@ -351,17 +379,8 @@ impl ChallengeAuthPolicy {
                 .get(&key)
                 .cloned()
         };
-        // Fast path: the token this policy attached last is still fresh for this vault.
-        let (cached, response) = match self.slot.get(&key) {
-            Some(header) => {
-                request.headers.insert(http::header::AUTHORIZATION, header);
-                let response = next.send(ctx, request).await?;
-                if response.status != StatusCode::UNAUTHORIZED {
-                    return Ok(response);
-                }
-                self.slot.clear();
-                (cached_challenge(), response)
-            }
+        let (cached, response) = match answered_fresh {
+            Some(response) => (cached_challenge(), response),
             None => {
                 let cached = cached_challenge();
                 let response = match &cached {
@@ -422,6 +441,29 @@ impl Policy for ChallengeAuthPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn authority_keys_match_without_being_built() {
+        for u in [
+            "https://V.vault.azure.net/secrets/a",
+            "https://v.vault.azure.net:443/x",
+            "http://127.0.0.1:8080/",
+            "https://[::1]:9443/k",
+        ] {
+            let url = Url::parse(u).unwrap();
+            assert!(is_authority_of(&authority(&url), &url), "{u}");
+        }
+        let url = Url::parse("https://v.vault.azure.net/").unwrap();
+        for other in [
+            "https://w.vault.azure.net:443",
+            "http://v.vault.azure.net:443",
+            "https://v.vault.azure.net:8443",
+            "https://v.vault.azure.net",
+            "",
+        ] {
+            assert!(!is_authority_of(other, &url), "{other}");
+        }
+    }
 
     #[test]
     fn tokens_only_over_https_or_opted_in_loopback() {

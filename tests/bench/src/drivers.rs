@@ -30,7 +30,7 @@ impl Driver {
 type Call = Arc<dyn Fn() -> futures::future::BoxFuture<'static, ()> + Send + Sync>;
 
 fn ours(vault: &FakeVault, h2: bool) -> Call {
-    use keyvault_runtime::transport::{ReqwestTransport, TransportOptions};
+    use keyvault_runtime::transport::{HyperTransport, TransportOptions};
     let mut transport =
         TransportOptions::default().with_root_certificate_pem(vault.cert_pem.clone());
     transport.http1_only = !h2;
@@ -44,7 +44,7 @@ fn ours(vault: &FakeVault, h2: bool) -> Call {
     }));
     let options = keyvault_runtime::ClientOptions::default()
         .with_transport(Arc::new(
-            ReqwestTransport::new(&transport).expect("transport"),
+            HyperTransport::new(&transport).expect("transport"),
         ))
         .with_credential(credential);
     let client =
