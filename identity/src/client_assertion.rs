@@ -47,7 +47,7 @@ impl AssertionFlow {
     }
 
     /// The token endpoint for a request (tenant resolved).
-    pub(crate) fn endpoint(&self, request: &TokenRequest) -> Result<url::Url> {
+    pub(crate) fn endpoint(&self, request: &TokenRequest) -> Result<keyvault_runtime::http::Url> {
         let tenant = self
             .options
             .tenant(&self.tenant_id, request.tenant_id.as_deref())?;

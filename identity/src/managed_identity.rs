@@ -129,8 +129,7 @@ impl ManagedIdentityCredential {
         let (mut url, header, id_names, name) = match &self.options.app_service {
             Some((endpoint, secret)) => {
                 let mut url = endpoint.clone();
-                url.query_pairs_mut()
-                    .append_pair("api-version", "2019-08-01");
+                url.append_query_pair("api-version", "2019-08-01");
                 (
                     url,
                     ("x-identity-header", secret.expose().clone()),
@@ -140,8 +139,7 @@ impl ManagedIdentityCredential {
             }
             None => {
                 let mut url = self.options.imds_endpoint.clone();
-                url.query_pairs_mut()
-                    .append_pair("api-version", "2018-02-01");
+                url.append_query_pair("api-version", "2018-02-01");
                 (
                     url,
                     ("metadata", "true".to_owned()),
@@ -150,21 +148,12 @@ impl ManagedIdentityCredential {
                 )
             }
         };
-        {
-            let mut query = url.query_pairs_mut();
-            query.append_pair("resource", &resource);
-            match &self.id {
-                ManagedIdentityId::SystemAssigned => {}
-                ManagedIdentityId::ClientId(v) => {
-                    query.append_pair(id_names[0], v);
-                }
-                ManagedIdentityId::ObjectId(v) => {
-                    query.append_pair(id_names[1], v);
-                }
-                ManagedIdentityId::ResourceId(v) => {
-                    query.append_pair(id_names[2], v);
-                }
-            }
+        url.append_query_pair("resource", &resource);
+        match &self.id {
+            ManagedIdentityId::SystemAssigned => {}
+            ManagedIdentityId::ClientId(v) => url.append_query_pair(id_names[0], v),
+            ManagedIdentityId::ObjectId(v) => url.append_query_pair(id_names[1], v),
+            ManagedIdentityId::ResourceId(v) => url.append_query_pair(id_names[2], v),
         }
         let mut http_request = Request::new(Method::GET, url);
         let mut value = HeaderValue::from_str(&header.1).map_err(|_| {

@@ -44,14 +44,7 @@ pub(crate) async fn post_form(
     timeout: Duration,
     credential: &str,
 ) -> Result<AccessToken> {
-    // Built in a block: the serializer is not `Send` and must not live across the await.
-    let body = {
-        let mut body = url::form_urlencoded::Serializer::new(String::new());
-        for (k, v) in form {
-            body.append_pair(k, v);
-        }
-        body.finish()
-    };
+    let body = keyvault_runtime::codec::form::encode(form.iter().copied());
     let mut request = Request::new(Method::POST, url);
     request.headers.insert(
         "content-type",

@@ -362,6 +362,55 @@ pub mod rfc1123 {
     nullable_form!(time::OffsetDateTime);
 }
 
+/// `application/x-www-form-urlencoded` bodies (token requests).
+pub mod form {
+    use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
+    /// Everything but letters, digits and `*-._` is percent-encoded; spaces become `+`.
+    const FORM: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'*')
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b' ');
+
+    /// `name=value&...`, each name and value encoded.
+    pub fn encode<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+        let mut out = String::new();
+        for (name, value) in pairs {
+            if !out.is_empty() {
+                out.push('&');
+            }
+            push(&mut out, name);
+            out.push('=');
+            push(&mut out, value);
+        }
+        out
+    }
+
+    fn push(out: &mut String, text: &str) {
+        for piece in utf8_percent_encode(text, FORM) {
+            out.push_str(&piece.replace(' ', "+"));
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn encodes_like_html_forms() {
+            assert_eq!(
+                super::encode([
+                    ("grant_type", "client_credentials"),
+                    ("scope", "https://vault.azure.net/.default offline_access"),
+                    ("client_secret", "a+b&c=d*é~"),
+                ]),
+                "grant_type=client_credentials&scope=https%3A%2F%2Fvault.azure.net%2F.default+offline_access&client_secret=a%2Bb%26c%3Dd*%C3%A9%7E"
+            );
+            assert_eq!(super::encode([]), "");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde::{Deserialize, Serialize};

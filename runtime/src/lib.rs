@@ -27,6 +27,7 @@ pub mod retry;
 pub mod secret;
 pub mod service;
 pub mod transport;
+pub mod url;
 pub mod url_builder;
 pub mod validate;
 

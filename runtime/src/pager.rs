@@ -50,8 +50,8 @@ where
                             .map(|(k, v)| (k.into_owned(), v.into_owned()))
                             .collect();
                         url.set_query(None);
-                        if !pairs.is_empty() {
-                            url.query_pairs_mut().extend_pairs(pairs);
+                        for (name, value) in &pairs {
+                            url.append_query_pair(name, value);
                         }
                     }
                     let mut request = Request::new(Method::GET, url);

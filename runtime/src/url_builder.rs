@@ -115,12 +115,6 @@ impl UrlBuilder {
             path,
             query,
         } = self;
-        if url.cannot_be_a_base() {
-            return Err(Error::invalid_input(
-                "url",
-                "the endpoint cannot have a path appended",
-            ));
-        }
         url.set_path(&path);
         url.set_query((!query.is_empty()).then_some(query.as_str()));
         url.set_fragment(None);
@@ -180,8 +174,7 @@ pub fn next_link_url(endpoint: &Url, next_link: &str, api_version: &str) -> Resu
         ));
     }
     if !url.query_pairs().any(|(name, _)| name == "api-version") {
-        url.query_pairs_mut()
-            .append_pair("api-version", api_version);
+        url.append_query_pair("api-version", api_version);
     }
     Ok(url)
 }

@@ -53,7 +53,7 @@ impl Challenge {
 
     /// The tenant: the first path segment of the authorization server's URL.
     pub fn tenant_id(&self) -> Option<String> {
-        let server = url::Url::parse(self.authorization_server()?).ok()?;
+        let server = crate::url::Url::parse(self.authorization_server()?).ok()?;
         server
             .path_segments()?
             .find(|s| !s.is_empty())

@@ -8,6 +8,7 @@ use super::{parse_challenges, Challenge, TokenCredential, TokenRequest};
 use crate::error::{Error, Result};
 use crate::http::{BoxFuture, HeaderValue, RawResponse, Request, StatusCode, Url};
 use crate::pipeline::{Context, Next, Policy};
+use crate::url::Host;
 
 /// How tokens may be sent; part of [`crate::ClientOptions`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,9 +80,9 @@ pub fn ensure_secure_transport(url: &Url, allow_http_loopback: bool) -> Result<(
 
 fn is_loopback(url: &Url) -> bool {
     match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
         None => false,
     }
 }
