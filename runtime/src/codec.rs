@@ -293,19 +293,25 @@ pub fn parse_rfc3339(text: &str) -> Result<OffsetDateTime, String> {
 pub mod rfc1123 {
     use super::*;
     use time::format_description::well_known::Rfc2822;
-    use time::format_description::BorrowedFormatItem;
 
-    /// `Sun, 06 Nov 1994 08:49:37 GMT`, parsed once (at run time: the `macros` feature of
-    /// `time` would add a proc-macro crate to every user's build).
-    fn format() -> &'static [BorrowedFormatItem<'static>] {
-        static FORMAT: std::sync::OnceLock<Vec<BorrowedFormatItem<'static>>> =
-            std::sync::OnceLock::new();
-        FORMAT.get_or_init(|| {
-            time::format_description::parse_borrowed::<2>(
-                "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT",
-            )
-            .expect("a valid constant format description")
-        })
+    /// `Sun, 06 Nov 1994 08:49:37 GMT`, written directly: a format description would be parsed
+    /// at run time (or need `time`'s proc macros in every user's build) for one fixed layout.
+    pub(crate) fn format(value: &OffsetDateTime) -> String {
+        const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+        const MONTHS: [&str; 12] = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ];
+        let utc = value.to_offset(time::UtcOffset::UTC);
+        format!(
+            "{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT",
+            DAYS[utc.weekday().number_days_from_monday() as usize],
+            utc.day(),
+            MONTHS[utc.month() as usize - 1],
+            utc.year(),
+            utc.hour(),
+            utc.minute(),
+            utc.second()
+        )
     }
 
     /// Serializes as RFC 1123 in GMT.
@@ -313,11 +319,7 @@ pub mod rfc1123 {
         value: &OffsetDateTime,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
-        let text = value
-            .to_offset(time::UtcOffset::UTC)
-            .format(format())
-            .map_err(serde::ser::Error::custom)?;
-        serializer.serialize_str(&text)
+        serializer.serialize_str(&format(value))
     }
 
     /// Deserializes RFC 1123 / RFC 2822.
@@ -408,6 +410,26 @@ pub mod form {
             );
             assert_eq!(super::encode([]), "");
         }
+    }
+}
+
+#[cfg(test)]
+mod rfc1123_tests {
+    #[test]
+    fn formats_in_gmt_and_parses_back() {
+        let leap = time::OffsetDateTime::parse(
+            "2024-02-29T23:30:05-01:00",
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap();
+        let text = super::rfc1123::format(&leap);
+        assert_eq!(text, "Fri, 01 Mar 2024 00:30:05 GMT");
+        assert_eq!(super::rfc1123::parse(&text).unwrap(), leap);
+        let epoch = time::OffsetDateTime::UNIX_EPOCH;
+        assert_eq!(
+            super::rfc1123::format(&epoch),
+            "Thu, 01 Jan 1970 00:00:00 GMT"
+        );
     }
 }
 

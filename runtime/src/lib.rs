@@ -52,7 +52,7 @@ pub use time::OffsetDateTime;
 #[doc(hidden)]
 pub mod __private {
     pub use bytes::Bytes;
-    pub use futures;
+    pub use futures_util as futures;
     pub use serde;
     pub use serde_json;
     pub use time::OffsetDateTime;

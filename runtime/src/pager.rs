@@ -5,7 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use futures::stream::{BoxStream, Stream, StreamExt};
+use futures_util::stream::{BoxStream, Stream, StreamExt};
 
 use serde::de::DeserializeOwned;
 
@@ -114,26 +114,27 @@ impl<T: Send + 'static> Pager<T> {
         F: FnMut(Option<String>) -> Fut + Send + 'static,
         Fut: Future<Output = Result<Page<T>>> + Send + 'static,
     {
-        let pages = futures::stream::unfold(Cursor::Start(continuation_token), move |cursor| {
-            let request = match cursor {
-                Cursor::Start(token) => Some(fetch(token)),
-                Cursor::Next(link) => Some(fetch(Some(link))),
-                Cursor::Done => None,
-            };
-            async move {
-                let page = request?.await;
-                let cursor = match &page {
-                    // An empty next link means the end, as does an error: a failed page is
-                    // reported once and the stream ends rather than retrying forever.
-                    Ok(Page {
-                        next_link: Some(link),
-                        ..
-                    }) if !link.is_empty() => Cursor::Next(link.clone()),
-                    _ => Cursor::Done,
+        let pages =
+            futures_util::stream::unfold(Cursor::Start(continuation_token), move |cursor| {
+                let request = match cursor {
+                    Cursor::Start(token) => Some(fetch(token)),
+                    Cursor::Next(link) => Some(fetch(Some(link))),
+                    Cursor::Done => None,
                 };
-                Some((page, cursor))
-            }
-        });
+                async move {
+                    let page = request?.await;
+                    let cursor = match &page {
+                        // An empty next link means the end, as does an error: a failed page is
+                        // reported once and the stream ends rather than retrying forever.
+                        Ok(Page {
+                            next_link: Some(link),
+                            ..
+                        }) if !link.is_empty() => Cursor::Next(link.clone()),
+                        _ => Cursor::Done,
+                    };
+                    Some((page, cursor))
+                }
+            });
         Pager {
             pages: pages.boxed(),
             current: Vec::new().into_iter(),
@@ -179,7 +180,7 @@ impl<T> fmt::Debug for Pager<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use futures::TryStreamExt;
+    use futures_util::TryStreamExt;
 
     #[tokio::test]
     async fn follows_next_links_and_resumes() {
