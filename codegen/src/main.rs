@@ -30,6 +30,10 @@ fn main() -> ExitCode {
 fn run() -> Result<ExitCode, String> {
     let mut args = std::env::args().skip(1);
     let command = args.next().ok_or_else(|| USAGE.to_owned())?;
+    if matches!(command.as_str(), "-h" | "--help" | "help") {
+        println!("{USAGE}");
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut root = PathBuf::from(".");
     let mut config = None;
     let mut mirror = std::env::var_os("KV_SPECS_MIRROR").map(PathBuf::from);

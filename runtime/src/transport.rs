@@ -117,7 +117,10 @@ impl HyperTransport {
             options.connect_timeout.unwrap_or(Duration::from_secs(10)),
         ));
         let matcher = match &options.proxy {
-            Some(proxy) => Some(Matcher::builder().all(proxy.clone()).build()),
+            Some(proxy) => {
+                check_proxy_url(proxy)?;
+                Some(Matcher::builder().all(proxy.clone()).build())
+            }
             None => options.proxy_from_env.then(Matcher::from_env),
         }
         .map(Arc::new);
@@ -192,6 +195,28 @@ fn map_error(e: hyper_util::client::legacy::Error) -> Error {
     Error::transport(message, e)
 }
 
+/// Only `http://` proxies are supported: the connection to the proxy itself is plain TCP, and
+/// the request's TLS runs inside the tunnel.
+fn check_proxy_url(proxy: &str) -> Result<()> {
+    let uri: http::Uri = proxy.parse().map_err(|_| {
+        Error::invalid_input(
+            "proxy",
+            format!("`{proxy}` is not a URL like http://host:port"),
+        )
+    })?;
+    match (uri.scheme_str(), uri.host()) {
+        (Some("http"), Some(host)) if !host.is_empty() => Ok(()),
+        (Some("http"), _) => Err(Error::invalid_input("proxy", "has no host")),
+        (scheme, _) => Err(Error::invalid_input(
+            "proxy",
+            format!(
+                "scheme `{}` is not supported; give an http:// proxy (the tunnel it opens carries TLS end to end)",
+                scheme.unwrap_or("")
+            ),
+        )),
+    }
+}
+
 type BoxError = Box<dyn StdError + Send + Sync>;
 type Stream = TokioIo<tokio::net::TcpStream>;
 
@@ -221,6 +246,14 @@ impl tower_service::Service<http::Uri> for ProxyConnector {
             match intercept {
                 None => Ok(http.call(destination).await?),
                 Some(proxy) => {
+                    // From the environment: only plain-http proxies can be tunnelled through.
+                    if proxy.uri().scheme_str() != Some("http") {
+                        return Err(format!(
+                            "the proxy from the environment has scheme `{}`; only http:// proxies are supported",
+                            proxy.uri().scheme_str().unwrap_or("")
+                        )
+                        .into());
+                    }
                     let mut tunnel = Tunnel::new(proxy.uri().clone(), http);
                     if let Some(auth) = proxy.basic_auth() {
                         tunnel = tunnel.with_auth(auth.clone());

@@ -142,6 +142,24 @@ async fn a_proxy_that_refuses_gives_a_transport_error() {
 }
 
 #[test]
+fn a_proxy_setting_that_cannot_work_is_refused_up_front() {
+    for (proxy, why) in [
+        ("not a url", "is not a URL"),
+        ("socks5://127.0.0.1:1080", "scheme `socks5`"),
+        ("https://proxy.example:443", "scheme `https`"),
+    ] {
+        let mut options = TransportOptions::default();
+        options.proxy = Some(proxy.to_owned());
+        let error = HyperTransport::new(&options).unwrap_err();
+        assert!(
+            matches!(error.kind(), ErrorKind::InvalidInput { .. }),
+            "{proxy}: {error:?}"
+        );
+        assert!(error.to_string().contains(why), "{proxy}: {error}");
+    }
+}
+
+#[test]
 fn a_bad_root_certificate_is_a_typed_error() {
     for pem in [
         &b"not a certificate"[..],
