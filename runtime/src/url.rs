@@ -143,10 +143,10 @@ fn scheme_of(text: &str) -> Option<&str> {
 fn remove_dot_segments(path: &str) -> Cow<'_, str> {
     let is_dot = |s: &str| s == "." || s.eq_ignore_ascii_case("%2e");
     let is_dot_dot = |s: &str| {
-        matches!(
-            s.to_ascii_lowercase().as_str(),
-            ".." | ".%2e" | "%2e." | "%2e%2e"
-        )
+        s.len() <= 6
+            && ["..", ".%2e", "%2e.", "%2e%2e"]
+                .iter()
+                .any(|form| s.eq_ignore_ascii_case(form))
     };
     if !path.split('/').any(|s| is_dot(s) || is_dot_dot(s)) {
         return Cow::Borrowed(path);
@@ -210,16 +210,17 @@ impl Url {
         text.push_str(&scheme);
         let scheme_end = text.len();
         text.push_str("://");
-        if let Some(userinfo) = userinfo {
-            text.extend(utf8_percent_encode(userinfo, USERINFO).map(|s| {
-                // Keep the `:` between user and password.
-                if s == "%3A" {
-                    ":"
-                } else {
-                    s
+        // Empty credentials are dropped (`https://@host`, `https://:@host`): they mean nothing,
+        // and HTTP/2 forbids user information in the `:authority` it would end up in.
+        if let Some((user, password)) = userinfo.map(|u| u.split_once(':').unwrap_or((u, ""))) {
+            if !user.is_empty() || !password.is_empty() {
+                text.extend(utf8_percent_encode(user, USERINFO));
+                if !password.is_empty() {
+                    text.push(':');
+                    text.extend(utf8_percent_encode(password, USERINFO));
                 }
-            }));
-            text.push('@');
+                text.push('@');
+            }
         }
         let host_start = text.len();
         text.push_str(&host);
@@ -267,6 +268,11 @@ impl Url {
         self.userinfo()
             .and_then(|u| u.split_once(':'))
             .map(|(_, password)| password)
+    }
+
+    /// Whether the URL carries a user name or password.
+    pub fn has_credentials(&self) -> bool {
+        self.userinfo().is_some()
     }
 
     fn userinfo(&self) -> Option<&str> {
@@ -598,6 +604,16 @@ mod tests {
         let u = url("https://user:p%40ss@h.example/a/./b/../c");
         assert_eq!(u.username(), "user");
         assert_eq!(u.password(), Some("p%40ss"));
+        assert!(u.has_credentials());
+        // Only the first `:` separates user from password; empty credentials are dropped.
+        let colons = url("https://a:b:c:d:e:f:g:h:i:j@h.example/");
+        assert_eq!(colons.password(), Some("b%3Ac%3Ad%3Ae%3Af%3Ag%3Ah%3Ai%3Aj"));
+        assert!(http::Uri::try_from(colons.as_str()).is_ok());
+        for empty in ["https://@h.example", "https://:@h.example"] {
+            let plain = url(empty);
+            assert_eq!(plain.as_str(), "https://h.example/", "{empty}");
+            assert!(!plain.has_credentials());
+        }
         assert_eq!(u.host_str(), Some("h.example"));
         assert_eq!(u.path(), "/a/c");
         assert_eq!(u.path_segments().unwrap().collect::<Vec<_>>(), ["a", "c"]);

@@ -164,6 +164,12 @@ pub fn next_link_url(endpoint: &Url, next_link: &str, api_version: &str) -> Resu
             format!("the service returned an invalid next link: {e}"),
         )
     })?;
+    if url.has_credentials() {
+        return Err(Error::invalid_input(
+            "nextLink",
+            "the service returned a next link with a user name or password, refusing to follow it",
+        ));
+    }
     if url.origin() != endpoint.origin() {
         return Err(Error::invalid_input(
             "nextLink",
@@ -264,5 +270,6 @@ mod tests {
         .unwrap();
         assert!(ok.as_str().ends_with("api-version=7.6"), "{ok}");
         assert!(next_link_url(&endpoint, "https://evil.example/secrets", "7.6").is_err());
+        assert!(next_link_url(&endpoint, "https://x:y@v.vault.azure.net/secrets", "7.6").is_err());
     }
 }

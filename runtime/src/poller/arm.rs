@@ -447,7 +447,7 @@ fn header_url(response: &RawResponse, name: &str, base: &Url) -> Result<Option<U
             None,
         )
     })?;
-    if url.origin() != base.origin() {
+    if url.origin() != base.origin() || url.has_credentials() != base.has_credentials() {
         return Err(Error::poller(
             format!(
                 "the service sent a `{name}` on another origin; refusing to send credentials there"
