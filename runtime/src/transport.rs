@@ -41,6 +41,10 @@ pub struct TransportOptions {
     /// Connect through this proxy (`http://[user:password@]host:port`) for every host, whatever
     /// the environment says.
     pub proxy: Option<String>,
+    /// Also trust the operating system's root certificates, or those `SSL_CERT_FILE` and
+    /// `SSL_CERT_DIR` name (on by default with the `native-roots` feature).
+    #[cfg(feature = "native-roots")]
+    pub native_roots: bool,
 }
 
 impl Default for TransportOptions {
@@ -51,6 +55,8 @@ impl Default for TransportOptions {
             http1_only: false,
             proxy_from_env: true,
             proxy: None,
+            #[cfg(feature = "native-roots")]
+            native_roots: true,
         }
     }
 }
@@ -95,6 +101,10 @@ impl HyperTransport {
                     std::io::Error::other("no CERTIFICATE block"),
                 ));
             }
+        }
+        #[cfg(feature = "native-roots")]
+        if options.native_roots {
+            add_native_roots(&mut roots)?;
         }
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let tls = rustls::ClientConfig::builder_with_provider(provider)
@@ -171,6 +181,60 @@ impl HttpClient for HyperTransport {
             })
         })
     }
+}
+
+/// The system's roots. Unreadable or unparsable ones are skipped as long as some load (one bad
+/// file in a certificate folder should not stop every connection); none at all is an error,
+/// since the caller asked for them (a mistyped `SSL_CERT_FILE`, say). Loaded once per process
+/// (again only if `SSL_CERT_FILE` or `SSL_CERT_DIR` change): reading a certificate folder for
+/// every client would cost more than the client.
+#[cfg(feature = "native-roots")]
+fn add_native_roots(roots: &mut rustls::RootCertStore) -> Result<()> {
+    use std::sync::Mutex;
+    type Loaded = (
+        [Option<std::ffi::OsString>; 2],
+        Arc<Vec<CertificateDer<'static>>>,
+    );
+    static LOADED: Mutex<Option<Loaded>> = Mutex::new(None);
+
+    let key = [
+        std::env::var_os("SSL_CERT_FILE"),
+        std::env::var_os("SSL_CERT_DIR"),
+    ];
+    let mut loaded = LOADED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let certificates = match &*loaded {
+        Some((seen, certificates)) if *seen == key => certificates.clone(),
+        _ => {
+            let found = rustls_native_certs::load_native_certs();
+            if found.certs.is_empty() {
+                let cause: Box<dyn StdError + Send + Sync> = match found.errors.into_iter().next() {
+                    Some(error) => Box::new(error),
+                    None => "none found (the system store, or SSL_CERT_FILE / SSL_CERT_DIR)".into(),
+                };
+                return Err(Error::transport(
+                    "could not load the system's root certificates",
+                    cause,
+                ));
+            }
+            for error in &found.errors {
+                tracing::warn!(%error, "skipped some of the system's root certificates");
+            }
+            let certificates = Arc::new(found.certs);
+            *loaded = Some((key, certificates.clone()));
+            certificates
+        }
+    };
+    drop(loaded);
+    let (added, _unparsable) = roots.add_parsable_certificates(certificates.iter().cloned());
+    if added == 0 {
+        return Err(Error::transport(
+            "could not load the system's root certificates",
+            "none of them could be parsed",
+        ));
+    }
+    Ok(())
 }
 
 /// Connect errors say so; a timeout anywhere in the chain becomes a timeout error. hyper's
