@@ -32,7 +32,8 @@ pub struct TransportOptions {
     pub extra_root_certificates_pem: Vec<Vec<u8>>,
     /// How long establishing a connection may take; `None` means the transport's default (10 s).
     pub connect_timeout: Option<Duration>,
-    /// Use HTTP/1.1 only, even when the server offers HTTP/2.
+    /// Use HTTP/1.1 only, even when the server offers HTTP/2 (always so without the `http2`
+    /// feature).
     pub http1_only: bool,
     /// Connect through the proxy that `HTTPS_PROXY`, `HTTP_PROXY` or `ALL_PROXY` names, except
     /// for the hosts `NO_PROXY` lists, as curl reads them (on by default). The proxy is asked
@@ -138,11 +139,14 @@ impl HyperTransport {
         let builder = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(tls)
             .https_or_http();
+        #[cfg(feature = "http2")]
         let connector = if options.http1_only {
             builder.enable_http1().wrap_connector(connector)
         } else {
             builder.enable_all_versions().wrap_connector(connector)
         };
+        #[cfg(not(feature = "http2"))]
+        let connector = builder.enable_http1().wrap_connector(connector);
         let client = Client::builder(TokioExecutor::new())
             .timer(TokioTimer::new())
             .pool_timer(TokioTimer::new())

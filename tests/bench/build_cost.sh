@@ -17,7 +17,7 @@ name = "hello-ours"
 version = "0.0.0"
 edition = "2021"
 [dependencies]
-keyvault = { path = "$root/generated/keyvault", default-features = false, features = ["secrets"] }
+keyvault = { path = "$root/generated/keyvault", default-features = false, features = ["secrets", "http2"] }
 keyvault-identity = { path = "$root/identity" }
 tokio = { version = "1", features = ["rt-multi-thread", "macros"] }
 [workspace]

@@ -123,7 +123,15 @@ fn cargo_toml(krate: &CrateIr, sources: &[SourceFile], regenerate: &str) -> Stri
         .filter_map(|m| m.feature.clone())
         .map(|f| format!("\"{f}\""))
         .collect();
+    let mut defaults = defaults;
+    defaults.push("\"http2\"".to_owned());
     out.push_str(&format!("default = [{}]\n", defaults.join(", ")));
+    out.push_str("# HTTP/2 when the server offers it (off: HTTP/1.1 only, and a smaller build).\n");
+    out.push_str("http2 = [\"keyvault-runtime/http2\"]\n");
+    out.push_str(
+        "# Also trust the system's root certificates (and SSL_CERT_FILE / SSL_CERT_DIR).\n",
+    );
+    out.push_str("native-roots = [\"keyvault-runtime/native-roots\"]\n");
     for m in &krate.modules {
         if let Some(f) = &m.feature {
             out.push_str(&format!("{f} = []\n"));
@@ -132,7 +140,7 @@ fn cargo_toml(krate: &CrateIr, sources: &[SourceFile], regenerate: &str) -> Stri
     let depth = krate.path.split('/').count();
     let up = "../".repeat(depth);
     out.push_str(&format!(
-        "\n[dependencies]\nkeyvault-runtime = {{ path = \"{up}runtime\", version = \"0.1.0\" }}\n"
+        "\n[dependencies]\nkeyvault-runtime = {{ path = \"{up}runtime\", version = \"0.1.0\", default-features = false }}\n"
     ));
     out
 }
