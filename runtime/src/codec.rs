@@ -33,117 +33,73 @@ macro_rules! nullable_form {
     };
 }
 
+/// The serde functions of a bytes format written with `$engine` and read leniently (either
+/// alphabet, padded or not), with its `option` and `nullable` forms.
+macro_rules! bytes_form {
+    ($engine:path) => {
+        use super::*;
+        use ::base64::Engine;
+
+        /// Serializes bytes.
+        pub fn serialize<T: AsRef<[u8]>, S: Serializer>(
+            value: &T,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(&$engine.encode(value.as_ref()))
+        }
+
+        /// Deserializes bytes.
+        pub fn deserialize<'de, T: From<Vec<u8>>, D: Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<T, D::Error> {
+            let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+            super::decode_base64_lenient(&text)
+                .map(T::from)
+                .map_err(serde::de::Error::custom)
+        }
+
+        /// The same for `Option`.
+        pub mod option {
+            use super::*;
+
+            /// Serializes optional bytes (`None` is skipped by the field attribute).
+            pub fn serialize<T: AsRef<[u8]>, S: Serializer>(
+                value: &Option<T>,
+                serializer: S,
+            ) -> Result<S::Ok, S::Error> {
+                match value {
+                    Some(v) => super::serialize(v, serializer),
+                    None => serializer.serialize_none(),
+                }
+            }
+
+            /// Deserializes optional bytes; `null` is `None`.
+            pub fn deserialize<'de, T: From<Vec<u8>>, D: Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Option<T>, D::Error> {
+                let text = Option::<std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+                text.map(|t| {
+                    super::super::decode_base64_lenient(&t)
+                        .map(T::from)
+                        .map_err(serde::de::Error::custom)
+                })
+                .transpose()
+            }
+        }
+
+        nullable_form!(Vec<u8>);
+    };
+}
+
 /// `format: base64url`: bytes as unpadded URL-safe base64. Decoding also accepts padding and
 /// the standard alphabet, because services are not consistent about either.
 pub mod base64url {
-    use super::*;
-    use ::base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    use ::base64::Engine;
-
-    /// Serializes bytes.
-    pub fn serialize<T: AsRef<[u8]>, S: Serializer>(
-        value: &T,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&URL_SAFE_NO_PAD.encode(value.as_ref()))
-    }
-
-    /// Deserializes bytes.
-    pub fn deserialize<'de, T: From<Vec<u8>>, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<T, D::Error> {
-        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        super::decode_base64_lenient(&text)
-            .map(T::from)
-            .map_err(serde::de::Error::custom)
-    }
-
-    /// The same for `Option`.
-    pub mod option {
-        use super::*;
-
-        /// Serializes optional bytes (`None` is skipped by the field attribute).
-        pub fn serialize<T: AsRef<[u8]>, S: Serializer>(
-            value: &Option<T>,
-            serializer: S,
-        ) -> Result<S::Ok, S::Error> {
-            match value {
-                Some(v) => super::serialize(v, serializer),
-                None => serializer.serialize_none(),
-            }
-        }
-
-        /// Deserializes optional bytes; `null` is `None`.
-        pub fn deserialize<'de, T: From<Vec<u8>>, D: Deserializer<'de>>(
-            deserializer: D,
-        ) -> Result<Option<T>, D::Error> {
-            let text = Option::<std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-            text.map(|t| {
-                super::super::decode_base64_lenient(&t)
-                    .map(T::from)
-                    .map_err(serde::de::Error::custom)
-            })
-            .transpose()
-        }
-    }
-
-    nullable_form!(Vec<u8>);
+    bytes_form!(::base64::engine::general_purpose::URL_SAFE_NO_PAD);
 }
 
-/// `format: byte`: bytes as standard padded base64.
+/// `format: byte`: bytes as standard padded base64 (decoded as leniently as `base64url`).
 pub mod base64 {
-    use super::*;
-    use ::base64::engine::general_purpose::STANDARD;
-    use ::base64::Engine;
-
-    /// Serializes bytes.
-    pub fn serialize<T: AsRef<[u8]>, S: Serializer>(
-        value: &T,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&STANDARD.encode(value.as_ref()))
-    }
-
-    /// Deserializes bytes.
-    pub fn deserialize<'de, T: From<Vec<u8>>, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<T, D::Error> {
-        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        super::decode_base64_lenient(&text)
-            .map(T::from)
-            .map_err(serde::de::Error::custom)
-    }
-
-    /// The same for `Option`.
-    pub mod option {
-        use super::*;
-
-        /// Serializes optional bytes.
-        pub fn serialize<T: AsRef<[u8]>, S: Serializer>(
-            value: &Option<T>,
-            serializer: S,
-        ) -> Result<S::Ok, S::Error> {
-            match value {
-                Some(v) => super::serialize(v, serializer),
-                None => serializer.serialize_none(),
-            }
-        }
-
-        /// Deserializes optional bytes.
-        pub fn deserialize<'de, T: From<Vec<u8>>, D: Deserializer<'de>>(
-            deserializer: D,
-        ) -> Result<Option<T>, D::Error> {
-            let text = Option::<std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-            text.map(|t| {
-                super::super::decode_base64_lenient(&t)
-                    .map(T::from)
-                    .map_err(serde::de::Error::custom)
-            })
-            .transpose()
-        }
-    }
-
-    nullable_form!(Vec<u8>);
+    bytes_form!(::base64::engine::general_purpose::STANDARD);
 }
 
 fn decode_base64_lenient(text: &str) -> Result<Vec<u8>, String> {
