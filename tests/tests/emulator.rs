@@ -507,6 +507,46 @@ async fn certificates_issue_cancel_import_and_manage() {
         .unwrap();
     assert!(imported.id.unwrap().contains("/certificates/imported/"));
 
+    // Import PKCS#12 (base64, with its password). The secret keeps the format: a PFX without a
+    // password, as the service returns it, holding the same certificate.
+    {
+        use base64::Engine;
+        let pfx = include_bytes!("../../identity/tests/data/cert.pfx");
+        let mut params = c::CertificateImportParameters::new(
+            base64::engine::general_purpose::STANDARD.encode(pfx),
+        );
+        params.password = Some(keyvault_runtime::Secret::new("test-password".to_owned()));
+        let imported = client
+            .import_certificate("imported-pfx", params)
+            .await
+            .unwrap();
+        let secret = secrets.get_secret("imported-pfx").await.unwrap();
+        assert_eq!(secret.content_type.as_deref(), Some("application/x-pkcs12"));
+        let returned = base64::engine::general_purpose::STANDARD
+            .decode(secret.value.unwrap().expose())
+            .unwrap();
+        let reopened =
+            keyvault_identity::certificate::ClientCertificate::from_pkcs12(&returned, "").unwrap();
+        let original =
+            keyvault_identity::certificate::ClientCertificate::from_pkcs12(pfx, "test-password")
+                .unwrap();
+        assert_eq!(reopened.certificate_der(), original.certificate_der());
+        assert_eq!(imported.cer.as_deref(), Some(original.certificate_der()));
+        // A wrong password is the service's BadParameter, not a crash.
+        let mut params = c::CertificateImportParameters::new(
+            base64::engine::general_purpose::STANDARD.encode(pfx),
+        );
+        params.password = Some(keyvault_runtime::Secret::new("wrong".to_owned()));
+        let error = client
+            .import_certificate("imported-pfx", params)
+            .await
+            .unwrap_err();
+        let ErrorKind::Service(service) = error.kind() else {
+            panic!("{error}")
+        };
+        assert_eq!(service.code.as_deref(), Some("BadParameter"), "{error}");
+    }
+
     // Policy, issuers, contacts, lists, update.
     let read = client.get_certificate_policy("site").await.unwrap();
     assert_eq!(
@@ -556,7 +596,7 @@ async fn certificates_issue_cancel_import_and_manage() {
         .try_collect()
         .await
         .unwrap();
-    assert_eq!(listed.len(), 2, "site and imported");
+    assert_eq!(listed.len(), 3, "site, imported and imported-pfx");
     let mut update = c::CertificateUpdateParameters::default();
     update.tags = Some([("team".to_owned(), "web".to_owned())].into());
     let updated = client.update_certificate("site", update).await.unwrap();

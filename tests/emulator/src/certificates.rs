@@ -164,6 +164,10 @@ pub(crate) fn handle(state: &State, settings: &Settings, req: &Req) -> Option<Re
     Some(result.unwrap_or_else(|e| e))
 }
 
+/// The secret content types of certificates.
+const PEM: &str = "application/x-pem-file";
+const PKCS12: &str = "application/x-pkcs12";
+
 /// The policy a creation without one gets, and the defaults filled into a given one.
 fn complete_policy(policy: Option<Value>) -> Value {
     let mut policy = policy.unwrap_or_else(|| json!({}));
@@ -172,7 +176,7 @@ fn complete_policy(policy: Option<Value>) -> Value {
             json!({"exportable": true, "kty": "RSA", "key_size": 2048, "reuse_key": false});
     }
     if policy.get("secret_props").is_none() {
-        policy["secret_props"] = json!({"contentType": "application/x-pem-file"});
+        policy["secret_props"] = json!({ "contentType": PEM });
     }
     if policy.get("x509_props").is_none() {
         policy["x509_props"] = json!({"subject": "CN=emulator", "validity_months": 12});
@@ -340,18 +344,26 @@ fn store(
         attributes,
         tags,
     } = new;
-    let pem = format!(
-        "{}{}",
-        pem_block("CERTIFICATE", &der),
-        pem_block(
-            "PRIVATE KEY",
-            &crypto::pkcs8_der(key).map_err(|m| bad_parameter(&m))?
-        )
-    );
+    // The secret in the policy's format: PEM, or base64 PKCS#12 without a password.
+    let (secret, content_type) = if policy["secret_props"]["contentType"] == PKCS12 {
+        let pfx = crypto::pkcs12_der(&der, key).map_err(|m| bad_parameter(&m))?;
+        (STANDARD.encode(pfx), PKCS12)
+    } else {
+        let pem = format!(
+            "{}{}",
+            pem_block("CERTIFICATE", &der),
+            pem_block(
+                "PRIVATE KEY",
+                &crypto::pkcs8_der(key).map_err(|m| bad_parameter(&m))?
+            )
+        );
+        (pem, PEM)
+    };
     let key_id = crate::keys::add_certificate_key(vault, name, key.clone(), tags.clone())
         .map_err(|c| c.response("Key", name))?;
-    let secret_id = crate::secrets::add_certificate_secret(vault, name, pem, tags.clone())
-        .map_err(|c| c.response("Secret", name))?;
+    let secret_id =
+        crate::secrets::add_certificate_secret(vault, name, secret, content_type, tags.clone())
+            .map_err(|c| c.response("Secret", name))?;
     let version = CertVersion {
         der,
         policy,
@@ -502,6 +514,7 @@ fn import(state: &State, req: &Req, name: &str) -> Result<Resp, Resp> {
     #[derive(Deserialize)]
     struct Parameters {
         value: Option<String>,
+        pwd: Option<String>,
         policy: Option<Value>,
         attributes: Option<Value>,
         tags: Option<Value>,
@@ -511,9 +524,26 @@ fn import(state: &State, req: &Req, name: &str) -> Result<Resp, Resp> {
     let value = p
         .value
         .ok_or_else(|| bad_parameter("The certificate value is required."))?;
-    let (der, key) =
-        crypto::parse_pem_certificate_and_key(&value).map_err(|m| bad_parameter(&m))?;
-    let policy = complete_policy(p.policy);
+    // PEM text, or a base64 PKCS#12 file (with `pwd`), as the service takes them; the
+    // secret keeps the imported format unless the policy names another.
+    let (der, key, content_type) = if value.contains("-----BEGIN") {
+        let (der, key) =
+            crypto::parse_pem_certificate_and_key(&value).map_err(|m| bad_parameter(&m))?;
+        (der, key, PEM)
+    } else {
+        let pfx = crypto::decode(value.trim()).map_err(|_| {
+            bad_parameter("The certificate value is neither PEM nor base64 PKCS#12.")
+        })?;
+        let (der, key) =
+            crypto::parse_pkcs12_certificate_and_key(&pfx, p.pwd.as_deref().unwrap_or(""))
+                .map_err(|m| bad_parameter(&m))?;
+        (der, key, PKCS12)
+    };
+    let mut policy = p.policy.unwrap_or_else(|| json!({}));
+    if policy.get("secret_props").is_none() {
+        policy["secret_props"] = json!({ "contentType": content_type });
+    }
+    let policy = complete_policy(Some(policy));
     let mut vaults = state
         .vaults
         .lock()

@@ -490,9 +490,8 @@ pub(crate) fn parse_pem_certificate_and_key(
     text: &str,
 ) -> CryptoResult<(Vec<u8>, Map<String, Value>)> {
     use rsa::pkcs1::DecodeRsaPrivateKey;
-    use rsa::pkcs8::DecodePrivateKey;
     if !text.contains("-----BEGIN") {
-        return Err("only PEM (certificate and private key) can be imported into the emulator; PKCS#12 is not supported".to_owned());
+        return Err("not PEM: no -----BEGIN line".to_owned());
     }
     let mut certificate = None;
     let mut key = None;
@@ -516,17 +515,7 @@ pub(crate) fn parse_pem_certificate_and_key(
             .map_err(|_| "malformed PEM body".to_owned())?;
         match label {
             "CERTIFICATE" if certificate.is_none() => certificate = Some(der),
-            "PRIVATE KEY" => {
-                key = Some(if let Ok(k) = RsaPrivateKey::from_pkcs8_der(&der) {
-                    rsa_jwk(&k)
-                } else if let Ok(k) = p256::SecretKey::from_pkcs8_der(&der) {
-                    import(&ec_jwk("P-256", &k.to_bytes()))?
-                } else if let Ok(k) = p384::SecretKey::from_pkcs8_der(&der) {
-                    import(&ec_jwk("P-384", &k.to_bytes()))?
-                } else {
-                    return Err("the private key is not an RSA, P-256 or P-384 key".to_owned());
-                })
-            }
+            "PRIVATE KEY" => key = Some(key_from_pkcs8(&der)?),
             "RSA PRIVATE KEY" => {
                 key = Some(rsa_jwk(
                     &RsaPrivateKey::from_pkcs1_der(&der)
@@ -551,6 +540,52 @@ pub(crate) fn parse_pem_certificate_and_key(
         (None, _) => Err("the PEM holds no certificate".to_owned()),
         (_, None) => Err("the PEM holds no private key".to_owned()),
     }
+}
+
+/// A private JWK from PKCS#8 DER (RSA, P-256 or P-384).
+fn key_from_pkcs8(der: &[u8]) -> CryptoResult<Map<String, Value>> {
+    use rsa::pkcs8::DecodePrivateKey;
+    if let Ok(k) = RsaPrivateKey::from_pkcs8_der(der) {
+        Ok(rsa_jwk(&k))
+    } else if let Ok(k) = p256::SecretKey::from_pkcs8_der(der) {
+        import(&ec_jwk("P-256", &k.to_bytes()))
+    } else if let Ok(k) = p384::SecretKey::from_pkcs8_der(der) {
+        import(&ec_jwk("P-384", &k.to_bytes()))
+    } else {
+        Err("the private key is not an RSA, P-256 or P-384 key".to_owned())
+    }
+}
+
+/// The certificate (DER) and private JWK of a PKCS#12 file: its first key with the first
+/// certificate of that key's chain.
+pub(crate) fn parse_pkcs12_certificate_and_key(
+    der: &[u8],
+    password: &str,
+) -> CryptoResult<(Vec<u8>, Map<String, Value>)> {
+    let store = p12_keystore::KeyStore::from_pkcs12(der, password)
+        .map_err(|e| format!("not a readable PKCS#12 file with this password ({e})"))?;
+    let (_, chain) = store
+        .private_key_chain()
+        .ok_or("the PKCS#12 file holds no private key with a certificate")?;
+    let certificate = chain
+        .chain()
+        .first()
+        .ok_or("the PKCS#12 file holds no certificate for its key")?;
+    Ok((certificate.as_der().to_vec(), key_from_pkcs8(chain.key())?))
+}
+
+/// A PKCS#12 file of a certificate and its key with an empty password, as Key Vault returns a
+/// `application/x-pkcs12` certificate's secret.
+pub(crate) fn pkcs12_der(certificate: &[u8], key: &Map<String, Value>) -> CryptoResult<Vec<u8>> {
+    let certificate = p12_keystore::Certificate::from_der(certificate)
+        .map_err(|e| format!("invalid certificate ({e})"))?;
+    let chain = p12_keystore::PrivateKeyChain::new(pkcs8_der(key)?, [1u8; 20], [certificate]);
+    let mut store = p12_keystore::KeyStore::new();
+    store.add_entry("1", p12_keystore::KeyStoreEntry::PrivateKeyChain(chain));
+    store
+        .writer("")
+        .write()
+        .map_err(|e| format!("could not write PKCS#12 ({e})"))
 }
 
 fn ec_jwk(crv: &str, d: &[u8]) -> Map<String, Value> {

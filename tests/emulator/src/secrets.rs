@@ -171,12 +171,13 @@ fn update(state: &State, req: &Req, name: &str, version: &str) -> Result<Resp, R
 pub(crate) fn add_certificate_secret(
     vault: &mut crate::store::Vault,
     name: &str,
-    pem: String,
+    value: String,
+    content_type: &str,
     tags: Option<Value>,
 ) -> Result<String, crate::store::Conflict> {
     let version = SecretVersion {
-        value: pem,
-        content_type: Some("application/x-pem-file".to_owned()),
+        value,
+        content_type: Some(content_type.to_owned()),
         tags,
         attributes: Attributes::new(None),
     };
