@@ -511,36 +511,27 @@ async fn certificates_issue_cancel_import_and_manage() {
     // password, as the service returns it, holding the same certificate.
     {
         use base64::Engine;
+        use keyvault_identity::certificate::ClientCertificate;
         let pfx = include_bytes!("../../identity/tests/data/cert.pfx");
-        let mut params = c::CertificateImportParameters::new(
-            base64::engine::general_purpose::STANDARD.encode(pfx),
-        );
-        params.password = Some(keyvault_runtime::Secret::new("test-password".to_owned()));
-        let imported = client
-            .import_certificate("imported-pfx", params)
-            .await
-            .unwrap();
+        let import = |password: &str| {
+            let mut params = c::CertificateImportParameters::new(
+                base64::engine::general_purpose::STANDARD.encode(pfx),
+            );
+            params.password = Some(keyvault_runtime::Secret::new(password.to_owned()));
+            client.import_certificate("imported-pfx", params)
+        };
+        let imported = import("test-password").await.unwrap();
         let secret = secrets.get_secret("imported-pfx").await.unwrap();
         assert_eq!(secret.content_type.as_deref(), Some("application/x-pkcs12"));
         let returned = base64::engine::general_purpose::STANDARD
             .decode(secret.value.unwrap().expose())
             .unwrap();
-        let reopened =
-            keyvault_identity::certificate::ClientCertificate::from_pkcs12(&returned, "").unwrap();
-        let original =
-            keyvault_identity::certificate::ClientCertificate::from_pkcs12(pfx, "test-password")
-                .unwrap();
+        let reopened = ClientCertificate::from_pkcs12(&returned, "").unwrap();
+        let original = ClientCertificate::from_pkcs12(pfx, "test-password").unwrap();
         assert_eq!(reopened.certificate_der(), original.certificate_der());
         assert_eq!(imported.cer.as_deref(), Some(original.certificate_der()));
         // A wrong password is the service's BadParameter, not a crash.
-        let mut params = c::CertificateImportParameters::new(
-            base64::engine::general_purpose::STANDARD.encode(pfx),
-        );
-        params.password = Some(keyvault_runtime::Secret::new("wrong".to_owned()));
-        let error = client
-            .import_certificate("imported-pfx", params)
-            .await
-            .unwrap_err();
+        let error = import("wrong").await.unwrap_err();
         let ErrorKind::Service(service) = error.kind() else {
             panic!("{error}")
         };
