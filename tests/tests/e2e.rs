@@ -13,6 +13,5 @@ mod prism;
 mod prism_proxy;
 mod pseudo_lro;
 mod python;
-mod redaction;
 mod retry;
 mod transport;
