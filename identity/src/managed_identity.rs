@@ -91,7 +91,8 @@ impl ManagedIdentityCredential {
             Some(t) => t.clone(),
             None => {
                 // The identity endpoints are link-local or on the host: never through a proxy.
-                let mut transport = TransportOptions::default();
+                // Nor with the system's certificates: the endpoints are plain http.
+                let mut transport = TransportOptions::default().with_native_roots(false);
                 transport.proxy_from_env = false;
                 Arc::new(HyperTransport::new(&transport)?)
             }

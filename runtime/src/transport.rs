@@ -25,19 +25,21 @@ use bytes::Bytes;
 use crate::http::{BoxFuture, HttpClient, RawResponse, Request};
 
 /// Settings for the default transport.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct TransportOptions {
     /// Extra root certificates (PEM) to trust, e.g. a local emulator's self-signed certificate.
     pub extra_root_certificates_pem: Vec<Vec<u8>>,
-    /// How long establishing a connection may take; `None` means the transport's default (10 s).
+    /// How long setting up a connection may take, DNS, TCP, a proxy's tunnel and the TLS
+    /// handshake together; `None` means the transport's default (10 s).
     pub connect_timeout: Option<Duration>,
     /// Use HTTP/1.1 only, even when the server offers HTTP/2 (always so without the `http2`
     /// feature).
     pub http1_only: bool,
     /// Connect through the proxy that `HTTPS_PROXY`, `HTTP_PROXY` or `ALL_PROXY` names, except
     /// for the hosts `NO_PROXY` lists, as curl reads them (on by default). The proxy is asked
-    /// for a tunnel (`CONNECT`), so TLS stays end to end.
+    /// for a tunnel (`CONNECT`), so TLS stays end to end. Only `http://` proxies are supported:
+    /// a request through an `https://` or SOCKS proxy fails with an error naming the scheme.
     pub proxy_from_env: bool,
     /// Connect through this proxy (`http://[user:password@]host:port`) for every host, whatever
     /// the environment says.
@@ -62,22 +64,67 @@ impl Default for TransportOptions {
     }
 }
 
+/// The proxy's user name and password are hidden.
+impl std::fmt::Debug for TransportOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut debug = f.debug_struct("TransportOptions");
+        debug
+            .field(
+                "extra_root_certificates",
+                &self.extra_root_certificates_pem.len(),
+            )
+            .field("connect_timeout", &self.connect_timeout)
+            .field("http1_only", &self.http1_only)
+            .field("proxy_from_env", &self.proxy_from_env)
+            .field("proxy", &self.proxy.as_deref().map(redact_userinfo));
+        #[cfg(feature = "native-roots")]
+        debug.field("native_roots", &self.native_roots);
+        debug.finish()
+    }
+}
+
+/// `scheme://REDACTED@host...` when a URL carries credentials.
+fn redact_userinfo(url: &str) -> String {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let authority_end = url[start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| start + i);
+    match url[start..authority_end].rfind('@') {
+        Some(at) => format!("{}REDACTED{}", &url[..start], &url[start + at..]),
+        None => url.to_owned(),
+    }
+}
+
 impl TransportOptions {
     /// Trusts an extra root certificate (PEM), e.g. a local emulator's.
     pub fn with_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
         self.extra_root_certificates_pem.push(pem.into());
         self
     }
-}
 
-type Connector = hyper_rustls::HttpsConnector<ProxyConnector>;
+    /// Whether to trust the system's root certificates too; without the `native-roots`
+    /// feature there are none to trust and this changes nothing.
+    pub fn with_native_roots(self, trust: bool) -> Self {
+        #[cfg(feature = "native-roots")]
+        {
+            let mut options = self;
+            options.native_roots = trust;
+            options
+        }
+        #[cfg(not(feature = "native-roots"))]
+        {
+            let _ = trust;
+            self
+        }
+    }
+}
 
 /// Sends requests with a shared, pooled hyper client over rustls (HTTP/1.1, and HTTP/2 when
 /// the server offers it by ALPN and `http1_only` is off). Redirects are never followed: they
 /// would carry the `Authorization` header wherever the server points.
 #[derive(Clone)]
 pub struct HyperTransport {
-    client: Client<Connector, Full<Bytes>>,
+    client: Client<TimedConnector, Full<Bytes>>,
 }
 
 impl HyperTransport {
@@ -124,9 +171,8 @@ impl HyperTransport {
         http.set_keepalive_retries(Some(3));
         #[cfg(any(target_os = "android", target_os = "fuchsia", target_os = "linux"))]
         http.set_tcp_user_timeout(Some(Duration::from_secs(30)));
-        http.set_connect_timeout(Some(
-            options.connect_timeout.unwrap_or(Duration::from_secs(10)),
-        ));
+        let connect_timeout = options.connect_timeout.unwrap_or(Duration::from_secs(10));
+        http.set_connect_timeout(Some(connect_timeout));
         let matcher = match &options.proxy {
             Some(proxy) => {
                 check_proxy_url(proxy)?;
@@ -147,6 +193,10 @@ impl HyperTransport {
         };
         #[cfg(not(feature = "http2"))]
         let connector = builder.enable_http1().wrap_connector(connector);
+        let connector = TimedConnector {
+            inner: connector,
+            limit: connect_timeout,
+        };
         let client = Client::builder(TokioExecutor::new())
             .timer(TokioTimer::new())
             .pool_timer(TokioTimer::new())
@@ -176,7 +226,10 @@ impl HttpClient for HyperTransport {
             let body = body
                 .collect()
                 .await
-                .map_err(|e| Error::transport("reading the response body failed", e))?
+                .map_err(|e| {
+                    timeout_in_chain(&e, "reading the response body timed out")
+                        .unwrap_or_else(|| Error::transport("reading the response body failed", e))
+                })?
                 .to_bytes();
             Ok(RawResponse {
                 status: parts.status,
@@ -188,8 +241,10 @@ impl HttpClient for HyperTransport {
 }
 
 /// The system's roots. Unreadable or unparsable ones are skipped as long as some load (one bad
-/// file in a certificate folder should not stop every connection); none at all is an error,
-/// since the caller asked for them (a mistyped `SSL_CERT_FILE`, say). Loaded once per process
+/// file in a certificate folder should not stop every connection). None at all is an error
+/// when `SSL_CERT_FILE` or `SSL_CERT_DIR` name them (a typo, say), and only a warning on a
+/// system without a store (a minimal container image), where the built-in roots still
+/// apply. Loaded once per process
 /// (again only if `SSL_CERT_FILE` or `SSL_CERT_DIR` change): reading a certificate folder for
 /// every client would cost more than the client.
 #[cfg(feature = "native-roots")]
@@ -212,6 +267,12 @@ fn add_native_roots(roots: &mut rustls::RootCertStore) -> Result<()> {
         Some((seen, certificates)) if *seen == key => certificates.clone(),
         _ => {
             let found = rustls_native_certs::load_native_certs();
+            let named = key.iter().any(Option::is_some);
+            if found.certs.is_empty() && !named {
+                // A minimal image without a system store: the built-in roots still apply.
+                tracing::warn!("no system root certificates found; using the built-in roots");
+                return Ok(());
+            }
             if found.certs.is_empty() {
                 let cause: Box<dyn StdError + Send + Sync> = match found.errors.into_iter().next() {
                     Some(error) => Box::new(error),
@@ -244,16 +305,8 @@ fn add_native_roots(roots: &mut rustls::RootCertStore) -> Result<()> {
 /// Connect errors say so; a timeout anywhere in the chain becomes a timeout error. hyper's
 /// errors never include the URL (which may carry query secrets).
 fn map_error(e: hyper_util::client::legacy::Error) -> Error {
-    let mut source: Option<&(dyn StdError + 'static)> = Some(&e);
-    while let Some(cause) = source {
-        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
-            if io.kind() == std::io::ErrorKind::TimedOut {
-                return Error::new(ErrorKind::Timeout {
-                    message: "connecting timed out".to_owned(),
-                });
-            }
-        }
-        source = cause.source();
+    if let Some(timeout) = timeout_in_chain(&e, "the connection timed out") {
+        return timeout;
     }
     let message = if e.is_connect() {
         "could not connect"
@@ -263,13 +316,33 @@ fn map_error(e: hyper_util::client::legacy::Error) -> Error {
     Error::transport(message, e)
 }
 
+/// A timeout error when an I/O timeout caused `error` (the connect timeout, or the TCP user
+/// timeout on a connection that stopped answering).
+fn timeout_in_chain(error: &(dyn StdError + 'static), message: &str) -> Option<Error> {
+    let mut source = Some(error);
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::TimedOut {
+                return Some(Error::new(ErrorKind::Timeout {
+                    message: message.to_owned(),
+                }));
+            }
+        }
+        source = cause.source();
+    }
+    None
+}
+
 /// Only `http://` proxies are supported: the connection to the proxy itself is plain TCP, and
 /// the request's TLS runs inside the tunnel.
 fn check_proxy_url(proxy: &str) -> Result<()> {
     let uri: http::Uri = proxy.parse().map_err(|_| {
         Error::invalid_input(
             "proxy",
-            format!("`{proxy}` is not a URL like http://host:port"),
+            format!(
+                "`{}` is not a URL like http://host:port",
+                redact_userinfo(proxy)
+            ),
         )
     })?;
     match (uri.scheme_str(), uri.host()) {
@@ -287,6 +360,40 @@ fn check_proxy_url(proxy: &str) -> Result<()> {
 
 type BoxError = Box<dyn StdError + Send + Sync>;
 type Stream = TokioIo<tokio::net::TcpStream>;
+type Connecting<T> = Pin<Box<dyn Future<Output = std::result::Result<T, BoxError>> + Send>>;
+
+/// Bounds setting up a connection as a whole (DNS, TCP, the proxy's tunnel, the TLS handshake)
+/// by the connect timeout: a proxy or server that accepts TCP and then says nothing would
+/// otherwise hold each try until its own timeout.
+#[derive(Clone)]
+struct TimedConnector {
+    inner: hyper_rustls::HttpsConnector<ProxyConnector>,
+    limit: Duration,
+}
+
+impl tower_service::Service<http::Uri> for TimedConnector {
+    type Response = hyper_rustls::MaybeHttpsStream<Stream>;
+    type Error = BoxError;
+    type Future = Connecting<Self::Response>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<std::result::Result<(), BoxError>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, destination: http::Uri) -> Self::Future {
+        let connecting = self.inner.call(destination);
+        let limit = self.limit;
+        Box::pin(async move {
+            match tokio::time::timeout(limit, connecting).await {
+                Ok(connected) => connected,
+                Err(_) => Err(Box::new(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("setting up the connection took longer than {limit:?}"),
+                )) as BoxError),
+            }
+        })
+    }
+}
 
 /// TCP connections, through a `CONNECT` tunnel when the proxy settings intercept the host.
 #[derive(Clone)]
@@ -298,7 +405,7 @@ struct ProxyConnector {
 impl tower_service::Service<http::Uri> for ProxyConnector {
     type Response = Stream;
     type Error = BoxError;
-    type Future = Pin<Box<dyn Future<Output = std::result::Result<Stream, BoxError>> + Send>>;
+    type Future = Connecting<Stream>;
 
     fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<std::result::Result<(), BoxError>> {
         Poll::Ready(Ok(()))

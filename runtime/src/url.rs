@@ -189,6 +189,11 @@ impl Url {
 
         let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
         let (authority, rest) = rest.split_at(authority_end);
+        // Browsers read `\` as `/` here, other parsers as part of the user name: refused, so
+        // no two readers can disagree about the host.
+        if authority.contains('\\') {
+            return Err(error("a backslash in the host part"));
+        }
         let (userinfo, host_port) = match authority.rfind('@') {
             Some(at) => (Some(&authority[..at]), &authority[at + 1..]),
             None => (None, authority),
@@ -635,6 +640,7 @@ mod tests {
             ("https://a b/", "invalid character"),
             ("https://[::1/", "`]`"),
             ("https://[zz]/", "IPv6"),
+            ("https://vault.azure.net\\@attacker.example/", "backslash"),
         ] {
             let e = Url::parse(bad).expect_err(bad);
             assert!(e.to_string().contains(why), "{bad}: {e}");

@@ -1,65 +1,14 @@
-//! The default transport against real loopback servers: proxies (a real `CONNECT` proxy),
-//! proxy credentials, and bad settings answered with typed errors.
+//! The default transport against real loopback servers: an explicit proxy (a real `CONNECT`
+//! proxy), proxy credentials, connection timeouts, and bad settings answered with typed errors.
+//! Proxies from the environment are tested in `proxy_env.rs`, a process of its own.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
-use e2e_tests::{LoopbackServer, Reply};
+use e2e_tests::{ConnectProxy, LoopbackServer, Reply};
 use keyvault_runtime::http::{HttpClient, Method, Request, Url};
 use keyvault_runtime::transport::{HyperTransport, TransportOptions};
 use keyvault_runtime::ErrorKind;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-
-/// A `CONNECT` proxy on loopback that records each request head and then tunnels bytes.
-struct ConnectProxy {
-    url: String,
-    heads: Arc<Mutex<Vec<String>>>,
-}
-
-impl ConnectProxy {
-    async fn start() -> ConnectProxy {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let heads = Arc::new(Mutex::new(Vec::new()));
-        let seen = heads.clone();
-        tokio::spawn(async move {
-            while let Ok((mut client, _)) = listener.accept().await {
-                let seen = seen.clone();
-                tokio::spawn(async move {
-                    let mut head = Vec::new();
-                    let mut byte = [0u8; 1];
-                    while !head.ends_with(b"\r\n\r\n") {
-                        if client.read(&mut byte).await.unwrap_or(0) == 0 {
-                            return;
-                        }
-                        head.push(byte[0]);
-                    }
-                    let head = String::from_utf8_lossy(&head).into_owned();
-                    let target = head.split(' ').nth(1).unwrap_or("").to_owned();
-                    seen.lock()
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .push(head);
-                    let Ok(mut upstream) = TcpStream::connect(&target).await else {
-                        let _ = client.write_all(b"HTTP/1.1 502 Bad Gateway\r\n\r\n").await;
-                        return;
-                    };
-                    let _ = client
-                        .write_all(b"HTTP/1.1 200 Connection Established\r\n\r\n")
-                        .await;
-                    let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
-                });
-            }
-        });
-        ConnectProxy { url, heads }
-    }
-
-    fn heads(&self) -> Vec<String> {
-        self.heads
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-    }
-}
+use tokio::net::TcpListener;
 
 fn get(url: &str) -> Request {
     Request::new(Method::GET, Url::parse(url).unwrap())
@@ -106,21 +55,6 @@ async fn an_explicit_proxy_tunnels_every_request() {
         .unwrap();
     assert_eq!(proxy.heads().len(), 1);
     assert_eq!(server.seen()[1].target, "/secrets/b");
-}
-
-#[tokio::test]
-async fn without_a_proxy_requests_go_direct() {
-    let server = LoopbackServer::start(Reply::json(200, "{}")).await;
-    let proxy = ConnectProxy::start().await;
-    let mut options = TransportOptions::default();
-    options.proxy_from_env = false;
-    let transport = HyperTransport::new(&options).unwrap();
-    transport
-        .execute(&get(&format!("{}/x", server.url())))
-        .await
-        .unwrap();
-    assert!(proxy.heads().is_empty());
-    assert_eq!(server.seen().len(), 1);
 }
 
 #[tokio::test]
@@ -188,4 +122,57 @@ async fn an_unreachable_host_is_a_connect_error() {
         .await
         .unwrap_err();
     assert!(error.to_string().contains("could not connect"), "{error}");
+}
+
+#[tokio::test]
+async fn a_server_that_accepts_and_stays_silent_times_out_while_connecting() {
+    // TCP connects, the TLS handshake never gets an answer.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            held.push(stream);
+        }
+    });
+    let mut options = TransportOptions::default();
+    options.proxy_from_env = false;
+    options.connect_timeout = Some(Duration::from_millis(300));
+    let transport = HyperTransport::new(&options).unwrap();
+    let started = Instant::now();
+    let error = transport
+        .execute(&get(&format!("https://{addr}/x")))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error.kind(), ErrorKind::Timeout { .. }),
+        "{error:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn proxy_credentials_stay_out_of_debug_output_and_errors() {
+    let mut options = TransportOptions::default();
+    options.proxy = Some("http://alice:s3cret@proxy.example:3128".to_owned());
+    let shown = format!(
+        "{options:?} {:?}",
+        keyvault_runtime::ClientOptions::default().with_root_certificate_pem(Vec::new())
+    );
+    assert!(
+        !shown.contains("s3cret") && !shown.contains("alice"),
+        "{shown}"
+    );
+    assert!(shown.contains("REDACTED@proxy.example:3128"), "{shown}");
+
+    options.proxy = Some("http://alice:s3 cret@proxy.example:3128".to_owned());
+    let error = HyperTransport::new(&options).unwrap_err();
+    assert!(
+        !format!("{error} {error:?}").contains("s3 cret"),
+        "{error:?}"
+    );
 }
