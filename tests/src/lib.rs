@@ -72,6 +72,17 @@ impl Reply {
         )
     }
 
+    /// An IMDS style managed identity token response (`expires_on` as a string of seconds),
+    /// valid until 2100.
+    pub fn managed_identity_token(access_token: &str) -> Self {
+        Reply::json(
+            200,
+            &format!(
+                r#"{{"access_token":"{access_token}","expires_on":"4102444800","resource":"https://vault.azure.net","token_type":"Bearer"}}"#
+            ),
+        )
+    }
+
     /// Adds a header.
     pub fn header(mut self, name: &str, value: &str) -> Self {
         self.headers.push((name.to_owned(), value.to_owned()));

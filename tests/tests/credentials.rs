@@ -187,11 +187,7 @@ async fn client_certificate_signs_an_assertion_with_its_thumbprint() {
 
 #[tokio::test]
 async fn managed_identity_on_imds_and_app_service() {
-    let imds = LoopbackServer::start(Reply::json(
-        200,
-        r#"{"access_token":"mi-token","expires_on":"4102444800","resource":"https://vault.azure.net","token_type":"Bearer"}"#,
-    ))
-    .await;
+    let imds = LoopbackServer::start(Reply::managed_identity_token("mi-token")).await;
     let mut options = ManagedIdentityOptions::default();
     options.app_service = None;
     options.imds_endpoint =

@@ -17,11 +17,7 @@ async fn send(transport: &HyperTransport, url: String) {
 
 #[tokio::test]
 async fn environment_proxies_are_used_unless_turned_off_excluded_or_for_managed_identity() {
-    let server = LoopbackServer::start(Reply::json(
-        200,
-        r#"{"access_token":"mi-token","expires_on":"4102444800","resource":"https://vault.azure.net","token_type":"Bearer"}"#,
-    ))
-    .await;
+    let server = LoopbackServer::start(Reply::managed_identity_token("mi-token")).await;
     let proxy = ConnectProxy::start().await;
     // The only test in this process: nothing else reads the variables concurrently.
     for name in [
