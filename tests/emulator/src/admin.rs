@@ -432,11 +432,7 @@ fn backup_at(
 
 fn restore_folder(state: &State, req: &Req, body: &Value) -> Result<Value, Resp> {
     let snapshot = backup_at(state, body)?;
-    let mut vaults = state
-        .vaults
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    vaults.entry(req.vault.clone()).or_default().keys = snapshot;
+    state.with_vault(&req.vault, |vault| vault.keys = snapshot);
     Ok(json!({}))
 }
 
@@ -447,12 +443,12 @@ fn restore_key(state: &State, req: &Req, body: &Value) -> Result<Value, Resp> {
         .get(&name)
         .cloned()
         .ok_or_else(|| bad_parameter(&format!("The backup has no key {name}.")))?;
-    let mut vaults = state
-        .vaults
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let keys = &mut vaults.entry(req.vault.clone()).or_default().keys;
-    keys.live.insert(name.to_ascii_lowercase(), (display, item));
+    state.with_vault(&req.vault, |vault| {
+        vault
+            .keys
+            .live
+            .insert(name.to_ascii_lowercase(), (display, item))
+    });
     Ok(json!({}))
 }
 

@@ -305,20 +305,17 @@ fn create(state: &State, req: &Req, name: &str) -> Result<Resp, Resp> {
         target: None,
     };
     let body = operation_json(req, name, &pending);
-    let mut vaults = state
-        .vaults
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let vault = vaults.entry(req.vault.clone()).or_default();
-    if vault
-        .certificates
-        .deleted
-        .contains_key(&name.to_ascii_lowercase())
-    {
-        return Err(crate::store::Conflict::DeletedButRecoverable.response("Certificate", name));
-    }
-    vault.pending.insert(name.to_ascii_lowercase(), pending);
-    Ok(crate::http::json(StatusCode::ACCEPTED, &body))
+    state.with_vault(&req.vault, |vault| {
+        if vault
+            .certificates
+            .deleted
+            .contains_key(&name.to_ascii_lowercase())
+        {
+            return Err(crate::store::Conflict::DeletedButRecoverable.response("Certificate", name));
+        }
+        vault.pending.insert(name.to_ascii_lowercase(), pending);
+        Ok(crate::http::json(StatusCode::ACCEPTED, &body))
+    })
 }
 
 /// What a new certificate version is made of.
@@ -404,59 +401,57 @@ fn pending(state: &State, req: &Req, name: &str, action: PendingAction) -> Resul
     } else {
         None
     };
-    let mut vaults = state
-        .vaults
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let vault = vaults.entry(req.vault.clone()).or_default();
-    let key = name.to_ascii_lowercase();
-    let mut p = vault.pending.get(&key).cloned().ok_or_else(|| {
-        error(
-            StatusCode::NOT_FOUND,
-            "PendingCertificateNotFound",
-            &format!("Pending certificate not found: {name}"),
-        )
-    })?;
-    if let Some(update) = update {
-        if update["cancellation_requested"].as_bool() == Some(true) && p.status == "inProgress" {
-            p.cancellation_requested = true;
-            p.status = "cancelled".into();
+    state.with_vault(&req.vault, |vault| {
+        let key = name.to_ascii_lowercase();
+        let mut p = vault.pending.get(&key).cloned().ok_or_else(|| {
+            error(
+                StatusCode::NOT_FOUND,
+                "PendingCertificateNotFound",
+                &format!("Pending certificate not found: {name}"),
+            )
+        })?;
+        if let Some(update) = update {
+            if update["cancellation_requested"].as_bool() == Some(true) && p.status == "inProgress"
+            {
+                p.cancellation_requested = true;
+                p.status = "cancelled".into();
+            }
         }
-    }
-    if action == PendingAction::Delete {
-        vault.pending.remove(&key);
-        return Ok(ok(operation_json(req, name, &p)));
-    }
-    // A self-signed issuance completes on the first look after its time has passed.
-    let issuer = p.policy["issuer"]["name"]
-        .as_str()
-        .unwrap_or("Self")
-        .to_ascii_lowercase();
-    if p.status == "inProgress" && issuer == "self" && Instant::now() >= p.ready_at {
-        let pair = signing_pair(&p.key)?;
-        let der = params(&p.policy)?
-            .self_signed(&pair)
-            .map_err(|e| bad_parameter(&format!("cannot issue: {e}")))?
-            .der()
-            .to_vec();
-        store(
-            vault,
-            req,
-            name,
-            NewVersion {
-                der,
-                key: &p.key,
-                policy: p.policy.clone(),
-                attributes: p.attributes.as_ref(),
-                tags: p.tags.clone(),
-            },
-        )?;
-        p.status = "completed".into();
-        p.target = Some(format!("{}/certificates/{name}", req.base));
-    }
-    let body = operation_json(req, name, &p);
-    vault.pending.insert(key, p);
-    Ok(ok(body))
+        if action == PendingAction::Delete {
+            vault.pending.remove(&key);
+            return Ok(ok(operation_json(req, name, &p)));
+        }
+        // A self-signed issuance completes on the first look after its time has passed.
+        let issuer = p.policy["issuer"]["name"]
+            .as_str()
+            .unwrap_or("Self")
+            .to_ascii_lowercase();
+        if p.status == "inProgress" && issuer == "self" && Instant::now() >= p.ready_at {
+            let pair = signing_pair(&p.key)?;
+            let der = params(&p.policy)?
+                .self_signed(&pair)
+                .map_err(|e| bad_parameter(&format!("cannot issue: {e}")))?
+                .der()
+                .to_vec();
+            store(
+                vault,
+                req,
+                name,
+                NewVersion {
+                    der,
+                    key: &p.key,
+                    policy: p.policy.clone(),
+                    attributes: p.attributes.as_ref(),
+                    tags: p.tags.clone(),
+                },
+            )?;
+            p.status = "completed".into();
+            p.target = Some(format!("{}/certificates/{name}", req.base));
+        }
+        let body = operation_json(req, name, &p);
+        vault.pending.insert(key, p);
+        Ok(ok(body))
+    })
 }
 
 fn merge(state: &State, req: &Req, name: &str) -> Result<Resp, Resp> {
@@ -474,40 +469,37 @@ fn merge(state: &State, req: &Req, name: &str) -> Result<Resp, Resp> {
     let der = STANDARD
         .decode(leaf.trim())
         .map_err(|_| bad_parameter("x5c entries must be base64 DER certificates."))?;
-    let mut vaults = state
-        .vaults
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let vault = vaults.entry(req.vault.clone()).or_default();
-    let key = name.to_ascii_lowercase();
-    let pending = vault.pending.remove(&key).ok_or_else(|| {
-        error(
-            StatusCode::NOT_FOUND,
-            "PendingCertificateNotFound",
-            &format!("Pending certificate not found: {name}"),
-        )
-    })?;
-    let id = store(
-        vault,
-        req,
-        name,
-        NewVersion {
-            der,
-            key: &pending.key,
-            policy: pending.policy.clone(),
-            attributes: p.attributes.as_ref(),
-            tags: p.tags.or(pending.tags),
-        },
-    )?;
-    let (display, item) = vault
-        .certificates
-        .get(name)
-        .ok_or_else(|| not_found(KIND, name))?;
-    let (_, v) = item.version(&id).ok_or_else(|| not_found(KIND, name))?;
-    Ok(crate::http::json(
-        StatusCode::CREATED,
-        &Certificates::bundle(req, display, &id, v, true),
-    ))
+    state.with_vault(&req.vault, |vault| {
+        let key = name.to_ascii_lowercase();
+        let pending = vault.pending.remove(&key).ok_or_else(|| {
+            error(
+                StatusCode::NOT_FOUND,
+                "PendingCertificateNotFound",
+                &format!("Pending certificate not found: {name}"),
+            )
+        })?;
+        let id = store(
+            vault,
+            req,
+            name,
+            NewVersion {
+                der,
+                key: &pending.key,
+                policy: pending.policy.clone(),
+                attributes: p.attributes.as_ref(),
+                tags: p.tags.or(pending.tags),
+            },
+        )?;
+        let (display, item) = vault
+            .certificates
+            .get(name)
+            .ok_or_else(|| not_found(KIND, name))?;
+        let (_, v) = item.version(&id).ok_or_else(|| not_found(KIND, name))?;
+        Ok(crate::http::json(
+            StatusCode::CREATED,
+            &Certificates::bundle(req, display, &id, v, true),
+        ))
+    })
 }
 
 fn import(state: &State, req: &Req, name: &str) -> Result<Resp, Resp> {
@@ -544,29 +536,26 @@ fn import(state: &State, req: &Req, name: &str) -> Result<Resp, Resp> {
         policy["secret_props"] = json!({ "contentType": content_type });
     }
     let policy = complete_policy(Some(policy));
-    let mut vaults = state
-        .vaults
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let vault = vaults.entry(req.vault.clone()).or_default();
-    let id = store(
-        vault,
-        req,
-        name,
-        NewVersion {
-            der,
-            key: &key,
-            policy,
-            attributes: p.attributes.as_ref(),
-            tags: p.tags,
-        },
-    )?;
-    let (display, item) = vault
-        .certificates
-        .get(name)
-        .ok_or_else(|| not_found(KIND, name))?;
-    let (_, v) = item.version(&id).ok_or_else(|| not_found(KIND, name))?;
-    Ok(ok(Certificates::bundle(req, display, &id, v, true)))
+    state.with_vault(&req.vault, |vault| {
+        let id = store(
+            vault,
+            req,
+            name,
+            NewVersion {
+                der,
+                key: &key,
+                policy,
+                attributes: p.attributes.as_ref(),
+                tags: p.tags,
+            },
+        )?;
+        let (display, item) = vault
+            .certificates
+            .get(name)
+            .ok_or_else(|| not_found(KIND, name))?;
+        let (_, v) = item.version(&id).ok_or_else(|| not_found(KIND, name))?;
+        Ok(ok(Certificates::bundle(req, display, &id, v, true)))
+    })
 }
 
 fn update(state: &State, req: &Req, name: &str, version: &str) -> Result<Resp, Resp> {
@@ -631,55 +620,47 @@ fn issuer(state: &State, req: &Req, name: &str, change: Option<bool>) -> Result<
     } else {
         None
     };
-    let mut vaults = state
-        .vaults
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let vault = vaults.entry(req.vault.clone()).or_default();
-    let key = name.to_ascii_lowercase();
-    let id = format!("{}/certificates/issuers/{name}", req.base);
-    match (change, body) {
-        (Some(true), Some(body)) => {
-            check_name("issuer", name)?;
-            let entry = vault.issuers.entry(key).or_insert_with(|| json!({}));
-            merge_json(entry, body);
-            entry["id"] = id.into();
-            entry["attributes"]["updated"] = crate::store::now().into();
-            if entry["attributes"].get("created").is_none() {
-                entry["attributes"]["created"] = crate::store::now().into();
+    state.with_vault(&req.vault, |vault| {
+        let key = name.to_ascii_lowercase();
+        let id = format!("{}/certificates/issuers/{name}", req.base);
+        match (change, body) {
+            (Some(true), Some(body)) => {
+                check_name("issuer", name)?;
+                let entry = vault.issuers.entry(key).or_insert_with(|| json!({}));
+                merge_json(entry, body);
+                entry["id"] = id.into();
+                entry["attributes"]["updated"] = crate::store::now().into();
+                if entry["attributes"].get("created").is_none() {
+                    entry["attributes"]["created"] = crate::store::now().into();
+                }
+                Ok(ok(entry.clone()))
             }
-            Ok(ok(entry.clone()))
+            (Some(false), _) => vault.issuers.remove(&key).map(ok).ok_or_else(|| {
+                error(
+                    StatusCode::NOT_FOUND,
+                    "CertificateIssuerNotFound",
+                    &format!("Issuer not found: {name}"),
+                )
+            }),
+            _ => vault.issuers.get(&key).cloned().map(ok).ok_or_else(|| {
+                error(
+                    StatusCode::NOT_FOUND,
+                    "CertificateIssuerNotFound",
+                    &format!("Issuer not found: {name}"),
+                )
+            }),
         }
-        (Some(false), _) => vault.issuers.remove(&key).map(ok).ok_or_else(|| {
-            error(
-                StatusCode::NOT_FOUND,
-                "CertificateIssuerNotFound",
-                &format!("Issuer not found: {name}"),
-            )
-        }),
-        _ => vault.issuers.get(&key).cloned().map(ok).ok_or_else(|| {
-            error(
-                StatusCode::NOT_FOUND,
-                "CertificateIssuerNotFound",
-                &format!("Issuer not found: {name}"),
-            )
-        }),
-    }
+    })
 }
 
 fn list_issuers(state: &State, req: &Req) -> Result<Resp, Resp> {
-    let items = {
-        let mut vaults = state
-            .vaults
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let vault = vaults.entry(req.vault.clone()).or_default();
+    let items = state.with_vault(&req.vault, |vault| {
         vault
             .issuers
             .values()
             .map(|i| json!({"id": i["id"], "provider": i["provider"]}))
             .collect()
-    };
+    });
     crate::http::page(req, "certificates/issuers", items)
 }
 
@@ -689,31 +670,28 @@ fn contacts(state: &State, req: &Req, change: Option<bool>) -> Result<Resp, Resp
     } else {
         None
     };
-    let mut vaults = state
-        .vaults
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let vault = vaults.entry(req.vault.clone()).or_default();
-    let id = format!("{}/certificates/contacts", req.base);
-    match (change, body) {
-        (Some(true), Some(mut body)) => {
-            body["id"] = id.into();
-            vault.contacts = Some(body.clone());
-            Ok(ok(body))
+    state.with_vault(&req.vault, |vault| {
+        let id = format!("{}/certificates/contacts", req.base);
+        match (change, body) {
+            (Some(true), Some(mut body)) => {
+                body["id"] = id.into();
+                vault.contacts = Some(body.clone());
+                Ok(ok(body))
+            }
+            (Some(false), _) => vault.contacts.take().map(ok).ok_or_else(|| {
+                error(
+                    StatusCode::NOT_FOUND,
+                    "ContactsNotFound",
+                    "No certificate contacts are set.",
+                )
+            }),
+            _ => vault.contacts.clone().map(ok).ok_or_else(|| {
+                error(
+                    StatusCode::NOT_FOUND,
+                    "ContactsNotFound",
+                    "No certificate contacts are set.",
+                )
+            }),
         }
-        (Some(false), _) => vault.contacts.take().map(ok).ok_or_else(|| {
-            error(
-                StatusCode::NOT_FOUND,
-                "ContactsNotFound",
-                "No certificate contacts are set.",
-            )
-        }),
-        _ => vault.contacts.clone().map(ok).ok_or_else(|| {
-            error(
-                StatusCode::NOT_FOUND,
-                "ContactsNotFound",
-                "No certificate contacts are set.",
-            )
-        }),
-    }
+    })
 }

@@ -294,11 +294,7 @@ fn rotation_policy(
     update: Option<Result<Value, Resp>>,
 ) -> Result<Resp, Resp> {
     let id = format!("{}/keys/{name}/rotationpolicy", req.base);
-    let mut vaults = state
-        .vaults
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let vault = vaults.entry(req.vault.clone()).or_default();
+    state.with_vault(&req.vault, |vault| {
     if vault.keys.get(name).is_none() {
         return Err(not_found(KIND, name));
     }
@@ -324,6 +320,7 @@ fn rotation_policy(
         }),
     };
     Ok(ok(policy))
+    })
 }
 
 fn random_bytes(req: &Req) -> Result<Resp, Resp> {

@@ -60,11 +60,7 @@ pub(crate) fn with<K: ObjectKind, T>(
     req: &Req,
     f: impl FnOnce(&mut Collection<K::Version>) -> T,
 ) -> T {
-    let mut vaults = state
-        .vaults
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    f(K::collection(vaults.entry(req.vault.clone()).or_default()))
+    state.with_vault(&req.vault, |vault| f(K::collection(vault)))
 }
 
 fn deleted_json<K: ObjectKind>(

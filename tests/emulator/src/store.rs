@@ -29,6 +29,15 @@ pub(crate) type VaultListenerFactory =
     Box<dyn Fn(&str) -> std::io::Result<(u16, tokio::task::JoinHandle<()>)> + Send + Sync>;
 
 impl State {
+    /// Runs `f` on a vault's data (empty on first use), holding the lock over every vault.
+    pub(crate) fn with_vault<T>(&self, vault: &str, f: impl FnOnce(&mut Vault) -> T) -> T {
+        let mut vaults = self
+            .vaults
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(vaults.entry(vault.to_owned()).or_default())
+    }
+
     /// A listener for `vault` (see [`VaultListenerFactory`]).
     pub(crate) fn start_vault_listener(
         &self,
