@@ -250,49 +250,56 @@ impl HttpClient for HyperTransport {
 #[cfg(feature = "native-roots")]
 fn add_native_roots(roots: &mut rustls::RootCertStore) -> Result<()> {
     use std::sync::Mutex;
-    type Loaded = (
-        [Option<std::ffi::OsString>; 2],
-        Arc<Vec<CertificateDer<'static>>>,
-    );
-    static LOADED: Mutex<Option<Loaded>> = Mutex::new(None);
+    /// What one load found: the certificates, and the first error when there were none.
+    struct Found {
+        certificates: Vec<CertificateDer<'static>>,
+        error: Option<String>,
+    }
+    type Key = [Option<std::ffi::OsString>; 2];
+    static LOADED: Mutex<Option<(Key, Arc<Found>)>> = Mutex::new(None);
 
     let key = [
         std::env::var_os("SSL_CERT_FILE"),
         std::env::var_os("SSL_CERT_DIR"),
     ];
-    let mut loaded = LOADED
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let certificates = match &*loaded {
-        Some((seen, certificates)) if *seen == key => certificates.clone(),
-        _ => {
-            let found = rustls_native_certs::load_native_certs();
-            let named = key.iter().any(Option::is_some);
-            if found.certs.is_empty() && !named {
-                // A minimal image without a system store: the built-in roots still apply.
-                tracing::warn!("no system root certificates found; using the built-in roots");
-                return Ok(());
+    let named = key.iter().any(Option::is_some);
+    let found = {
+        let mut loaded = LOADED
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match &*loaded {
+            Some((seen, found)) if *seen == key => found.clone(),
+            _ => {
+                let result = rustls_native_certs::load_native_certs();
+                if result.certs.is_empty() && !named {
+                    // A minimal image without a system store: the built-in roots still apply.
+                    tracing::warn!("no system root certificates found; using the built-in roots");
+                } else {
+                    for error in &result.errors {
+                        tracing::warn!(%error, "skipped some of the system's root certificates");
+                    }
+                }
+                let found = Arc::new(Found {
+                    error: result.errors.first().map(ToString::to_string),
+                    certificates: result.certs,
+                });
+                *loaded = Some((key, found.clone()));
+                found
             }
-            if found.certs.is_empty() {
-                let cause: Box<dyn StdError + Send + Sync> = match found.errors.into_iter().next() {
-                    Some(error) => Box::new(error),
-                    None => "none found (the system store, or SSL_CERT_FILE / SSL_CERT_DIR)".into(),
-                };
-                return Err(Error::transport(
-                    "could not load the system's root certificates",
-                    cause,
-                ));
-            }
-            for error in &found.errors {
-                tracing::warn!(%error, "skipped some of the system's root certificates");
-            }
-            let certificates = Arc::new(found.certs);
-            *loaded = Some((key, certificates.clone()));
-            certificates
         }
     };
-    drop(loaded);
-    let (added, _unparsable) = roots.add_parsable_certificates(certificates.iter().cloned());
+    if found.certificates.is_empty() {
+        if !named {
+            return Ok(());
+        }
+        return Err(Error::transport(
+            "could not load the system's root certificates",
+            found.error.clone().unwrap_or_else(|| {
+                "none found (the system store, or SSL_CERT_FILE / SSL_CERT_DIR)".to_owned()
+            }),
+        ));
+    }
+    let (added, _unparsable) = roots.add_parsable_certificates(found.certificates.iter().cloned());
     if added == 0 {
         return Err(Error::transport(
             "could not load the system's root certificates",

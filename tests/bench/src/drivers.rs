@@ -29,24 +29,28 @@ impl Driver {
 
 type Call = Arc<dyn Fn() -> futures::future::BoxFuture<'static, ()> + Send + Sync>;
 
-fn ours(vault: &FakeVault, h2: bool) -> Call {
-    use keyvault_runtime::transport::{HyperTransport, TransportOptions};
-    let mut transport =
-        TransportOptions::default().with_root_certificate_pem(vault.cert_pem.clone());
-    transport.http1_only = !h2;
-    let credential = Arc::new(keyvault_identity::CallbackCredential::new(|_| {
+/// A fixed token for our client, as the official client's `StaticCredential` gives.
+fn bench_credential() -> Arc<keyvault_identity::CallbackCredential> {
+    Arc::new(keyvault_identity::CallbackCredential::new(|_| {
         Box::pin(async {
             Ok(keyvault_runtime::AccessToken::new(
                 "bench-token",
                 keyvault_runtime::OffsetDateTime::now_utc() + Duration::from_secs(3600),
             ))
         })
-    }));
+    }))
+}
+
+fn ours(vault: &FakeVault, h2: bool) -> Call {
+    use keyvault_runtime::transport::{HyperTransport, TransportOptions};
+    let mut transport =
+        TransportOptions::default().with_root_certificate_pem(vault.cert_pem.clone());
+    transport.http1_only = !h2;
     let options = keyvault_runtime::ClientOptions::default()
         .with_transport(Arc::new(
             HyperTransport::new(&transport).expect("transport"),
         ))
-        .with_credential(credential);
+        .with_credential(bench_credential());
     let client =
         Arc::new(keyvault::secrets::SecretClient::new(&vault.url, options).expect("client"));
     Arc::new(move || {
@@ -190,16 +194,8 @@ pub fn run(
 /// Streams every secret of the list through our pager; returns how many.
 pub async fn page_through(vault: &FakeVault, expected: usize) -> usize {
     use futures::TryStreamExt;
-    let credential = Arc::new(keyvault_identity::CallbackCredential::new(|_| {
-        Box::pin(async {
-            Ok(keyvault_runtime::AccessToken::new(
-                "bench-token",
-                keyvault_runtime::OffsetDateTime::now_utc() + Duration::from_secs(3600),
-            ))
-        })
-    }));
     let options = keyvault_runtime::ClientOptions::default()
-        .with_credential(credential)
+        .with_credential(bench_credential())
         .with_root_certificate_pem(vault.cert_pem.clone());
     let client = keyvault::secrets::SecretClient::new(&vault.url, options).expect("client");
     let count = client
