@@ -148,8 +148,28 @@ pub fn parse_endpoint(parameter: &str, value: &str) -> Result<Url> {
             "must not have a query or fragment",
         ));
     }
-    if !url.username().is_empty() || url.password().is_some() {
+    if url.has_credentials() {
         return Err(Error::invalid_input(parameter, "must not carry user info"));
+    }
+    Ok(url)
+}
+
+/// Resolves a link a service returned (a next page, a status monitor) against the URL it
+/// answered: one on another origin, or carrying a user name or password, is refused, as
+/// following it would send our credentials elsewhere. The error says why, for the caller's
+/// own error.
+pub fn resolve_service_link(base: &Url, link: &str) -> std::result::Result<Url, String> {
+    let url = base
+        .join(link)
+        .map_err(|e| format!("is not a valid URL ({e})"))?;
+    if url.has_credentials() {
+        return Err("carries a user name or password".to_owned());
+    }
+    if url.origin() != base.origin() {
+        return Err(format!(
+            "is on another origin ({})",
+            url.origin().ascii_serialization()
+        ));
     }
     Ok(url)
 }
@@ -158,27 +178,12 @@ pub fn parse_endpoint(parameter: &str, value: &str) -> Result<Url> {
 /// origin as the client's endpoint (a link elsewhere would carry our credentials away), and
 /// gets the client's api-version when it has none.
 pub fn next_link_url(endpoint: &Url, next_link: &str, api_version: &str) -> Result<Url> {
-    let mut url = endpoint.join(next_link).map_err(|e| {
+    let mut url = resolve_service_link(endpoint, next_link).map_err(|why| {
         Error::invalid_input(
             "nextLink",
-            format!("the service returned an invalid next link: {e}"),
+            format!("the service returned a next link that {why}; refusing to follow it"),
         )
     })?;
-    if url.has_credentials() {
-        return Err(Error::invalid_input(
-            "nextLink",
-            "the service returned a next link with a user name or password, refusing to follow it",
-        ));
-    }
-    if url.origin() != endpoint.origin() {
-        return Err(Error::invalid_input(
-            "nextLink",
-            format!(
-                "the service returned a next link on another origin ({}), refusing to follow it",
-                url.origin().ascii_serialization()
-            ),
-        ));
-    }
     if !url.query_pairs().any(|(name, _)| name == "api-version") {
         url.append_query_pair("api-version", api_version);
     }
@@ -271,5 +276,21 @@ mod tests {
         assert!(ok.as_str().ends_with("api-version=7.6"), "{ok}");
         assert!(next_link_url(&endpoint, "https://evil.example/secrets", "7.6").is_err());
         assert!(next_link_url(&endpoint, "https://x:y@v.vault.azure.net/secrets", "7.6").is_err());
+
+        // Status monitors go through the same check.
+        let base = Url::parse("https://management.azure.com/subscriptions/s/vaults/v").unwrap();
+        let relative = resolve_service_link(&base, "/operations/1?api-version=2").unwrap();
+        assert_eq!(
+            relative.as_str(),
+            "https://management.azure.com/operations/1?api-version=2"
+        );
+        for (link, why) in [
+            ("https://evil.example/operations/1", "another origin"),
+            ("https://u:p@management.azure.com/operations/1", "user name"),
+            ("https://[zz]/", "not a valid URL"),
+        ] {
+            let error = resolve_service_link(&base, link).unwrap_err();
+            assert!(error.contains(why), "{link}: {error}");
+        }
     }
 }

@@ -441,21 +441,14 @@ fn header_url(response: &RawResponse, name: &str, base: &Url) -> Result<Option<U
     let Some(value) = response.header(name) else {
         return Ok(None);
     };
-    let url = base.join(value).map_err(|e| {
-        Error::poller(
-            format!("the service sent an invalid `{name}` header: {e}"),
-            None,
-        )
-    })?;
-    if url.origin() != base.origin() || url.has_credentials() != base.has_credentials() {
-        return Err(Error::poller(
-            format!(
-                "the service sent a `{name}` on another origin; refusing to send credentials there"
-            ),
-            None,
-        ));
-    }
-    Ok(Some(url))
+    crate::url_builder::resolve_service_link(base, value)
+        .map(Some)
+        .map_err(|why| {
+            Error::poller(
+                format!("the service sent a `{name}` header that {why}; refusing to follow it"),
+                None,
+            )
+        })
 }
 
 /// `properties.provisioningState` of an ARM resource body.
