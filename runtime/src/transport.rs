@@ -172,6 +172,8 @@ impl HyperTransport {
         #[cfg(any(target_os = "android", target_os = "fuchsia", target_os = "linux"))]
         http.set_tcp_user_timeout(Some(Duration::from_secs(30)));
         let connect_timeout = options.connect_timeout.unwrap_or(Duration::from_secs(10));
+        // Per TCP attempt (split across a host's addresses, so a dead one leaves time for the
+        // next); `TimedConnector` below bounds the whole set-up by the same limit.
         http.set_connect_timeout(Some(connect_timeout));
         let matcher = match &options.proxy {
             Some(proxy) => {

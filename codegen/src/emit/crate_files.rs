@@ -116,15 +116,15 @@ fn cargo_toml(krate: &CrateIr, sources: &[SourceFile], regenerate: &str) -> Stri
         if krate.publish { "" } else { "publish = false\n" }
     ));
     out.push_str("[features]\n");
+    // The default modules, and HTTP/2 (a runtime feature the crate passes on).
     let defaults: Vec<String> = krate
         .modules
         .iter()
         .filter(|m| m.default)
-        .filter_map(|m| m.feature.clone())
+        .filter_map(|m| m.feature.as_deref())
+        .chain(["http2"])
         .map(|f| format!("\"{f}\""))
         .collect();
-    let mut defaults = defaults;
-    defaults.push("\"http2\"".to_owned());
     out.push_str(&format!("default = [{}]\n", defaults.join(", ")));
     out.push_str("# HTTP/2 when the server offers it (off: HTTP/1.1 only, and a smaller build).\n");
     out.push_str("http2 = [\"keyvault-runtime/http2\"]\n");
