@@ -1,6 +1,7 @@
 //! The generator's configuration (`specs/codegen.toml`): which spec files feed which crate and
 //! module. Moving to a new api-version is an edit here plus `sync` and `generate`.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Deserialize;
@@ -68,22 +69,35 @@ pub struct CrateConfig {
     #[serde(default)]
     pub optional_path_parameters: Vec<String>,
     /// Model fields that hold secrets the specs do not mark with `x-ms-secret`, as
-    /// `Definition.property` (wire names); their Debug output is redacted.
+    /// `Definition.property`: the definition's name and the property's key as the spec writes
+    /// them (wire names, not `x-ms-client-name`s: `JsonWebKey.key_hsm`, not `JsonWebKey.t`).
+    /// Their Debug output is redacted.
     #[serde(default)]
     pub sensitive_fields: Vec<String>,
+    /// Method names for operations whose operationId does not make a readable one
+    /// (`securewrapkey` -> `secure_wrap_key`), keyed by operationId.
+    #[serde(default)]
+    pub method_names: BTreeMap<String, String>,
     /// The modules.
     #[serde(rename = "module")]
     pub modules: Vec<ModuleConfig>,
 }
 
-/// One module: one spec file and its client.
+/// One module: one client, fed by one or more spec files (autorest's readme tags list several
+/// files for one client; a version split over files, or merged into one, keeps one client).
 #[derive(Debug, Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct ModuleConfig {
     /// The Rust module name.
     pub name: String,
-    /// The spec file, relative to the specs folder.
-    pub spec: String,
+    /// The spec files, relative to the specs folder: one path or a list. The first one gives
+    /// the module's title, host and api-version; the others must agree on host and version.
+    #[serde(deserialize_with = "one_or_many")]
+    pub spec: Vec<String>,
+    /// Which of the files' operations this module serves, by operationId: exact ids or
+    /// patterns with `*` (`RoleDefinitions_*`). Absent: all of them. When several modules read
+    /// one file, each of its operations must belong to exactly one of them.
+    pub operations: Option<Vec<String>>,
     /// The client type's name.
     pub client: String,
     /// The Cargo feature that enables the module; `None` means always compiled.
@@ -110,6 +124,41 @@ fn yes() -> bool {
     true
 }
 
+/// A string or a list of strings.
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::One(one) => vec![one],
+        OneOrMany::Many(many) => many,
+    })
+}
+
+/// Whether an operationId matches a config pattern: the exact id, or `*` standing for any
+/// run of characters.
+pub fn matches_pattern(pattern: &str, id: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == id;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if id.len() < first.len() + last.len() || !id.starts_with(first) || !id.ends_with(last) {
+        return false;
+    }
+    let mut rest = &id[first.len()..id.len() - last.len()];
+    for part in &parts[1..parts.len() - 1] {
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
 impl Config {
     /// Reads and checks the configuration.
     pub fn load(path: &Path) -> Result<Config> {
@@ -133,8 +182,48 @@ impl Config {
                         module.name
                     )));
                 }
+                if module.spec.is_empty() {
+                    return Err(Error::new(format!(
+                        "config {}: module `{}` names no spec file",
+                        origin.display(),
+                        module.name
+                    )));
+                }
+                if module.operations.as_ref().is_some_and(Vec::is_empty) {
+                    return Err(Error::new(format!(
+                        "config {}: module `{}` has an empty `operations` list (leave it out to serve every operation)",
+                        origin.display(),
+                        module.name
+                    )));
+                }
             }
         }
         Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::matches_pattern;
+
+    #[test]
+    fn operation_patterns() {
+        let cases = [
+            ("GetSecret", "GetSecret", true),
+            ("GetSecret", "GetSecrets", false),
+            ("RoleDefinitions_*", "RoleDefinitions_List", true),
+            ("RoleDefinitions_*", "RoleAssignments_List", false),
+            ("*EkmConnection", "GetEkmConnection", true),
+            ("*Ekm*", "GetEkmCertificate", true),
+            ("*Ekm*", "FullBackup", false),
+            ("Get*Status", "GetStatus", true),
+            ("a*b*c", "abc", true),
+            ("a*b*c", "ac", false),
+            ("a*a", "a", false),
+            ("*", "anything", true),
+        ];
+        for (pattern, id, expected) in cases {
+            assert_eq!(matches_pattern(pattern, id), expected, "{pattern} vs {id}");
+        }
     }
 }

@@ -11,6 +11,8 @@ use crate::spec::{ParamOrRef, Parameter, Schema, SpecFile};
 pub struct Documents {
     root: PathBuf,
     files: BTreeMap<String, SpecFile>,
+    /// The same files as JSON values, to compare definitions that two files both define.
+    raw: BTreeMap<String, serde_json::Value>,
     /// The files each file refers to directly.
     refers_to: BTreeMap<String, BTreeSet<String>>,
 }
@@ -30,6 +32,7 @@ impl Documents {
         Documents {
             root: root.into(),
             files: BTreeMap::new(),
+            raw: BTreeMap::new(),
             refers_to: BTreeMap::new(),
         }
     }
@@ -73,6 +76,7 @@ impl Documents {
                 targets.insert(target.file);
             }
             self.refers_to.insert(file.clone(), targets);
+            self.raw.insert(file.clone(), raw);
             self.files.insert(file, spec);
         }
         Ok(())
@@ -83,6 +87,21 @@ impl Documents {
         self.files
             .get(file)
             .ok_or_else(|| Error::new(format!("spec {file} is not loaded")))
+    }
+
+    /// Whether two definitions (in different files) say the same thing: equal JSON once every
+    /// `$ref` is reduced to the name it points at. Equal names are then either one type or
+    /// reported where they are compared in turn, so a reference need not be followed here.
+    pub fn same_definition(&self, a: &Origin, b: &Origin) -> Result<bool> {
+        let canonical = |o: &Origin| -> Result<serde_json::Value> {
+            let value = self
+                .raw
+                .get(&o.file)
+                .and_then(|v| v.pointer(&o.pointer))
+                .ok_or_else(|| Error::at(o, "no such definition"))?;
+            Ok(reduce_refs(value))
+        };
+        Ok(canonical(a)? == canonical(b)?)
     }
 
     /// `entry` and every loaded file it reaches through references, sorted.
@@ -240,6 +259,26 @@ fn collect_refs(value: &serde_json::Value, out: &mut Vec<String>) {
         }
         serde_json::Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
         _ => {}
+    }
+}
+
+/// A JSON value with every `$ref` reduced to the last segment of its pointer.
+fn reduce_refs(value: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| match (k.as_str(), v) {
+                    ("$ref", Value::String(r)) => (
+                        k.clone(),
+                        Value::String(r.rsplit('/').next().unwrap_or(r).to_owned()),
+                    ),
+                    _ => (k.clone(), reduce_refs(v)),
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(reduce_refs).collect()),
+        other => other.clone(),
     }
 }
 

@@ -75,6 +75,15 @@ pub struct ClientIr {
     pub groups: Vec<GroupIr>,
 }
 
+impl ClientIr {
+    /// Every operation: the client's own, then each group's.
+    pub fn all_operations(&self) -> impl Iterator<Item = &OperationIr> {
+        self.operations
+            .iter()
+            .chain(self.groups.iter().flat_map(|g| &g.operations))
+    }
+}
+
 /// How a client's endpoint is formed.
 #[derive(Debug, Clone)]
 pub enum Host {
@@ -141,6 +150,8 @@ pub struct OperationIr {
     pub paging: Option<Paging>,
     /// Long-running.
     pub lro: Option<Lro>,
+    /// `x-ms-odata`: the model whose properties an OData `$filter` refers to.
+    pub odata_model: Option<String>,
     /// Summary.
     pub summary: Option<String>,
     /// Description.

@@ -29,43 +29,17 @@ pub fn lower(
     specs_dir: &Path,
     commits: &BTreeMap<String, String>,
 ) -> Result<Vec<ir::CrateIr>> {
-    let mut crates = Vec::new();
-    for krate in &config.crates {
-        let mut docs = documents::Documents::new(match &krate.specs_dir {
-            Some(dir) => workspace_root.join(dir),
-            None => specs_dir.to_owned(),
-        });
-        let mut modules = Vec::new();
-        for module in &krate.modules {
-            docs.load(&module.spec)?;
-            modules.push(lower::lower_module(&docs, krate, module, commits)?);
-        }
-        // A configured operation id that matches no long-running operation is a typo.
-        for id in &krate.lro_result_from_initial_response {
-            let found = modules.iter().any(|m| {
-                m.client
-                    .operations
-                    .iter()
-                    .chain(m.client.groups.iter().flat_map(|g| &g.operations))
-                    .any(|op| &op.operation_id == id && op.lro.is_some())
-            });
-            if !found {
-                return Err(Error::new(format!(
-                    "config: crate `{}` lists `{id}` in lro_result_from_initial_response, but no long-running operation has that operationId",
-                    krate.name
-                )));
-            }
-        }
-        crates.push(ir::CrateIr {
-            name: krate.name.clone(),
-            path: krate.path.clone(),
-            version: krate.version.clone(),
-            description: krate.description.clone(),
-            publish: krate.publish,
-            modules,
-        });
-    }
-    Ok(crates)
+    config
+        .crates
+        .iter()
+        .map(|krate| {
+            let dir = match &krate.specs_dir {
+                Some(dir) => workspace_root.join(dir),
+                None => specs_dir.to_owned(),
+            };
+            lower::lower_crate(krate, &dir, commits)
+        })
+        .collect()
 }
 
 /// Generates every file: a map from path (relative to the workspace root) to content.

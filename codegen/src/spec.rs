@@ -166,6 +166,9 @@ pub struct Operation {
     /// Long-running options.
     #[serde(rename = "x-ms-long-running-operation-options")]
     pub long_running_options: Option<LongRunningOptions>,
+    /// The model an OData `$filter` of this operation is written against (older specs).
+    #[serde(rename = "x-ms-odata")]
+    pub odata: Option<String>,
     /// Example files, by name.
     #[serde(rename = "x-ms-examples", default)]
     pub examples: IndexMap<String, RefOnly>,

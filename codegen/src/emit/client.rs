@@ -3,7 +3,7 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
-use super::{doc_attrs, ident, rt, type_tokens, Scope};
+use super::{doc_attrs, ident, markdown_doc_attrs, rt, type_tokens, Scope};
 use crate::error::{Error, Result};
 use crate::ir::*;
 
@@ -293,8 +293,16 @@ fn op_docs(op: &OperationIr) -> TokenStream {
     } else {
         quote!()
     };
-    let doc = doc_attrs(&text);
+    let mut doc = doc_attrs(&text);
+    if let Some(model) = &op.odata_model {
+        doc.extend(markdown_doc_attrs(&format!("\n{}", odata_doc(model))));
+    }
     quote!(#doc #deprecated)
+}
+
+/// What `x-ms-odata` says: the properties an OData `$filter` may name.
+fn odata_doc(model: &str) -> String {
+    format!("OData queries (`$filter`) are written against the properties of [`models::{model}`].")
 }
 
 fn op_method(op: &OperationIr, grouped: bool) -> Result<TokenStream> {
@@ -497,7 +505,10 @@ fn builder(client: &ClientIr, op: &OperationIr) -> Result<TokenStream> {
     for p in &op.params {
         let name = ident(&p.rust_name);
         let ty = param_type(p);
-        let doc = doc_attrs(p.doc.as_deref().unwrap_or("A parameter of the operation."));
+        let mut doc = doc_attrs(p.doc.as_deref().unwrap_or("A parameter of the operation."));
+        if let (Some(model), "$filter") = (&op.odata_model, p.wire_name.as_str()) {
+            doc.extend(markdown_doc_attrs(&format!("\n{}", odata_doc(model))));
+        }
         if p.required {
             fields.push(quote!(#name: #ty,));
             let c = value_checks(p, quote!(&self.#name))?;

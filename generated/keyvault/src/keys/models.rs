@@ -334,7 +334,7 @@ pub struct JsonWebKey {
         skip_serializing_if = "Option::is_none",
         with = "keyvault_runtime::codec::base64url::option"
     )]
-    pub t: Option<Vec<u8>>,
+    pub t: Option<::keyvault_runtime::Secret<Vec<u8>>>,
     /// Elliptic curve name. For valid values, see JsonWebKeyCurveName.
     #[serde(rename = "crv", default, skip_serializing_if = "Option::is_none")]
     pub crv: Option<JsonWebKeyCurveName>,
