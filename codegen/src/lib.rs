@@ -4,11 +4,14 @@
 //! [`write()`] / [`check()`] over a workspace, and the `codegen` CLI.
 #![deny(missing_docs)]
 
+pub mod api;
 pub mod config;
+pub mod diff;
 pub mod documents;
 pub mod emit;
 pub mod error;
 pub mod ir;
+pub mod lock;
 pub mod lower;
 pub mod naming;
 pub mod spec;
@@ -90,6 +93,46 @@ pub fn generate_workspace(
         config.contract.as_ref(),
     )?;
     Ok((config, files))
+}
+
+/// The API change between the generated crates checked in below `baseline` (usually the
+/// workspace root itself) and what the workspace's config and synced specs generate now.
+/// Only publishable crates count: the contract and fixture crates are not users' API.
+pub fn api_diff(root: &Path, config_path: &Path, baseline: &Path) -> Result<diff::ApiDiff> {
+    let (config, candidate) = generate_workspace(root, config_path)?;
+    let crates: Vec<(String, String)> = config
+        .crates
+        .iter()
+        .filter(|k| k.publish)
+        .map(|k| (k.name.clone(), k.path.clone()))
+        .collect();
+    let mut checked_in = BTreeMap::new();
+    for (_, path) in &crates {
+        let mut stack = vec![baseline.join(path).join("src")];
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let file = entry.path();
+                if file.is_dir() {
+                    stack.push(file);
+                } else if file.extension().is_some_and(|e| e == "rs") {
+                    let rel = file
+                        .strip_prefix(baseline)
+                        .map_err(|e| Error::new(e.to_string()))?
+                        .to_string_lossy()
+                        .replace('\\', "/");
+                    let text = std::fs::read_to_string(&file)
+                        .map_err(|e| Error::new(format!("cannot read {}: {e}", file.display())))?;
+                    checked_in.insert(rel, text);
+                }
+            }
+        }
+    }
+    let old = api::Api::from_sources(&checked_in, &crates)?;
+    let new = api::Api::from_sources(&candidate, &crates)?;
+    Ok(diff::ApiDiff::between(&old, &new))
 }
 
 /// What [`write()`] or [`check()`] found.

@@ -54,6 +54,9 @@ pub struct LockedFile {
     pub commit: String,
     /// The sha256 of the file's exact bytes: 64 lowercase hex digits.
     pub sha256: String,
+    /// The GitHub repository holding `commit` when it is not the lock's `repository` (a fork).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository: Option<String>,
 }
 
 /// Where [`sync`] gets the files from.
@@ -281,19 +284,7 @@ impl Lock {
                 found: self.version,
             });
         }
-        let repo_ok = self
-            .repository
-            .split_once('/')
-            .is_some_and(|(owner, name)| {
-                [owner, name].iter().all(|part| {
-                    !part.is_empty()
-                        && !part.starts_with('.')
-                        && part
-                            .chars()
-                            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-                })
-            });
-        if !repo_ok {
+        if !is_repository(&self.repository) {
             return Err(SyncError::InvalidRepository {
                 lock: lock(),
                 repository: self.repository.clone(),
@@ -301,6 +292,12 @@ impl Lock {
         }
         let mut seen = HashSet::new();
         for file in &self.files {
+            if let Some(repository) = file.repository.as_ref().filter(|r| !is_repository(r)) {
+                return Err(SyncError::InvalidRepository {
+                    lock: lock(),
+                    repository: repository.clone(),
+                });
+            }
             for (field, value) in [("path", &file.path), ("source", &file.source)] {
                 if let Some(problem) = path_problem(value) {
                     return Err(SyncError::InvalidPath {
@@ -337,8 +334,21 @@ impl Lock {
     }
 }
 
+/// Whether `value` is a GitHub `owner/name` (it ends up in download URLs).
+pub(crate) fn is_repository(value: &str) -> bool {
+    value.split_once('/').is_some_and(|(owner, name)| {
+        [owner, name].iter().all(|part| {
+            !part.is_empty()
+                && !part.starts_with('.')
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        })
+    })
+}
+
 /// Says what is wrong with a lock path, if anything.
-fn path_problem(path: &str) -> Option<&'static str> {
+pub(crate) fn path_problem(path: &str) -> Option<&'static str> {
     if path.is_empty() {
         return Some("is empty");
     }
@@ -363,7 +373,7 @@ fn path_problem(path: &str) -> Option<&'static str> {
     None
 }
 
-fn is_lower_hex(value: &str, len: usize) -> bool {
+pub(crate) fn is_lower_hex(value: &str, len: usize) -> bool {
     value.len() == len
         && value
             .bytes()
@@ -372,13 +382,13 @@ fn is_lower_hex(value: &str, len: usize) -> bool {
 
 /// Joins a validated `/`-separated lock path onto `base` component by component, so the
 /// result uses the platform's separator.
-fn local_path(base: &Path, rel: &str) -> PathBuf {
+pub(crate) fn local_path(base: &Path, rel: &str) -> PathBuf {
     let mut out = base.to_path_buf();
     out.extend(rel.split('/'));
     out
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -505,7 +515,7 @@ impl Drop for ScratchDir {
 }
 
 /// Fetches one file's bytes, from the mirror or over HTTP.
-enum Fetcher<'a> {
+pub(crate) enum Fetcher<'a> {
     Mirror(&'a Path),
     Download {
         client: reqwest::blocking::Client,
@@ -515,7 +525,7 @@ enum Fetcher<'a> {
 }
 
 impl<'a> Fetcher<'a> {
-    fn new(source: &'a SyncSource, repository: &'a str) -> Result<Self, SyncError> {
+    pub(crate) fn new(source: &'a SyncSource, repository: &'a str) -> Result<Self, SyncError> {
         Ok(match source {
             SyncSource::Mirror(mirror) => Fetcher::Mirror(mirror),
             SyncSource::Download { base_url } => Fetcher::Download {
@@ -530,7 +540,12 @@ impl<'a> Fetcher<'a> {
         })
     }
 
-    fn fetch(&self, file: &LockedFile) -> Result<Vec<u8>, SyncError> {
+    /// Whether files come from a local mirror (which has every file, whatever its commit).
+    pub(crate) fn is_mirror(&self) -> bool {
+        matches!(self, Fetcher::Mirror(_))
+    }
+
+    pub(crate) fn fetch(&self, file: &LockedFile) -> Result<Vec<u8>, SyncError> {
         match self {
             Fetcher::Mirror(mirror) => {
                 let local = local_path(mirror, &file.path);
@@ -547,6 +562,7 @@ impl<'a> Fetcher<'a> {
                 base_url,
                 repository,
             } => {
+                let repository = file.repository.as_deref().unwrap_or(repository);
                 let url = format!(
                     "{base_url}/{repository}/{}/specification/{}",
                     file.commit, file.source

@@ -3,8 +3,9 @@
 Run by tests/tests/python.rs with EMULATOR_URL and EMULATOR_CERT (the emulator's self-signed
 certificate, PEM). Only settings any SDK user needs for a local server are used: trusting the
 certificate (`connection_verify`), `verify_challenge_resource=False` (the challenge names the
-emulator, not vault.azure.net), a pinned api_version, and a credential that returns a token
-(the emulator accepts any bearer token after its challenge, as other emulators do).
+emulator, not vault.azure.net), and a credential that returns a token (the emulator accepts any
+bearer token after its challenge, as other emulators do). Every client runs at its SDK's default
+api-version, printed as it is used, so the emulator is checked against what users send.
 """
 
 import hashlib
@@ -48,8 +49,12 @@ CREDENTIAL = StaticCredential()
 DATA_PLANE = dict(
     connection_verify=CERT,
     verify_challenge_resource=False,
-    api_version="2025-07-01",
 )
+
+
+def using(name, api_version):
+    """Says which api-version a client sends (its SDK's default)."""
+    print(f"api-version: {name} {api_version}")
 
 
 def check(condition, what):
@@ -61,6 +66,7 @@ def check(condition, what):
 
 def secrets(vault_url):
     client = SecretClient(vault_url, CREDENTIAL, **DATA_PLANE)
+    using("SecretClient", client.api_version)
     client.set_secret("py-secret", "v1")
     client.set_secret("py-secret", "v2")
     check(client.get_secret("py-secret").value == "v2", "secrets: set twice, get latest")
@@ -90,9 +96,11 @@ def secrets(vault_url):
 
 def keys(vault_url):
     client = KeyClient(vault_url, CREDENTIAL, **DATA_PLANE)
+    using("KeyClient", client.api_version)
     key = client.create_rsa_key("py-rsa", size=2048)
     check(key.key_type in ("RSA", "RSA-HSM") and key.key.n, "keys: create RSA")
     crypto = CryptographyClient(key, CREDENTIAL, **DATA_PLANE)
+    using("CryptographyClient", crypto.api_version)
     digest = hashlib.sha256(b"fidelity").digest()
     signed = crypto.sign(SignatureAlgorithm.rs256, digest)
     check(crypto.verify(SignatureAlgorithm.rs256, digest, signed.signature).is_valid, "keys: sign + verify RS256")
@@ -106,6 +114,7 @@ def keys(vault_url):
 
 def certificates(vault_url):
     client = CertificateClient(vault_url, CREDENTIAL, **DATA_PLANE)
+    using("CertificateClient", client.api_version)
     poller = client.begin_create_certificate("py-cert", CertificatePolicy.get_default(), _polling_interval=0.2)
     certificate = poller.result()
     check(certificate.cer and len(certificate.cer) > 300, "certificates: create poller")
@@ -121,6 +130,7 @@ def management():
         connection_verify=CERT,
         polling_interval=0.1,
     )
+    using("KeyVaultManagementClient", client._config.api_version)
     policy = AccessPolicyEntry(
         tenant_id=TENANT,
         object_id="00000000-0000-0000-0000-0000000000b1",

@@ -32,6 +32,32 @@ async fn start(options: EmulatorOptions) -> (Emulator, ClientOptions) {
     (emulator, options)
 }
 
+/// The service error an operation failed with, checked for status and code.
+fn service_error(err: &keyvault_runtime::Error, status: u16, code: &str) {
+    let ErrorKind::Service(service) = err.kind() else {
+        panic!("expected a service error, got {err}")
+    };
+    assert_eq!(service.status.as_u16(), status, "{err}");
+    assert_eq!(service.code.as_deref(), Some(code), "{err}");
+    assert!(service.message.as_deref().is_some_and(|m| !m.is_empty()));
+}
+
+/// The DER of the first certificate in a PEM text.
+fn pem_der(pem: &str) -> Vec<u8> {
+    use base64::Engine;
+    let body: String = pem
+        .split("-----BEGIN CERTIFICATE-----")
+        .nth(1)
+        .and_then(|rest| rest.split("-----END CERTIFICATE-----").next())
+        .unwrap()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .unwrap()
+}
+
 fn fast<T: Send + 'static>(mut poller: keyvault_runtime::Poller<T>) -> keyvault_runtime::Poller<T> {
     poller.set_options(PollerOptions::with_interval(Duration::from_millis(50)));
     poller
@@ -981,19 +1007,7 @@ async fn symmetric_keys_and_certificate_merge() {
     assert!(matches!(outcome, CertificateCreation::MergeRequired(_)));
     // The emulator does not check the signature chain; any DER certificate stands in for the
     // one a CA would return for the CSR.
-    let pem = include_str!("../../identity/tests/data/cert.pem");
-    let body: String = pem
-        .split("-----BEGIN CERTIFICATE-----")
-        .nth(1)
-        .and_then(|rest| rest.split("-----END CERTIFICATE-----").next())
-        .unwrap()
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
-    use base64::Engine;
-    let der = base64::engine::general_purpose::STANDARD
-        .decode(body)
-        .unwrap();
+    let der = pem_der(include_str!("../../identity/tests/data/cert.pem"));
     let merged = certificates
         .merge_certificate(
             "merged",
@@ -1008,5 +1022,276 @@ async fn symmetric_keys_and_certificate_merge() {
             .await
             .is_err(),
         "the pending operation is gone"
+    );
+}
+
+#[tokio::test]
+async fn secure_wrap_and_unwrap_with_real_cryptography() {
+    use keyvault::keys::{models as k, KeyClient};
+    let (emulator, options) = start(EmulatorOptions::default()).await;
+    let client = KeyClient::new(&emulator.url(), options.clone()).unwrap();
+    let rsa_oaep = k::JsonWebKeyWrapAlgorithm::RsaOaep256;
+
+    // RSA: a fresh AES-256 key comes back wrapped only; unwrapping it (for an attested target)
+    // gives the 32 bytes, and each wrap makes a new key.
+    let mut create = k::KeyCreateParameters::new(k::JsonWebKeyType::Rsa);
+    create.key_size = Some(2048);
+    let kek = client.create_key("kek", create).await.unwrap();
+    let kid = kek.key.unwrap().kid.unwrap();
+    assert_eq!(
+        kek.attributes.unwrap().key_size,
+        None,
+        "RSA keys have no key_size"
+    );
+    let version = kid.rsplit('/').next().unwrap().to_owned();
+    let wrapped = client
+        .secure_wrap_key(
+            "kek",
+            k::SecureKeyWrapOperationParameters::new(rsa_oaep.clone()),
+        )
+        .key_version(version.clone())
+        .await
+        .unwrap();
+    assert_eq!(wrapped.kid.as_deref(), Some(kid.as_str()));
+    assert_eq!(wrapped.algorithm, Some(rsa_oaep.clone()));
+    let wrapped = wrapped.value.unwrap();
+    assert_eq!(wrapped.len(), 256, "RSA-OAEP over a 2048-bit key");
+    let unwrapped = client
+        .secure_unwrap_key(
+            "kek",
+            k::SecureKeyUnWrapOperationParameters::new(
+                rsa_oaep.clone(),
+                wrapped.clone(),
+                "attestation-token",
+            ),
+        )
+        .key_version(version)
+        .await
+        .unwrap();
+    assert_eq!(unwrapped.kid.as_deref(), Some(kid.as_str()));
+    let aes_key = unwrapped.value.unwrap();
+    assert_eq!(aes_key.len(), 32);
+    // Without a version: the latest (`/keys/kek//securewrapkey`).
+    let again = client
+        .secure_wrap_key(
+            "kek",
+            k::SecureKeyWrapOperationParameters::new(rsa_oaep.clone()),
+        )
+        .await
+        .unwrap();
+    let other_key = client
+        .secure_unwrap_key(
+            "kek",
+            k::SecureKeyUnWrapOperationParameters::new(
+                rsa_oaep.clone(),
+                again.value.unwrap(),
+                "attestation-token",
+            ),
+        )
+        .await
+        .unwrap()
+        .value
+        .unwrap();
+    assert_eq!(other_key.len(), 32);
+    assert_ne!(other_key, aes_key, "every secure wrap makes a new key");
+
+    // oct-HSM: AES key wrap, and the key's size among its attributes.
+    let mut create = k::KeyCreateParameters::new(k::JsonWebKeyType::OctHsm);
+    create.key_size = Some(256);
+    let aes = client.create_key("kek-aes", create).await.unwrap();
+    assert_eq!(aes.attributes.unwrap().key_size, Some(256));
+    let a256kw = k::JsonWebKeyWrapAlgorithm::A256Kw;
+    let wrapped = client
+        .secure_wrap_key(
+            "kek-aes",
+            k::SecureKeyWrapOperationParameters::new(a256kw.clone()),
+        )
+        .await
+        .unwrap()
+        .value
+        .unwrap();
+    assert_eq!(wrapped.len(), 40, "RFC 3394 adds 8 bytes");
+    let unwrapped = client
+        .secure_unwrap_key(
+            "kek-aes",
+            k::SecureKeyUnWrapOperationParameters::new(a256kw, wrapped, "attestation-token"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(unwrapped.value.unwrap().len(), 32);
+
+    // A key that may wrap but not unwrap: the wrap works, the unwrap is refused.
+    let mut create = k::KeyCreateParameters::new(k::JsonWebKeyType::Rsa);
+    create.key_ops = Some(vec![k::JsonWebKeyOperation::WrapKey]);
+    client.create_key("wrap-only", create).await.unwrap();
+    let wrapped = client
+        .secure_wrap_key(
+            "wrap-only",
+            k::SecureKeyWrapOperationParameters::new(rsa_oaep.clone()),
+        )
+        .await
+        .unwrap()
+        .value
+        .unwrap();
+    let err = client
+        .secure_unwrap_key(
+            "wrap-only",
+            k::SecureKeyUnWrapOperationParameters::new(
+                rsa_oaep.clone(),
+                wrapped.clone(),
+                "attestation-token",
+            ),
+        )
+        .await
+        .unwrap_err();
+    service_error(&err, 403, "Forbidden");
+
+    // Bad requests reach the emulator with constraint checks off: an empty attestation token,
+    // an algorithm outside JsonWebKeyWrapAlgorithm, one that does not fit the key.
+    let careless = KeyClient::new(&emulator.url(), options.with_constraint_checks(false)).unwrap();
+    let err = careless
+        .secure_unwrap_key(
+            "kek",
+            k::SecureKeyUnWrapOperationParameters::new(rsa_oaep.clone(), wrapped, ""),
+        )
+        .await
+        .unwrap_err();
+    service_error(&err, 400, "BadParameter");
+    let err = careless
+        .secure_wrap_key(
+            "kek",
+            k::SecureKeyWrapOperationParameters::new(k::JsonWebKeyWrapAlgorithm::from("RSA1_5")),
+        )
+        .await
+        .unwrap_err();
+    service_error(&err, 400, "BadParameter");
+    let err = careless
+        .secure_wrap_key(
+            "kek",
+            k::SecureKeyWrapOperationParameters::new(k::JsonWebKeyWrapAlgorithm::A256Kw),
+        )
+        .await
+        .unwrap_err();
+    service_error(&err, 400, "BadParameter");
+    let err = careless
+        .secure_wrap_key(
+            "missing",
+            k::SecureKeyWrapOperationParameters::new(rsa_oaep),
+        )
+        .await
+        .unwrap_err();
+    service_error(&err, 404, "KeyNotFound");
+}
+
+#[tokio::test]
+async fn managed_hsm_external_key_manager_connection() {
+    use keyvault::ekm::{models as e, EkmClient};
+    let (emulator, options) = start(EmulatorOptions::default()).await;
+    let ekm = EkmClient::new(&emulator.url(), options.clone()).unwrap();
+
+    // Nothing configured yet.
+    service_error(
+        &ekm.get_ekm_connection().await.unwrap_err(),
+        404,
+        "EkmConnectionNotFound",
+    );
+    service_error(
+        &ekm.check_ekm_connection().await.unwrap_err(),
+        404,
+        "EkmConnectionNotFound",
+    );
+
+    // The client certificate the proxy is to trust: made once, the same on every call.
+    let certificate = ekm.get_ekm_certificate().await.unwrap();
+    assert_eq!(
+        certificate.subject_common_name.as_deref(),
+        Some("Azure Key Vault EKM Client")
+    );
+    let chain = certificate.ca_certificates.unwrap();
+    assert_eq!(chain.len(), 1);
+    assert_eq!(chain[0].first(), Some(&0x30), "a DER SEQUENCE");
+    assert_eq!(
+        ekm.get_ekm_certificate().await.unwrap().ca_certificates,
+        Some(chain)
+    );
+
+    // Create (the proxy's CA: any X.509 certificate, here the emulator's own), get, update.
+    let ca = pem_der(emulator.certificate_pem());
+    let mut connection = e::EkmConnection::new("ekm-proxy.contoso.com", vec![ca.clone()]);
+    connection.path_prefix = Some("/api/v1".into());
+    let created = ekm.create_ekm_connection(connection.clone()).await.unwrap();
+    assert_eq!(created, connection);
+    service_error(
+        &ekm.create_ekm_connection(connection.clone())
+            .await
+            .unwrap_err(),
+        409,
+        "Conflict",
+    );
+    assert_eq!(ekm.get_ekm_connection().await.unwrap(), connection);
+    let mut update = e::EkmConnectionUpdate::default();
+    update.host = Some("ekm-proxy-updated.contoso.com".into());
+    update.path_prefix = Some("/api/v2".into());
+    let updated = ekm.update_ekm_connection(update).await.unwrap();
+    assert_eq!(
+        updated.host.as_deref(),
+        Some("ekm-proxy-updated.contoso.com")
+    );
+    assert_eq!(updated.path_prefix.as_deref(), Some("/api/v2"));
+    assert_eq!(
+        updated.server_ca_certificates,
+        Some(vec![ca]),
+        "fields not given stay"
+    );
+    assert_eq!(ekm.get_ekm_connection().await.unwrap(), updated);
+
+    // The proxy answers the check.
+    let info = ekm.check_ekm_connection().await.unwrap();
+    for field in [
+        &info.api_version,
+        &info.proxy_vendor,
+        &info.proxy_name,
+        &info.ekm_vendor,
+        &info.ekm_product,
+    ] {
+        assert!(field.as_deref().is_some_and(|f| !f.is_empty()), "{info:?}");
+    }
+
+    // What the spec requires is checked (constraint checks off, so the emulator sees it).
+    let careless = EkmClient::new(&emulator.url(), options.with_constraint_checks(false)).unwrap();
+    let mut bad = e::EkmConnectionUpdate::default();
+    bad.host = Some("not a host!".into());
+    service_error(
+        &careless.update_ekm_connection(bad).await.unwrap_err(),
+        400,
+        "BadParameter",
+    );
+    let mut bad = e::EkmConnectionUpdate::default();
+    bad.server_ca_certificates = Some(vec![b"not DER".to_vec()]);
+    service_error(
+        &careless.update_ekm_connection(bad).await.unwrap_err(),
+        400,
+        "BadParameter",
+    );
+
+    // Delete answers with the connection; then it is gone.
+    assert_eq!(ekm.delete_ekm_connection().await.unwrap(), updated);
+    service_error(
+        &ekm.get_ekm_connection().await.unwrap_err(),
+        404,
+        "EkmConnectionNotFound",
+    );
+    service_error(
+        &ekm.delete_ekm_connection().await.unwrap_err(),
+        404,
+        "EkmConnectionNotFound",
+    );
+    service_error(
+        &careless
+            .create_ekm_connection(e::EkmConnection::default())
+            .await
+            .unwrap_err(),
+        400,
+        "BadParameter",
     );
 }

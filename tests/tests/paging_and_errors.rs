@@ -9,12 +9,13 @@ use keyvault_runtime::{ClientOptions, ErrorKind};
 async fn list_follows_next_links_across_pages() {
     let server = LoopbackServer::start(Reply::json(500, "{}")).await;
     let base = server.url();
-    server.push(Reply::json(200, &format!(r#"{{"value":[{{"id":"{base}/secrets/a"}},{{"id":"{base}/secrets/b"}}],"nextLink":"{base}/secrets?api-version=2025-07-01&$skiptoken=t1"}}"#)));
+    let client = SecretClient::new(&base, ClientOptions::default()).unwrap();
+    let version = client.api_version().to_owned();
+    server.push(Reply::json(200, &format!(r#"{{"value":[{{"id":"{base}/secrets/a"}},{{"id":"{base}/secrets/b"}}],"nextLink":"{base}/secrets?api-version={version}&$skiptoken=t1"}}"#)));
     server.push(Reply::json(
         200,
         &format!(r#"{{"value":[{{"id":"{base}/secrets/c"}}],"nextLink":null}}"#),
     ));
-    let client = SecretClient::new(&base, ClientOptions::default()).unwrap();
     let items: Vec<_> = client
         .get_secrets()
         .maxresults(2)
@@ -34,11 +35,11 @@ async fn list_follows_next_links_across_pages() {
     let seen = server.seen();
     assert_eq!(
         seen[0].target,
-        "/secrets?api-version=2025-07-01&maxresults=2"
+        format!("/secrets?api-version={version}&maxresults=2")
     );
     assert_eq!(
         seen[1].target,
-        "/secrets?api-version=2025-07-01&$skiptoken=t1"
+        format!("/secrets?api-version={version}&$skiptoken=t1")
     );
 }
 
@@ -106,6 +107,10 @@ async fn management_create_polls_location_without_resending_the_put() {
         .collect();
     let puts = seen.iter().filter(|s| s.starts_with("PUT")).count();
     assert_eq!(puts, 1, "the PUT is never re-sent: {seen:?}");
-    assert!(seen[0].starts_with("PUT /subscriptions/sub-1/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/v1?api-version=2025-05-01"), "{seen:?}");
+    let expected = format!(
+        "PUT /subscriptions/sub-1/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/v1?api-version={}",
+        client.api_version()
+    );
+    assert!(seen[0].starts_with(&expected), "{seen:?}");
     assert_eq!(seen[1], "GET /op/1");
 }

@@ -31,7 +31,7 @@ async fn hostile_names_stay_one_segment_on_the_wire() {
         assert_eq!(request.method, "GET");
         assert_eq!(
             request.target,
-            format!("{path}?api-version=2025-07-01"),
+            format!("{path}?api-version={}", client.api_version()),
             "for {name}"
         );
     }
@@ -69,7 +69,10 @@ async fn pattern_violations_are_refused_before_sending() {
         .unwrap();
     let seen = server.seen();
     assert_eq!(seen[0].method, "PUT");
-    assert_eq!(seen[0].target, "/secrets/good-name?api-version=2025-07-01");
+    assert_eq!(
+        seen[0].target,
+        format!("/secrets/good-name?api-version={}", client.api_version())
+    );
     assert_eq!(
         serde_json::from_slice::<serde_json::Value>(&seen[0].body).unwrap(),
         serde_json::json!({"value": "v"})
@@ -89,7 +92,7 @@ async fn empty_required_names_are_refused_and_versions_are_optional() {
     client.get_secret("n").secret_version("v1").await.unwrap();
     assert_eq!(
         server.seen()[0].target,
-        "/secrets/n/v1?api-version=2025-07-01"
+        format!("/secrets/n/v1?api-version={}", client.api_version())
     );
 }
 

@@ -18,7 +18,18 @@ use keyvault_runtime::transport::{HyperTransport, TransportOptions};
 use keyvault_runtime::{AccessToken, ClientOptions, PollerOptions, RetryOptions};
 use keyvault_sdk::prelude::*;
 
-const DATA_PLANE: &str = "keyvault/data-plane/Microsoft.KeyVault/stable/2025-07-01";
+/// The spec file of a module of the `keyvault` crate, as the generator's config names it.
+fn spec_of(root: &Path, module: &str) -> String {
+    let config = codegen::Config::load(&root.join("specs/codegen.toml")).unwrap();
+    config
+        .crates
+        .iter()
+        .filter(|k| k.name == "keyvault")
+        .flat_map(|k| &k.modules)
+        .find(|m| m.name == module)
+        .map(|m| m.spec[0].clone())
+        .unwrap_or_else(|| panic!("no module `{module}` in specs/codegen.toml"))
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn emulator_responses_pass_prism_validation_in_the_end_to_end_flows() {
@@ -26,10 +37,7 @@ async fn emulator_responses_pass_prism_validation_in_the_end_to_end_flows() {
     let specs = root.join("specs/upstream");
     let temp = TempDir(std::env::temp_dir().join(format!("kv-prism-proxy-{}", std::process::id())));
     let groups = ["secrets", "keys", "certificates"];
-    let entries: Vec<(String, bool)> = groups
-        .iter()
-        .map(|g| (format!("{DATA_PLANE}/{g}.json"), true))
-        .collect();
+    let entries: Vec<(String, bool)> = groups.iter().map(|g| (spec_of(&root, g), true)).collect();
     preprocess(&specs, &temp.0, &entries);
     let emulator = emulator::Emulator::start(
         emulator::EmulatorOptions::default()
@@ -59,10 +67,7 @@ async fn emulator_responses_pass_prism_validation_in_the_end_to_end_flows() {
     let fast = PollerOptions::with_interval(Duration::from_millis(50));
 
     for group in groups {
-        let prism = Prism::proxy(
-            &temp.0.join(format!("{DATA_PLANE}/{group}.json")),
-            &emulator.url(),
-        );
+        let prism = Prism::proxy(&temp.0.join(spec_of(&root, group)), &emulator.url());
         match group {
             "secrets" => {
                 use keyvault::secrets::{models, SecretClient};

@@ -105,9 +105,9 @@ fn check_config_use(
     for entry in &krate.sensitive_fields {
         if !used.sensitive_fields.contains(entry) {
             let hint = match used.field_client_names.get(entry) {
-                Some(wire) if wire != entry => format!(
-                    "; entries use wire names: `{entry}` is a client name, write `{wire}`"
-                ),
+                Some(wire) if wire != entry => {
+                    format!("; entries use wire names: `{entry}` is a client name, write `{wire}`")
+                }
                 _ => String::new(),
             };
             problems.push(format!(
@@ -209,7 +209,11 @@ fn lower_module(
     let mut files: Vec<String> = lowering.files.iter().cloned().collect();
     files.sort_by_key(|f| {
         (
-            module.spec.iter().position(|s| s == f).unwrap_or(usize::MAX),
+            module
+                .spec
+                .iter()
+                .position(|s| s == f)
+                .unwrap_or(usize::MAX),
             f.clone(),
         )
     });
@@ -351,8 +355,7 @@ impl<'a> Lowering<'a> {
                         .or_default()
                         .push(format!("`{}`", module.name));
                     let origin = path_origin.child(&method.to_ascii_lowercase());
-                    if let Some(previous) =
-                        seen_ids.insert(op.operation_id.clone(), origin.clone())
+                    if let Some(previous) = seen_ids.insert(op.operation_id.clone(), origin.clone())
                     {
                         return Err(Error::at(
                             &origin,

@@ -37,13 +37,15 @@ impl<'a> Lowering<'a> {
         op: &'a Operation,
     ) -> Result<OperationIr> {
         let (group, name) = naming::split_operation_id(&op.operation_id);
-        let method = match self.krate.method_names.get(&op.operation_id) {
+        // A configured method name also names the builder.
+        let name = match self.krate.method_names.get(&op.operation_id) {
             Some(given) => {
                 self.used.method_names.insert(op.operation_id.clone());
-                naming::method(given)
+                given.as_str()
             }
-            None => naming::method(name),
+            None => name,
         };
+        let method = naming::method(name);
         let type_prefix = format!(
             "{}{}",
             group.map(naming::type_name).unwrap_or_default(),

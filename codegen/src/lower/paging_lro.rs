@@ -98,8 +98,7 @@ impl Lowering<'_> {
             let options = op.long_running_options.as_ref();
             let mut final_state_via = options.and_then(|o| o.final_state_via.clone());
             if let Some(via) = &final_state_via {
-                if !FINAL_STATE_VIA.contains(&via.as_str())
-                {
+                if !FINAL_STATE_VIA.contains(&via.as_str()) {
                     return Err(Error::at(
                         origin,
                         format!("unknown final-state-via `{via}`"),

@@ -69,7 +69,12 @@ impl Lowering<'_> {
         }))
     }
 
-    pub(super) fn param(&mut self, origin: &Origin, p: &Parameter, type_prefix: &str) -> Result<Param> {
+    pub(super) fn param(
+        &mut self,
+        origin: &Origin,
+        p: &Parameter,
+        type_prefix: &str,
+    ) -> Result<Param> {
         let location = match p.location.as_str() {
             "path" => ParamLocation::Path,
             "query" => ParamLocation::Query,

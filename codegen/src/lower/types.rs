@@ -349,7 +349,12 @@ impl Lowering<'_> {
     }
 
     /// The type of a schema used in place (property, item, parameter, body, response).
-    pub(super) fn schema_type(&mut self, origin: &Origin, schema: &Schema, context: &str) -> Result<TypeRef> {
+    pub(super) fn schema_type(
+        &mut self,
+        origin: &Origin,
+        schema: &Schema,
+        context: &str,
+    ) -> Result<TypeRef> {
         if let Some(reference) = &schema.reference {
             return self.reference_type(origin, reference);
         }

@@ -355,7 +355,7 @@ fn api_version(req: &Req) -> &str {
     req.query
         .get("api-version")
         .map(String::as_str)
-        .unwrap_or("2025-07-01")
+        .unwrap_or(crate::http::LATEST_DATA_PLANE)
 }
 
 fn job_status(state: &State, job: &str) -> Result<Resp, Resp> {

@@ -9,6 +9,13 @@ use hyper::{HeaderMap, Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
+/// The newest data-plane api-version the emulator models: named in "not recognized" errors and
+/// put in the links it builds when a request somehow came without one.
+pub(crate) const LATEST_DATA_PLANE: &str = "2026-04-01";
+
+/// The newest management api-version the emulator models (same uses).
+pub(crate) const LATEST_MANAGEMENT: &str = "2026-02-01";
+
 /// The response type every handler returns.
 pub(crate) type Resp = hyper::Response<Full<Bytes>>;
 
@@ -154,7 +161,7 @@ pub(crate) fn page(req: &Req, path: &str, items: Vec<Value>) -> Result<Resp, Res
             req.query
                 .get("api-version")
                 .map(String::as_str)
-                .unwrap_or("2025-07-01")
+                .unwrap_or(LATEST_DATA_PLANE)
         )
     });
     // The last page has no `nextLink` at all: the spec types it as a string, not nullable.

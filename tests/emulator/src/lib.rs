@@ -1,6 +1,7 @@
 //! A local Azure Key Vault emulator: stateful and in memory, speaking the data plane of
-//! api-version 2025-07-01 with Key Vault's error shape and authentication challenge, over HTTPS
-//! with a self-signed certificate made at start (or plain http on loopback).
+//! api-version 2026-04-01 (and the older versions clients still send) with Key Vault's error
+//! shape and authentication challenge, and a subset of the management plane of 2026-02-01, over
+//! HTTPS with a self-signed certificate made at start (or plain http on loopback).
 //!
 //! Start it in-process on an ephemeral port:
 //!
@@ -19,6 +20,7 @@ mod admin;
 mod auth;
 mod certificates;
 mod crypto;
+mod ekm;
 mod http;
 mod keys;
 mod management;

@@ -218,7 +218,7 @@ fn subscription(state: &State, req: &Req, sub: &str, rest: &[&str]) -> Result<Re
             let location = format!(
                 "{}/subscriptions/{sub}/providers/Microsoft.KeyVault/locations/{location}/operationResults/{op}?api-version={}",
                 req.base,
-                req.query.get("api-version").map(String::as_str).unwrap_or("2025-05-01")
+                req.query.get("api-version").map(String::as_str).unwrap_or(crate::http::LATEST_MANAGEMENT)
             );
             if let Ok(value) = hyper::header::HeaderValue::from_str(&location) {
                 response

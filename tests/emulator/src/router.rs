@@ -18,6 +18,7 @@ fn data_plane_version(v: &str) -> bool {
         "7.6",
         "2025-06-01",
         "2025-07-01",
+        "2026-04-01",
     ];
     STABLE.contains(&v)
         || v.strip_prefix("7.")
@@ -58,7 +59,11 @@ pub(crate) fn route(state: &State, settings: &Settings, req: &Req) -> Resp {
         Some(v) if !known(v) => {
             return bad_parameter(&format!(
                 "The specified version ({v}) is not recognized. Consider using the latest supported version ({}).",
-                if management { "2025-05-01" } else { "2025-07-01" }
+                if management {
+                    crate::http::LATEST_MANAGEMENT
+                } else {
+                    crate::http::LATEST_DATA_PLANE
+                }
             ))
         }
         Some(_) => {}
@@ -70,5 +75,6 @@ pub(crate) fn route(state: &State, settings: &Settings, req: &Req) -> Resp {
         .or_else(|| crate::keys::handle(state, settings, req))
         .or_else(|| crate::certificates::handle(state, settings, req))
         .or_else(|| crate::admin::handle(state, req))
+        .or_else(|| crate::ekm::handle(state, req))
         .unwrap_or_else(|| no_route(req))
 }

@@ -80,6 +80,8 @@ pub(crate) struct Vault {
     pub(crate) issuers: BTreeMap<String, serde_json::Value>,
     /// Certificate contacts.
     pub(crate) contacts: Option<serde_json::Value>,
+    /// The external key manager connection and client certificate (Managed HSM).
+    pub(crate) ekm: crate::ekm::Ekm,
 }
 
 /// Common attributes of every object version.
