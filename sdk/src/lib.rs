@@ -24,28 +24,28 @@
 //! ```
 #![deny(missing_docs)]
 
-#[cfg(feature = "certificates")]
+#[cfg(keyvault_module = "certificates")]
 mod certificates;
-#[cfg(feature = "keys")]
+#[cfg(keyvault_module = "keys")]
 mod keys;
 mod probe;
-#[cfg(feature = "secrets")]
+#[cfg(keyvault_module = "secrets")]
 mod secrets;
 
-#[cfg(feature = "certificates")]
+#[cfg(keyvault_module = "certificates")]
 pub use certificates::{CertificateCreation, CertificateDeletePollers, CertificatePollers};
-#[cfg(feature = "keys")]
+#[cfg(keyvault_module = "keys")]
 pub use keys::KeyPollers;
-#[cfg(feature = "secrets")]
+#[cfg(keyvault_module = "secrets")]
 pub use secrets::SecretPollers;
 
 /// Every poller trait, for `use keyvault_sdk::prelude::*;`.
 pub mod prelude {
-    #[cfg(feature = "keys")]
+    #[cfg(keyvault_module = "keys")]
     pub use crate::KeyPollers;
-    #[cfg(feature = "secrets")]
+    #[cfg(keyvault_module = "secrets")]
     pub use crate::SecretPollers;
-    #[cfg(feature = "certificates")]
+    #[cfg(keyvault_module = "certificates")]
     pub use crate::{CertificateDeletePollers, CertificatePollers};
 }
 

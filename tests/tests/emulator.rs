@@ -760,6 +760,12 @@ async fn management_vault_lifecycle_with_recovery_of_its_secrets() {
     );
 }
 
+#[cfg(all(
+    keyvault_module = "backup_restore",
+    keyvault_module = "rbac",
+    keyvault_module = "security_domain",
+    keyvault_module = "settings"
+))]
 #[tokio::test]
 async fn managed_hsm_administration_rbac_settings_backup_restore_and_security_domain() {
     use keyvault::backup_restore::{models as b, BackupClient};
@@ -1183,6 +1189,7 @@ async fn secure_wrap_and_unwrap_with_real_cryptography() {
     service_error(&err, 404, "KeyNotFound");
 }
 
+#[cfg(keyvault_module = "ekm")]
 #[tokio::test]
 async fn managed_hsm_external_key_manager_connection() {
     use keyvault::ekm::{models as e, EkmClient};

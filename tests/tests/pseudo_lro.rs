@@ -311,6 +311,7 @@ async fn create_certificate_completes_fails_cancels_or_awaits_a_merge() {
     );
 }
 
+#[cfg(keyvault_module = "backup_restore")]
 #[tokio::test]
 async fn full_backup_follows_its_status_url_and_resumes() {
     let server = LoopbackServer::start(Reply::json(500, "{}")).await;
@@ -360,6 +361,7 @@ async fn full_backup_follows_its_status_url_and_resumes() {
     );
 }
 
+#[cfg(keyvault_module = "security_domain")]
 #[tokio::test]
 async fn security_domain_download_returns_the_initial_body_after_polling() {
     let server = LoopbackServer::start(Reply::json(500, "{}")).await;

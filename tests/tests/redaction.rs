@@ -1,6 +1,8 @@
 //! A full auth + set/get secret flow with tracing at TRACE level: no token, client secret or
 //! secret value reaches the logs or any Debug output.
 
+#![cfg(keyvault_module = "secrets")]
+
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{client::client_file, header, markdown_doc_attrs, models::models_file, render, rt};
@@ -26,6 +27,10 @@ pub fn emit_crate(
     files.insert(
         format!("{}/Cargo.toml", krate.path),
         cargo_toml(krate, &all_sources, regenerate),
+    );
+    files.insert(
+        format!("{}/build.rs", krate.path),
+        render(&header(&all_sources, regenerate, "//"), build_script(krate))?,
     );
 
     let rt = rt();
@@ -115,6 +120,11 @@ fn cargo_toml(krate: &CrateIr, sources: &[SourceFile], regenerate: &str) -> Stri
         krate.description.replace('"', "\\\""),
         if krate.publish { "" } else { "publish = false\n" }
     ));
+    // The build script tells dependents which modules a build has (see `build_script`).
+    out.push_str(&format!(
+        "links = \"{}\"\nbuild = \"build.rs\"\n",
+        krate.name
+    ));
     out.push_str("[features]\n");
     // The default modules, and HTTP/2 (a runtime feature the crate passes on).
     let defaults: Vec<String> = krate
@@ -132,6 +142,17 @@ fn cargo_toml(krate: &CrateIr, sources: &[SourceFile], regenerate: &str) -> Stri
         "# Also trust the system's root certificates (and SSL_CERT_FILE / SSL_CERT_DIR).\n",
     );
     out.push_str("native-roots = [\"keyvault-runtime/native-roots\"]\n");
+    // `full` always exists, whichever modules the config has: crates and tests that want
+    // every module name it, never a module's own feature (a removed module's feature would
+    // stop cargo from resolving them).
+    let all: Vec<String> = krate
+        .modules
+        .iter()
+        .filter_map(|m| m.feature.as_deref())
+        .map(|f| format!("\"{f}\""))
+        .collect();
+    out.push_str("# Every module, also those off by default.\n");
+    out.push_str(&format!("full = [{}]\n", all.join(", ")));
     for m in &krate.modules {
         if let Some(f) = &m.feature {
             out.push_str(&format!("{f} = []\n"));
@@ -143,4 +164,39 @@ fn cargo_toml(krate: &CrateIr, sources: &[SourceFile], regenerate: &str) -> Stri
         "\n[dependencies]\nkeyvault-runtime = {{ path = \"{up}runtime\", version = \"0.1.0\", default-features = false }}\n"
     ));
     out
+}
+
+/// The crate's build script: it publishes the modules this build compiles as the `modules`
+/// metadata of the crate's `links` name, which cargo hands to the build scripts of crates
+/// depending on it (`DEP_KEYVAULT_MODULES=secrets,keys,...`). They turn it into
+/// `cfg(keyvault_module = "...")` and compile their code for a module only when it is there,
+/// so a module removed from the config leaves them buildable.
+fn build_script(krate: &CrateIr) -> TokenStream {
+    let rows = krate.modules.iter().map(|m| {
+        let name = &m.name;
+        match &m.feature {
+            Some(f) => {
+                let var = format!("CARGO_FEATURE_{}", f.to_uppercase().replace('-', "_"));
+                quote!((#name, Some(#var)))
+            }
+            None => quote!((#name, None)),
+        }
+    });
+    quote! {
+        //! Publishes the modules this build compiles to the crates depending on it (cargo's
+        //! `links` metadata: `DEP_<LINKS>_MODULES`).
+
+        /// Each module with the environment variable cargo sets when its feature is on.
+        const MODULES: &[(&str, Option<&str>)] = &[#(#rows),*];
+
+        fn main() {
+            let enabled: Vec<&str> = MODULES
+                .iter()
+                .filter(|(_, feature)| feature.is_none_or(|var| std::env::var_os(var).is_some()))
+                .map(|(module, _)| *module)
+                .collect();
+            println!("cargo::metadata=modules={}", enabled.join(","));
+            println!("cargo::rerun-if-changed=build.rs");
+        }
+    }
 }
