@@ -200,8 +200,18 @@ pub fn write(root: &Path, config: &Config, files: &BTreeMap<String, String>) -> 
             .map_err(|e| Error::new(format!("cannot write {}: {e}", target.display())))?;
     }
     for path in &d.stale {
-        std::fs::remove_file(root.join(path))
+        let file = root.join(path);
+        std::fs::remove_file(&file)
             .map_err(|e| Error::new(format!("cannot remove {path}: {e}")))?;
+        // A removed module leaves no empty folder behind (`remove_dir` fails on a folder
+        // that still has files, which ends the walk up).
+        let mut dir = file.parent();
+        while let Some(d) = dir.filter(|d| d.starts_with(root) && *d != root) {
+            if std::fs::remove_dir(d).is_err() {
+                break;
+            }
+            dir = d.parent();
+        }
     }
     Ok(d)
 }

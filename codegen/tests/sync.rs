@@ -1,13 +1,13 @@
 //! Tests for `codegen::sync`: mirror and HTTP sync, hash checks, atomic replacement and
 //! lock validation.
 
+mod common;
+
 use std::collections::HashMap;
 use std::fs;
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
-use std::thread;
+
+use common::serve;
 
 use codegen::sync::{self, Lock, LockedFile, SyncError, SyncSource};
 use sha2::{Digest, Sha256};
@@ -205,52 +205,6 @@ fn missing_mirror_file_is_named() {
     );
     assert!(!dest.exists());
     assert!(scratch_entries(root.path()).is_empty());
-}
-
-/// A minimal HTTP/1.1 server: answers each GET from `routes` (404 otherwise) and records
-/// the requested paths.
-fn serve(routes: HashMap<String, Vec<u8>>) -> (SocketAddr, Arc<Mutex<Vec<String>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let requested = Arc::new(Mutex::new(Vec::new()));
-    let log = Arc::clone(&requested);
-    // The thread lives until the test process exits; each connection is answered in turn.
-    thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(stream) = stream else { continue };
-            let _ = answer(stream, &routes, &log);
-        }
-    });
-    (addr, requested)
-}
-
-fn answer(
-    mut stream: TcpStream,
-    routes: &HashMap<String, Vec<u8>>,
-    log: &Mutex<Vec<String>>,
-) -> std::io::Result<()> {
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        if stream.read(&mut byte)? == 0 {
-            return Ok(());
-        }
-        head.push(byte[0]);
-    }
-    let head = String::from_utf8_lossy(&head);
-    let path = head.split_whitespace().nth(1).unwrap_or("").to_owned();
-    log.lock().unwrap().push(path.clone());
-    let (status, body) = match routes.get(&path) {
-        Some(body) => ("200 OK", body.clone()),
-        None => ("404 Not Found", b"not found".to_vec()),
-    };
-    write!(
-        stream,
-        "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    )?;
-    stream.write_all(&body)?;
-    stream.flush()
 }
 
 fn upstream_url_path(source: &str, commit: &str) -> String {
