@@ -16,6 +16,8 @@ mod credentials;
 mod emulator;
 mod fixtures;
 mod lro;
+#[cfg(keyvault_module = "keys")]
+mod models;
 mod operations;
 #[cfg(keyvault_module = "secrets")]
 mod paging_and_errors;
