@@ -108,25 +108,12 @@ pub fn api_diff(root: &Path, config_path: &Path, baseline: &Path) -> Result<diff
         .collect();
     let mut checked_in = BTreeMap::new();
     for (_, path) in &crates {
-        let mut stack = vec![baseline.join(path).join("src")];
-        while let Some(dir) = stack.pop() {
-            let Ok(entries) = std::fs::read_dir(&dir) else {
-                continue;
-            };
-            for entry in entries.flatten() {
-                let file = entry.path();
-                if file.is_dir() {
-                    stack.push(file);
-                } else if file.extension().is_some_and(|e| e == "rs") {
-                    let rel = file
-                        .strip_prefix(baseline)
-                        .map_err(|e| Error::new(e.to_string()))?
-                        .to_string_lossy()
-                        .replace('\\', "/");
-                    let text = std::fs::read_to_string(&file)
-                        .map_err(|e| Error::new(format!("cannot read {}: {e}", file.display())))?;
-                    checked_in.insert(rel, text);
-                }
+        for rel in files_below(baseline, &format!("{path}/src")) {
+            if rel.ends_with(".rs") {
+                let file = baseline.join(&rel);
+                let text = std::fs::read_to_string(&file)
+                    .map_err(|e| Error::new(format!("cannot read {}: {e}", file.display())))?;
+                checked_in.insert(rel, text);
             }
         }
     }
@@ -165,26 +152,35 @@ fn diff(root: &Path, config: &Config, files: &BTreeMap<String, String>) -> Resul
         .map(|k| k.path.as_str())
         .chain(config.contract.as_ref().map(|c| c.path.as_str()));
     for path in roots {
-        let mut stack = vec![root.join(path)];
-        while let Some(dir) = stack.pop() {
-            let Ok(entries) = std::fs::read_dir(&dir) else {
-                continue;
-            };
-            for entry in entries.flatten() {
-                let path = entry.path();
-                if path.is_dir() {
-                    stack.push(path);
-                } else if let Ok(rel) = path.strip_prefix(root) {
-                    let rel = rel.to_string_lossy().replace('\\', "/");
-                    if !files.contains_key(&rel) {
-                        result.stale.push(rel);
-                    }
-                }
-            }
-        }
+        result.stale.extend(
+            files_below(root, path)
+                .into_iter()
+                .filter(|rel| !files.contains_key(rel)),
+        );
     }
     result.stale.sort();
     Ok(result)
+}
+
+/// Every file below `root/dir`, as paths relative to `root` with `/` (none when the folder
+/// does not exist).
+fn files_below(root: &Path, dir: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut stack = vec![root.join(dir)];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Ok(rel) = path.strip_prefix(root) {
+                found.push(rel.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    found
 }
 
 /// Writes the files that changed and removes stale ones; returns what it did.

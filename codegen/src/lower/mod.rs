@@ -1,9 +1,9 @@
 //! Spec -> IR: resolves references, interprets extensions, assigns names.
 //!
 //! One job per file: this one lowers a crate and its modules (which spec files and operations
-//! feed each client, and the checks of the config's name lists); [`operations`] lowers one
-//! operation, [`params`] its parameters and response headers, [`paging_lro`] its paging and
-//! long-running extensions, [`types`] the schemas.
+//! feed each client, and the checks of the config's name lists); `operations` lowers one
+//! operation, `params` its parameters and response headers, `paging_lro` its paging and
+//! long-running extensions, `types` the schemas.
 
 mod operations;
 mod paging_lro;
