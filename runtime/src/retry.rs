@@ -25,6 +25,10 @@ pub struct RetryOptions {
     /// No new try starts after this much time since the first; `None` means no limit beyond
     /// the call's deadline.
     pub max_elapsed: Option<Duration>,
+    /// The longest wait a service's `Retry-After` may ask for: asked for more, the call gives
+    /// up and returns the response (status and `Retry-After` included) instead of parking for
+    /// hours on a hostile or broken header.
+    pub max_retry_after: Duration,
 }
 
 impl Default for RetryOptions {
@@ -34,6 +38,7 @@ impl Default for RetryOptions {
             initial_delay: Duration::from_millis(800),
             max_delay: Duration::from_secs(60),
             max_elapsed: None,
+            max_retry_after: Duration::from_secs(120),
         }
     }
 }
@@ -48,6 +53,12 @@ impl RetryOptions {
     /// The same options with another first backoff.
     pub fn with_initial_delay(mut self, delay: Duration) -> Self {
         self.initial_delay = delay;
+        self
+    }
+
+    /// The same options with another limit on the wait a `Retry-After` may ask for.
+    pub fn with_max_retry_after(mut self, max: Duration) -> Self {
+        self.max_retry_after = max;
         self
     }
 
@@ -150,7 +161,13 @@ impl RetryPolicy {
                 .ok()
                 .and_then(retry_after)
                 .unwrap_or_else(|| self.backoff(retry));
-            let resume = Instant::now() + delay;
+            // Checked: a `Retry-After` of u64::MAX seconds must not overflow the clock.
+            let Some(resume) = Instant::now()
+                .checked_add(delay)
+                .filter(|_| delay <= self.options.max_retry_after)
+            else {
+                return result;
+            };
             let past_budget = self
                 .options
                 .max_elapsed

@@ -179,3 +179,40 @@ async fn a_stalled_server_ends_in_a_timeout_within_the_deadline() {
     assert!(started.elapsed() < Duration::from_millis(2500));
     assert!(server.seen().len() >= 3, "each timed-out try was retried");
 }
+
+/// A `Retry-After` beyond `max_retry_after` (120 s by default) ends the call with the
+/// service's answer at once: neither an overflowing clock (u64::MAX seconds once panicked
+/// with "overflow when adding duration to instant") nor a call parked for hours.
+#[tokio::test]
+async fn absurd_retry_after_values_return_the_answer_instead_of_waiting() {
+    for (header, value) in [
+        ("retry-after", "18446744073709551615"),
+        ("retry-after", "3600"),
+        ("retry-after-ms", "1e300"),
+        ("x-ms-retry-after-ms", "18446744073709551615000"),
+    ] {
+        let server = LoopbackServer::start(Reply::json(200, SECRET)).await;
+        server.push(Reply::json(503, "{}").header(header, value));
+        let client = SecretClient::new(&server.url(), fast_retries()).unwrap();
+        let (elapsed, result) = timed_get(&client).await;
+        let err = result.unwrap_err();
+        assert_eq!(
+            err.status().map(|s| s.as_u16()),
+            Some(503),
+            "{header}: {value}"
+        );
+        assert!(
+            elapsed < Duration::from_secs(2),
+            "{header}: {value}: {elapsed:?}"
+        );
+        assert_eq!(server.seen().len(), 1, "{header}: {value}");
+    }
+    // Within the limit, the wait is obeyed; the limit is an option.
+    let server = LoopbackServer::start(Reply::json(200, SECRET)).await;
+    server.push(Reply::json(503, "{}").header("retry-after", "1"));
+    let options = ClientOptions::default()
+        .with_retry(RetryOptions::default().with_max_retry_after(Duration::from_millis(500)));
+    let client = SecretClient::new(&server.url(), options).unwrap();
+    let (_, result) = timed_get(&client).await;
+    assert_eq!(result.unwrap_err().status().map(|s| s.as_u16()), Some(503));
+}

@@ -122,11 +122,17 @@ pub fn parse_challenges(header: &str) -> Vec<Challenge> {
             if parser.peek() == Some(b'=') {
                 parser.pos += 1;
                 parser.skip_spaces();
+                let after = parser.pos;
                 // `name=` followed by `=`, `,` or the end is a token68 like `abc==`.
                 if matches!(parser.peek(), None | Some(b',') | Some(b'=')) {
                     parser.pos = save;
                     if let Some(t68) = parser.token68() {
                         challenge.token68 = Some(t68);
+                    }
+                    // A name with characters a token68 cannot have (`!=`) is read as neither:
+                    // skip it and its `=`, so every round of this loop consumes input.
+                    if parser.pos <= save {
+                        parser.pos = after;
                     }
                     continue;
                 }
@@ -263,6 +269,37 @@ mod tests {
         assert_eq!(c[1].param("realm"), Some("a \"quoted\" realm"));
         assert_eq!(c[2].error(), Some("insufficient_claims"));
         assert_eq!(c[2].claims().as_deref(), Some(r#"{"access_token":{}}"#));
+    }
+
+    /// Inputs that once made the parameter loop spin forever without consuming input (a
+    /// 401 from any host reaches this parser): each must return, quickly.
+    #[test]
+    fn names_that_are_no_token68_do_not_loop() {
+        for input in [
+            "Bearer !=",
+            "Bearer a!=,",
+            "Bearer realm=\"x\", #=",
+            "Bearer a!=, b=c",
+            "Bearer !=!=!=",
+        ] {
+            let (done, finished) = std::sync::mpsc::channel();
+            let owned = input.to_owned();
+            std::thread::spawn(move || {
+                let _ = done.send(parse_challenges(&owned));
+            });
+            let parsed = finished
+                .recv_timeout(std::time::Duration::from_secs(5))
+                .unwrap_or_else(|_| panic!("parse_challenges({input:?}) does not return"));
+            assert_eq!(parsed[0].scheme, "Bearer", "{input}");
+        }
+        let c = parse_challenges("Bearer a!=, b=c");
+        assert_eq!(
+            c[0].param("b"),
+            Some("c"),
+            "parameters after the garbage are kept"
+        );
+        let c = parse_challenges("Bearer realm=\"x\", #=");
+        assert_eq!(c[0].param("realm"), Some("x"));
     }
 
     #[test]
