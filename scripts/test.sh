@@ -22,6 +22,9 @@ RUSTDOCFLAGS="-D warnings" cargo doc -q --workspace --all-features --no-deps
 cargo clippy -q -p keyvault-runtime -p keyvault --no-default-features -- -D warnings
 cargo test --workspace --all-features -- --show-output
 
+# Every fuzz target for a few seconds (nightly + cargo-fuzz; long runs: bash fuzz/run.sh 600).
+bash fuzz/run.sh "${KV_FUZZ_SECONDS:-5}"
+
 # The README's main job and the other examples, against the in-process emulator.
 for example in quickstart get_key_and_secret create_vault manage_vaults recovery; do
   env -u AZURE_KEYVAULT_URL -u AZURE_SUBSCRIPTION_ID cargo run -q --example "$example"

@@ -132,6 +132,8 @@ fn check_config_use(
     if !problems.is_empty() {
         return Err(Error::new(problems.join("\n")));
     }
+    // Every unserved or twice-served operation at once: a new file version often adds several.
+    let mut problems = Vec::new();
     let entry_files: BTreeSet<&String> = krate.modules.iter().flat_map(|m| &m.spec).collect();
     for file in entry_files {
         for (origin, id) in operation_ids(docs.file(file)?, file) {
@@ -141,23 +143,18 @@ fn check_config_use(
                 .map(Vec::as_slice)
             {
                 Some([_]) => {}
-                None | Some([]) => {
-                    return Err(Error::at(
-                        &origin,
-                        format!("operation `{id}` is served by no module of crate `{name}`: add it to a module's `operations`"),
-                    ))
-                }
-                Some(several) => {
-                    return Err(Error::at(
-                        &origin,
-                        format!(
-                            "operation `{id}` is served by modules {} of crate `{name}`: give each module its own `operations`",
-                            several.join(" and ")
-                        ),
-                    ))
-                }
+                None | Some([]) => problems.push(format!(
+                    "{origin}: operation `{id}` is served by no module of crate `{name}`: add it to a module's `operations`"
+                )),
+                Some(several) => problems.push(format!(
+                    "{origin}: operation `{id}` is served by modules {} of crate `{name}`: give each module its own `operations`",
+                    several.join(" and ")
+                )),
             }
         }
+    }
+    if !problems.is_empty() {
+        return Err(Error::new(problems.join("\n")));
     }
     Ok(())
 }

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Runs every fuzz target for SECONDS each (default 60) with cargo-fuzz on the nightly
+# toolchain, from a corpus seeded with the pinned specs' examples, and prints per target the
+# executions, the corpus size and whether it found a crash or a hang (a slow unit > 10 s).
+# The test command runs it for a few seconds per target as a smoke run; findings are in
+# fuzz/artifacts/<target>/ and become regression tests next to the code they break.
+#
+#   bash fuzz/run.sh 60
+set -euo pipefail
+cd "$(dirname "$0")"
+seconds="${1:-60}"
+
+if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
+  cargo install cargo-fuzz --locked --quiet
+fi
+
+# Seeds: example response bodies (one per model family byte), spec files, example URLs.
+specs=../specs/upstream
+if [ -d "$specs" ]; then
+  python3 - "$specs" <<'PY'
+import json, os, sys, glob
+specs = sys.argv[1]
+def put(target, name, data):
+    d = os.path.join("corpus", target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+examples = sorted(glob.glob(os.path.join(specs, "**/examples/*.json"), recursive=True))
+for i, path in enumerate(examples):
+    try:
+        with open(path, "rb") as f:
+            example = json.loads(f.read().split(b"\n<<<<<<<")[0])
+    except ValueError:
+        continue
+    for status, response in (example.get("responses") or {}).items():
+        body = response.get("body") if isinstance(response, dict) else None
+        if body is None:
+            continue
+        raw = json.dumps(body).encode()
+        # The target reads the first byte as the model family (20 of them, then errors).
+        put("responses", f"ex{i}-{status}", bytes([i % 21]) + raw)
+        for value in json.dumps(body).split('"'):
+            if value.startswith("https://"):
+                put("url", f"ex{i}-{abs(hash(value)) % 10**8}", value.encode() + b"\n../x?y=1")
+for i, path in enumerate(sorted(glob.glob(os.path.join(specs, "**/*.json"), recursive=True))):
+    if "/examples/" not in path:
+        with open(path, "rb") as f:
+            put("spec_loader", f"spec{i}", f.read())
+for i, header in enumerate([
+    'Bearer authorization="https://login.microsoftonline.com/tenant", resource="https://vault.azure.net"',
+    'Bearer realm="", authorization_uri="https://login.example/t/oauth2/authorize", error="insufficient_claims", claims="eyJhY2Nlc3NfdG9rZW4iOnt9fQ=="',
+    "Negotiate abc+/==, Basic realm=\"a \\\"quoted\\\" realm\"",
+]):
+    put("challenge", f"seed{i}", header.encode())
+for i, value in enumerate([b"\x0030", b"\x01250", b"\x021.5", b"\x00Wed, 21 Oct 2015 07:28:00 GMT"]):
+    put("retry_after", f"seed{i}", value)
+put("form", "seed0", b"grant_type\tclient_credentials\nclient_secret\ta+b/c=d&e\nscope\thttps://vault.azure.net/.default")
+PY
+fi
+
+cargo +nightly fuzz build -O 2>&1 | tail -3
+status=0
+for target in $(cargo +nightly fuzz list); do
+  mkdir -p "corpus/$target" "artifacts/$target"
+  log="$(mktemp)"
+  if cargo +nightly fuzz run -O "$target" "corpus/$target" -- \
+      -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
+      >"$log" 2>&1; then
+    result="0 crashes, 0 hangs"
+  else
+    result="FOUND A PROBLEM (see fuzz/artifacts/$target and the log below)"
+    status=1
+    tail -40 "$log"
+  fi
+  runs="$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)"
+  corpus="$(find "corpus/$target" -type f | wc -l)"
+  printf 'fuzz %-20s %6ss %10s executions, corpus %6s: %s\n' "$target" "$seconds" "${runs:-?}" "$corpus" "$result"
+  rm -f "$log"
+done
+exit "$status"
