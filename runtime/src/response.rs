@@ -6,12 +6,24 @@ use serde::de::DeserializeOwned;
 use crate::error::{Error, ErrorKind, Result, ServiceError};
 use crate::http::{HeaderMap, RawResponse, StatusCode};
 
-/// A successful response: status, headers and the typed body.
-#[derive(Debug, Clone)]
+/// A successful response: status, headers and the typed body. Debug output shows header values
+/// only for the names the logging policy also shows (cookies and custom headers can carry
+/// secrets); the body's own Debug redacts its secret fields.
+#[derive(Clone)]
 pub struct Response<T> {
     status: StatusCode,
     headers: HeaderMap,
     body: T,
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for Response<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Response")
+            .field("status", &self.status)
+            .field("headers", &crate::http::RedactedHeaders(&self.headers))
+            .field("body", &self.body)
+            .finish()
+    }
 }
 
 impl<T> Response<T> {
@@ -140,6 +152,29 @@ pub(crate) fn mask_strings(body: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_redacts_headers_outside_the_allow_list() {
+        use crate::http::HeaderValue;
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "set-cookie",
+            HeaderValue::from_static("session=s3cr3t-cookie"),
+        );
+        headers.insert("x-custom-token", HeaderValue::from_static("t0ken-value"));
+        headers.insert("x-ms-request-id", HeaderValue::from_static("req-1"));
+        let response = Response::new(StatusCode::OK, headers, "body");
+        let debug = format!("{response:?}");
+        assert!(
+            !debug.contains("s3cr3t-cookie") && !debug.contains("t0ken-value"),
+            "{debug}"
+        );
+        assert!(debug.contains("\"set-cookie\": \"REDACTED\""), "{debug}");
+        assert!(
+            debug.contains("req-1") && debug.contains("\"body\""),
+            "{debug}"
+        );
+    }
 
     #[test]
     fn decode_error_masks_values() {

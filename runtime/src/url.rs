@@ -72,6 +72,31 @@ fn error(message: impl Into<Cow<'static, str>>) -> ParseError {
     ParseError(message.into())
 }
 
+/// The most characters of an input an error message echoes.
+const SHOWN_CHARS: usize = 120;
+
+/// An input as error messages show it: user info (which may hold a password) replaced by
+/// `***@`, and at most 120 characters, so a mistaken or hostile value can neither leak a
+/// credential nor make a message of megabytes.
+pub fn shown_in_errors(input: &str) -> String {
+    let mut text = input.to_owned();
+    if let Some(scheme_end) = text.find("://") {
+        let start = scheme_end + 3;
+        let end = text[start..]
+            .find(['/', '?', '#'])
+            .map_or(text.len(), |i| start + i);
+        if let Some(at) = text[start..end].rfind('@') {
+            text.replace_range(start..=start + at, "***@");
+        }
+    }
+    let count = text.chars().count();
+    if count > SHOWN_CHARS {
+        let cut: String = text.chars().take(SHOWN_CHARS).collect();
+        return format!("{cut}... ({count} characters)");
+    }
+    text
+}
+
 /// A URL's host.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Host<'a> {
@@ -484,7 +509,7 @@ fn split_host_port(host_port: &str) -> Result<(&str, Option<u16>), ParseError> {
                 .parse::<u16>()
                 .ok()
                 .filter(|_| digits.bytes().all(|b| b.is_ascii_digit()))
-                .ok_or_else(|| error(format!("invalid port `{digits}`")))?,
+                .ok_or_else(|| error(format!("invalid port `{}`", shown_in_errors(digits))))?,
         ),
     };
     Ok((host, port))
@@ -499,12 +524,13 @@ fn normalize_host(host: &str) -> Result<String, ParseError> {
         let address: Ipv6Addr = inner
             .trim_end_matches(']')
             .parse()
-            .map_err(|_| error(format!("invalid IPv6 address `{host}`")))?;
+            .map_err(|_| error(format!("invalid IPv6 address `{}`", shown_in_errors(host))))?;
         return Ok(format!("[{address}]"));
     }
     if !host.is_ascii() {
         return Err(error(format!(
-            "the host `{host}` is not ASCII; give an internationalized name in its `xn--` (punycode) form"
+            "the host `{}` is not ASCII; give an internationalized name in its `xn--` (punycode) form",
+            shown_in_errors(host)
         )));
     }
     if let Some(bad) = host
@@ -512,8 +538,9 @@ fn normalize_host(host: &str) -> Result<String, ParseError> {
         .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~')))
     {
         return Err(error(format!(
-            "invalid character `{}` in the host `{host}`",
-            bad.escape_default()
+            "invalid character `{}` in the host `{}`",
+            bad.escape_default(),
+            shown_in_errors(host)
         )));
     }
     Ok(host.to_ascii_lowercase())

@@ -131,7 +131,13 @@ pub fn encode_component(value: &str) -> String {
 /// query or fragment (they would end up in the middle of every request URL).
 pub fn parse_endpoint(parameter: &str, value: &str) -> Result<Url> {
     let url = Url::parse(value).map_err(|e| {
-        Error::invalid_input(parameter, format!("`{value}` is not an absolute URL ({e}); expected e.g. https://myvault.vault.azure.net"))
+        Error::invalid_input(
+            parameter,
+            format!(
+                "`{}` is not an absolute URL ({e}); expected e.g. https://myvault.vault.azure.net",
+                crate::url::shown_in_errors(value)
+            ),
+        )
     })?;
     if url.scheme() != "https" && url.scheme() != "http" {
         return Err(Error::invalid_input(
@@ -217,6 +223,34 @@ mod path_tests {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An endpoint that does not parse is named in the error, but neither its password nor
+    /// more than a bounded part of it reaches the message.
+    #[test]
+    fn endpoint_errors_bound_the_input_and_hide_credentials() {
+        let long = format!("https://[{}]/", "z".repeat(100_000));
+        let run = "z".repeat(200);
+        for (input, hidden) in [
+            ("https://user:p4ssw0rd@[zz]", "p4ssw0rd"),
+            ("https://user:p4ssw0rd@host:99999/", "p4ssw0rd"),
+            (long.as_str(), run.as_str()),
+        ] {
+            let err = parse_endpoint("vault_base_url", input)
+                .unwrap_err()
+                .to_string();
+            assert!(err.len() < 600, "{} characters: {}", err.len(), &err[..200]);
+            assert!(!err.contains(hidden), "{err}");
+        }
+        let err = parse_endpoint("vault_base_url", "https://user:p4ssw0rd@[zz]")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("https://***@[zz]"), "{err}");
+        assert_eq!(
+            crate::url::shown_in_errors("https://u:p@h/a@b"),
+            "https://***@h/a@b",
+            "an @ in the path is not user info"
+        );
+    }
 
     fn build(value: &str) -> Result<String> {
         let base = Url::parse("https://v.vault.azure.net/").unwrap();
