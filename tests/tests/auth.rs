@@ -111,6 +111,45 @@ async fn challenge_resource_must_match_the_vault_host() {
         .all(|s| s.header("authorization").is_none()));
 }
 
+/// The challenge cache is shared by every client of the process; a challenge a client with
+/// verification off has cached must still be verified by a client with it on (the default)
+/// before that client sends a token.
+#[tokio::test]
+async fn a_cached_challenge_is_verified_again_by_each_client() {
+    let tokens = LoopbackServer::start(Reply::token("kv-token", 3600)).await;
+    let vault = vault(
+        format!("{}/t", tokens.url()),
+        "https://vault.attacker.example".into(),
+    )
+    .await;
+    let credential: Arc<dyn TokenCredential> =
+        Arc::new(ClientSecretCredential::new("t", "app", "pw", token_options(&tokens)).unwrap());
+    let lenient = ClientOptions::default()
+        .with_credential(credential.clone())
+        .with_auth_options(
+            AuthOptions::default()
+                .with_http_loopback(true)
+                .with_challenge_resource_verification(false),
+        );
+    SecretClient::new(&vault.url(), lenient)
+        .unwrap()
+        .get_secret("s")
+        .await
+        .unwrap();
+    let sent_before = vault.seen().len();
+    let strict = SecretClient::new(&vault.url(), client_options(credential)).unwrap();
+    let err = strict.get_secret("s").await.unwrap_err();
+    assert!(
+        err.to_string().contains("does not match the vault host"),
+        "{err}"
+    );
+    assert_eq!(
+        vault.seen().len(),
+        sent_before,
+        "nothing was sent, so no token either"
+    );
+}
+
 #[tokio::test]
 async fn callback_credential_sees_the_challenge() {
     let vault = vault(

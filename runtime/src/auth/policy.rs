@@ -373,17 +373,19 @@ impl ChallengeAuthPolicy {
             None => None,
         };
         let key = authority(&request.url);
-        let cached_challenge = || {
-            challenge_cache()
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .get(&key)
-                .cloned()
-        };
+        // The cache is per process: another client, perhaps with verification off, may have
+        // stored this challenge, so it is checked against this policy's rules before use.
+        let cached = challenge_cache()
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key)
+            .cloned();
+        if let Some(challenge) = &cached {
+            self.verify(challenge, &request.url)?;
+        }
         let (cached, response) = match answered_fresh {
-            Some(response) => (cached_challenge(), response),
+            Some(response) => (cached, response),
             None => {
-                let cached = cached_challenge();
                 let response = match &cached {
                     Some(challenge) => {
                         self.authorize(request, challenge, None, &key).await?;
