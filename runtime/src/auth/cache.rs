@@ -117,11 +117,18 @@ pub(crate) fn reuse_until(token: &AccessToken) -> OffsetDateTime {
         .min(token.expires_on - MIN_VALIDITY)
 }
 
+/// When the cache asks for a new token: the token's own refresh point (or `refresh_ahead`
+/// before expiry), made earlier by a random jitter of at most 30 s and at most half the time
+/// left until that point, so it never falls before now: a short-lived token (under a minute)
+/// would otherwise be due the moment it arrives, and every waiter would fetch again.
 fn refresh_at(token: &AccessToken) -> OffsetDateTime {
+    let now = OffsetDateTime::now_utc();
     let base = token
         .refresh_on
         .unwrap_or(token.expires_on - refresh_ahead(token));
-    let jitter_ms = crate::id::random_u64() % (MAX_JITTER.as_millis() as u64 + 1);
+    let window = Duration::try_from(base - now).unwrap_or(Duration::ZERO);
+    let max_jitter = MAX_JITTER.min(window / 2);
+    let jitter_ms = crate::id::random_u64() % (max_jitter.as_millis() as u64 + 1);
     base - Duration::from_millis(jitter_ms)
 }
 
@@ -222,6 +229,33 @@ mod tests {
 mod short_lived {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// 40-second tokens: the jitter once could put the refresh point before the token was
+    /// even issued (28 token requests for 18 bursts); now one fetch serves every call, for
+    /// any jitter drawn.
+    #[tokio::test]
+    async fn tokens_under_a_minute_are_not_refetched_at_once() {
+        for _ in 0..50 {
+            let cache = TokenCache::new();
+            let fetches = AtomicUsize::new(0);
+            let request = TokenRequest::new(["a"]);
+            for _ in 0..20 {
+                cache
+                    .get_or_fetch(&request, || {
+                        fetches.fetch_add(1, Ordering::SeqCst);
+                        async {
+                            Ok(AccessToken::new(
+                                "t",
+                                OffsetDateTime::now_utc() + Duration::from_secs(40),
+                            ))
+                        }
+                    })
+                    .await
+                    .unwrap();
+            }
+            assert_eq!(fetches.load(Ordering::SeqCst), 1);
+        }
+    }
 
     #[tokio::test]
     async fn short_tokens_are_reused_until_halfway() {
