@@ -161,9 +161,10 @@ pub fn compute(
                 problem: problem.to_owned(),
             });
         }
-        // What to ask the source for: a download needs the commit before the bytes.
+        // What to ask the source for: a download needs the commit before the bytes, so a
+        // pinned file is fetched at its pin (and stays pinned) and a new one at `--commit`.
         let mut entry = match previous.get(path.as_str()) {
-            Some(old) if options.commit.is_none() || fetcher.is_mirror() => (*old).clone(),
+            Some(old) => (*old).clone(),
             _ => LockedFile {
                 path: path.clone(),
                 source: path.clone(),

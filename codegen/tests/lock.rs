@@ -269,10 +269,35 @@ fn downloads_each_file_at_the_given_commit_from_the_given_repository() {
         1,
         "a 404 example is reported, not fatal"
     );
-    let requested = requested.lock().unwrap();
-    assert!(requested
+    let first: Vec<String> = requested.lock().unwrap().drain(..).collect();
+    assert!(first
         .iter()
         .all(|p| p.starts_with(&format!("/someone/fork/{COMMIT}/"))));
+    // Pinned files are fetched at their pins: another --commit only pins new files (here
+    // only the example upstream never had is asked for at it).
+    let other = "0123401234012340123401234012340123401234";
+    let again = compute(
+        &config(),
+        &report.lock,
+        &options(
+            SyncSource::Download {
+                base_url: format!("http://{addr}"),
+            },
+            Some(other),
+            Some("someone/fork"),
+        ),
+    )
+    .unwrap();
+    assert_eq!(again.lock, report.lock);
+    let second = requested.lock().unwrap();
+    assert_eq!(
+        second
+            .iter()
+            .filter(|p| p.starts_with(&format!("/someone/fork/{other}/")))
+            .count(),
+        1,
+        "{second:?}"
+    );
 
     // Without a commit, nothing says where a new file is.
     let err = compute(
