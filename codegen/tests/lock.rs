@@ -289,7 +289,7 @@ fn downloads_each_file_at_the_given_commit_from_the_given_repository() {
     )
     .unwrap();
     assert_eq!(again.lock, report.lock);
-    let second = requested.lock().unwrap();
+    let second = requested.lock().unwrap().clone();
     assert_eq!(
         second
             .iter()
