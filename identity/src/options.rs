@@ -28,17 +28,34 @@ pub struct CredentialOptions {
     pub timeout: Duration,
     /// Settings of the default transport (extra trusted roots for a local authority).
     pub transport_options: TransportOptions,
+    /// Why `AZURE_AUTHORITY_HOST` could not be used, reported by every token request rather
+    /// than silently replaced by the public cloud (a sovereign-cloud app would otherwise ask
+    /// the wrong authority for tokens).
+    authority_problem: Option<String>,
 }
 
 impl Default for CredentialOptions {
     fn default() -> Self {
-        let authority_host = std::env::var("AZURE_AUTHORITY_HOST")
+        let public = || Url::parse(DEFAULT_AUTHORITY_HOST).expect("a valid constant URL");
+        let (authority_host, authority_problem) = match std::env::var("AZURE_AUTHORITY_HOST")
             .ok()
-            .filter(|v| !v.is_empty())
-            .and_then(|v| Url::parse(&v).ok())
-            .unwrap_or_else(|| Url::parse(DEFAULT_AUTHORITY_HOST).expect("a valid constant URL"));
+            .filter(|v| !v.trim().is_empty())
+        {
+            None => (public(), None),
+            Some(value) => match Url::parse(value.trim()) {
+                Ok(url) if matches!(url.scheme(), "https" | "http") => (url, None),
+                _ => (
+                    public(),
+                    Some(format!(
+                        "AZURE_AUTHORITY_HOST `{}` is not an absolute URL such as https://login.microsoftonline.us",
+                        keyvault_runtime::url::shown_in_errors(&value)
+                    )),
+                ),
+            },
+        };
         CredentialOptions {
             authority_host,
+            authority_problem,
             transport: None,
             additionally_allowed_tenants: Vec::new(),
             allow_http_loopback: false,
@@ -52,7 +69,16 @@ impl CredentialOptions {
     /// Uses another authority host.
     pub fn with_authority_host(mut self, authority_host: Url) -> Self {
         self.authority_host = authority_host;
+        self.authority_problem = None;
         self
+    }
+
+    /// The authority host, or why the environment's could not be used.
+    pub(crate) fn authority(&self) -> Result<&Url> {
+        match &self.authority_problem {
+            Some(problem) => Err(Error::credential(problem.clone(), None)),
+            None => Ok(&self.authority_host),
+        }
     }
 
     /// Uses another transport.

@@ -23,7 +23,7 @@ pub(crate) fn token_url(options: &CredentialOptions, tenant: &str) -> Result<Url
             None,
         ));
     }
-    let mut url = options.authority_host.clone();
+    let mut url = options.authority()?.clone();
     let base = url.path().trim_end_matches('/').to_owned();
     url.set_path(&format!("{base}/{tenant}/oauth2/v2.0/token"));
     if !(url.scheme() == "https" || options.allow_http_loopback) {

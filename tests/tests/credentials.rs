@@ -421,7 +421,7 @@ fn environment_variables_configure_the_environment_credential_and_default_chain(
 /// Runs only inside the child process started above (it checks what the parent set).
 #[tokio::test]
 async fn environment_child() {
-    if std::env::var_os(CHILD_FLAG).is_none() {
+    if std::env::var(CHILD_FLAG).as_deref() != Ok("1") {
         return;
     }
     // Plain http to loopback is allowed here only because the test authority is loopback.
@@ -436,4 +436,52 @@ async fn environment_child() {
     let default = DefaultAzureCredential::with_options(options, ManagedIdentityOptions::default());
     let token = default.get_token(&request()).await.unwrap();
     assert_eq!(token.token.expose(), "env-token");
+}
+
+/// `AZURE_AUTHORITY_HOST` without a scheme (`login.microsoftonline.us`) once fell back to the
+/// public cloud silently; now every token request fails naming the variable, and nothing is
+/// sent anywhere.
+#[test]
+fn a_malformed_authority_host_is_a_named_error() {
+    let server = std::thread::spawn(|| {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        runtime.block_on(async {
+            let server = LoopbackServer::start(Reply::token("never", 3600)).await;
+            let bare = server.url().trim_start_matches("http://").to_owned();
+            let status = std::process::Command::new(std::env::current_exe().unwrap())
+                .args([
+                    "--exact",
+                    "credentials::malformed_authority_child",
+                    "--nocapture",
+                ])
+                .env(CHILD_FLAG, "malformed-authority")
+                .env("AZURE_AUTHORITY_HOST", bare)
+                .status()
+                .unwrap();
+            (status, server.seen())
+        })
+    });
+    let (status, seen) = server.join().unwrap();
+    assert!(status.success(), "the child test failed");
+    assert!(seen.is_empty(), "no token request was sent: {seen:?}");
+}
+
+/// Runs only inside the child process started above.
+#[tokio::test]
+async fn malformed_authority_child() {
+    if std::env::var(CHILD_FLAG).as_deref() != Ok("malformed-authority") {
+        return;
+    }
+    let options = CredentialOptions::default().with_http_loopback(true);
+    // Refused when the credential is made (it builds its token endpoint then), else at the
+    // first token request.
+    let err = match keyvault_identity::ClientSecretCredential::new("tenant", "app", "pw", options) {
+        Err(e) => e,
+        Ok(credential) => credential.get_token(&request()).await.unwrap_err(),
+    };
+    let text = err.to_string();
+    assert!(
+        text.contains("AZURE_AUTHORITY_HOST") && text.contains("not an absolute URL"),
+        "{text}"
+    );
 }
