@@ -55,7 +55,9 @@ impl Documents {
             let raw: serde_json::Value = serde_json::from_slice(&bytes)
                 .map_err(|e| Error::at(&Origin::new(&file, ""), format!("not valid JSON: {e}")))?;
             let mut refs = Vec::new();
-            collect_refs(&raw, &mut refs);
+            collect_refs(&raw, false, &mut refs);
+            // Examples are loaded by the contract tests, not here.
+            refs.retain(|(_, example)| !example);
             // Read from the bytes, not from `raw`: `serde_json::Value` sorts object keys, and
             // the spec's own order of properties, paths and enum values is the one users read.
             let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
@@ -68,7 +70,7 @@ impl Documents {
                     )
                 })?;
             let mut targets = BTreeSet::new();
-            for reference in refs {
+            for (reference, _) in refs {
                 let target = resolve(&file, &reference)?;
                 if target.file != file && !self.files.contains_key(&target.file) {
                     pending.push(target.file.clone());
@@ -240,24 +242,28 @@ fn unescape(segment: &str) -> String {
     segment.replace("~1", "/").replace("~0", "~")
 }
 
-/// Every `$ref` outside `x-ms-examples` (examples are loaded by the contract tests, not here).
-fn collect_refs(value: &serde_json::Value, out: &mut Vec<String>) {
+/// Every `$ref` in `value`, with whether it sits below `x-ms-examples` (`in_examples` says
+/// whether `value` itself does). The loader follows the others; `codegen lock` pins both.
+pub(crate) fn collect_refs(
+    value: &serde_json::Value,
+    in_examples: bool,
+    out: &mut Vec<(String, bool)>,
+) {
     match value {
         serde_json::Value::Object(map) => {
             for (key, v) in map {
-                if key == "x-ms-examples" {
-                    continue;
-                }
                 if key == "$ref" {
                     if let Some(s) = v.as_str() {
-                        out.push(s.to_owned());
+                        out.push((s.to_owned(), in_examples));
                     }
                 } else {
-                    collect_refs(v, out);
+                    collect_refs(v, in_examples || key == "x-ms-examples", out);
                 }
             }
         }
-        serde_json::Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
+        serde_json::Value::Array(items) => {
+            items.iter().for_each(|v| collect_refs(v, in_examples, out))
+        }
         _ => {}
     }
 }

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use crate::config::Config;
-use crate::documents::resolve;
+use crate::documents::{collect_refs, resolve};
 use crate::sync::{
     is_lower_hex, is_repository, local_path, path_problem, sha256_hex, Fetcher, Lock, LockedFile,
     SyncError, SyncSource,
@@ -269,27 +269,6 @@ fn is_not_found(e: &SyncError) -> bool {
         e,
         SyncError::MissingMirrorFile { .. } | SyncError::HttpStatus { status: 404, .. }
     )
-}
-
-/// Every `$ref` with whether it sits below `x-ms-examples`.
-fn collect_refs(value: &serde_json::Value, in_examples: bool, out: &mut Vec<(String, bool)>) {
-    match value {
-        serde_json::Value::Object(map) => {
-            for (key, v) in map {
-                if key == "$ref" {
-                    if let Some(s) = v.as_str() {
-                        out.push((s.to_owned(), in_examples));
-                    }
-                } else {
-                    collect_refs(v, in_examples || key == "x-ms-examples", out);
-                }
-            }
-        }
-        serde_json::Value::Array(items) => {
-            items.iter().for_each(|v| collect_refs(v, in_examples, out))
-        }
-        _ => {}
-    }
 }
 
 /// A mirror's `SOURCES.md` rows: `| \`path\` | \`specification/source\` | \`commit\` | bytes |
