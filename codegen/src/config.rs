@@ -1,5 +1,6 @@
 //! The generator's configuration (`specs/codegen.toml`): which spec files feed which crate and
-//! module. Moving to a new api-version is an edit here plus `sync` and `generate`.
+//! module. Moving to a new api-version is an edit here, then `lock`, `sync`, `diff` and
+//! `generate`.
 
 use std::collections::BTreeMap;
 use std::path::Path;

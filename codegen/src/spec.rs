@@ -115,6 +115,51 @@ pub struct PathItem {
     pub parameters: Vec<ParamOrRef>,
 }
 
+impl SpecFile {
+    /// Every operation, `paths` then `x-ms-paths`, each with where it is.
+    pub fn operations(&self) -> impl Iterator<Item = SpecOperation<'_>> {
+        let paths = self
+            .paths
+            .iter()
+            .map(|p| ("paths", p))
+            .chain(self.x_ms_paths.iter().map(|p| ("x-ms-paths", p)));
+        paths.flat_map(|(section, (path, item))| {
+            item.operations().map(move |(method, op)| SpecOperation {
+                section,
+                path,
+                item,
+                method,
+                op,
+            })
+        })
+    }
+}
+
+/// One operation of a spec file, with its path and section.
+#[derive(Debug, Clone, Copy)]
+pub struct SpecOperation<'a> {
+    /// `paths` or `x-ms-paths`.
+    pub section: &'static str,
+    /// The path key (with a query part under `x-ms-paths`).
+    pub path: &'a str,
+    /// The path item (its parameters apply to every operation of the path).
+    pub item: &'a PathItem,
+    /// The HTTP method, upper case.
+    pub method: &'static str,
+    /// The operation.
+    pub op: &'a Operation,
+}
+
+impl SpecOperation<'_> {
+    /// Where the operation is in `file`: `#/paths/~1things/get`.
+    pub fn origin(&self, file: &str) -> crate::error::Origin {
+        crate::error::Origin::new(file, "")
+            .child(self.section)
+            .child(self.path)
+            .child(&self.method.to_ascii_lowercase())
+    }
+}
+
 impl PathItem {
     /// The operations with their HTTP methods, in a fixed order.
     pub fn operations(&self) -> impl Iterator<Item = (&'static str, &Operation)> {

@@ -87,7 +87,8 @@ fn check_config_use(
     used: &ConfigUse,
 ) -> Result<()> {
     let name = &krate.name;
-    // A configured operation id that matches no long-running operation is a typo.
+    // Every unmatched entry at once: a spec move can leave several behind.
+    let mut problems = Vec::new();
     for id in &krate.lro_result_from_initial_response {
         let found = modules.iter().any(|m| {
             m.client
@@ -95,13 +96,11 @@ fn check_config_use(
                 .any(|op| &op.operation_id == id && op.lro.is_some())
         });
         if !found {
-            return Err(Error::new(format!(
+            problems.push(format!(
                 "config: crate `{name}` lists `{id}` in lro_result_from_initial_response, but no long-running operation has that operationId"
-            )));
+            ));
         }
     }
-    // Every unmatched entry at once: a spec move can leave several behind.
-    let mut problems = Vec::new();
     for entry in &krate.sensitive_fields {
         if !used.sensitive_fields.contains(entry) {
             let hint = match used.field_client_names.get(entry) {
@@ -136,7 +135,8 @@ fn check_config_use(
     let mut problems = Vec::new();
     let entry_files: BTreeSet<&String> = krate.modules.iter().flat_map(|m| &m.spec).collect();
     for file in entry_files {
-        for (origin, id) in operation_ids(docs.file(file)?, file) {
+        for operation in docs.file(file)?.operations() {
+            let (origin, id) = (operation.origin(file), &operation.op.operation_id);
             match used
                 .claimed
                 .get(&(file.clone(), id.clone()))
@@ -157,29 +157,6 @@ fn check_config_use(
         return Err(Error::new(problems.join("\n")));
     }
     Ok(())
-}
-
-/// Every operation of a spec file with its location, in file order.
-fn operation_ids<'s>(
-    spec: &'s SpecFile,
-    file: &'s str,
-) -> impl Iterator<Item = (Origin, String)> + 's {
-    let paths = spec
-        .paths
-        .iter()
-        .map(|p| ("paths", p))
-        .chain(spec.x_ms_paths.iter().map(|p| ("x-ms-paths", p)));
-    paths.flat_map(move |(section, (path, item))| {
-        item.operations().map(move |(method, op)| {
-            (
-                Origin::new(file, "")
-                    .child(section)
-                    .child(path)
-                    .child(&method.to_ascii_lowercase()),
-                op.operation_id.clone(),
-            )
-        })
-    })
 }
 
 /// Lowers one module's spec files into the IR.
@@ -325,47 +302,44 @@ impl<'a> Lowering<'a> {
         let mut seen_ids: HashMap<String, Origin> = HashMap::new();
         for file in &module.spec {
             let file_spec: &'a SpecFile = self.docs.file(file)?;
-            let file_root = Origin::new(file, "");
-            let all_paths = file_spec
-                .paths
-                .iter()
-                .map(|p| ("paths", p))
-                .chain(file_spec.x_ms_paths.iter().map(|p| ("x-ms-paths", p)));
-            for (section, (path, item)) in all_paths {
-                let path_origin = file_root.child(section).child(path);
-                for (method, op) in item.operations() {
-                    if let Some(patterns) = patterns {
-                        let mut selected = false;
-                        for (i, pattern) in patterns.iter().enumerate() {
-                            if matches_pattern(pattern, &op.operation_id) {
-                                pattern_used[i] = true;
-                                selected = true;
-                            }
-                        }
-                        if !selected {
-                            continue;
+            for operation in file_spec.operations() {
+                let op = operation.op;
+                if let Some(patterns) = patterns {
+                    let mut selected = false;
+                    for (i, pattern) in patterns.iter().enumerate() {
+                        if matches_pattern(pattern, &op.operation_id) {
+                            pattern_used[i] = true;
+                            selected = true;
                         }
                     }
-                    self.used
-                        .claimed
-                        .entry((file.clone(), op.operation_id.clone()))
-                        .or_default()
-                        .push(format!("`{}`", module.name));
-                    let origin = path_origin.child(&method.to_ascii_lowercase());
-                    if let Some(previous) = seen_ids.insert(op.operation_id.clone(), origin.clone())
-                    {
-                        return Err(Error::at(
-                            &origin,
-                            format!(
-                                "operationId `{}` is also used at {previous}",
-                                op.operation_id
-                            ),
-                        ));
+                    if !selected {
+                        continue;
                     }
-                    let lowered =
-                        self.operation(&mut client, &origin, path, method, &item.parameters, op)?;
-                    add_operation(&mut client, lowered)?;
                 }
+                self.used
+                    .claimed
+                    .entry((file.clone(), op.operation_id.clone()))
+                    .or_default()
+                    .push(format!("`{}`", module.name));
+                let origin = operation.origin(file);
+                if let Some(previous) = seen_ids.insert(op.operation_id.clone(), origin.clone()) {
+                    return Err(Error::at(
+                        &origin,
+                        format!(
+                            "operationId `{}` is also used at {previous}",
+                            op.operation_id
+                        ),
+                    ));
+                }
+                let lowered = self.operation(
+                    &mut client,
+                    &origin,
+                    operation.path,
+                    operation.method,
+                    &operation.item.parameters,
+                    op,
+                )?;
+                add_operation(&mut client, lowered)?;
             }
         }
         for (pattern, used) in patterns.unwrap_or_default().iter().zip(pattern_used) {
