@@ -165,18 +165,22 @@ pub fn compute(
         // pinned file is fetched at its pin (and stays pinned) and a new one at `--commit`.
         let mut entry = match previous.get(path.as_str()) {
             Some(old) => (*old).clone(),
-            _ => LockedFile {
-                path: path.clone(),
-                source: path.clone(),
-                commit: options.commit.clone().unwrap_or_else(|| "0".repeat(40)),
-                sha256: String::new(),
-                repository: repository.clone(),
-            },
+            None => {
+                let commit = match &options.commit {
+                    Some(commit) => commit.clone(),
+                    // A mirror has every file whatever its commit: the bytes decide it below.
+                    None if fetcher.is_mirror() => "0".repeat(40),
+                    None => return Err(LockError::UnknownCommit { path }),
+                };
+                LockedFile {
+                    path: path.clone(),
+                    source: path.clone(),
+                    commit,
+                    sha256: String::new(),
+                    repository: repository.clone(),
+                }
+            }
         };
-        if !fetcher.is_mirror() && options.commit.is_none() && !previous.contains_key(path.as_str())
-        {
-            return Err(LockError::UnknownCommit { path });
-        }
         let bytes = match fetcher.fetch(&entry) {
             Ok(bytes) => bytes,
             Err(e) if example && is_not_found(&e) => {
