@@ -161,11 +161,11 @@ impl RetryPolicy {
                 .ok()
                 .and_then(retry_after)
                 .unwrap_or_else(|| self.backoff(retry));
+            if delay > self.options.max_retry_after {
+                return result;
+            }
             // Checked: a `Retry-After` of u64::MAX seconds must not overflow the clock.
-            let Some(resume) = Instant::now()
-                .checked_add(delay)
-                .filter(|_| delay <= self.options.max_retry_after)
-            else {
+            let Some(resume) = Instant::now().checked_add(delay) else {
                 return result;
             };
             let past_budget = self
