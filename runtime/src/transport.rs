@@ -76,22 +76,13 @@ impl std::fmt::Debug for TransportOptions {
             .field("connect_timeout", &self.connect_timeout)
             .field("http1_only", &self.http1_only)
             .field("proxy_from_env", &self.proxy_from_env)
-            .field("proxy", &self.proxy.as_deref().map(redact_userinfo));
+            .field(
+                "proxy",
+                &self.proxy.as_deref().map(crate::url::redact_userinfo),
+            );
         #[cfg(feature = "native-roots")]
         debug.field("native_roots", &self.native_roots);
         debug.finish()
-    }
-}
-
-/// `scheme://REDACTED@host...` when a URL carries credentials.
-fn redact_userinfo(url: &str) -> String {
-    let start = url.find("://").map_or(0, |i| i + 3);
-    let authority_end = url[start..]
-        .find(['/', '?', '#'])
-        .map_or(url.len(), |i| start + i);
-    match url[start..authority_end].rfind('@') {
-        Some(at) => format!("{}REDACTED{}", &url[..start], &url[start + at..]),
-        None => url.to_owned(),
     }
 }
 
@@ -350,7 +341,7 @@ fn check_proxy_url(proxy: &str) -> Result<()> {
             "proxy",
             format!(
                 "`{}` is not a URL like http://host:port",
-                redact_userinfo(proxy)
+                crate::url::redact_userinfo(proxy)
             ),
         )
     })?;

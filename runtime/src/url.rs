@@ -75,26 +75,29 @@ fn error(message: impl Into<Cow<'static, str>>) -> ParseError {
 /// The most characters of an input an error message echoes.
 const SHOWN_CHARS: usize = 120;
 
-/// An input as error messages show it: user info (which may hold a password) replaced by
-/// `***@`, and at most 120 characters, so a mistaken or hostile value can neither leak a
-/// credential nor make a message of megabytes.
+/// An input as error messages show it: user info (which may hold a password) redacted, and
+/// at most 120 characters, so a mistaken or hostile value can neither leak a credential nor
+/// make a message of megabytes.
 pub fn shown_in_errors(input: &str) -> String {
-    let mut text = input.to_owned();
-    if let Some(scheme_end) = text.find("://") {
-        let start = scheme_end + 3;
-        let end = text[start..]
-            .find(['/', '?', '#'])
-            .map_or(text.len(), |i| start + i);
-        if let Some(at) = text[start..end].rfind('@') {
-            text.replace_range(start..=start + at, "***@");
-        }
-    }
+    let text = redact_userinfo(input);
     let count = text.chars().count();
     if count > SHOWN_CHARS {
         let cut: String = text.chars().take(SHOWN_CHARS).collect();
         return format!("{cut}... ({count} characters)");
     }
     text
+}
+
+/// `scheme://REDACTED@host...` when a URL (parsed or not) carries credentials.
+pub(crate) fn redact_userinfo(url: &str) -> String {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let authority_end = url[start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| start + i);
+    match url[start..authority_end].rfind('@') {
+        Some(at) => format!("{}REDACTED{}", &url[..start], &url[start + at..]),
+        None => url.to_owned(),
+    }
 }
 
 /// A URL's host.

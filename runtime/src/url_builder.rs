@@ -244,10 +244,10 @@ mod tests {
         let err = parse_endpoint("vault_base_url", "https://user:p4ssw0rd@[zz]")
             .unwrap_err()
             .to_string();
-        assert!(err.contains("https://***@[zz]"), "{err}");
+        assert!(err.contains("https://REDACTED@[zz]"), "{err}");
         assert_eq!(
             crate::url::shown_in_errors("https://u:p@h/a@b"),
-            "https://***@h/a@b",
+            "https://REDACTED@h/a@b",
             "an @ in the path is not user info"
         );
     }
