@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use e2e_tests::{LoopbackServer, Reply};
+use e2e_tests::{LoopbackServer, Reply, Seen};
 use keyvault_identity::{
     AzureCliCredential, ChainedTokenCredential, ClientAssertionCredential,
     ClientCertificateCredential, ClientSecretCredential, CredentialOptions, DefaultAzureCredential,
@@ -384,28 +384,45 @@ async fn chains_try_each_link_and_list_every_failure() {
 /// process-wide, so the environment tests run in their own process.
 const CHILD_FLAG: &str = "KV_E2E_ENVIRONMENT_CHILD";
 
-#[test]
-fn environment_variables_configure_the_environment_credential_and_default_chain() {
-    let server = std::thread::spawn(|| {
+/// Runs the test `child` in a process of its own with `CHILD_FLAG=flag` and the environment
+/// `env` makes from the URL of a token endpoint on loopback; returns whether the child passed
+/// and what the endpoint was asked.
+fn run_child(
+    child: &str,
+    flag: &str,
+    env: impl FnOnce(&str) -> Vec<(&'static str, String)> + Send + 'static,
+) -> (std::process::ExitStatus, Vec<Seen>) {
+    let child = format!("credentials::{child}");
+    let flag = flag.to_owned();
+    std::thread::spawn(move || {
         let runtime = tokio::runtime::Runtime::new().unwrap();
         runtime.block_on(async {
             let server = LoopbackServer::start(Reply::token("env-token", 3600)).await;
-            let url = server.url();
             let status = std::process::Command::new(std::env::current_exe().unwrap())
-                .args(["--exact", "credentials::environment_child", "--nocapture"])
-                .env(CHILD_FLAG, "1")
-                .env("AZURE_AUTHORITY_HOST", &url)
-                .env("AZURE_TENANT_ID", "env-tenant")
-                .env("AZURE_CLIENT_ID", "env-client")
-                .env("AZURE_CLIENT_SECRET", "env-secret")
+                .args(["--exact", &child, "--nocapture"])
+                .env(CHILD_FLAG, flag)
+                .envs(env(&server.url()))
                 .env_remove("AZURE_FEDERATED_TOKEN_FILE")
                 .env_remove("IDENTITY_ENDPOINT")
                 .status()
                 .unwrap();
             (status, server.seen())
         })
+    })
+    .join()
+    .unwrap()
+}
+
+#[test]
+fn environment_variables_configure_the_environment_credential_and_default_chain() {
+    let (status, seen) = run_child("environment_child", "1", |url| {
+        vec![
+            ("AZURE_AUTHORITY_HOST", url.to_owned()),
+            ("AZURE_TENANT_ID", "env-tenant".to_owned()),
+            ("AZURE_CLIENT_ID", "env-client".to_owned()),
+            ("AZURE_CLIENT_SECRET", "env-secret".to_owned()),
+        ]
     });
-    let (status, seen) = server.join().unwrap();
     assert!(status.success(), "the child test failed");
     // Both the environment credential and the default chain asked the authority from
     // AZURE_AUTHORITY_HOST, for the tenant and client from the environment.
@@ -443,25 +460,12 @@ async fn environment_child() {
 /// sent anywhere.
 #[test]
 fn a_malformed_authority_host_is_a_named_error() {
-    let server = std::thread::spawn(|| {
-        let runtime = tokio::runtime::Runtime::new().unwrap();
-        runtime.block_on(async {
-            let server = LoopbackServer::start(Reply::token("never", 3600)).await;
-            let bare = server.url().trim_start_matches("http://").to_owned();
-            let status = std::process::Command::new(std::env::current_exe().unwrap())
-                .args([
-                    "--exact",
-                    "credentials::malformed_authority_child",
-                    "--nocapture",
-                ])
-                .env(CHILD_FLAG, "malformed-authority")
-                .env("AZURE_AUTHORITY_HOST", bare)
-                .status()
-                .unwrap();
-            (status, server.seen())
-        })
+    let (status, seen) = run_child("malformed_authority_child", "malformed-authority", |url| {
+        vec![(
+            "AZURE_AUTHORITY_HOST",
+            url.trim_start_matches("http://").to_owned(),
+        )]
     });
-    let (status, seen) = server.join().unwrap();
     assert!(status.success(), "the child test failed");
     assert!(seen.is_empty(), "no token request was sent: {seen:?}");
 }
