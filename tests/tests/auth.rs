@@ -319,3 +319,32 @@ async fn bearer_tokens_never_travel_over_plain_http_except_opted_in_loopback() {
         "{scope_requests:?}"
     );
 }
+
+/// Challenge discovery is single-flight like the token: a cold burst of calls to a vault sends
+/// one unauthenticated round trip, not one per caller.
+#[tokio::test]
+async fn a_cold_burst_of_calls_discovers_the_challenge_once() {
+    let tokens = LoopbackServer::start(Reply::token("kv-token", 3600)).await;
+    let vault = vault(format!("{}/t", tokens.url()), "http://127.0.0.1".into()).await;
+    let credential: Arc<dyn TokenCredential> =
+        Arc::new(ClientSecretCredential::new("t", "app", "pw", token_options(&tokens)).unwrap());
+    let client = Arc::new(SecretClient::new(&vault.url(), client_options(credential)).unwrap());
+    let mut tasks = Vec::new();
+    for i in 0..500 {
+        let client = client.clone();
+        tasks.push(tokio::spawn(async move {
+            client.get_secret(format!("s{i}")).await
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    let seen = vault.seen();
+    let unauthenticated = seen
+        .iter()
+        .filter(|s| s.header("authorization").is_none())
+        .count();
+    assert_eq!(unauthenticated, 1, "{} requests in all", seen.len());
+    assert_eq!(seen.len(), 501);
+    assert_eq!(tokens.seen().len(), 1);
+}

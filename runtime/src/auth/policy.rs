@@ -240,9 +240,71 @@ pub struct ChallengeAuthPolicy {
     slot: TokenSlot,
 }
 
-fn challenge_cache() -> &'static Mutex<HashMap<String, Challenge>> {
-    static CACHE: OnceLock<Mutex<HashMap<String, Challenge>>> = OnceLock::new();
+/// What the process knows about a vault authority's challenge.
+#[derive(Debug)]
+enum CacheEntry {
+    Known(Challenge),
+    /// One call is asking the vault for its challenge; the others wait for the gate to close
+    /// (no permit is ever added: closing it is the signal) rather than each sending its own
+    /// unauthenticated round trip.
+    Discovering(Arc<tokio::sync::Semaphore>),
+}
+
+fn challenge_cache() -> &'static Mutex<HashMap<String, CacheEntry>> {
+    static CACHE: OnceLock<Mutex<HashMap<String, CacheEntry>>> = OnceLock::new();
     CACHE.get_or_init(Default::default)
+}
+
+fn lock_cache() -> std::sync::MutexGuard<'static, HashMap<String, CacheEntry>> {
+    challenge_cache()
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Held by the one call discovering an authority's challenge. Dropping it (discovery done,
+/// failed, or the call cancelled) releases the waiters and withdraws the pending entry, unless
+/// the challenge was stored meanwhile.
+struct Discovery {
+    key: String,
+    gate: Arc<tokio::sync::Semaphore>,
+}
+
+impl Drop for Discovery {
+    fn drop(&mut self) {
+        let mut cache = lock_cache();
+        if matches!(cache.get(&self.key), Some(CacheEntry::Discovering(gate)) if Arc::ptr_eq(gate, &self.gate))
+        {
+            cache.remove(&self.key);
+        }
+        drop(cache);
+        self.gate.close();
+    }
+}
+
+/// The cached challenge for `key`; or, when none is known, the right to discover it (`Some`
+/// discovery) or `None` of either after waiting for another call's discovery that found
+/// nothing (the caller then asks on its own, so a vault that never challenges does not
+/// serialise its callers).
+async fn cached_or_discover(key: &str) -> (Option<Challenge>, Option<Discovery>) {
+    let gate = {
+        let mut cache = lock_cache();
+        match cache.get(key) {
+            Some(CacheEntry::Known(challenge)) => return (Some(challenge.clone()), None),
+            Some(CacheEntry::Discovering(gate)) => gate.clone(),
+            None => {
+                let gate = Arc::new(tokio::sync::Semaphore::new(0));
+                cache.insert(key.to_owned(), CacheEntry::Discovering(gate.clone()));
+                let key = key.to_owned();
+                return (None, Some(Discovery { key, gate }));
+            }
+        }
+    };
+    // Err(Closed) is the only outcome: the gate never has permits.
+    let _ = gate.acquire().await;
+    match lock_cache().get(key) {
+        Some(CacheEntry::Known(challenge)) => (Some(challenge.clone()), None),
+        _ => (None, None),
+    }
 }
 
 /// The key challenges are cached under: scheme, lower-case host and port.
@@ -281,10 +343,7 @@ impl ChallengeAuthPolicy {
 
     /// Forgets every cached challenge (all clients in the process).
     pub fn clear_cache() {
-        challenge_cache()
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clear();
+        lock_cache().clear();
     }
 
     async fn authorize(
@@ -375,11 +434,7 @@ impl ChallengeAuthPolicy {
         let key = authority(&request.url);
         // The cache is per process: another client, perhaps with verification off, may have
         // stored this challenge, so it is checked against this policy's rules before use.
-        let cached = challenge_cache()
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(&key)
-            .cloned();
+        let (cached, discovery) = cached_or_discover(&key).await;
         if let Some(challenge) = &cached {
             self.verify(challenge, &request.url)?;
         }
@@ -413,10 +468,9 @@ impl ChallengeAuthPolicy {
             return next.send(ctx, request).await;
         }
         self.verify(&challenge, &request.url)?;
-        challenge_cache()
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(key.clone(), challenge.clone());
+        lock_cache().insert(key.clone(), CacheEntry::Known(challenge.clone()));
+        // Waiters may go now: they find the challenge.
+        drop(discovery);
         self.authorize(request, &challenge, None, &key).await?;
         let response = next.send(ctx, request).await?;
         match claims_challenge(&response) {
@@ -466,6 +520,25 @@ mod tests {
         ] {
             assert!(!is_authority_of(other, &url), "{other}");
         }
+    }
+
+    #[tokio::test]
+    async fn a_cancelled_discovery_releases_its_waiters_and_its_key() {
+        let key = "https://cancelled-discovery.example:443";
+        let (none, leader) = cached_or_discover(key).await;
+        assert!(none.is_none());
+        let leader = leader.expect("the first call discovers");
+        let waiter = tokio::spawn(cached_or_discover(key));
+        tokio::task::yield_now().await;
+        assert!(!waiter.is_finished(), "the second call waits for the first");
+        drop(leader);
+        let (none, discovery) = waiter.await.unwrap();
+        assert!(
+            none.is_none() && discovery.is_none(),
+            "it then asks on its own"
+        );
+        let (_, next) = cached_or_discover(key).await;
+        assert!(next.is_some(), "a later call may discover again");
     }
 
     #[test]
