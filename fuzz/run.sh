@@ -14,6 +14,10 @@ if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
   cargo install cargo-fuzz --locked --quiet
 fi
 
+# Where cargo keeps the url crate's sources (its package has the WHATWG URL test data).
+export URL_CRATE_DIR="$(cargo metadata --format-version 1 --manifest-path Cargo.toml 2>/dev/null \
+  | python3 -c 'import json,sys,os; m=json.load(sys.stdin); print(next((os.path.dirname(p["manifest_path"]) for p in m["packages"] if p["name"]=="url"), ""))' || true)"
+
 # Seeds: example response bodies (one per model family byte), spec files, example URLs.
 specs=../specs/upstream
 if [ -d "$specs" ]; then
@@ -54,6 +58,18 @@ for i, header in enumerate([
     put("challenge", f"seed{i}", header.encode())
 for i, value in enumerate([b"\x0030", b"\x01250", b"\x021.5", b"\x00Wed, 21 Oct 2015 07:28:00 GMT"]):
     put("retry_after", f"seed{i}", value)
+# The WHATWG URL test data (web-platform-tests' urltestdata.json, shipped in the url crate's
+# package), as base and input pairs for both URL targets.
+meta = os.environ.get("URL_CRATE_DIR", "")
+data = os.path.join(meta, "tests", "urltestdata.json")
+if meta and os.path.exists(data):
+    with open(data, encoding="utf-8") as f:
+        cases = [c for c in json.load(f) if isinstance(c, dict)]
+    for i, case in enumerate(cases):
+        base = case.get("base") or case.get("input", "")
+        seed = (base + "\n" + case.get("input", "")).encode("utf-8", "surrogatepass")
+        for target in ("url", "url_differential"):
+            put(target, f"wpt{i}", seed)
 put("form", "seed0", b"grant_type\tclient_credentials\nclient_secret\ta+b/c=d&e\nscope\thttps://vault.azure.net/.default")
 PY
 fi

@@ -79,6 +79,13 @@ pub struct CrateConfig {
     /// (`securewrapkey` -> `secure_wrap_key`), keyed by operationId.
     #[serde(default)]
     pub method_names: BTreeMap<String, String>,
+    /// POST and PATCH operations the service treats as idempotent (a computation such as
+    /// encrypt or sign, a backup blob, an update that sets absolute values), by operationId or
+    /// `*` pattern: the retry policy may re-send them after a lost connection. Others (create,
+    /// import, restore, recover) are only retried when the request never left the client. An
+    /// entry that matches no POST or PATCH operation is an error.
+    #[serde(default)]
+    pub idempotent_operations: Vec<String>,
     /// The modules.
     #[serde(rename = "module")]
     pub modules: Vec<ModuleConfig>,

@@ -152,6 +152,9 @@ pub struct OperationIr {
     pub lro: Option<Lro>,
     /// `x-ms-odata`: the model whose properties an OData `$filter` refers to.
     pub odata_model: Option<String>,
+    /// A POST or PATCH the config's `idempotent_operations` marks safe to send again (the
+    /// retry policy then re-sends it after a lost connection, as it does a GET or PUT).
+    pub idempotent: bool,
     /// Summary.
     pub summary: Option<String>,
     /// Description.

@@ -50,7 +50,7 @@ impl ChainedTokenCredential {
                     );
                     return Ok(token);
                 }
-                Err(e) => failures.push(format!("- {name}: {e}")),
+                Err(e) => failures.push(format!("- {}", failure(name, &e))),
             }
         }
         Err(Error::credential(
@@ -61,6 +61,24 @@ impl ChainedTokenCredential {
             None,
         ))
     }
+}
+
+/// One line of the chain's error: the credential's name once, its message without the
+/// `credential error:` every link's error starts with, and the causes after it.
+fn failure(name: &str, error: &Error) -> String {
+    let mut text = match error.kind() {
+        keyvault_runtime::ErrorKind::Credential { message, .. } => message.clone(),
+        _ => error.to_string(),
+    };
+    if !text.starts_with(name) {
+        text = format!("{name}: {text}");
+    }
+    let mut cause = std::error::Error::source(error);
+    while let Some(inner) = cause {
+        text.push_str(&format!(": {inner}"));
+        cause = inner.source();
+    }
+    text
 }
 
 impl TokenCredential for ChainedTokenCredential {

@@ -65,7 +65,10 @@ pub(crate) async fn send(
     match tokio::time::timeout(timeout, http.execute(request)).await {
         Ok(Ok(response)) => Ok(response),
         Ok(Err(e)) => Err(Error::credential(
-            format!("{credential}: the token request failed: {e}"),
+            format!(
+                "{credential}: the token request to {} failed",
+                request.url.host_str().unwrap_or("")
+            ),
             Some(Box::new(e)),
         )),
         Err(_) => Err(Error::credential(

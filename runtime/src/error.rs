@@ -22,16 +22,27 @@ pub enum ErrorKind {
     /// The service answered with a status the operation does not define as success.
     Service(ServiceError),
     /// The request could not be sent or the response not read (connection, TLS, DNS, I/O).
+    #[non_exhaustive]
     Transport {
-        /// What failed.
+        /// What failed, naming the host and port and the cause.
         message: String,
         /// The underlying error.
         source: Option<Box<dyn std::error::Error + Send + Sync>>,
+        /// Whether the request may have reached the server: `false` when the failure came while
+        /// connecting (DNS, TCP, a proxy's tunnel, TLS), so that even a request that must not be
+        /// repeated (a create, an import, a restore) can safely be tried again.
+        request_sent: bool,
+        /// Whether another try may succeed: a certificate the client does not trust, or a proxy
+        /// that refuses the tunnel, does not heal by retrying.
+        transient: bool,
     },
     /// The call, or one try of it, ran out of time.
+    #[non_exhaustive]
     Timeout {
         /// Which limit was hit.
         message: String,
+        /// Whether the request may have reached the server (`false` for a connect timeout).
+        request_sent: bool,
     },
     /// A response body did not match the type the spec promises.
     Deserialize {
@@ -188,7 +199,7 @@ impl Error {
         })
     }
 
-    /// A transport failure with its cause.
+    /// A transport failure with its cause, after the request may have reached the server.
     pub fn transport(
         message: impl Into<String>,
         source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -196,14 +207,55 @@ impl Error {
         Error::new(ErrorKind::Transport {
             message: message.into(),
             source: Some(source.into()),
+            request_sent: true,
+            transient: true,
         })
     }
 
-    /// A timeout.
+    /// A failure while connecting, before anything of the request was sent; `transient` says
+    /// whether another try may succeed.
+    pub fn connect_failed(
+        message: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+        transient: bool,
+    ) -> Self {
+        Error::new(ErrorKind::Transport {
+            message: message.into(),
+            source: Some(source.into()),
+            request_sent: false,
+            transient,
+        })
+    }
+
+    /// A timeout after the request may have reached the server.
     pub fn timeout(message: impl Into<String>) -> Self {
         Error::new(ErrorKind::Timeout {
             message: message.into(),
+            request_sent: true,
         })
+    }
+
+    /// A timeout while connecting, before anything of the request was sent.
+    pub fn connect_timeout(message: impl Into<String>) -> Self {
+        Error::new(ErrorKind::Timeout {
+            message: message.into(),
+            request_sent: false,
+        })
+    }
+
+    /// Whether another try of the request may succeed, and may be sent: a transport failure
+    /// or timeout that can heal, when the request is `idempotent` or never reached the server.
+    /// Service answers are judged by their status instead (see the retry policy).
+    pub fn is_retryable(&self, idempotent: bool) -> bool {
+        match &*self.kind {
+            ErrorKind::Transport {
+                request_sent,
+                transient,
+                ..
+            } => *transient && (idempotent || !*request_sent),
+            ErrorKind::Timeout { request_sent, .. } => idempotent || !*request_sent,
+            _ => false,
+        }
     }
 
     /// A long-running operation that ended badly.
@@ -238,15 +290,16 @@ impl fmt::Debug for Error {
     }
 }
 
+/// The outermost message only, as the Rust API guidelines ask: the cause is
+/// [`std::error::Error::source`], so reporters such as anyhow and eyre print each link of the
+/// chain once. The alternate form (`{:#}`) appends the causes, `: `-separated, for a one-line
+/// log.
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &*self.kind {
-            ErrorKind::Service(e) => fmt::Display::fmt(e, f),
-            ErrorKind::Transport { message, source } => match source {
-                Some(source) => write!(f, "transport error: {message}: {source}"),
-                None => write!(f, "transport error: {message}"),
-            },
-            ErrorKind::Timeout { message } => write!(f, "timed out: {message}"),
+            ErrorKind::Service(e) => fmt::Display::fmt(e, f)?,
+            ErrorKind::Transport { message, .. } => write!(f, "transport error: {message}")?,
+            ErrorKind::Timeout { message, .. } => write!(f, "timed out: {message}")?,
             ErrorKind::Deserialize {
                 type_name,
                 message,
@@ -254,19 +307,24 @@ impl fmt::Display for Error {
             } => write!(
                 f,
                 "could not decode the response as {type_name}: {message}; body starts: {excerpt}"
-            ),
+            )?,
             ErrorKind::InvalidInput { parameter, reason } => {
-                write!(f, "invalid value for parameter `{parameter}`: {reason}")
+                write!(f, "invalid value for parameter `{parameter}`: {reason}")?
             }
-            ErrorKind::Credential { message, source } => match source {
-                Some(source) => write!(f, "credential error: {message}: {source}"),
-                None => write!(f, "credential error: {message}"),
-            },
+            ErrorKind::Credential { message, .. } => write!(f, "credential error: {message}")?,
             ErrorKind::Poller { message, response } => match response {
-                Some(response) => write!(f, "long-running operation: {message}: {response}"),
-                None => write!(f, "long-running operation: {message}"),
+                Some(response) => write!(f, "long-running operation: {message}: {response}")?,
+                None => write!(f, "long-running operation: {message}")?,
             },
         }
+        if f.alternate() {
+            let mut cause = std::error::Error::source(self);
+            while let Some(error) = cause {
+                write!(f, ": {error}")?;
+                cause = error.source();
+            }
+        }
+        Ok(())
     }
 }
 
@@ -305,6 +363,35 @@ mod tests {
         let e = ServiceError::from_parts(StatusCode::BAD_GATEWAY, HeaderMap::new(), body);
         assert_eq!(e.code, None);
         assert!(e.to_string().contains("<html>bad gateway</html>"));
+    }
+
+    #[test]
+    fn display_is_the_outermost_message_and_the_alternate_form_the_chain() {
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused by peer");
+        let inner = Error::connect_failed("could not connect to v.example:443", io, true);
+        let outer = Error::credential("the token request failed", Some(Box::new(inner)));
+        assert_eq!(
+            outer.to_string(),
+            "credential error: the token request failed"
+        );
+        assert_eq!(
+            format!("{outer:#}"),
+            "credential error: the token request failed: transport error: could not connect to v.example:443: refused by peer"
+        );
+    }
+
+    #[test]
+    fn only_requests_that_never_left_or_may_be_repeated_are_retryable() {
+        let io = || std::io::Error::other("x");
+        let refused = Error::connect_failed("could not connect", io(), true);
+        let untrusted = Error::connect_failed("certificate not trusted", io(), false);
+        let cut = Error::transport("the connection was cut", io());
+        assert!(refused.is_retryable(false) && refused.is_retryable(true));
+        assert!(!untrusted.is_retryable(true));
+        assert!(cut.is_retryable(true) && !cut.is_retryable(false));
+        assert!(Error::connect_timeout("slow").is_retryable(false));
+        assert!(!Error::timeout("slow").is_retryable(false));
+        assert!(!Error::invalid_input("p", "bad").is_retryable(true));
     }
 
     #[test]

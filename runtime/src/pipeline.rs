@@ -60,6 +60,11 @@ pub struct Context {
     pub options: CallOptions,
     /// When the call's deadline passes, once the pipeline has started it.
     pub deadline_at: Option<Instant>,
+    /// The operation is safe to send twice although its HTTP method is not idempotent: a POST
+    /// that only computes (encrypt, sign, a backup blob) or a PATCH that sets absolute values.
+    /// The generator sets it from the spec config's `idempotent_operations`. A request that is
+    /// neither this nor idempotent by its method is retried only when it never left the client.
+    pub idempotent: bool,
 }
 
 impl Context {
@@ -69,6 +74,29 @@ impl Context {
             operation_id,
             ..Context::default()
         }
+    }
+
+    /// Marks the operation safe to repeat (see [`Context::idempotent`]).
+    pub fn with_idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = idempotent;
+        self
+    }
+
+    /// Whether a request of this call may be sent again after it may have reached the server:
+    /// its method is idempotent (RFC 9110: GET, HEAD, PUT, DELETE, OPTIONS, TRACE), or the
+    /// operation is marked so.
+    pub fn may_repeat(&self, method: &http::Method) -> bool {
+        use http::Method;
+        self.idempotent
+            || [
+                Method::GET,
+                Method::HEAD,
+                Method::PUT,
+                Method::DELETE,
+                Method::OPTIONS,
+                Method::TRACE,
+            ]
+            .contains(method)
     }
 
     /// The same context with the caller's per-call settings.

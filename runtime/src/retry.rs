@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::http::{BoxFuture, RawResponse, Request, StatusCode};
 use crate::pipeline::{Context, Next, Policy};
 
@@ -131,6 +131,7 @@ impl RetryPolicy {
         // The request as the caller built it, to start each retry from (policies after this one
         // add headers such as `Authorization`).
         let original = request.clone();
+        let may_repeat = ctx.may_repeat(&request.method);
         let mut retry = 0;
         loop {
             if retry > 0 {
@@ -146,12 +147,13 @@ impl RetryPolicy {
                 },
                 None => next.send(ctx, request).await,
             };
+            // A status is the service's answer that it did not do the work (throttled,
+            // unavailable), so it is retried for every operation, as the Azure SDKs do. A lost
+            // connection is not: a create, import or restore that reached the service must not
+            // run twice, so only requests that may repeat, or never left, are sent again.
             let retryable = match &result {
                 Ok(response) => RETRY_STATUSES.contains(&response.status.as_u16()),
-                Err(e) => matches!(
-                    e.kind(),
-                    ErrorKind::Transport { .. } | ErrorKind::Timeout { .. }
-                ),
+                Err(e) => e.is_retryable(may_repeat),
             };
             if !retryable || retry >= max_retries {
                 return result;

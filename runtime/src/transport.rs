@@ -19,7 +19,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::CertificateDer;
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use bytes::Bytes;
 
 use crate::http::{BoxFuture, HttpClient, RawResponse, Request};
@@ -214,14 +214,27 @@ impl HttpClient for HyperTransport {
             *outgoing.method_mut() = request.method.clone();
             *outgoing.uri_mut() = uri;
             *outgoing.headers_mut() = request.headers.clone();
-            let response = self.client.request(outgoing).await.map_err(map_error)?;
+            let response = self
+                .client
+                .request(outgoing)
+                .await
+                .map_err(|e| map_error(e, &request.url))?;
             let (parts, body) = response.into_parts();
             let body = body
                 .collect()
                 .await
                 .map_err(|e| {
-                    timeout_in_chain(&e, "reading the response body timed out")
-                        .unwrap_or_else(|| Error::transport("reading the response body failed", e))
+                    let target = target(&request.url);
+                    if has_timeout(&e) {
+                        return Error::timeout(format!(
+                            "reading the response body from {target} timed out"
+                        ));
+                    }
+                    let cause = exchange_cause(&e);
+                    Error::transport(
+                        format!("reading the response body from {target} failed: {cause}"),
+                        e,
+                    )
                 })?
                 .to_bytes();
             Ok(RawResponse {
@@ -302,36 +315,128 @@ fn add_native_roots(roots: &mut rustls::RootCertStore) -> Result<()> {
     Ok(())
 }
 
-/// Connect errors say so; a timeout anywhere in the chain becomes a timeout error. hyper's
-/// errors never include the URL (which may carry query secrets).
-fn map_error(e: hyper_util::client::legacy::Error) -> Error {
-    if let Some(timeout) = timeout_in_chain(&e, "the connection timed out") {
-        return timeout;
-    }
-    let message = if e.is_connect() {
-        "could not connect"
-    } else {
-        "request failed"
-    };
-    Error::transport(message, e)
+/// `host:port` of a request, for messages (bounded: a hostile host name must not make a huge
+/// message).
+fn target(url: &crate::http::Url) -> String {
+    crate::url::shown_in_errors(&format!(
+        "{}:{}",
+        url.host_str().unwrap_or(""),
+        url.port_or_known_default().unwrap_or(0)
+    ))
 }
 
-/// A timeout error when an I/O timeout caused `error` (the connect timeout, or the TCP user
-/// timeout on a connection that stopped answering).
-fn timeout_in_chain(error: &(dyn StdError + 'static), message: &str) -> Option<Error> {
-    let mut source = Some(error);
-    while let Some(cause) = source {
-        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
-            if io.kind() == std::io::ErrorKind::TimedOut {
-                return Some(Error::new(ErrorKind::Timeout {
-                    message: message.to_owned(),
-                }));
+/// An error that says where and why: host and port, and the cause in words (refused, not
+/// resolvable, an untrusted certificate, a proxy's answer), with the full chain as the source.
+/// Failures while connecting are marked as such (the request never left, so any request may be
+/// retried), and those that cannot heal as not transient. hyper's errors never include the URL
+/// (which may carry query secrets).
+fn map_error(e: hyper_util::client::legacy::Error, url: &crate::http::Url) -> Error {
+    let target = target(url);
+    if e.is_connect() {
+        if has_timeout(&e) {
+            return Error::connect_timeout(format!("connecting to {target} timed out"));
+        }
+        let (cause, transient) = connect_cause(&e);
+        return Error::connect_failed(
+            format!("could not connect to {target}: {cause}"),
+            e,
+            transient,
+        );
+    }
+    if has_timeout(&e) {
+        return Error::timeout(format!("the connection to {target} stopped answering"));
+    }
+    let cause = exchange_cause(&e);
+    Error::transport(format!("the request to {target} failed: {cause}"), e)
+}
+
+/// The causes of `error`, outermost first.
+fn chain<'a>(
+    error: &'a (dyn StdError + 'static),
+) -> impl Iterator<Item = &'a (dyn StdError + 'static)> {
+    std::iter::successors(Some(error), |e: &&'a (dyn StdError + 'static)| {
+        (*e).source()
+    })
+}
+
+/// Whether an I/O timeout caused `error` (the connect timeout, or the TCP user timeout on a
+/// connection that stopped answering).
+fn has_timeout(error: &(dyn StdError + 'static)) -> bool {
+    chain(error).any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
+    })
+}
+
+/// Why a connection could not be set up, and whether another try may succeed.
+fn connect_cause(error: &(dyn StdError + 'static)) -> (String, bool) {
+    for cause in chain(error) {
+        if let Some(proxy) = cause.downcast_ref::<ProxyError>() {
+            return (proxy.message.clone(), proxy.transient);
+        }
+        let tls = cause.downcast_ref::<rustls::Error>().or_else(|| {
+            cause
+                .downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        });
+        // A certificate the client does not trust, or a handshake the two sides cannot agree
+        // on, fails the same way every time.
+        match tls {
+            Some(rustls::Error::InvalidCertificate(why)) => {
+                return (
+                    format!("the server's TLS certificate was rejected ({why:?})"),
+                    false,
+                )
+            }
+            Some(other) => return (format!("the TLS handshake failed ({other})"), false),
+            None => {}
+        }
+        // hyper-util's connect error type is private; its message names the step.
+        if cause.to_string() == "dns error" {
+            return ("the host name could not be resolved".to_owned(), true);
+        }
+    }
+    (
+        io_cause(error).unwrap_or("the connection failed".to_owned()),
+        true,
+    )
+}
+
+/// Why an exchange on an open connection failed.
+fn exchange_cause(error: &(dyn StdError + 'static)) -> String {
+    for cause in chain(error) {
+        if let Some(hyper) = cause.downcast_ref::<hyper::Error>() {
+            if hyper.is_incomplete_message() {
+                return "the connection closed before the response was complete".to_owned();
             }
         }
-        source = cause.source();
     }
-    None
+    io_cause(error).unwrap_or("the connection failed".to_owned())
 }
+
+/// The kind of the first I/O error in the chain, in words ("connection refused").
+fn io_cause(error: &(dyn StdError + 'static)) -> Option<String> {
+    chain(error)
+        .find_map(|cause| cause.downcast_ref::<std::io::Error>())
+        .map(|io| io.kind().to_string())
+}
+
+/// A proxy that cannot be used, or that refused the tunnel.
+#[derive(Debug)]
+struct ProxyError {
+    message: String,
+    transient: bool,
+}
+
+impl std::fmt::Display for ProxyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl StdError for ProxyError {}
 
 /// Only `http://` proxies are supported: the connection to the proxy itself is plain TCP, and
 /// the request's TLS runs inside the tunnel.
@@ -423,11 +528,13 @@ impl tower_service::Service<http::Uri> for ProxyConnector {
                 Some(proxy) => {
                     // From the environment: only plain-http proxies can be tunnelled through.
                     if proxy.uri().scheme_str() != Some("http") {
-                        return Err(format!(
-                            "the proxy from the environment has scheme `{}`; only http:// proxies are supported",
-                            proxy.uri().scheme_str().unwrap_or("")
-                        )
-                        .into());
+                        return Err(Box::new(ProxyError {
+                            message: format!(
+                                "the proxy from the environment has scheme `{}`; only http:// proxies are supported",
+                                proxy.uri().scheme_str().unwrap_or("")
+                            ),
+                            transient: false,
+                        }) as BoxError);
                     }
                     let mut tunnel = Tunnel::new(proxy.uri().clone(), http);
                     if let Some(auth) = proxy.basic_auth() {

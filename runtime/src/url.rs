@@ -227,7 +227,7 @@ impl Url {
             None => (None, authority),
         };
         let (host, port) = split_host_port(host_port)?;
-        let host = normalize_host(host)?;
+        let host = normalize_host(host, is_special(&scheme))?;
         let port = port.filter(|p| Some(*p) != default_port(&scheme));
 
         let (before_fragment, fragment) = match rest.find('#') {
@@ -455,8 +455,24 @@ impl Url {
     /// Resolves a reference against this URL (RFC 3986 section 5): an absolute URL stands for
     /// itself; `//host/...` keeps the scheme; `/path`, `?query`, `#fragment` and relative paths
     /// replace the parts from there on.
+    ///
+    /// As WHATWG (and so browsers and the `url` crate) read references: tabs and newlines are
+    /// dropped before anything is decided, and in a special scheme's URL (`http`, `https`, ...)
+    /// a `\` before the query is a `/` (`\\evil.example/x` names another host).
     pub fn join(&self, reference: &str) -> Result<Url, ParseError> {
         let reference = reference.trim_matches(|c: char| c <= ' ');
+        let mut cleaned = Cow::Borrowed(reference);
+        if reference.contains(['\t', '\n', '\r']) {
+            cleaned = Cow::Owned(reference.replace(['\t', '\n', '\r'], ""));
+        }
+        if is_special(self.scheme()) && scheme_of(&cleaned).is_none() {
+            let before_query = cleaned.find(['?', '#']).unwrap_or(cleaned.len());
+            if cleaned[..before_query].contains('\\') {
+                let (head, tail) = cleaned.split_at(before_query);
+                cleaned = Cow::Owned(format!("{}{tail}", head.replace('\\', "/")));
+            }
+        }
+        let reference = &*cleaned;
         if scheme_of(reference).is_some() {
             return Url::parse(reference);
         }
@@ -518,8 +534,17 @@ fn split_host_port(host_port: &str) -> Result<(&str, Option<u16>), ParseError> {
     Ok((host, port))
 }
 
-/// Lower-cases and checks a host; IPv6 literals are written in their canonical form.
-fn normalize_host(host: &str) -> Result<String, ParseError> {
+/// The WHATWG "special" schemes, whose hosts are domains or IP addresses (others' are opaque).
+fn is_special(scheme: &str) -> bool {
+    matches!(scheme, "http" | "https" | "ws" | "wss" | "ftp" | "file")
+}
+
+/// Lower-cases and checks a host; IPv6 literals are written in their canonical form. In a
+/// special scheme's URL, a host ending in a number is an IPv4 address in any of the forms
+/// WHATWG (and the C library's resolver) read: `127.1`, `0x7f.1`, `2130706433`, `0177.0.0.1`
+/// all become `127.0.0.1`, so loopback checks and `NO_PROXY` rules see the address the
+/// connection goes to; one that is not a valid address (`1.2.3.4.5`, `a.256`) is refused.
+fn normalize_host(host: &str, special: bool) -> Result<String, ParseError> {
     if host.is_empty() {
         return Err(error("empty host"));
     }
@@ -546,7 +571,74 @@ fn normalize_host(host: &str) -> Result<String, ParseError> {
             shown_in_errors(host)
         )));
     }
+    if special && ends_in_number(host) {
+        return parse_ipv4(host).map(|ip| ip.to_string()).ok_or_else(|| {
+            error(format!(
+                "the host `{}` ends in a number but is not an IPv4 address",
+                shown_in_errors(host)
+            ))
+        });
+    }
     Ok(host.to_ascii_lowercase())
+}
+
+/// WHATWG's "ends in a number" check: the last label (after dropping one trailing dot) is
+/// decimal digits, or `0x` followed by hex digits.
+fn ends_in_number(host: &str) -> bool {
+    let host = host
+        .strip_suffix('.')
+        .filter(|h| !h.is_empty())
+        .unwrap_or(host);
+    let last = host.rsplit('.').next().unwrap_or("");
+    if !last.is_empty() && last.bytes().all(|b| b.is_ascii_digit()) {
+        return true;
+    }
+    last.strip_prefix("0x")
+        .or_else(|| last.strip_prefix("0X"))
+        .is_some_and(|hex| hex.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// WHATWG's IPv4 parser: up to four parts, each decimal, octal (leading `0`) or hex (`0x`);
+/// all but the last at most 255, the last filling the remaining bytes.
+fn parse_ipv4(host: &str) -> Option<Ipv4Addr> {
+    let host = host.strip_suffix('.').unwrap_or(host);
+    let parts: Vec<&str> = host.split('.').collect();
+    if parts.len() > 4 {
+        return None;
+    }
+    let numbers = parts
+        .iter()
+        .map(|part| ipv4_number(part))
+        .collect::<Option<Vec<u64>>>()?;
+    let (last, leading) = numbers.split_last()?;
+    if leading.iter().any(|n| *n > 255) || *last >= 256u64.pow(5 - numbers.len() as u32) {
+        return None;
+    }
+    let mut address = *last;
+    for (i, n) in leading.iter().enumerate() {
+        address += n << (8 * (3 - i));
+    }
+    u32::try_from(address).ok().map(Ipv4Addr::from)
+}
+
+/// One part of an IPv4 address: `0x` hex, `0` octal, else decimal (at most 2^32 - 1: larger
+/// is never valid, and the bound keeps the arithmetic from overflowing).
+fn ipv4_number(part: &str) -> Option<u64> {
+    let (digits, radix) =
+        if let Some(hex) = part.strip_prefix("0x").or_else(|| part.strip_prefix("0X")) {
+            (hex, 16)
+        } else if part.len() > 1 && part.starts_with('0') {
+            (&part[1..], 8)
+        } else {
+            (part, 10)
+        };
+    if digits.is_empty() {
+        // `0x` alone is 0; an empty part (`1..2`) is not a number.
+        return (radix == 16).then_some(0);
+    }
+    u64::from_str_radix(digits, radix)
+        .ok()
+        .filter(|n| *n <= u64::from(u32::MAX))
 }
 
 /// Decodes an `application/x-www-form-urlencoded` name or value.
@@ -699,6 +791,57 @@ mod tests {
                 base.join(reference).unwrap().as_str(),
                 expected,
                 "{reference}"
+            );
+        }
+    }
+
+    #[test]
+    fn numeric_hosts_are_ipv4_addresses_as_whatwg_reads_them() {
+        for (written, address) in [
+            ("http://127.1/", "127.0.0.1"),
+            ("http://0x7f.1/", "127.0.0.1"),
+            ("http://2130706433/", "127.0.0.1"),
+            ("http://0177.0.0.1/", "127.0.0.1"),
+            ("http://0x7F.0.0.1./", "127.0.0.1"),
+            ("https://10.0x1.2/", "10.1.0.2"),
+            ("https://0/", "0.0.0.0"),
+            ("https://4294967295/", "255.255.255.255"),
+        ] {
+            let u = url(written);
+            assert_eq!(u.host_str(), Some(address), "{written}");
+            assert!(matches!(u.host(), Some(Host::Ipv4(_))), "{written}");
+        }
+        for bad in [
+            "http://1.2.3.4.5/",
+            "http://256.1.1.1/",
+            "http://4294967296/",
+            "http://a.256/",
+            "http://1..2/",
+            "http://0x100.1.1.1/",
+            "http://09/",
+        ] {
+            let e = Url::parse(bad).expect_err(bad);
+            assert!(e.to_string().contains("not an IPv4 address"), "{bad}: {e}");
+        }
+        // Names that merely contain digits stay names; other schemes' hosts are opaque.
+        assert_eq!(url("https://1x.example/").host_str(), Some("1x.example"));
+        assert_eq!(url("https://v.0x1g/").host_str(), Some("v.0x1g"));
+        assert_eq!(url("custom://127.1/").host_str(), Some("127.1"));
+    }
+
+    #[test]
+    fn join_reads_tabs_and_backslashes_as_whatwg_does() {
+        let base = url("https://v.vault.azure.net/secrets/a");
+        for (reference, expected) in [
+            ("\\\\evil.example/x", "https://evil.example/x"),
+            ("/\t/evil.example/x", "https://evil.example/x"),
+            ("\\keys\\k?q=\\", "https://v.vault.azure.net/keys/k?q=\\"),
+            ("ht\ntps://w.example/", "https://w.example/"),
+        ] {
+            assert_eq!(
+                base.join(reference).map(|u| u.to_string()),
+                Ok(expected.to_owned()),
+                "{reference:?}"
             );
         }
     }

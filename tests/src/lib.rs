@@ -62,6 +62,12 @@ impl Reply {
         Reply::json(0, "")
     }
 
+    /// A reply cut short: the server reads the request, then closes the connection without
+    /// answering (a connection lost after the request reached the service).
+    pub fn cut() -> Self {
+        Reply::json(1, "")
+    }
+
     /// A Microsoft Entra style token response.
     pub fn token(access_token: &str, expires_in: u64) -> Self {
         Reply::json(
@@ -136,10 +142,21 @@ impl LoopbackServer {
 
     /// Starts a server whose unscripted requests are answered by `handler`.
     pub async fn start_with(handler: impl Fn(&Seen) -> Reply + Send + Sync + 'static) -> Self {
-        let handler: Handler = Arc::new(handler);
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind loopback");
+        Self::serve(listener, Arc::new(handler))
+    }
+
+    /// Starts on a given address (e.g. a port a test first found closed).
+    pub async fn start_at(addr: SocketAddr, fallback: Reply) -> Self {
+        let listener = TcpListener::bind(addr)
+            .await
+            .expect("bind the given address");
+        Self::serve(listener, Arc::new(move |_: &Seen| fallback.clone()))
+    }
+
+    fn serve(listener: TcpListener, handler: Handler) -> Self {
         let addr = listener.local_addr().expect("local addr");
         let seen = Arc::new(Mutex::new(Vec::new()));
         let replies: Arc<Mutex<VecDeque<Reply>>> = Arc::new(Mutex::new(VecDeque::new()));
@@ -207,6 +224,10 @@ impl LoopbackServer {
                         if reply.status == 0 {
                             // Stalled: keep the connection open, say nothing.
                             std::future::pending::<()>().await;
+                        }
+                        if reply.status == 1 {
+                            // Cut: close without a word.
+                            return;
                         }
                         let mut out = format!("HTTP/1.1 {} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\n", reply.status, reply.body.len());
                         for (k, v) in &reply.headers {

@@ -4,7 +4,8 @@
 use std::time::{Duration, Instant};
 
 use e2e_tests::{LoopbackServer, Reply};
-use keyvault::secrets::{models::SecretSetParameters, SecretClient};
+use keyvault::secrets::models::{SecretRestoreParameters, SecretSetParameters};
+use keyvault::secrets::SecretClient;
 use keyvault_runtime::{CallOptions, ClientOptions, ErrorKind, RetryOptions};
 
 const SECRET: &str = r#"{"value":"v","id":"https://v/secrets/s/1"}"#;
@@ -215,4 +216,100 @@ async fn absurd_retry_after_values_return_the_answer_instead_of_waiting() {
     let client = SecretClient::new(&server.url(), options).unwrap();
     let (_, result) = timed_get(&client).await;
     assert_eq!(result.unwrap_err().status().map(|s| s.as_u16()), Some(503));
+}
+
+/// A lost connection after the request reached the service: a restore (not safe to repeat) is
+/// sent once, a backup (marked idempotent in the config) and a GET are retried.
+#[tokio::test]
+async fn a_request_that_reached_the_server_is_repeated_only_when_safe() {
+    let server = LoopbackServer::start(Reply::cut()).await;
+    let client = SecretClient::new(&server.url(), fast_retries()).unwrap();
+    let err = client
+        .restore_secret(SecretRestoreParameters::new(b"blob".to_vec()))
+        .await
+        .unwrap_err();
+    let addr = server.url().trim_start_matches("http://").to_owned();
+    assert!(
+        matches!(
+            err.kind(),
+            ErrorKind::Transport {
+                request_sent: true,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().contains(&addr),
+        "names host and port: {err}"
+    );
+    assert_eq!(server.seen().len(), 1, "the restore was not repeated");
+
+    client.backup_secret("s").await.unwrap_err();
+    assert_eq!(server.seen().len(), 1 + 4, "the backup was tried 4 times");
+    client.get_secret("s").await.unwrap_err();
+    assert_eq!(server.seen().len(), 5 + 4, "the GET was tried 4 times");
+}
+
+/// A request that never left (nobody listening yet) is retried even when it is not safe to
+/// repeat: the service cannot have seen it.
+#[tokio::test]
+async fn a_request_that_never_left_is_retried_even_when_not_idempotent() {
+    let addr = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap()
+    };
+    let client = SecretClient::new(
+        &format!("http://{addr}"),
+        ClientOptions::default().with_retry(
+            RetryOptions::default()
+                .with_max_retries(5)
+                .with_initial_delay(Duration::from_millis(150)),
+        ),
+    )
+    .unwrap();
+    let restore = tokio::spawn(async move {
+        client
+            .restore_secret(SecretRestoreParameters::new(b"blob".to_vec()))
+            .await
+    });
+    // The first try finds the port closed; the server comes up before the next.
+    tokio::time::sleep(Duration::from_millis(60)).await;
+    let server = LoopbackServer::start_at(addr, Reply::json(200, SECRET)).await;
+    restore.await.unwrap().unwrap();
+    assert_eq!(server.seen().len(), 1);
+}
+
+/// Connection refused names the host, port and cause in Display; the chain is in `source()`
+/// (printed once by reporters), and `{:#}` gives it on one line.
+#[tokio::test]
+async fn a_refused_connection_says_where_and_why() {
+    let addr = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap()
+    };
+    let client = SecretClient::new(
+        &format!("http://{addr}"),
+        ClientOptions::default().with_retry(RetryOptions::default().with_max_retries(0)),
+    )
+    .unwrap();
+    let err = client.get_secret("s").await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!("transport error: could not connect to {addr}: connection refused")
+    );
+    assert!(
+        matches!(
+            err.kind(),
+            ErrorKind::Transport {
+                request_sent: false,
+                transient: true,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let source = std::error::Error::source(&err).expect("the cause is the source");
+    assert!(!err.to_string().contains(&source.to_string()));
+    assert!(format!("{err:#}").contains("Connection refused"), "{err:#}");
 }

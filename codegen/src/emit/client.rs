@@ -349,6 +349,7 @@ fn op_method(op: &OperationIr, grouped: bool) -> Result<TokenStream> {
             let rt = rt();
             let resume_name = format_ident!("resume_{}", op.method.trim_start_matches("r#"));
             let op_id = &op.operation_id;
+            let context = call_context(op);
             let (final_ty, decode) = lro_result(op, lro);
             let doc = doc_attrs(&format!(
                 "Resumes a `{op_id}` operation from the continuation token of its poller (`Poller::continuation_token`), e.g. in another process. The token's URLs must be on this client's endpoint."
@@ -359,7 +360,7 @@ fn op_method(op: &OperationIr, grouped: bool) -> Result<TokenStream> {
                     let client = #client_expr;
                     #rt::poller::resume(
                         client.pipeline.clone(),
-                        #rt::Context::new(#op_id),
+                        #context,
                         &client.endpoint,
                         token,
                         #rt::PollerOptions::default(),
@@ -380,6 +381,18 @@ fn op_method(op: &OperationIr, grouped: bool) -> Result<TokenStream> {
 }
 
 /// The final result type of a long-running operation and the function decoding it.
+/// The call's `Context`: its operationId, and whether the retry policy may send it again after
+/// it may have reached the service although its HTTP method is not idempotent.
+fn call_context(op: &OperationIr) -> TokenStream {
+    let rt = rt();
+    let op_id = &op.operation_id;
+    if op.idempotent {
+        quote!(#rt::Context::new(#op_id).with_idempotent(true))
+    } else {
+        quote!(#rt::Context::new(#op_id))
+    }
+}
+
 fn lro_result(op: &OperationIr, lro: &Lro) -> (TokenStream, TokenStream) {
     let rt = rt();
     match &lro.final_type {
@@ -497,7 +510,7 @@ fn builder(client: &ClientIr, op: &OperationIr) -> Result<TokenStream> {
     let rt = rt();
     let client_name = format_ident!("{}", client.name);
     let builder = format_ident!("{}", op.builder);
-    let op_id = &op.operation_id;
+    let context = call_context(op);
 
     let mut fields = Vec::new();
     let mut setters = Vec::new();
@@ -742,7 +755,7 @@ fn builder(client: &ClientIr, op: &OperationIr) -> Result<TokenStream> {
                 let first = self.build_request();
                 #rt::pager::paged(
                     self.client.pipeline.clone(),
-                    #rt::Context::new(#op_id).with_options(self.call_options),
+                    #context.with_options(self.call_options),
                     self.client.endpoint.clone(),
                     #api_version,
                     first,
@@ -778,7 +791,7 @@ fn builder(client: &ClientIr, op: &OperationIr) -> Result<TokenStream> {
                 let initial = self.build_request();
                 #rt::poller::start(
                     self.client.pipeline.clone(),
-                    #rt::Context::new(#op_id).with_options(self.call_options),
+                    #context.with_options(self.call_options),
                     initial,
                     #rt::FinalStateVia::#final_state,
                     self.poller_options,
@@ -791,7 +804,7 @@ fn builder(client: &ClientIr, op: &OperationIr) -> Result<TokenStream> {
             /// Sends the request; returns status, headers and the typed body.
             pub async fn send(self) -> #rt::Result<#rt::Response<#result_ty>> {
                 let mut request = self.build_request()?;
-                let raw = self.client.pipeline.send(&#rt::Context::new(#op_id).with_options(self.call_options), &mut request).await?;
+                let raw = self.client.pipeline.send(&#context.with_options(self.call_options), &mut request).await?;
                 match raw.status.as_u16() {
                     #(#decode_arms)*
                     _ => Err(#rt::response::unexpected(raw)),

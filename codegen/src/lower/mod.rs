@@ -27,6 +27,7 @@ struct ConfigUse {
     sensitive_fields: BTreeSet<String>,
     optional_path_parameters: BTreeSet<String>,
     method_names: BTreeSet<String>,
+    idempotent_operations: BTreeSet<String>,
     /// `Definition.clientName` -> `Definition.wireName` of every lowered property, to point an
     /// entry written with a client name at the wire name it should use.
     field_client_names: BTreeMap<String, String>,
@@ -40,6 +41,8 @@ impl ConfigUse {
         self.optional_path_parameters
             .extend(other.optional_path_parameters);
         self.method_names.extend(other.method_names);
+        self.idempotent_operations
+            .extend(other.idempotent_operations);
         for (k, v) in other.field_client_names {
             self.field_client_names.entry(k).or_insert(v);
         }
@@ -125,6 +128,13 @@ fn check_config_use(
         if !used.method_names.contains(id) {
             problems.push(format!(
                 "config: crate `{name}` renames `{id}` in method_names, but no operation has that operationId"
+            ));
+        }
+    }
+    for pattern in &krate.idempotent_operations {
+        if !used.idempotent_operations.contains(pattern) {
+            problems.push(format!(
+                "config: crate `{name}` lists `{pattern}` in idempotent_operations, but no POST or PATCH operation matches it (GET, HEAD, PUT and DELETE are idempotent already)"
             ));
         }
     }

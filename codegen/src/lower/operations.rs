@@ -113,7 +113,9 @@ impl<'a> Lowering<'a> {
             })
             .collect::<Result<Vec<_>>>()?;
 
+        let idempotent = self.idempotent(http_method, &op.operation_id);
         Ok(OperationIr {
+            idempotent,
             operation_id: op.operation_id.clone(),
             method,
             builder,
@@ -138,6 +140,22 @@ impl<'a> Lowering<'a> {
             examples,
             origin: origin.clone(),
         })
+    }
+
+    /// Whether the config marks a POST or PATCH operation as safe to repeat; entries that
+    /// matched one are recorded (one that matches none is reported).
+    fn idempotent(&mut self, http_method: &str, operation_id: &str) -> bool {
+        if !matches!(http_method, "POST" | "PATCH") {
+            return false;
+        }
+        let mut found = false;
+        for pattern in &self.krate.idempotent_operations {
+            if crate::config::matches_pattern(pattern, operation_id) {
+                self.used.idempotent_operations.insert(pattern.clone());
+                found = true;
+            }
+        }
+        found
     }
 
     /// The path-level and operation parameters, sorted into method parameters, client

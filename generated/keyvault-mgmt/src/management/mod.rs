@@ -926,7 +926,7 @@ impl<'a> ManagedHsmsClient<'a> {
         let client = self.client;
         ::keyvault_runtime::poller::resume(
             client.pipeline.clone(),
-            ::keyvault_runtime::Context::new("ManagedHsms_Update"),
+            ::keyvault_runtime::Context::new("ManagedHsms_Update").with_idempotent(true),
             &client.endpoint,
             token,
             ::keyvault_runtime::PollerOptions::default(),
@@ -2446,6 +2446,7 @@ impl<'a> ManagedHsmsCheckMhsmNameAvailabilityBuilder<'a> {
                 &::keyvault_runtime::Context::new(
                         "ManagedHsms_CheckMhsmNameAvailability",
                     )
+                    .with_idempotent(true)
                     .with_options(self.call_options),
                 &mut request,
             )
@@ -3102,6 +3103,7 @@ impl<'a> ManagedHsmsUpdateBuilder<'a> {
         ::keyvault_runtime::poller::start(
             self.client.pipeline.clone(),
             ::keyvault_runtime::Context::new("ManagedHsms_Update")
+                .with_idempotent(true)
                 .with_options(self.call_options),
             initial,
             ::keyvault_runtime::FinalStateVia::Location,
@@ -4367,6 +4369,7 @@ impl<'a> SecretsUpdateBuilder<'a> {
             .pipeline
             .send(
                 &::keyvault_runtime::Context::new("Secrets_Update")
+                    .with_idempotent(true)
                     .with_options(self.call_options),
                 &mut request,
             )
@@ -4430,6 +4433,7 @@ impl<'a> VaultsCheckNameAvailabilityBuilder<'a> {
             .pipeline
             .send(
                 &::keyvault_runtime::Context::new("Vaults_CheckNameAvailability")
+                    .with_idempotent(true)
                     .with_options(self.call_options),
                 &mut request,
             )
@@ -5156,6 +5160,7 @@ impl<'a> VaultsUpdateBuilder<'a> {
             .pipeline
             .send(
                 &::keyvault_runtime::Context::new("Vaults_Update")
+                    .with_idempotent(true)
                     .with_options(self.call_options),
                 &mut request,
             )

@@ -231,7 +231,7 @@ impl BackupClient {
         let client = self;
         ::keyvault_runtime::poller::resume(
             client.pipeline.clone(),
-            ::keyvault_runtime::Context::new("PreFullBackup"),
+            ::keyvault_runtime::Context::new("PreFullBackup").with_idempotent(true),
             &client.endpoint,
             token,
             ::keyvault_runtime::PollerOptions::default(),
@@ -554,6 +554,7 @@ impl<'a> PreFullBackupBuilder<'a> {
         ::keyvault_runtime::poller::start(
             self.client.pipeline.clone(),
             ::keyvault_runtime::Context::new("PreFullBackup")
+                .with_idempotent(true)
                 .with_options(self.call_options),
             initial,
             ::keyvault_runtime::FinalStateVia::AzureAsyncOperation,

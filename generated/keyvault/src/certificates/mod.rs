@@ -739,6 +739,7 @@ impl<'a> BackupCertificateBuilder<'a> {
             .pipeline
             .send(
                 &::keyvault_runtime::Context::new("BackupCertificate")
+                    .with_idempotent(true)
                     .with_options(self.call_options),
                 &mut request,
             )
@@ -2282,6 +2283,7 @@ impl<'a> UpdateCertificateBuilder<'a> {
             .pipeline
             .send(
                 &::keyvault_runtime::Context::new("UpdateCertificate")
+                    .with_idempotent(true)
                     .with_options(self.call_options),
                 &mut request,
             )
@@ -2343,6 +2345,7 @@ impl<'a> UpdateCertificateIssuerBuilder<'a> {
             .pipeline
             .send(
                 &::keyvault_runtime::Context::new("UpdateCertificateIssuer")
+                    .with_idempotent(true)
                     .with_options(self.call_options),
                 &mut request,
             )
@@ -2407,6 +2410,7 @@ impl<'a> UpdateCertificateOperationBuilder<'a> {
             .pipeline
             .send(
                 &::keyvault_runtime::Context::new("UpdateCertificateOperation")
+                    .with_idempotent(true)
                     .with_options(self.call_options),
                 &mut request,
             )
@@ -2471,6 +2475,7 @@ impl<'a> UpdateCertificatePolicyBuilder<'a> {
             .pipeline
             .send(
                 &::keyvault_runtime::Context::new("UpdateCertificatePolicy")
+                    .with_idempotent(true)
                     .with_options(self.call_options),
                 &mut request,
             )

@@ -229,6 +229,7 @@ impl<'a> CheckEkmConnectionBuilder<'a> {
             .pipeline
             .send(
                 &::keyvault_runtime::Context::new("CheckEkmConnection")
+                    .with_idempotent(true)
                     .with_options(self.call_options),
                 &mut request,
             )
@@ -528,6 +529,7 @@ impl<'a> UpdateEkmConnectionBuilder<'a> {
             .pipeline
             .send(
                 &::keyvault_runtime::Context::new("UpdateEkmConnection")
+                    .with_idempotent(true)
                     .with_options(self.call_options),
                 &mut request,
             )

@@ -756,6 +756,7 @@ impl<'a> BackupKeyBuilder<'a> {
             .pipeline
             .send(
                 &::keyvault_runtime::Context::new("BackupKey")
+                    .with_idempotent(true)
                     .with_options(self.call_options),
                 &mut request,
             )
@@ -897,6 +898,7 @@ impl<'a> DecryptBuilder<'a> {
             .pipeline
             .send(
                 &::keyvault_runtime::Context::new("decrypt")
+                    .with_idempotent(true)
                     .with_options(self.call_options),
                 &mut request,
             )
@@ -1030,6 +1032,7 @@ impl<'a> EncryptBuilder<'a> {
             .pipeline
             .send(
                 &::keyvault_runtime::Context::new("encrypt")
+                    .with_idempotent(true)
                     .with_options(self.call_options),
                 &mut request,
             )
@@ -1589,6 +1592,7 @@ impl<'a> GetRandomBytesBuilder<'a> {
             .pipeline
             .send(
                 &::keyvault_runtime::Context::new("GetRandomBytes")
+                    .with_idempotent(true)
                     .with_options(self.call_options),
                 &mut request,
             )
@@ -1848,6 +1852,7 @@ impl<'a> ReleaseBuilder<'a> {
             .pipeline
             .send(
                 &::keyvault_runtime::Context::new("release")
+                    .with_idempotent(true)
                     .with_options(self.call_options),
                 &mut request,
             )
@@ -2046,6 +2051,7 @@ impl<'a> SecureUnwrapKeyBuilder<'a> {
             .pipeline
             .send(
                 &::keyvault_runtime::Context::new("secureunwrapkey")
+                    .with_idempotent(true)
                     .with_options(self.call_options),
                 &mut request,
             )
@@ -2118,6 +2124,7 @@ impl<'a> SecureWrapKeyBuilder<'a> {
             .pipeline
             .send(
                 &::keyvault_runtime::Context::new("securewrapkey")
+                    .with_idempotent(true)
                     .with_options(self.call_options),
                 &mut request,
             )
@@ -2190,6 +2197,7 @@ impl<'a> SignBuilder<'a> {
             .pipeline
             .send(
                 &::keyvault_runtime::Context::new("sign")
+                    .with_idempotent(true)
                     .with_options(self.call_options),
                 &mut request,
             )
@@ -2262,6 +2270,7 @@ impl<'a> UnwrapKeyBuilder<'a> {
             .pipeline
             .send(
                 &::keyvault_runtime::Context::new("unwrapKey")
+                    .with_idempotent(true)
                     .with_options(self.call_options),
                 &mut request,
             )
@@ -2331,6 +2340,7 @@ impl<'a> UpdateKeyBuilder<'a> {
             .pipeline
             .send(
                 &::keyvault_runtime::Context::new("UpdateKey")
+                    .with_idempotent(true)
                     .with_options(self.call_options),
                 &mut request,
             )
@@ -2467,6 +2477,7 @@ impl<'a> VerifyBuilder<'a> {
             .pipeline
             .send(
                 &::keyvault_runtime::Context::new("verify")
+                    .with_idempotent(true)
                     .with_options(self.call_options),
                 &mut request,
             )
@@ -2539,6 +2550,7 @@ impl<'a> WrapKeyBuilder<'a> {
             .pipeline
             .send(
                 &::keyvault_runtime::Context::new("wrapKey")
+                    .with_idempotent(true)
                     .with_options(self.call_options),
                 &mut request,
             )

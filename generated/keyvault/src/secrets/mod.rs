@@ -388,6 +388,7 @@ impl<'a> BackupSecretBuilder<'a> {
             .pipeline
             .send(
                 &::keyvault_runtime::Context::new("BackupSecret")
+                    .with_idempotent(true)
                     .with_options(self.call_options),
                 &mut request,
             )
@@ -1144,6 +1145,7 @@ impl<'a> UpdateSecretBuilder<'a> {
             .pipeline
             .send(
                 &::keyvault_runtime::Context::new("UpdateSecret")
+                    .with_idempotent(true)
                     .with_options(self.call_options),
                 &mut request,
             )

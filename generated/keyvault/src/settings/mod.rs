@@ -293,6 +293,7 @@ impl<'a> UpdateSettingBuilder<'a> {
             .pipeline
             .send(
                 &::keyvault_runtime::Context::new("UpdateSetting")
+                    .with_idempotent(true)
                     .with_options(self.call_options),
                 &mut request,
             )

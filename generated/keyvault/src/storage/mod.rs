@@ -571,6 +571,7 @@ impl<'a> BackupStorageAccountBuilder<'a> {
             .pipeline
             .send(
                 &::keyvault_runtime::Context::new("BackupStorageAccount")
+                    .with_idempotent(true)
                     .with_options(self.call_options),
                 &mut request,
             )
@@ -1917,6 +1918,7 @@ impl<'a> UpdateSasDefinitionBuilder<'a> {
             .pipeline
             .send(
                 &::keyvault_runtime::Context::new("UpdateSasDefinition")
+                    .with_idempotent(true)
                     .with_options(self.call_options),
                 &mut request,
             )
@@ -1987,6 +1989,7 @@ impl<'a> UpdateStorageAccountBuilder<'a> {
             .pipeline
             .send(
                 &::keyvault_runtime::Context::new("UpdateStorageAccount")
+                    .with_idempotent(true)
                     .with_options(self.call_options),
                 &mut request,
             )
