@@ -204,6 +204,8 @@ fn stale_config_entries_are_errors_naming_them() {
             "lro_result_from_initial_response = [\"Things_Get\"]",
             "`Things_Get`",
         ),
+        // A GET is idempotent already: listing it is a mistake.
+        ("idempotent_operations = [\"Things_*\"]", "`Things_*`"),
     ] {
         let err = expect_error(
             &format!("{line}\n{ONE}"),
@@ -211,6 +213,41 @@ fn stale_config_entries_are_errors_naming_them() {
         );
         assert!(err.contains(entry), "{line}: {err}");
     }
+}
+
+#[test]
+fn idempotent_operations_mark_only_the_posts_they_name() {
+    let mut s = spec(
+        "1",
+        &[("Things_Compute", "/c"), ("Things_Create", "/n")],
+        thing(),
+    );
+    for path in ["/c", "/n"] {
+        let get = s["paths"][path]
+            .as_object_mut()
+            .unwrap()
+            .remove("get")
+            .unwrap();
+        s["paths"][path]["post"] = get;
+    }
+    let files = generate(
+        &format!("idempotent_operations = [\"*_Compute\"]\n{ONE}"),
+        &[("a.json", s)],
+    )
+    .unwrap();
+    let client: String = files["out/src/api/mod.rs"]
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    assert!(
+        client.contains("Context::new(\"Things_Compute\").with_idempotent(true)"),
+        "{client}"
+    );
+    assert!(
+        client.contains("Context::new(\"Things_Create\")")
+            && !client.contains("Context::new(\"Things_Create\").with_idempotent"),
+        "{client}"
+    );
 }
 
 #[test]

@@ -350,13 +350,20 @@ fn map_error(e: hyper_util::client::legacy::Error, url: &crate::http::Url) -> Er
     Error::transport(format!("the request to {target} failed: {cause}"), e)
 }
 
-/// The causes of `error`, outermost first.
+/// The causes of `error`, outermost first. An `io::Error`'s own `source()` skips the error it
+/// wraps (it returns that one's source), and hyper-rustls nests a rustls error two I/O errors
+/// deep, so the wrapped error is taken instead.
 fn chain<'a>(
     error: &'a (dyn StdError + 'static),
 ) -> impl Iterator<Item = &'a (dyn StdError + 'static)> {
-    std::iter::successors(Some(error), |e: &&'a (dyn StdError + 'static)| {
-        (*e).source()
-    })
+    std::iter::successors(Some(error), |e| next_cause(*e))
+}
+
+fn next_cause<'a>(error: &'a (dyn StdError + 'static)) -> Option<&'a (dyn StdError + 'static)> {
+    match error.downcast_ref::<std::io::Error>() {
+        Some(io) => io.get_ref().map(|inner| inner as &(dyn StdError + 'static)),
+        None => error.source(),
+    }
 }
 
 /// Whether an I/O timeout caused `error` (the connect timeout, or the TCP user timeout on a
@@ -375,15 +382,9 @@ fn connect_cause(error: &(dyn StdError + 'static)) -> (String, bool) {
         if let Some(proxy) = cause.downcast_ref::<ProxyError>() {
             return (proxy.message.clone(), proxy.transient);
         }
-        let tls = cause.downcast_ref::<rustls::Error>().or_else(|| {
-            cause
-                .downcast_ref::<std::io::Error>()
-                .and_then(|io| io.get_ref())
-                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-        });
         // A certificate the client does not trust, or a handshake the two sides cannot agree
         // on, fails the same way every time.
-        match tls {
+        match cause.downcast_ref::<rustls::Error>() {
             Some(rustls::Error::InvalidCertificate(why)) => {
                 return (
                     format!("the server's TLS certificate was rejected ({why:?})"),

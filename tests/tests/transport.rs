@@ -176,3 +176,42 @@ fn proxy_credentials_stay_out_of_debug_output_and_errors() {
         "{error:?}"
     );
 }
+
+/// A certificate the client does not trust fails the same way every time: the error says so
+/// (with the host and port), is not transient, and is not retried (one connection through
+/// the counting proxy, though three retries were allowed).
+#[tokio::test]
+async fn an_untrusted_certificate_is_named_and_not_retried() {
+    use keyvault::secrets::SecretClient;
+    use keyvault_runtime::{ClientOptions, RetryOptions};
+
+    let emulator = emulator::Emulator::start(emulator::EmulatorOptions::default())
+        .await
+        .unwrap();
+    let proxy = ConnectProxy::start().await;
+    let mut options = ClientOptions::default().with_retry(
+        RetryOptions::default()
+            .with_max_retries(3)
+            .with_initial_delay(Duration::from_millis(10)),
+    );
+    options.transport_options.proxy = Some(proxy.url.clone());
+    let client = SecretClient::new(&emulator.url(), options).unwrap();
+    let error = client.get_secret("s").await.unwrap_err();
+    let authority = emulator.url().trim_start_matches("https://").to_owned();
+    assert_eq!(
+        error.to_string(),
+        format!("transport error: could not connect to {authority}: the server's TLS certificate was rejected (UnknownIssuer)")
+    );
+    assert!(
+        matches!(
+            error.kind(),
+            ErrorKind::Transport {
+                transient: false,
+                request_sent: false,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert_eq!(proxy.heads().len(), 1, "no retry: {:?}", proxy.heads());
+}
