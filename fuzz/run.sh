@@ -70,6 +70,13 @@ if meta and os.path.exists(data):
         seed = (base + "\n" + case.get("input", "")).encode("utf-8", "surrogatepass")
         for target in ("url", "url_differential"):
             put(target, f"wpt{i}", seed)
+for i, value in enumerate([
+    b"\x00HTTP/1.1 200 Connection Established\r\n\r\n",
+    b"\x00HTTP/1.0 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"x\"\r\n\r\n",
+    b"\x01.example.com, 10.0.0.0/8 fd00::/8,localhost\nwww.example.com",
+    b"\x01*\n[::1]",
+]):
+    put("proxy", f"seed{i}", value)
 put("form", "seed0", b"grant_type\tclient_credentials\nclient_secret\ta+b/c=d&e\nscope\thttps://vault.azure.net/.default")
 PY
 fi

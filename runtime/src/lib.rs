@@ -22,6 +22,7 @@ pub mod options;
 pub mod pager;
 pub mod pipeline;
 pub mod poller;
+pub mod proxy;
 pub mod response;
 pub mod retry;
 pub mod secret;

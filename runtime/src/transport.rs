@@ -11,10 +11,9 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::connect::proxy::Tunnel;
+use hyper_util::client::legacy::connect::proxy::SocksV5;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
-use hyper_util::client::proxy::matcher::Matcher;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::CertificateDer;
@@ -23,6 +22,7 @@ use crate::error::{Error, Result};
 use bytes::Bytes;
 
 use crate::http::{BoxFuture, HttpClient, RawResponse, Request};
+use crate::proxy::{Proxy, ProxyKind, ProxyRules};
 
 /// Settings for the default transport.
 #[derive(Clone)]
@@ -36,13 +36,19 @@ pub struct TransportOptions {
     /// Use HTTP/1.1 only, even when the server offers HTTP/2 (always so without the `http2`
     /// feature).
     pub http1_only: bool,
-    /// Connect through the proxy that `HTTPS_PROXY`, `HTTP_PROXY` or `ALL_PROXY` names, except
-    /// for the hosts `NO_PROXY` lists, as curl reads them (on by default). The proxy is asked
-    /// for a tunnel (`CONNECT`), so TLS stays end to end. Only `http://` proxies are supported:
-    /// a request through an `https://` or SOCKS proxy fails with an error naming the scheme.
+    /// Connect through the proxy the environment names, as curl reads it (on by default):
+    /// `https_proxy` or `HTTPS_PROXY` for `https` URLs, `http_proxy` (lower case only) for
+    /// `http` URLs, else `all_proxy` or `ALL_PROXY`; the lower-case name wins. `no_proxy` or
+    /// `NO_PROXY` lists the hosts that go direct: `*` alone for all; names (matching their
+    /// subdomains too, a leading dot optional), IP addresses and CIDR ranges, separated by
+    /// commas or blanks. An `http://` proxy is asked for a `CONNECT` tunnel, so TLS stays end
+    /// to end; `socks5://` (names resolved here) and `socks5h://` (by the proxy) work too. A
+    /// proxy value that cannot be used (an `https://` proxy, say) fails the requests it would
+    /// carry with an error naming the variable.
     pub proxy_from_env: bool,
-    /// Connect through this proxy (`http://[user:password@]host:port`) for every host, whatever
-    /// the environment says.
+    /// Connect through this proxy for every host, whatever the environment says:
+    /// `http://[user:password@]host[:port]` (port 80 when left out), or `socks5://` or
+    /// `socks5h://` (port 1080).
     pub proxy: Option<String>,
     /// Also trust the operating system's root certificates, or those `SSL_CERT_FILE` and
     /// `SSL_CERT_DIR` name (on by default with the `native-roots` feature).
@@ -166,15 +172,14 @@ impl HyperTransport {
         // Per TCP attempt (split across a host's addresses, so a dead one leaves time for the
         // next); `TimedConnector` below bounds the whole set-up by the same limit.
         http.set_connect_timeout(Some(connect_timeout));
-        let matcher = match &options.proxy {
-            Some(proxy) => {
-                check_proxy_url(proxy)?;
-                Some(Matcher::builder().all(proxy.clone()).build())
-            }
-            None => options.proxy_from_env.then(Matcher::from_env),
+        let rules = match &options.proxy {
+            Some(proxy) => Some(ProxyRules::all(
+                Proxy::parse(proxy).map_err(|why| Error::invalid_input("proxy", why))?,
+            )),
+            None => options.proxy_from_env.then(ProxyRules::from_env),
         }
         .map(Arc::new);
-        let connector = ProxyConnector { http, matcher };
+        let connector = ProxyConnector { http, rules };
         let builder = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(tls)
             .https_or_http();
@@ -439,31 +444,6 @@ impl std::fmt::Display for ProxyError {
 
 impl StdError for ProxyError {}
 
-/// Only `http://` proxies are supported: the connection to the proxy itself is plain TCP, and
-/// the request's TLS runs inside the tunnel.
-fn check_proxy_url(proxy: &str) -> Result<()> {
-    let uri: http::Uri = proxy.parse().map_err(|_| {
-        Error::invalid_input(
-            "proxy",
-            format!(
-                "`{}` is not a URL like http://host:port",
-                crate::url::redact_userinfo(proxy)
-            ),
-        )
-    })?;
-    match (uri.scheme_str(), uri.host()) {
-        (Some("http"), Some(host)) if !host.is_empty() => Ok(()),
-        (Some("http"), _) => Err(Error::invalid_input("proxy", "has no host")),
-        (scheme, _) => Err(Error::invalid_input(
-            "proxy",
-            format!(
-                "scheme `{}` is not supported; give an http:// proxy (the tunnel it opens carries TLS end to end)",
-                scheme.unwrap_or("")
-            ),
-        )),
-    }
-}
-
 type BoxError = Box<dyn StdError + Send + Sync>;
 type Stream = TokioIo<tokio::net::TcpStream>;
 type Connecting<T> = Pin<Box<dyn Future<Output = std::result::Result<T, BoxError>> + Send>>;
@@ -501,11 +481,12 @@ impl tower_service::Service<http::Uri> for TimedConnector {
     }
 }
 
-/// TCP connections, through a `CONNECT` tunnel when the proxy settings intercept the host.
+/// TCP connections, through a proxy when the proxy settings name one for the host: a `CONNECT`
+/// tunnel through an `http://` proxy, or SOCKS5.
 #[derive(Clone)]
 struct ProxyConnector {
     http: HttpConnector,
-    matcher: Option<Arc<Matcher>>,
+    rules: Option<Arc<ProxyRules>>,
 }
 
 impl tower_service::Service<http::Uri> for ProxyConnector {
@@ -518,32 +499,218 @@ impl tower_service::Service<http::Uri> for ProxyConnector {
     }
 
     fn call(&mut self, destination: http::Uri) -> Self::Future {
-        let intercept = self
-            .matcher
+        let host = destination.host().unwrap_or("").to_owned();
+        let scheme = destination.scheme_str().unwrap_or("").to_owned();
+        let proxy = self
+            .rules
             .as_ref()
-            .and_then(|matcher| matcher.intercept(&destination));
+            .and_then(|rules| rules.proxy_for(&scheme, &host))
+            .cloned();
         let mut http = self.http.clone();
         Box::pin(async move {
-            match intercept {
-                None => Ok(http.call(destination).await?),
-                Some(proxy) => {
-                    // From the environment: only plain-http proxies can be tunnelled through.
-                    if proxy.uri().scheme_str() != Some("http") {
-                        return Err(Box::new(ProxyError {
-                            message: format!(
-                                "the proxy from the environment has scheme `{}`; only http:// proxies are supported",
-                                proxy.uri().scheme_str().unwrap_or("")
-                            ),
-                            transient: false,
-                        }) as BoxError);
-                    }
-                    let mut tunnel = Tunnel::new(proxy.uri().clone(), http);
-                    if let Some(auth) = proxy.basic_auth() {
-                        tunnel = tunnel.with_auth(auth.clone());
-                    }
-                    Ok(tunnel.call(destination).await?)
+            let proxy = match proxy {
+                None => return Ok(http.call(destination).await?),
+                Some(Err(why)) => {
+                    return Err(Box::new(ProxyError {
+                        message: format!("the proxy setting cannot be used: {why}"),
+                        transient: false,
+                    }) as BoxError)
+                }
+                Some(Ok(proxy)) => proxy,
+            };
+            // The port the URL means: hyper leaves a default one out of the URI, and a tunnel
+            // must not guess 443 for an http URL.
+            let port = destination
+                .port_u16()
+                .unwrap_or(if scheme == "http" { 80 } else { 443 });
+            match proxy.kind {
+                ProxyKind::HttpConnect => {
+                    let to_proxy = proxy_uri(&proxy)?;
+                    let tcp = http
+                        .call(to_proxy)
+                        .await
+                        .map_err(|e| unreachable_proxy(&proxy, &e))?;
+                    connect_tunnel(tcp, &proxy, &host, port).await
+                }
+                ProxyKind::Socks5 { remote_dns } => {
+                    socks5(http, &proxy, remote_dns, &host, port).await
                 }
             }
         })
     }
+}
+
+fn proxy_uri(proxy: &Proxy) -> std::result::Result<http::Uri, BoxError> {
+    format!("http://{}", proxy.authority)
+        .parse::<http::Uri>()
+        .map_err(|e| Box::new(e) as BoxError)
+}
+
+fn unreachable_proxy(proxy: &Proxy, error: &(dyn StdError + 'static)) -> BoxError {
+    let cause = io_cause(error).unwrap_or_else(|| "the connection failed".to_owned());
+    Box::new(ProxyError {
+        message: format!("could not reach the proxy {}: {cause}", proxy.authority),
+        transient: true,
+    })
+}
+
+/// The most bytes a proxy's answer to `CONNECT` may take.
+const CONNECT_REPLY_LIMIT: usize = 16 * 1024;
+
+/// Asks an HTTP proxy for a tunnel to `host:port` and reads its answer: a 2xx opens it; any
+/// other status is an error that keeps the proxy's status and reason (a 407 or 403 is not
+/// transient: credentials or a policy do not change between tries).
+async fn connect_tunnel(
+    tcp: Stream,
+    proxy: &Proxy,
+    host: &str,
+    port: u16,
+) -> std::result::Result<Stream, BoxError> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = tcp.into_inner();
+    let target = if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    };
+    let mut head = format!("CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n");
+    if let Some(auth) = proxy.basic_auth() {
+        head.push_str(&format!("Proxy-Authorization: {auth}\r\n"));
+    }
+    head.push_str("\r\n");
+    let failed = |message: String, transient: bool| -> BoxError {
+        Box::new(ProxyError { message, transient })
+    };
+    tcp.write_all(head.as_bytes()).await.map_err(|e| {
+        failed(
+            format!(
+                "the proxy {} closed the connection ({})",
+                proxy.authority,
+                e.kind()
+            ),
+            true,
+        )
+    })?;
+    let mut reply = Vec::with_capacity(512);
+    let mut chunk = [0u8; 1024];
+    loop {
+        let read = tcp.read(&mut chunk).await.map_err(|e| {
+            failed(
+                format!(
+                    "the proxy {} closed the connection ({})",
+                    proxy.authority,
+                    e.kind()
+                ),
+                true,
+            )
+        })?;
+        if read == 0 {
+            return Err(failed(
+                format!(
+                    "the proxy {} closed the connection before answering CONNECT",
+                    proxy.authority
+                ),
+                true,
+            ));
+        }
+        reply.extend_from_slice(&chunk[..read]);
+        match crate::proxy::read_connect_reply(&reply) {
+            Ok(None) if reply.len() < CONNECT_REPLY_LIMIT => continue,
+            Ok(None) => return Err(failed(
+                format!(
+                    "the proxy {}'s answer to CONNECT is longer than {CONNECT_REPLY_LIMIT} bytes",
+                    proxy.authority
+                ),
+                false,
+            )),
+            Err(why) => return Err(failed(format!("{why} (from {})", proxy.authority), false)),
+            Ok(Some((status, reason, length))) => {
+                if !(200..300).contains(&status) {
+                    let hint = if status == 407 {
+                        "; give the proxy's user and password in its URL (http://user:password@host:port)"
+                    } else {
+                        ""
+                    };
+                    return Err(failed(
+                        format!(
+                            "the proxy {} refused the tunnel to {target}: {status} {reason}{hint}",
+                            proxy.authority
+                        ),
+                        status >= 500 && status != 501 && status != 505,
+                    ));
+                }
+                if length != reply.len() {
+                    // Bytes after the head belong to nobody: TLS has not started yet.
+                    return Err(failed(
+                        format!(
+                            "the proxy {} sent data after opening the tunnel",
+                            proxy.authority
+                        ),
+                        false,
+                    ));
+                }
+                return Ok(TokioIo::new(tcp));
+            }
+        }
+    }
+}
+
+/// Through a SOCKS5 proxy (hyper-util's client); for `socks5://` the name is resolved here, for
+/// `socks5h://` by the proxy.
+async fn socks5(
+    http: HttpConnector,
+    proxy: &Proxy,
+    remote_dns: bool,
+    host: &str,
+    port: u16,
+) -> std::result::Result<Stream, BoxError> {
+    let failed = |message: String, transient: bool| -> BoxError {
+        Box::new(ProxyError { message, transient })
+    };
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let address = if remote_dns || bare.parse::<std::net::IpAddr>().is_ok() {
+        bare.to_owned()
+    } else {
+        let mut found = tokio::net::lookup_host((bare, port))
+            .await
+            .map_err(|_| failed(format!("the host name {bare} could not be resolved"), true))?;
+        found
+            .next()
+            .map(|a| a.ip().to_string())
+            .ok_or_else(|| failed(format!("the host name {bare} has no address"), true))?
+    };
+    let destination: http::Uri = if address.contains(':') {
+        format!("http://[{address}]:{port}")
+    } else {
+        format!("http://{address}:{port}")
+    }
+    .parse()
+    .map_err(|e| Box::new(e) as BoxError)?;
+    let mut socks = SocksV5::new(proxy_uri(proxy)?, http);
+    if let Some((user, password)) = &proxy.credentials {
+        socks = socks.with_auth(user.clone(), password.clone());
+    }
+    // The address given is an IP for socks5 (resolved above, without blocking), a name for
+    // socks5h; the connector's own local resolution would block the runtime.
+    let mut socks = socks.local_dns(false);
+    use tower_service::Service as _;
+    socks.call(destination).await.map_err(|e| {
+        // hyper-util's SOCKS error types are private; their messages name the failure.
+        let text = e.to_string();
+        let refused_credentials =
+            text.contains("credentials not accepted") || text.contains("authentication");
+        let cause = match e.source() {
+            Some(inner) if text.contains("underlying connection") => {
+                io_cause(inner).unwrap_or(text.clone())
+            }
+            _ => text.trim_start_matches("SOCKS error: ").to_owned(),
+        };
+        failed(
+            format!(
+                "the SOCKS5 proxy {} could not open {host}:{port}: {cause}",
+                proxy.authority
+            ),
+            !refused_credentials,
+        )
+    })
 }

@@ -292,6 +292,15 @@ pub struct ConnectProxy {
 impl ConnectProxy {
     /// Starts on a free loopback port.
     pub async fn start() -> ConnectProxy {
+        Self::start_answering(None).await
+    }
+
+    /// A proxy that answers every `CONNECT` with `head` (e.g. a 407) instead of tunnelling.
+    pub async fn refusing(head: &'static str) -> ConnectProxy {
+        Self::start_answering(Some(head)).await
+    }
+
+    async fn start_answering(refusal: Option<&'static str>) -> ConnectProxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let heads = Arc::new(Mutex::new(Vec::new()));
@@ -313,6 +322,10 @@ impl ConnectProxy {
                     seen.lock()
                         .unwrap_or_else(PoisonError::into_inner)
                         .push(head);
+                    if let Some(refusal) = refusal {
+                        let _ = client.write_all(refusal.as_bytes()).await;
+                        return;
+                    }
                     let Ok(mut upstream) = tokio::net::TcpStream::connect(&target).await else {
                         let _ = client.write_all(b"HTTP/1.1 502 Bad Gateway\r\n\r\n").await;
                         return;
@@ -334,4 +347,103 @@ impl ConnectProxy {
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
     }
+}
+
+/// A SOCKS5 proxy on loopback (RFC 1928, with RFC 1929 user/password when given): records
+/// each destination as the client sent it (`ip:port` or `name:port`) and then relays bytes.
+pub struct Socks5Proxy {
+    /// `127.0.0.1:PORT`.
+    pub addr: SocketAddr,
+    targets: Arc<Mutex<Vec<String>>>,
+}
+
+impl Socks5Proxy {
+    /// Starts on a free loopback port; with `credentials`, only those are accepted.
+    pub async fn start(credentials: Option<(&'static str, &'static str)>) -> Socks5Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let targets = Arc::new(Mutex::new(Vec::new()));
+        let seen = targets.clone();
+        tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                let seen = seen.clone();
+                tokio::spawn(async move {
+                    let _ = socks5_session(&mut client, credentials, &seen).await;
+                });
+            }
+        });
+        Socks5Proxy { addr, targets }
+    }
+
+    /// The destinations asked for so far.
+    pub fn targets(&self) -> Vec<String> {
+        self.targets
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+async fn socks5_session(
+    client: &mut tokio::net::TcpStream,
+    credentials: Option<(&str, &str)>,
+    seen: &Mutex<Vec<String>>,
+) -> std::io::Result<()> {
+    let mut greeting = [0u8; 2];
+    client.read_exact(&mut greeting).await?;
+    let mut methods = vec![0u8; greeting[1] as usize];
+    client.read_exact(&mut methods).await?;
+    if let Some((user, password)) = credentials {
+        client.write_all(&[5, 2]).await?;
+        let mut version_and_len = [0u8; 2];
+        client.read_exact(&mut version_and_len).await?;
+        let mut given_user = vec![0u8; version_and_len[1] as usize];
+        client.read_exact(&mut given_user).await?;
+        let mut len = [0u8; 1];
+        client.read_exact(&mut len).await?;
+        let mut given_password = vec![0u8; len[0] as usize];
+        client.read_exact(&mut given_password).await?;
+        let ok = given_user == user.as_bytes() && given_password == password.as_bytes();
+        client.write_all(&[1, if ok { 0 } else { 1 }]).await?;
+        if !ok {
+            return Ok(());
+        }
+    } else {
+        client.write_all(&[5, 0]).await?;
+    }
+    let mut request = [0u8; 4];
+    client.read_exact(&mut request).await?;
+    let host = match request[3] {
+        1 => {
+            let mut ip = [0u8; 4];
+            client.read_exact(&mut ip).await?;
+            std::net::Ipv4Addr::from(ip).to_string()
+        }
+        3 => {
+            let mut len = [0u8; 1];
+            client.read_exact(&mut len).await?;
+            let mut name = vec![0u8; len[0] as usize];
+            client.read_exact(&mut name).await?;
+            String::from_utf8_lossy(&name).into_owned()
+        }
+        _ => {
+            let mut ip = [0u8; 16];
+            client.read_exact(&mut ip).await?;
+            format!("[{}]", std::net::Ipv6Addr::from(ip))
+        }
+    };
+    let mut port = [0u8; 2];
+    client.read_exact(&mut port).await?;
+    let target = format!("{host}:{}", u16::from_be_bytes(port));
+    seen.lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .push(target.clone());
+    let Ok(mut upstream) = tokio::net::TcpStream::connect(&target).await else {
+        // Connection refused.
+        client.write_all(&[5, 5, 0, 1, 0, 0, 0, 0, 0, 0]).await?;
+        return Ok(());
+    };
+    client.write_all(&[5, 0, 0, 1, 127, 0, 0, 1, 0, 0]).await?;
+    tokio::io::copy_bidirectional(client, &mut upstream).await?;
+    Ok(())
 }

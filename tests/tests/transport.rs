@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use e2e_tests::{ConnectProxy, LoopbackServer, Reply};
+use e2e_tests::{ConnectProxy, LoopbackServer, Reply, Socks5Proxy};
 use keyvault_runtime::http::{HttpClient, Method, Request, Url};
 use keyvault_runtime::transport::{HyperTransport, TransportOptions};
 use keyvault_runtime::ErrorKind;
@@ -79,7 +79,7 @@ async fn a_proxy_that_refuses_gives_a_transport_error() {
 fn a_proxy_setting_that_cannot_work_is_refused_up_front() {
     for (proxy, why) in [
         ("not a url", "is not a URL"),
-        ("socks5://127.0.0.1:1080", "scheme `socks5`"),
+        ("socks4://127.0.0.1:1080", "scheme `socks4`"),
         ("https://proxy.example:443", "scheme `https`"),
     ] {
         let mut options = TransportOptions::default();
@@ -169,10 +169,10 @@ fn proxy_credentials_stay_out_of_debug_output_and_errors() {
     );
     assert!(shown.contains("REDACTED@proxy.example:3128"), "{shown}");
 
-    options.proxy = Some("http://alice:s3 cret@proxy.example:3128".to_owned());
+    options.proxy = Some("http://alice:s3cret@[zz]:3128".to_owned());
     let error = HyperTransport::new(&options).unwrap_err();
     assert!(
-        !format!("{error} {error:?}").contains("s3 cret"),
+        !format!("{error} {error:?}").contains("s3cret"),
         "{error:?}"
     );
 }
@@ -214,4 +214,124 @@ async fn an_untrusted_certificate_is_named_and_not_retried() {
         "{error:?}"
     );
     assert_eq!(proxy.heads().len(), 1, "no retry: {:?}", proxy.heads());
+}
+
+/// A proxy's refusal keeps its status and reason, and one that cannot heal (407: credentials
+/// do not change between tries) is not retried.
+#[tokio::test]
+async fn a_proxy_refusal_keeps_its_status_and_a_407_is_not_retried() {
+    use keyvault::secrets::SecretClient;
+    use keyvault_runtime::{ClientOptions, RetryOptions};
+
+    let proxy = ConnectProxy::refusing(
+        "HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"corp\"\r\n\r\n",
+    )
+    .await;
+    let mut options = ClientOptions::default().with_retry(
+        RetryOptions::default()
+            .with_max_retries(3)
+            .with_initial_delay(Duration::from_millis(10)),
+    );
+    options.transport_options.proxy = Some(proxy.url.clone());
+    let client = SecretClient::new("https://v.vault.azure.net", options).unwrap();
+    let error = client.get_secret("s").await.unwrap_err();
+    let shown = error.to_string();
+    assert!(
+        shown.contains(
+            "refused the tunnel to v.vault.azure.net:443: 407 Proxy Authentication Required"
+        ),
+        "{shown}"
+    );
+    assert!(
+        matches!(
+            error.kind(),
+            ErrorKind::Transport {
+                transient: false,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert_eq!(proxy.heads().len(), 1, "not retried");
+
+    // A 502 (the proxy could not reach the host) keeps its status too.
+    let tunnelling = ConnectProxy::start().await;
+    let mut options = TransportOptions::default();
+    options.proxy = Some(tunnelling.url.clone());
+    let error = HyperTransport::new(&options)
+        .unwrap()
+        .execute(&get("http://127.0.0.1:9/x"))
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("502 Bad Gateway"), "{error}");
+}
+
+/// An `http://` URL without a port is tunnelled to port 80, not 443.
+#[tokio::test]
+async fn an_http_url_is_tunnelled_to_its_own_port() {
+    let proxy = ConnectProxy::refusing("HTTP/1.1 403 Forbidden\r\n\r\n").await;
+    let mut options = TransportOptions::default();
+    options.proxy = Some(proxy.url.clone());
+    let transport = HyperTransport::new(&options).unwrap();
+    transport
+        .execute(&get("http://plain.example/x"))
+        .await
+        .unwrap_err();
+    transport
+        .execute(&get("https://tls.example/x"))
+        .await
+        .unwrap_err();
+    let heads = proxy.heads();
+    assert!(
+        heads[0].starts_with("CONNECT plain.example:80 HTTP/1.1\r\n"),
+        "{heads:?}"
+    );
+    assert!(
+        heads[1].starts_with("CONNECT tls.example:443 HTTP/1.1\r\n"),
+        "{heads:?}"
+    );
+}
+
+/// SOCKS5 proxies: `socks5://` resolves names here, `socks5h://` lets the proxy resolve them;
+/// user and password are sent when the URL has them, and refused ones are not retried.
+#[tokio::test]
+async fn socks5_proxies_carry_requests_with_local_or_remote_name_resolution() {
+    let server = LoopbackServer::start(Reply::json(200, r#"{"ok":true}"#)).await;
+    let port = server.url().rsplit(':').next().unwrap().to_owned();
+    let socks = Socks5Proxy::start(Some(("alice", "s3cret"))).await;
+    for (scheme, expected) in [("socks5", "127.0.0.1"), ("socks5h", "localhost")] {
+        let mut options = TransportOptions::default();
+        options.proxy = Some(format!("{scheme}://alice:s3cret@{}", socks.addr));
+        let response = HyperTransport::new(&options)
+            .unwrap()
+            .execute(&get(&format!("http://localhost:{port}/through-{scheme}")))
+            .await
+            .unwrap();
+        assert_eq!(response.status.as_u16(), 200);
+        assert_eq!(
+            socks.targets().last().unwrap(),
+            &format!("{expected}:{port}"),
+            "{scheme}"
+        );
+    }
+    let mut options = TransportOptions::default();
+    options.proxy = Some(format!("socks5h://alice:wrong@{}", socks.addr));
+    let error = HyperTransport::new(&options)
+        .unwrap()
+        .execute(&get(&format!("http://localhost:{port}/x")))
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("SOCKS5 proxy"), "{error}");
+    assert!(
+        matches!(
+            error.kind(),
+            ErrorKind::Transport {
+                transient: false,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    let paths: Vec<String> = server.seen().iter().map(|s| s.path().to_owned()).collect();
+    assert_eq!(paths, ["/through-socks5", "/through-socks5h"]);
 }
