@@ -2,8 +2,11 @@
 //! PKCS#12 (PFX), used to sign the RS256 client assertion a service principal presents to the
 //! token endpoint instead of a secret.
 //!
-//! Everything here is pure Rust: [`rsa`] signs, `p12-keystore` opens PKCS#12 files (PBES2 with
-//! AES-256-CBC as OpenSSL 3 writes them, and the legacy 3DES / RC2 schemes).
+//! `ring` (already in every build for TLS) reads the key and signs: the `rsa` crate is not
+//! used, as its PKCS#1 v1.5 signing is open to the Marvin timing attack (RUSTSEC-2023-0071,
+//! unfixed) and it brings a dozen more crates. `p12-keystore` opens PKCS#12 files (PBES2 with
+//! AES-256-CBC as OpenSSL 3 writes them, and the legacy 3DES / RC2 schemes); the DER walking
+//! uses `der` and `spki`, which it brings anyway.
 
 use std::fmt;
 use std::path::Path;
@@ -11,23 +14,22 @@ use std::path::Path;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use keyvault_runtime::{Error, ErrorKind, Result};
-use rsa::pkcs1::DecodeRsaPrivateKey;
-use rsa::pkcs1v15::SigningKey;
-use rsa::pkcs8::der::zeroize::Zeroizing;
-use rsa::pkcs8::der::{asn1::AnyRef, Decode, Reader, Tagged};
-use rsa::pkcs8::{ObjectIdentifier, PrivateKeyInfo, SubjectPublicKeyInfoRef};
-use rsa::rand_core::{OsRng, RngCore};
-use rsa::signature::{RandomizedSigner, SignatureEncoding};
-use rsa::{RsaPrivateKey, RsaPublicKey};
+use std::sync::Arc;
+
+use der::asn1::{AnyRef, ObjectIdentifier, OctetStringRef};
+use der::zeroize::Zeroizing;
+use der::{Decode, Reader, Tagged};
+use ring::rand::{SecureRandom, SystemRandom};
+use ring::signature::RsaKeyPair;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
+use spki::{AlgorithmIdentifierRef, SubjectPublicKeyInfoRef};
 use time::OffsetDateTime;
 
 /// How long a client assertion is valid, in seconds (10 minutes).
 const ASSERTION_LIFETIME_SECS: i64 = 600;
 
 /// `rsaEncryption` (PKCS#1), the only key algorithm accepted.
-const OID_RSA: ObjectIdentifier = rsa::pkcs1::ALGORITHM_OID;
+const OID_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
 /// `id-ecPublicKey`.
 const OID_EC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
 /// `id-RSASSA-PSS`: an RSA key restricted to PSS, which cannot sign RS256.
@@ -45,7 +47,7 @@ const OID_DSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10040.4.
 /// the certificate's SHA-256 thumbprint only, never the key.
 #[derive(Clone)]
 pub struct ClientCertificate {
-    key: SigningKey<Sha256>,
+    key: Arc<RsaKeyPair>,
     leaf_der: Vec<u8>,
     thumbprint: String,
 }
@@ -247,20 +249,24 @@ impl ClientCertificate {
         token.push('.');
         token.push_str(&encode_part(&claims)?);
 
-        let signature = self
-            .key
-            .try_sign_with_rng(&mut OsRng, token.as_bytes())
-            .map_err(|e| {
-                Error::credential("could not sign the client assertion", Some(Box::new(e)))
-            })?;
+        let mut signature = vec![0u8; self.key.public().modulus_len()];
+        self.key
+            .sign(
+                &ring::signature::RSA_PKCS1_SHA256,
+                &SystemRandom::new(),
+                token.as_bytes(),
+                &mut signature,
+            )
+            .map_err(|_| Error::credential("could not sign the client assertion", None))?;
         token.push('.');
-        token.push_str(&URL_SAFE_NO_PAD.encode(signature.to_bytes()));
+        token.push_str(&URL_SAFE_NO_PAD.encode(&signature));
         Ok(token)
     }
 
     /// Picks the certificate the key belongs to (normally the first) and builds the value.
-    fn assemble(key: RsaPrivateKey, certificates: Vec<Vec<u8>>, origin: &str) -> Result<Self> {
-        let public = key.to_public_key();
+    fn assemble(key: RsaKeyPair, certificates: Vec<Vec<u8>>, origin: &str) -> Result<Self> {
+        // Both are the DER of PKCS#1 `RSAPublicKey`, which has one encoding per key.
+        let public = key.public().as_ref();
         let mut leaf = None;
         for (index, der) in certificates.into_iter().enumerate() {
             let matches = certificate_rsa_key(&der)
@@ -287,9 +293,10 @@ impl ClientCertificate {
                 None,
             ));
         };
-        let thumbprint = URL_SAFE_NO_PAD.encode(Sha256::digest(&leaf_der));
+        let thumbprint =
+            URL_SAFE_NO_PAD.encode(ring::digest::digest(&ring::digest::SHA256, &leaf_der));
         Ok(ClientCertificate {
-            key: SigningKey::<Sha256>::new(key),
+            key: Arc::new(key),
             leaf_der,
             thumbprint,
         })
@@ -315,10 +322,10 @@ fn encode_part<T: Serialize>(value: &T) -> Result<String> {
 /// A random, UUID-v4-shaped identifier, unique per assertion.
 fn random_jti() -> Result<String> {
     let mut bytes = [0u8; 16];
-    OsRng.try_fill_bytes(&mut bytes).map_err(|e| {
+    SystemRandom::new().fill(&mut bytes).map_err(|_| {
         Error::credential(
             "could not get random bytes from the operating system for the assertion id",
-            Some(Box::new(e)),
+            None,
         )
     })?;
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
@@ -391,7 +398,7 @@ fn parse_pem(text: &str) -> Result<Vec<PemBlock>> {
 }
 
 /// Decodes the private key block of a PEM file, rejecting what cannot sign RS256.
-fn decode_pem_key(block: &PemBlock) -> Result<RsaPrivateKey> {
+fn decode_pem_key(block: &PemBlock) -> Result<RsaKeyPair> {
     let encrypted_error = || {
         Error::credential(
             "the private key in the PEM is encrypted, which is not supported; decrypt it first (for example `openssl pkey -in key.pem -out plain.pem`) or use a PKCS#12 file with a password",
@@ -416,10 +423,13 @@ fn decode_pem_key(block: &PemBlock) -> Result<RsaPrivateKey> {
         Error::credential("the private key block in the PEM is not valid base64", None)
     })?);
     if block.label == "RSA PRIVATE KEY" {
-        RsaPrivateKey::from_pkcs1_der(&der).map_err(|e| {
+        RsaKeyPair::from_der(&der).map_err(|e| {
             Error::credential(
-                "the RSA PRIVATE KEY block in the PEM is not a valid PKCS#1 RSA private key",
-                Some(Box::new(e)),
+                format!(
+                    "the RSA PRIVATE KEY block in the PEM is not a usable PKCS#1 RSA private key ({})",
+                    key_rejected(&e)
+                ),
+                None,
             )
         })
     } else {
@@ -428,14 +438,13 @@ fn decode_pem_key(block: &PemBlock) -> Result<RsaPrivateKey> {
 }
 
 /// Decodes an unencrypted PKCS#8 `PrivateKeyInfo`, requiring an RSA key.
-fn decode_pkcs8_key(der: &[u8], origin: &str) -> Result<RsaPrivateKey> {
-    let info = PrivateKeyInfo::try_from(der).map_err(|e| {
+fn decode_pkcs8_key(der: &[u8], origin: &str) -> Result<RsaKeyPair> {
+    let algorithm = pkcs8_algorithm(der).map_err(|e| {
         Error::credential(
             format!("the private key in the {origin} is not a valid PKCS#8 private key"),
             Some(Box::new(e)),
         )
     })?;
-    let algorithm = info.algorithm.oid;
     if algorithm != OID_RSA {
         let kind = match algorithm {
             OID_EC => "an EC",
@@ -447,11 +456,38 @@ fn decode_pkcs8_key(der: &[u8], origin: &str) -> Result<RsaPrivateKey> {
         };
         return Err(unsupported_key(kind, origin));
     }
-    RsaPrivateKey::try_from(info).map_err(|e| {
+    RsaKeyPair::from_pkcs8(der).map_err(|e| {
         Error::credential(
-            format!("the private key in the {origin} is not a valid RSA private key"),
-            Some(Box::new(e)),
+            format!(
+                "the private key in the {origin} is not a usable RSA private key ({})",
+                key_rejected(&e)
+            ),
+            None,
         )
+    })
+}
+
+/// Why ring refused a key, in words (its own text is a bare identifier).
+fn key_rejected(error: &ring::error::KeyRejected) -> String {
+    match error.to_string().as_str() {
+        "TooSmall" => "the key is shorter than 2048 bits, the least Microsoft Entra accepts".into(),
+        "TooLarge" => "the key is longer than 8192 bits".into(),
+        "InconsistentComponents" => "its components do not belong together".into(),
+        other => format!("it could not be read: {other}"),
+    }
+}
+
+/// `PrivateKeyInfo ::= SEQUENCE { version, privateKeyAlgorithm AlgorithmIdentifier,
+/// privateKey OCTET STRING, ... }`: the key's algorithm, to name what is not RSA.
+fn pkcs8_algorithm(der: &[u8]) -> der::Result<ObjectIdentifier> {
+    AnyRef::from_der(der)?.sequence(|info| {
+        let _version = AnyRef::decode(info)?;
+        let algorithm = AlgorithmIdentifierRef::decode(info)?;
+        let _key = OctetStringRef::decode(info)?;
+        while !info.is_finished() {
+            AnyRef::decode(info)?;
+        }
+        Ok(algorithm.oid)
     })
 }
 
@@ -465,19 +501,19 @@ fn unsupported_key(kind: &str, origin: &str) -> Error {
     )
 }
 
-/// The RSA public key of an X.509 certificate, or `None` when its key is of another kind.
-fn certificate_rsa_key(der: &[u8]) -> rsa::pkcs8::der::Result<Option<RsaPublicKey>> {
+/// The RSA public key of an X.509 certificate (DER of PKCS#1 `RSAPublicKey`), or `None` when
+/// its key is of another kind.
+fn certificate_rsa_key(der: &[u8]) -> der::Result<Option<Vec<u8>>> {
     let spki = certificate_spki(der)?;
     if spki.algorithm.oid != OID_RSA {
         return Ok(None);
     }
-    // A key the RSA decoder rejects cannot match any RSA private key.
-    Ok(RsaPublicKey::try_from(spki).ok())
+    Ok(spki.subject_public_key.as_bytes().map(<[u8]>::to_vec))
 }
 
 /// Walks `Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signature }` down to
 /// `tbsCertificate.subjectPublicKeyInfo`.
-fn certificate_spki(der: &[u8]) -> rsa::pkcs8::der::Result<SubjectPublicKeyInfoRef<'_>> {
+fn certificate_spki(der: &[u8]) -> der::Result<SubjectPublicKeyInfoRef<'_>> {
     let certificate = AnyRef::from_der(der)?;
     certificate.sequence(|outer| {
         let tbs = AnyRef::decode(outer)?;
@@ -530,9 +566,6 @@ fn pkcs12_error(error: p12_keystore::error::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rsa::pkcs1v15::{Signature, VerifyingKey};
-    use rsa::pkcs8::DecodePrivateKey;
-    use rsa::signature::Verifier;
 
     const CERT_PEM: &[u8] = include_bytes!("../tests/data/cert.pem");
     const CERT_PKCS1_PEM: &[u8] = include_bytes!("../tests/data/cert-pkcs1.pem");
@@ -590,6 +623,62 @@ mod tests {
 
     fn decode_part(part: &str) -> serde_json::Value {
         serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
+    }
+
+    /// `openssl dgst -sha256 -verify` of an RS256 signature with the fixture's public key;
+    /// `None` without an `openssl` program.
+    fn openssl_verifies(signed: &str, signature: &[u8]) -> Option<bool> {
+        let dir = std::env::temp_dir().join(format!("kv-rs256-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (data, sig, cert, public) = (
+            dir.join("data"),
+            dir.join("sig"),
+            dir.join("cert.pem"),
+            dir.join("public.pem"),
+        );
+        std::fs::write(&data, signed).unwrap();
+        std::fs::write(&sig, signature).unwrap();
+        std::fs::write(&cert, pem_block(text(CERT_PEM), "CERTIFICATE")).unwrap();
+        let run =
+            |args: &[&std::ffi::OsStr]| std::process::Command::new("openssl").args(args).output();
+        let extracted = run(&[
+            "x509".as_ref(),
+            "-in".as_ref(),
+            cert.as_os_str(),
+            "-pubkey".as_ref(),
+            "-noout".as_ref(),
+            "-out".as_ref(),
+            public.as_os_str(),
+        ])
+        .ok()?;
+        assert!(extracted.status.success(), "{extracted:?}");
+        let verified = run(&[
+            "dgst".as_ref(),
+            "-sha256".as_ref(),
+            "-verify".as_ref(),
+            public.as_os_str(),
+            "-signature".as_ref(),
+            sig.as_os_str(),
+            data.as_os_str(),
+        ])
+        .ok()?;
+        let _ = std::fs::remove_dir_all(&dir);
+        Some(verified.status.success())
+    }
+
+    /// The `rsa` crate (RUSTSEC-2023-0071, the Marvin timing attack, unfixed) is not what
+    /// signs: the lock file's entry for this crate does not depend on it.
+    #[test]
+    fn rsa_is_not_a_dependency() {
+        let lock =
+            std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.lock"))
+                .unwrap();
+        let entry = lock
+            .split("[[package]]")
+            .find(|p| p.contains("name = \"keyvault-identity\""))
+            .unwrap();
+        assert!(entry.contains("\"ring\""), "{entry}");
+        assert!(!entry.contains("\"rsa\""), "{entry}");
     }
 
     #[test]
@@ -777,17 +866,24 @@ mod tests {
         assert_eq!(jti.len(), 36);
         assert_eq!(claims.as_object().unwrap().len(), 7);
 
-        // Verify with the key read independently from the fixture.
-        let private =
-            RsaPrivateKey::from_pkcs8_pem(pem_block(text(CERT_PEM), "PRIVATE KEY")).unwrap();
-        let verifying = VerifyingKey::<Sha256>::new(private.to_public_key());
-        let signature =
-            Signature::try_from(URL_SAFE_NO_PAD.decode(parts[2]).unwrap().as_slice()).unwrap();
+        // Verify with the certificate's public key (what Entra checks the assertion with).
+        let certificate_key = certificate_rsa_key(certificate.certificate_der())
+            .unwrap()
+            .unwrap();
+        let verifying = ring::signature::UnparsedPublicKey::new(
+            &ring::signature::RSA_PKCS1_2048_8192_SHA256,
+            certificate_key,
+        );
+        let signature = URL_SAFE_NO_PAD.decode(parts[2]).unwrap();
         let signed = format!("{}.{}", parts[0], parts[1]);
         verifying.verify(signed.as_bytes(), &signature).unwrap();
         assert!(verifying
             .verify(format!("{signed}x").as_bytes(), &signature)
             .is_err());
+        // And with OpenSSL, an implementation of its own, when the machine has it.
+        if let Some(verified) = openssl_verifies(&signed, &signature) {
+            assert!(verified, "openssl rejects the signature");
+        }
 
         // Every assertion gets its own id.
         let again = certificate

@@ -616,13 +616,15 @@ async fn connect_tunnel(
         reply.extend_from_slice(&chunk[..read]);
         match crate::proxy::read_connect_reply(&reply) {
             Ok(None) if reply.len() < CONNECT_REPLY_LIMIT => continue,
-            Ok(None) => return Err(failed(
-                format!(
+            Ok(None) => {
+                return Err(failed(
+                    format!(
                     "the proxy {}'s answer to CONNECT is longer than {CONNECT_REPLY_LIMIT} bytes",
                     proxy.authority
                 ),
-                false,
-            )),
+                    false,
+                ))
+            }
             Err(why) => return Err(failed(format!("{why} (from {})", proxy.authority), false)),
             Ok(Some((status, reason, length))) => {
                 if !(200..300).contains(&status) {
