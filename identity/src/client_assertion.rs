@@ -74,7 +74,7 @@ impl AssertionFlow {
             &*self.http,
             self.endpoint(request)?,
             &form,
-            self.options.timeout,
+            self.options.sending(),
             self.name,
         )
         .await

@@ -57,7 +57,7 @@ impl ClientSecretCredential {
             &*self.http,
             token_url(&self.options, &tenant)?,
             &form,
-            self.options.timeout,
+            self.options.sending(),
             "ClientSecretCredential",
         )
         .await

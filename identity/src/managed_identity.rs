@@ -9,9 +9,11 @@ use std::time::Duration;
 use keyvault_runtime::auth::TokenCache;
 use keyvault_runtime::http::{BoxFuture, HeaderValue, HttpClient, Method, Request, Url};
 use keyvault_runtime::transport::{HyperTransport, TransportOptions};
-use keyvault_runtime::{AccessToken, Error, Result, Secret, TokenCredential, TokenRequest};
+use keyvault_runtime::{
+    AccessToken, Error, Result, RetryOptions, Secret, TokenCredential, TokenRequest,
+};
 
-use crate::token_endpoint::{read_token, send};
+use crate::token_endpoint::{read_token, send, Sending};
 
 /// IMDS's token endpoint.
 pub const IMDS_ENDPOINT: &str = "http://169.254.169.254/metadata/identity/oauth2/token";
@@ -43,8 +45,11 @@ pub struct ManagedIdentityOptions {
     /// How long the first IMDS request may take: short, so that where there is no IMDS a
     /// caller (or the default chain) moves on at once instead of hanging.
     pub probe_timeout: Duration,
-    /// How long later token requests may take.
+    /// How long each try of later token requests may take.
     pub timeout: Duration,
+    /// How later token requests are retried (the probe never is): the clients' defaults, plus
+    /// IMDS's 404 (identity not assigned yet) and 410 (the service is updating).
+    pub retry: RetryOptions,
     /// The transport; `None` builds the default one.
     pub transport: Option<Arc<dyn HttpClient>>,
 }
@@ -69,6 +74,7 @@ impl Default for ManagedIdentityOptions {
             app_service,
             probe_timeout: Duration::from_secs(1),
             timeout: Duration::from_secs(30),
+            retry: RetryOptions::default(),
             transport: None,
         }
     }
@@ -168,13 +174,22 @@ impl ManagedIdentityCredential {
         } else {
             self.options.timeout
         };
-        let response = send(&*self.http, &http_request, timeout, name)
+        let sending = Sending {
+            timeout,
+            retry: (!first_imds).then_some(self.options.retry),
+            also_retried: if self.options.app_service.is_none() {
+                &[404, 410]
+            } else {
+                &[]
+            },
+        };
+        let response = send(&*self.http, &http_request, sending, name)
             .await
             .map_err(|e| {
                 if first_imds {
                     Error::credential(
-                        format!("{name}: no managed identity endpoint answered ({e})"),
-                        None,
+                        format!("{name}: no managed identity endpoint answered"),
+                        Some(Box::new(e)),
                     )
                 } else {
                     e

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use keyvault_runtime::http::{HttpClient, Url};
 use keyvault_runtime::transport::{HyperTransport, TransportOptions};
-use keyvault_runtime::{Error, Result};
+use keyvault_runtime::{Error, Result, RetryOptions};
 
 /// Azure's public cloud authority.
 pub const DEFAULT_AUTHORITY_HOST: &str = "https://login.microsoftonline.com";
@@ -24,8 +24,11 @@ pub struct CredentialOptions {
     pub additionally_allowed_tenants: Vec<String>,
     /// Allow an `http` authority on a loopback host (local test servers only).
     pub allow_http_loopback: bool,
-    /// How long one token request may take.
+    /// How long one try of a token request may take.
     pub timeout: Duration,
+    /// How token requests are retried when the endpoint fails transiently (a refused or cut
+    /// connection, 408, 429, 5xx): the clients' defaults, `Retry-After` honoured.
+    pub retry: RetryOptions,
     /// Settings of the default transport (extra trusted roots for a local authority).
     pub transport_options: TransportOptions,
     /// Why `AZURE_AUTHORITY_HOST` could not be used, reported by every token request rather
@@ -60,6 +63,7 @@ impl Default for CredentialOptions {
             additionally_allowed_tenants: Vec::new(),
             allow_http_loopback: false,
             timeout: Duration::from_secs(30),
+            retry: RetryOptions::default(),
             transport_options: TransportOptions::default(),
         }
     }
@@ -71,6 +75,21 @@ impl CredentialOptions {
         self.authority_host = authority_host;
         self.authority_problem = None;
         self
+    }
+
+    /// Retries token requests with these options.
+    pub fn with_retry(mut self, retry: RetryOptions) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// How token requests are sent.
+    pub(crate) fn sending(&self) -> crate::token_endpoint::Sending {
+        crate::token_endpoint::Sending {
+            timeout: self.timeout,
+            retry: Some(self.retry),
+            also_retried: &[],
+        }
     }
 
     /// The authority host, or why the environment's could not be used.

@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use keyvault_runtime::auth::ensure_secure_transport;
 use keyvault_runtime::http::{HeaderValue, HttpClient, Method, RawResponse, Request, Url};
-use keyvault_runtime::{AccessToken, Error, Result};
+use keyvault_runtime::pipeline::{Next, Policy};
+use keyvault_runtime::retry::RetryPolicy;
+use keyvault_runtime::{AccessToken, CallOptions, Context, Error, ErrorKind, Result, RetryOptions};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
@@ -36,12 +38,23 @@ pub(crate) fn token_url(options: &CredentialOptions, tenant: &str) -> Result<Url
     Ok(url)
 }
 
+/// How a token request is sent: each try within `timeout`, and transient failures (a refused
+/// or cut connection, 408, 429, 5xx, and `also_retried`) tried again as the retry policy of
+/// the clients does, `Retry-After` included. A token request is safe to repeat.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Sending {
+    pub(crate) timeout: Duration,
+    /// `None` for one try only (the managed identity probe, which must answer at once).
+    pub(crate) retry: Option<RetryOptions>,
+    pub(crate) also_retried: &'static [u16],
+}
+
 /// Posts a form to a token endpoint and reads the token.
 pub(crate) async fn post_form(
     http: &dyn HttpClient,
     url: Url,
     form: &[(&str, &str)],
-    timeout: Duration,
+    sending: Sending,
     credential: &str,
 ) -> Result<AccessToken> {
     let body = keyvault_runtime::codec::form::encode(form.iter().copied());
@@ -51,29 +64,41 @@ pub(crate) async fn post_form(
         HeaderValue::from_static("application/x-www-form-urlencoded"),
     );
     request.body = body.into_bytes().into();
-    let response = send(http, &request, timeout, credential).await?;
+    let response = send(http, &request, sending, credential).await?;
     read_token(&response, credential)
 }
 
-/// Sends a token request within `timeout`.
+/// Sends a token request, each try within the timeout, retrying what may heal.
 pub(crate) async fn send(
     http: &dyn HttpClient,
     request: &Request,
-    timeout: Duration,
+    sending: Sending,
     credential: &str,
 ) -> Result<RawResponse> {
-    match tokio::time::timeout(timeout, http.execute(request)).await {
-        Ok(Ok(response)) => Ok(response),
-        Ok(Err(e)) => Err(Error::credential(
+    let ctx = Context::new("TokenRequest")
+        .with_idempotent(true)
+        .with_options(CallOptions::default().with_try_timeout(sending.timeout));
+    let retry = sending
+        .retry
+        .unwrap_or_else(|| RetryOptions::default().with_max_retries(0));
+    let policy = RetryPolicy::new(retry).also_retrying(sending.also_retried);
+    let mut request = request.clone();
+    match policy.send(&ctx, &mut request, Next::transport(http)).await {
+        Ok(response) => Ok(response),
+        Err(e) if matches!(e.kind(), ErrorKind::Timeout { .. }) => Err(Error::credential(
+            format!(
+                "{credential}: no token response from {} within {:?}",
+                request.url.host_str().unwrap_or(""),
+                sending.timeout
+            ),
+            Some(Box::new(e)),
+        )),
+        Err(e) => Err(Error::credential(
             format!(
                 "{credential}: the token request to {} failed",
                 request.url.host_str().unwrap_or("")
             ),
             Some(Box::new(e)),
-        )),
-        Err(_) => Err(Error::credential(
-            format!("{credential}: no token response within {timeout:?}"),
-            None,
         )),
     }
 }

@@ -125,6 +125,15 @@ pub struct Next<'a> {
 }
 
 impl<'a> Next<'a> {
+    /// The end of a pipeline: straight to `transport`. With it a policy runs on its own, e.g.
+    /// the retry policy around a credential's token request.
+    pub fn transport(transport: &'a dyn HttpClient) -> Self {
+        Next {
+            policies: &[],
+            transport,
+        }
+    }
+
     /// Passes the request on to the next policy, or to the transport after the last one.
     pub fn send(
         self,

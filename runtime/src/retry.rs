@@ -100,12 +100,24 @@ pub fn retry_after(response: &RawResponse) -> Option<Duration> {
 #[derive(Debug)]
 pub struct RetryPolicy {
     options: RetryOptions,
+    /// Statuses retried besides [`RETRY_STATUSES`] (IMDS's 404 and 410).
+    also_retried: &'static [u16],
 }
 
 impl RetryPolicy {
     /// A policy with these options.
     pub fn new(options: RetryOptions) -> Self {
-        RetryPolicy { options }
+        RetryPolicy {
+            options,
+            also_retried: &[],
+        }
+    }
+
+    /// The same policy, also retrying these statuses (Azure's instance metadata service
+    /// answers 404 while an identity is being assigned and 410 while it updates itself).
+    pub fn also_retrying(mut self, statuses: &'static [u16]) -> Self {
+        self.also_retried = statuses;
+        self
     }
 
     fn backoff(&self, retry: u32) -> Duration {
@@ -152,7 +164,10 @@ impl RetryPolicy {
             // connection is not: a create, import or restore that reached the service must not
             // run twice, so only requests that may repeat, or never left, are sent again.
             let retryable = match &result {
-                Ok(response) => RETRY_STATUSES.contains(&response.status.as_u16()),
+                Ok(response) => {
+                    let status = response.status.as_u16();
+                    RETRY_STATUSES.contains(&status) || self.also_retried.contains(&status)
+                }
                 Err(e) => e.is_retryable(may_repeat),
             };
             if !retryable || retry >= max_retries {

@@ -489,3 +489,70 @@ async fn malformed_authority_child() {
         "{text}"
     );
 }
+
+fn fast_retries() -> keyvault_runtime::RetryOptions {
+    keyvault_runtime::RetryOptions::default()
+        .with_max_retries(3)
+        .with_initial_delay(Duration::from_millis(10))
+}
+
+/// A token endpoint that fails transiently (throttled, unavailable, a cut connection) is asked
+/// again as the clients' retry policy would; one that says no (400) is not.
+#[tokio::test]
+async fn transient_token_endpoint_failures_are_retried_and_refusals_are_not() {
+    let server = LoopbackServer::start(Reply::token("after-retries", 3600)).await;
+    server.push(Reply::json(429, "{}").header("retry-after", "0"));
+    server.push(Reply::cut());
+    server.push(Reply::json(503, "{}"));
+    let credential = ClientSecretCredential::new(
+        "t",
+        "app",
+        "pw",
+        options(&server).with_retry(fast_retries()),
+    )
+    .unwrap();
+    let token = credential.get_token(&request()).await.unwrap();
+    assert_eq!(token.token.expose(), "after-retries");
+    assert_eq!(server.seen().len(), 4);
+
+    let refusing = LoopbackServer::start(Reply::json(
+        400,
+        r#"{"error":"invalid_request","error_description":"AADSTS900144"}"#,
+    ))
+    .await;
+    let credential = ClientSecretCredential::new(
+        "t",
+        "app",
+        "pw",
+        options(&refusing).with_retry(fast_retries()),
+    )
+    .unwrap();
+    let err = credential.get_token(&request()).await.unwrap_err();
+    assert!(err.to_string().contains("AADSTS900144"), "{err}");
+    assert_eq!(refusing.seen().len(), 1);
+}
+
+/// After the probe, IMDS requests are retried, also on the 404 and 410 IMDS answers while an
+/// identity is being assigned or the service updates; the probe itself is tried once.
+#[tokio::test]
+async fn imds_requests_after_the_probe_are_retried_on_its_transient_answers() {
+    let imds = LoopbackServer::start(Reply::managed_identity_token("mi-token")).await;
+    let mut options = ManagedIdentityOptions::default();
+    options.app_service = None;
+    options.imds_endpoint =
+        Url::parse(&format!("{}/metadata/identity/oauth2/token", imds.url())).unwrap();
+    options.retry = fast_retries();
+    let credential =
+        ManagedIdentityCredential::new(ManagedIdentityId::SystemAssigned, options).unwrap();
+    // The probe: one try.
+    imds.push(Reply::json(503, "{}"));
+    credential.get_token(&request()).await.unwrap_err();
+    assert_eq!(imds.seen().len(), 1);
+    // Found (a 503 is an answer): later requests retry 410, 404 and 500.
+    imds.push(Reply::json(410, "{}"));
+    imds.push(Reply::json(404, "{}"));
+    imds.push(Reply::json(500, "{}"));
+    let token = credential.get_token(&request()).await.unwrap();
+    assert_eq!(token.token.expose(), "mi-token");
+    assert_eq!(imds.seen().len(), 5);
+}
