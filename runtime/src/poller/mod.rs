@@ -38,12 +38,17 @@ pub use arm::{initial, resume, start, DecodeFn, FinalStateVia};
 pub struct PollerOptions {
     /// The wait between polls when the service sends no `Retry-After`.
     pub interval: Duration,
+    /// The longest wait between polls a service's `Retry-After` may ask for (60 s): a longer
+    /// one, hostile or broken, is cut to this, so a poller keeps polling instead of parking
+    /// for hours (a poll too early only reads the status again).
+    pub max_wait: Duration,
 }
 
 impl Default for PollerOptions {
     fn default() -> Self {
         PollerOptions {
             interval: Duration::from_secs(5),
+            max_wait: Duration::from_secs(60),
         }
     }
 }
@@ -51,7 +56,16 @@ impl Default for PollerOptions {
 impl PollerOptions {
     /// Options with the given fallback interval.
     pub fn with_interval(interval: Duration) -> Self {
-        PollerOptions { interval }
+        PollerOptions {
+            interval,
+            ..PollerOptions::default()
+        }
+    }
+
+    /// The same options with another bound on the wait a `Retry-After` may ask for.
+    pub fn with_max_wait(mut self, max_wait: Duration) -> Self {
+        self.max_wait = max_wait;
+        self
     }
 }
 
@@ -167,9 +181,13 @@ impl<T: Send + 'static> Poller<T> {
         self.status.as_ref()
     }
 
-    /// How long to wait before the next step: the service's `Retry-After`, else the interval.
+    /// How long to wait before the next step: the service's `Retry-After` (at most
+    /// [`PollerOptions::max_wait`]), else the interval.
     pub fn suggested_wait(&self) -> Duration {
-        self.retry_after.unwrap_or(self.options.interval)
+        match self.retry_after {
+            Some(asked) => asked.min(self.options.max_wait),
+            None => self.options.interval,
+        }
     }
 
     /// Changes the polling interval used when the service does not say.
@@ -251,4 +269,46 @@ pub fn decode_token<S: DeserializeOwned>(kind: &str, token: &str) -> Result<S> {
     }
     serde_json::from_value(envelope.state)
         .map_err(|e| invalid(&format!("has an unreadable state ({e})")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Always in progress, with the `Retry-After` it was given.
+    struct Asking(Duration);
+
+    impl PollOperation for Asking {
+        type Output = ();
+        fn poll(&mut self) -> BoxFuture<'_, Result<Progress>> {
+            let mut progress = Progress::new(PollStatus::InProgress("Running".into()), None);
+            progress.retry_after = Some(self.0);
+            Box::pin(async move { Ok(progress) })
+        }
+        fn result(&mut self) -> BoxFuture<'_, Result<()>> {
+            Box::pin(async { Ok(()) })
+        }
+        fn continuation_token(&self) -> Result<String> {
+            Ok(String::new())
+        }
+        fn name(&self) -> &str {
+            "Asking"
+        }
+    }
+
+    #[tokio::test]
+    async fn a_huge_retry_after_is_cut_to_the_longest_wait() {
+        let mut poller = Poller::new(Asking(Duration::MAX), PollerOptions::default());
+        poller.step().await.unwrap();
+        assert_eq!(poller.suggested_wait(), Duration::from_secs(60));
+        let mut poller = Poller::new(
+            Asking(Duration::from_secs(7)),
+            PollerOptions::default().with_max_wait(Duration::from_secs(3)),
+        );
+        poller.step().await.unwrap();
+        assert_eq!(poller.suggested_wait(), Duration::from_secs(3));
+        let mut poller = Poller::new(Asking(Duration::from_secs(2)), PollerOptions::default());
+        poller.step().await.unwrap();
+        assert_eq!(poller.suggested_wait(), Duration::from_secs(2));
+    }
 }
