@@ -1,5 +1,6 @@
 //! Which proxy a connection goes through, and the two ways through one: an HTTP `CONNECT`
-//! tunnel or SOCKS5. The environment is read as curl reads it (see [`ProxyRules::from_env`]).
+//! tunnel or SOCKS5. The environment is read as curl reads it (see
+//! [`TransportOptions::proxy_from_env`](crate::transport::TransportOptions::proxy_from_env)).
 //!
 //! hyper-util's proxy matcher is not used: it lets `HTTPS_PROXY` win over `https_proxy`, reads
 //! a `*` anywhere in `NO_PROXY` as "every host", and its tunnel reports any refusal but 407 as

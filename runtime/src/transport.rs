@@ -581,7 +581,7 @@ async fn connect_tunnel(
     let failed = |message: String, transient: bool| -> BoxError {
         Box::new(ProxyError { message, transient })
     };
-    tcp.write_all(head.as_bytes()).await.map_err(|e| {
+    let closed = |e: std::io::Error| {
         failed(
             format!(
                 "the proxy {} closed the connection ({})",
@@ -590,20 +590,12 @@ async fn connect_tunnel(
             ),
             true,
         )
-    })?;
+    };
+    tcp.write_all(head.as_bytes()).await.map_err(closed)?;
     let mut reply = Vec::with_capacity(512);
     let mut chunk = [0u8; 1024];
     loop {
-        let read = tcp.read(&mut chunk).await.map_err(|e| {
-            failed(
-                format!(
-                    "the proxy {} closed the connection ({})",
-                    proxy.authority,
-                    e.kind()
-                ),
-                true,
-            )
-        })?;
+        let read = tcp.read(&mut chunk).await.map_err(closed)?;
         if read == 0 {
             return Err(failed(
                 format!(

@@ -126,6 +126,12 @@ impl Seen {
     }
 }
 
+/// A loopback address nothing listens on (bound, then released).
+pub fn closed_port() -> SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    listener.local_addr().expect("local addr")
+}
+
 /// The server; stops when dropped (its task is aborted).
 pub struct LoopbackServer {
     addr: SocketAddr,

@@ -241,10 +241,7 @@ async fn managed_identity_on_imds_and_app_service() {
 #[tokio::test]
 async fn absent_or_silent_imds_fails_fast() {
     // Nothing listens on this port.
-    let closed = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap()
-    };
+    let closed = e2e_tests::closed_port();
     let silent = LoopbackServer::start(Reply::stall()).await;
     for endpoint in [
         format!("http://{closed}/token"),

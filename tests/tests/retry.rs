@@ -255,10 +255,7 @@ async fn a_request_that_reached_the_server_is_repeated_only_when_safe() {
 /// repeat: the service cannot have seen it.
 #[tokio::test]
 async fn a_request_that_never_left_is_retried_even_when_not_idempotent() {
-    let addr = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap()
-    };
+    let addr = e2e_tests::closed_port();
     let client = SecretClient::new(
         &format!("http://{addr}"),
         ClientOptions::default().with_retry(
@@ -284,10 +281,7 @@ async fn a_request_that_never_left_is_retried_even_when_not_idempotent() {
 /// (printed once by reporters), and `{:#}` gives it on one line.
 #[tokio::test]
 async fn a_refused_connection_says_where_and_why() {
-    let addr = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap()
-    };
+    let addr = e2e_tests::closed_port();
     let client = SecretClient::new(
         &format!("http://{addr}"),
         ClientOptions::default().with_retry(RetryOptions::default().with_max_retries(0)),
