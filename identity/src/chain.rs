@@ -63,19 +63,29 @@ impl ChainedTokenCredential {
     }
 }
 
-/// One line of the chain's error: the credential's name once, its message without the
-/// `credential error:` every link's error starts with, and the causes after it.
+/// One line of the chain's error: the credential's name once, then what [`describe`] says.
 fn failure(name: &str, error: &Error) -> String {
-    let mut text = match error.kind() {
-        keyvault_runtime::ErrorKind::Credential { message, .. } => message.clone(),
-        _ => error.to_string(),
-    };
-    if !text.starts_with(name) {
-        text = format!("{name}: {text}");
+    let text = describe(error);
+    if text.starts_with(name) {
+        text
+    } else {
+        format!("{name}: {text}")
     }
+}
+
+/// A credential error as one line without the `credential error:` every one starts with (a
+/// message quoting another would say it twice), followed by its causes, `: `-separated.
+pub(crate) fn describe(error: &Error) -> String {
+    let plain =
+        |e: &(dyn std::error::Error + 'static)| match e.downcast_ref::<Error>().map(Error::kind) {
+            Some(keyvault_runtime::ErrorKind::Credential { message, .. }) => message.clone(),
+            _ => e.to_string(),
+        };
+    let mut text = plain(error);
     let mut cause = std::error::Error::source(error);
     while let Some(inner) = cause {
-        text.push_str(&format!(": {inner}"));
+        text.push_str(": ");
+        text.push_str(&plain(inner));
         cause = inner.source();
     }
     text
@@ -118,7 +128,7 @@ impl DefaultAzureCredential {
             Arc::new(EnvironmentCredential::new(options.clone())),
         )];
         let unavailable = |name: &str, e: Error| -> (String, Arc<dyn TokenCredential>) {
-            (name.to_owned(), Arc::new(Unavailable(e.to_string())))
+            (name.to_owned(), Arc::new(Unavailable(describe(&e))))
         };
         links.push(match WorkloadIdentityCredential::from_env(options) {
             Ok(c) => ("WorkloadIdentityCredential".into(), Arc::new(c)),

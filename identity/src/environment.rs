@@ -44,7 +44,7 @@ impl EnvironmentCredential {
     /// reports it, so the default chain can move on.
     pub fn new(options: CredentialOptions) -> Self {
         EnvironmentCredential {
-            inner: Self::configure(options).map_err(|e| e.to_string()),
+            inner: Self::configure(options).map_err(|e| crate::chain::describe(&e)),
         }
     }
 

@@ -186,14 +186,18 @@ impl ManagedIdentityCredential {
         let response = send(&*self.http, &http_request, sending, name)
             .await
             .map_err(|e| {
-                if first_imds {
-                    Error::credential(
-                        format!("{name}: no managed identity endpoint answered"),
-                        Some(Box::new(e)),
-                    )
-                } else {
-                    e
+                if !first_imds {
+                    return e;
                 }
+                // The request's own error named the credential already: its cause is kept.
+                let cause = match e.into_kind() {
+                    keyvault_runtime::ErrorKind::Credential { source, .. } => source,
+                    other => Some(Box::new(Error::new(other)) as _),
+                };
+                Error::credential(
+                    format!("{name}: no managed identity endpoint answered"),
+                    cause,
+                )
             })?;
         self.probed.store(true, Ordering::Relaxed);
         read_token(&response, name)

@@ -374,6 +374,12 @@ async fn chains_try_each_link_and_list_every_failure() {
         ] {
             assert!(text.contains(link), "{link} missing from: {text}");
         }
+        // Each link's line names it once, without a second `credential error:`.
+        assert_eq!(text.matches("credential error:").count(), 1, "{text}");
+        assert!(
+            !text.contains("ManagedIdentityCredential: ManagedIdentityCredential"),
+            "{text}"
+        );
     }
 }
 
