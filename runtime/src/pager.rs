@@ -145,6 +145,17 @@ impl<T: Send + 'static> Pager<T> {
     pub fn into_pages(self) -> BoxStream<'static, Result<Page<T>>> {
         self.pages
     }
+
+    /// The next item, fetching the next page when the current one is used up; `None` at the
+    /// end. (The pager is also a `Stream`, for `futures`' combinators; this needs none.)
+    pub async fn next_item(&mut self) -> Option<Result<T>> {
+        futures_util::StreamExt::next(self).await
+    }
+
+    /// Every remaining item, all pages fetched; the first error ends it.
+    pub async fn collect_all(self) -> Result<Vec<T>> {
+        futures_util::TryStreamExt::try_collect(self).await
+    }
 }
 
 // The buffered items are never pinned, so the pager can move freely whatever `T` is.

@@ -6,7 +6,7 @@
 
 mod common;
 
-use keyvault_mgmt::management::{models, KeyVaultManagementClient};
+use keyvault_sdk::management::{models, KeyVaultManagementClient};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {

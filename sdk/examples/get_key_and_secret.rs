@@ -9,10 +9,11 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use keyvault::keys::{models as keys, KeyClient};
-use keyvault::secrets::{models as secrets, SecretClient};
-use keyvault_identity::{CallbackCredential, TokenContext};
-use keyvault_runtime::{AccessToken, OffsetDateTime, TokenCredential, TokenRequest};
+use keyvault_sdk::identity::{CallbackCredential, TokenContext};
+use keyvault_sdk::keys::{models as keys, KeyClient};
+use keyvault_sdk::runtime::OffsetDateTime;
+use keyvault_sdk::secrets::{models as secrets, SecretClient};
+use keyvault_sdk::{AccessToken, TokenCredential, TokenRequest};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -68,12 +69,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let key = key_client.get_key("seed-key").await?;
     println!("key {}", key.key.and_then(|k| k.kid).unwrap_or_default());
-    let versions: Vec<_> = futures::TryStreamExt::try_collect(
-        secret_client
-            .get_secret_versions("seed-secret")
-            .into_stream(),
-    )
-    .await?;
+    let versions = secret_client
+        .get_secret_versions("seed-secret")
+        .into_stream()
+        .collect_all()
+        .await?;
     let first = versions
         .iter()
         .filter_map(|v| v.id.as_deref())

@@ -7,9 +7,8 @@ mod common;
 
 use std::time::Duration;
 
-use futures::TryStreamExt;
-use keyvault_mgmt::management::{models, KeyVaultManagementClient};
-use keyvault_runtime::PollerOptions;
+use keyvault_sdk::management::{models, KeyVaultManagementClient};
+use keyvault_sdk::PollerOptions;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -55,7 +54,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .vaults()
         .list_by_resource_group(&group)
         .into_stream()
-        .try_collect()
+        .collect_all()
         .await?;
     println!("{} vault(s) in {group}", vaults.len());
 

@@ -11,9 +11,8 @@ mod common;
 
 use std::time::Duration;
 
-use futures::TryStreamExt;
-use keyvault::secrets::{models::SecretSetParameters, SecretClient};
-use keyvault_runtime::PollerOptions;
+use keyvault_sdk::secrets::{models::SecretSetParameters, SecretClient};
+use keyvault_sdk::PollerOptions;
 use keyvault_sdk::SecretPollers;
 
 #[tokio::main]
@@ -40,9 +39,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let names: Vec<String> = client
         .get_secrets()
         .into_stream()
-        .map_ok(|item| item.id.unwrap_or_default())
-        .try_collect()
-        .await?;
+        .collect_all()
+        .await?
+        .into_iter()
+        .map(|item| item.id.unwrap_or_default())
+        .collect();
     println!("list: {} secret(s)", names.len());
 
     let mut delete = client.begin_delete_secret(name);

@@ -7,9 +7,9 @@ mod common;
 
 use std::time::Duration;
 
-use keyvault::secrets::{models as secrets, SecretClient};
-use keyvault_mgmt::management::{models, KeyVaultManagementClient};
-use keyvault_runtime::PollerOptions;
+use keyvault_sdk::management::{models, KeyVaultManagementClient};
+use keyvault_sdk::secrets::{models as secrets, SecretClient};
+use keyvault_sdk::PollerOptions;
 use keyvault_sdk::SecretPollers;
 
 #[tokio::main]

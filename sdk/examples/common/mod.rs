@@ -5,8 +5,8 @@
 
 use std::sync::Arc;
 
-use keyvault_identity::{ClientSecretCredential, CredentialOptions, DefaultAzureCredential};
-use keyvault_runtime::ClientOptions;
+use keyvault_sdk::identity::{ClientSecretCredential, CredentialOptions, DefaultAzureCredential};
+use keyvault_sdk::ClientOptions;
 
 /// Where the example runs.
 pub struct Target {
