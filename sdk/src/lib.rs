@@ -18,6 +18,9 @@
 //! - At the root, the runtime types calls touch: [`ClientOptions`], [`CallOptions`],
 //!   [`Error`], [`ErrorKind`], [`Secret`], [`Pager`], [`Poller`], ...; everything else of the
 //!   runtime is in [`runtime`].
+//! - [`identifier::KeyVaultId`]: a key's `kid` or a secret's or certificate's `id` parsed into
+//!   vault, kind, name and version; `get_secret_by_id`, `get_key_by_id` and
+//!   `get_certificate_by_id` take one.
 //! - The pollers for Key Vault's delete, recover and certificate-creation operations, which
 //!   the spec does not mark as long-running: [`SecretPollers`], [`KeyPollers`],
 //!   [`CertificatePollers`] (`use keyvault_sdk::prelude::*;`).
@@ -68,6 +71,7 @@
 
 #[cfg(keyvault_module = "certificates")]
 mod certificate_pollers;
+pub mod identifier;
 #[cfg(keyvault_module = "keys")]
 mod key_pollers;
 mod probe;
@@ -99,8 +103,14 @@ pub use keyvault_runtime::{
     Response, Result, RetryOptions, Secret, ServiceError, TokenCredential, TokenRequest,
 };
 
-/// Every poller trait, for `use keyvault_sdk::prelude::*;`.
+/// Every poller and extension trait, for `use keyvault_sdk::prelude::*;`.
 pub mod prelude {
+    #[cfg(keyvault_module = "certificates")]
+    pub use crate::identifier::CertificatesById;
+    #[cfg(keyvault_module = "keys")]
+    pub use crate::identifier::KeysById;
+    #[cfg(keyvault_module = "secrets")]
+    pub use crate::identifier::SecretsById;
     #[cfg(keyvault_module = "keys")]
     pub use crate::KeyPollers;
     #[cfg(keyvault_module = "secrets")]

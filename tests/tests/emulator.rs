@@ -1302,3 +1302,57 @@ async fn managed_hsm_external_key_manager_connection() {
         "BadParameter",
     );
 }
+
+/// Identifiers the service returns parse, and get the same object back through the clients;
+/// an identifier of another kind or vault is refused before anything is sent.
+#[tokio::test]
+async fn identifiers_from_the_service_get_their_objects_back() {
+    use keyvault_sdk::identifier::{IdKind, KeyVaultId};
+    use keyvault_sdk::prelude::*;
+
+    let (emulator, options) = start(EmulatorOptions::default()).await;
+    let secrets = SecretClient::new(&emulator.url(), options.clone()).unwrap();
+    let first = secrets
+        .set_secret("by-id", models::SecretSetParameters::new("one"))
+        .await
+        .unwrap();
+    secrets
+        .set_secret("by-id", models::SecretSetParameters::new("two"))
+        .await
+        .unwrap();
+    let id: KeyVaultId = first.id.as_deref().unwrap().parse().unwrap();
+    assert_eq!((id.kind(), id.name()), (IdKind::Secret, "by-id"));
+    assert_eq!(id.to_string(), first.id.unwrap());
+    let got = secrets.get_secret_by_id(&id).unwrap().await.unwrap();
+    assert_eq!(
+        got.value.unwrap().expose(),
+        "one",
+        "the version the id names"
+    );
+
+    let keys = keyvault::keys::KeyClient::new(&emulator.url(), options).unwrap();
+    let created = keys
+        .create_key(
+            "by-id-key",
+            keyvault::keys::models::KeyCreateParameters::new(
+                keyvault::keys::models::JsonWebKeyType::Ec,
+            ),
+        )
+        .await
+        .unwrap();
+    let kid: KeyVaultId = created.key.unwrap().kid.unwrap().parse().unwrap();
+    let got = keys.get_key_by_id(&kid).unwrap().await.unwrap();
+    assert_eq!(
+        got.key.unwrap().kid.unwrap(),
+        kid.to_string(),
+        "the same key version"
+    );
+
+    let err = secrets.get_secret_by_id(&kid).unwrap_err();
+    assert!(err.to_string().contains("not secrets"), "{err}");
+    let elsewhere: KeyVaultId = "https://elsewhere.vault.azure.net/secrets/by-id"
+        .parse()
+        .unwrap();
+    let err = secrets.get_secret_by_id(&elsewhere).unwrap_err();
+    assert!(err.to_string().contains("another vault"), "{err}");
+}
