@@ -17,17 +17,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         target.subscription_id.clone(),
         target.options.clone(),
     )?;
-    let mut permissions = models::Permissions::default();
-    permissions.secrets = Some(vec![
+    // Required fields are constructor arguments; the others chain with `with_*`.
+    let permissions = models::Permissions::default().with_secrets([
         models::SecretPermissions::Get,
         models::SecretPermissions::List,
         models::SecretPermissions::Set,
     ]);
-    let mut properties = models::VaultProperties::new(
+    let properties = models::VaultProperties::new(
         target.tenant_id.clone(),
         models::Sku::new(models::SkuName::Standard),
-    );
-    properties.access_policies = Some(vec![models::AccessPolicyEntry::new(
+    )
+    .with_enable_rbac_authorization(false)
+    .with_access_policies([models::AccessPolicyEntry::new(
         target.tenant_id.clone(),
         "00000000-0000-0000-0000-0000000000b1",
         permissions,

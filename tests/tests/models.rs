@@ -1,5 +1,6 @@
-//! Generated models keep key material out of Debug output: the fields the specs mark
-//! `x-ms-secret` and those `sensitive_fields` names in specs/codegen.toml.
+//! Generated models keep key material out of Debug output (the fields the specs mark
+//! `x-ms-secret` and those `sensitive_fields` names in specs/codegen.toml), and can be built
+//! from outside their crate.
 
 use keyvault::keys::models::JsonWebKey;
 
@@ -30,4 +31,40 @@ fn private_key_parts_and_the_byok_protected_key_are_redacted() {
     // Serialized back for a request, the key is whole.
     let wire = serde_json::to_value(&key).unwrap();
     assert_eq!(wire["key_hsm"], "cHJvdGVjdGVkLWtleS1ieXRlcw");
+}
+
+/// Models are built in one expression outside their crate (they are `#[non_exhaustive]`):
+/// required fields through `new`, the others through chainable `with_*` setters, which send
+/// what they set and nothing else.
+#[test]
+fn nested_request_models_chain_their_setters() {
+    use keyvault_mgmt::management::models;
+    let properties =
+        models::VaultProperties::new("tenant-1", models::Sku::new(models::SkuName::Premium))
+            .with_enable_soft_delete(true)
+            .with_soft_delete_retention_in_days(7)
+            .with_access_policies([models::AccessPolicyEntry::new(
+                "tenant-1",
+                "object-1",
+                models::Permissions::default().with_keys([models::KeyPermissions::Get]),
+            )]);
+    let params = models::VaultCreateOrUpdateParameters::new("westeurope", properties);
+    let json = serde_json::to_value(&params).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({
+            "location": "westeurope",
+            "properties": {
+                "tenantId": "tenant-1",
+                "sku": {"family": "A", "name": "premium"},
+                "enableSoftDelete": true,
+                "softDeleteRetentionInDays": 7,
+                "accessPolicies": [{
+                    "tenantId": "tenant-1",
+                    "objectId": "object-1",
+                    "permissions": {"keys": ["get"]}
+                }]
+            }
+        })
+    );
 }

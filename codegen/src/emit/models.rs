@@ -73,6 +73,7 @@ fn struct_tokens(
     let mut fields = Vec::new();
     let mut ctor_args = Vec::new();
     let mut ctor_sets = Vec::new();
+    let mut setters = Vec::new();
     for f in &s.fields {
         let fname = ident(&f.rust_name);
         let wire = &f.wire_name;
@@ -134,6 +135,22 @@ fn struct_tokens(
         if nullable {
             doc_text.push_str("\n\n`Some(None)` sends an explicit `null`.");
         }
+        if !f.read_only {
+            // Chainable, so a nested request model is one expression outside this crate
+            // (`#[non_exhaustive]` rules out struct literals there).
+            let setter = format_ident!("with_{}", f.rust_name.trim_start_matches("r#"));
+            let setter_doc = doc_attrs(&format!(
+                "Sets `{}` (the `{wire}` property) and returns the model, for chaining.",
+                f.rust_name.trim_start_matches("r#")
+            ));
+            setters.push(quote! {
+                #setter_doc
+                pub fn #setter(mut self, value: impl Into<#ty>) -> Self {
+                    self.#fname = Some(value.into());
+                    self
+                }
+            });
+        }
         let fdoc = doc_attrs(&doc_text);
         fields.push(quote! {
             #fdoc
@@ -169,19 +186,27 @@ fn struct_tokens(
             pub additional_properties: std::collections::BTreeMap<String, #ty>,
         });
     }
-    let ctor = if ctor_args.is_empty() {
+    let new_fn = if ctor_args.is_empty() {
         quote!()
     } else {
         let ctor_doc = doc_attrs(&format!(
-            "A `{}` with its required fields; set the others on the returned value.",
+            "A `{}` with its required fields; set the others with the `with_*` methods.",
             def.name
         ));
         quote! {
+            #ctor_doc
+            pub fn new(#(#ctor_args),*) -> Self {
+                Self { #(#ctor_sets)* ..Default::default() }
+            }
+        }
+    };
+    let ctor = if ctor_args.is_empty() && setters.is_empty() {
+        quote!()
+    } else {
+        quote! {
             impl #name {
-                #ctor_doc
-                pub fn new(#(#ctor_args),*) -> Self {
-                    Self { #(#ctor_sets)* ..Default::default() }
-                }
+                #new_fn
+                #(#setters)*
             }
         }
     };

@@ -31,7 +31,7 @@ pub struct AccessPolicyEntry {
     pub permissions: Option<Permissions>,
 }
 impl AccessPolicyEntry {
-    /// A `AccessPolicyEntry` with its required fields; set the others on the returned value.
+    /// A `AccessPolicyEntry` with its required fields; set the others with the `with_*` methods.
     pub fn new(
         tenant_id: impl Into<String>,
         object_id: impl Into<String>,
@@ -43,6 +43,26 @@ impl AccessPolicyEntry {
             permissions: Some(permissions.into()),
             ..Default::default()
         }
+    }
+    /// Sets `tenant_id` (the `tenantId` property) and returns the model, for chaining.
+    pub fn with_tenant_id(mut self, value: impl Into<String>) -> Self {
+        self.tenant_id = Some(value.into());
+        self
+    }
+    /// Sets `object_id` (the `objectId` property) and returns the model, for chaining.
+    pub fn with_object_id(mut self, value: impl Into<String>) -> Self {
+        self.object_id = Some(value.into());
+        self
+    }
+    /// Sets `application_id` (the `applicationId` property) and returns the model, for chaining.
+    pub fn with_application_id(mut self, value: impl Into<String>) -> Self {
+        self.application_id = Some(value.into());
+        self
+    }
+    /// Sets `permissions` (the `permissions` property) and returns the model, for chaining.
+    pub fn with_permissions(mut self, value: impl Into<Permissions>) -> Self {
+        self.permissions = Some(value.into());
+        self
     }
 }
 /// Values the service defines.
@@ -82,6 +102,13 @@ pub struct Action {
     /// The type of action.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<KeyRotationPolicyActionType>,
+}
+impl Action {
+    /// Sets `type` (the `type` property) and returns the model, for chaining.
+    pub fn with_type(mut self, value: impl Into<KeyRotationPolicyActionType>) -> Self {
+        self.r#type = Some(value.into());
+        self
+    }
 }
 /// A message indicating if changes on the service provider require any updates on the consumer.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -312,12 +339,17 @@ pub struct CheckMhsmNameAvailabilityParameters {
     pub name: Option<String>,
 }
 impl CheckMhsmNameAvailabilityParameters {
-    /// A `CheckMhsmNameAvailabilityParameters` with its required fields; set the others on the returned value.
+    /// A `CheckMhsmNameAvailabilityParameters` with its required fields; set the others with the `with_*` methods.
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             name: Some(name.into()),
             ..Default::default()
         }
+    }
+    /// Sets `name` (the `name` property) and returns the model, for chaining.
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
     }
 }
 /// The CheckMhsmNameAvailability operation response.
@@ -371,6 +403,13 @@ pub struct CloudError {
     #[serde(rename = "error", default, skip_serializing_if = "Option::is_none")]
     pub error: Option<CloudErrorBody>,
 }
+impl CloudError {
+    /// Sets `error` (the `error` property) and returns the model, for chaining.
+    pub fn with_error(mut self, value: impl Into<CloudErrorBody>) -> Self {
+        self.error = Some(value.into());
+        self
+    }
+}
 /// An error response from Key Vault resource provider
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -382,6 +421,18 @@ pub struct CloudErrorBody {
     /// User friendly error message. The message is typically localized and may vary with service version.
     #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+impl CloudErrorBody {
+    /// Sets `code` (the `code` property) and returns the model, for chaining.
+    pub fn with_code(mut self, value: impl Into<String>) -> Self {
+        self.code = Some(value.into());
+        self
+    }
+    /// Sets `message` (the `message` property) and returns the model, for chaining.
+    pub fn with_message(mut self, value: impl Into<String>) -> Self {
+        self.message = Some(value.into());
+        self
+    }
 }
 /// The vault's create mode to indicate whether the vault need to be recovered or not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -496,6 +547,16 @@ pub struct DeletedManagedHsm {
     #[serde(rename = "properties", default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<DeletedManagedHsmProperties>,
 }
+impl DeletedManagedHsm {
+    /// Sets `properties` (the `properties` property) and returns the model, for chaining.
+    pub fn with_properties(
+        mut self,
+        value: impl Into<DeletedManagedHsmProperties>,
+    ) -> Self {
+        self.properties = Some(value.into());
+        self
+    }
+}
 /// The response of a DeletedManagedHsm list operation.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -511,12 +572,22 @@ pub struct DeletedManagedHsmListResult {
     pub next_link: Option<String>,
 }
 impl DeletedManagedHsmListResult {
-    /// A `DeletedManagedHsmListResult` with its required fields; set the others on the returned value.
+    /// A `DeletedManagedHsmListResult` with its required fields; set the others with the `with_*` methods.
     pub fn new(value: impl Into<Vec<DeletedManagedHsm>>) -> Self {
         Self {
             value: Some(value.into()),
             ..Default::default()
         }
+    }
+    /// Sets `value` (the `value` property) and returns the model, for chaining.
+    pub fn with_value(mut self, value: impl Into<Vec<DeletedManagedHsm>>) -> Self {
+        self.value = Some(value.into());
+        self
+    }
+    /// Sets `next_link` (the `nextLink` property) and returns the model, for chaining.
+    pub fn with_next_link(mut self, value: impl Into<String>) -> Self {
+        self.next_link = Some(value.into());
+        self
     }
 }
 /// Properties of the deleted managed HSM.
@@ -594,6 +665,13 @@ pub struct DeletedVault {
     #[serde(rename = "properties", default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<DeletedVaultProperties>,
 }
+impl DeletedVault {
+    /// Sets `properties` (the `properties` property) and returns the model, for chaining.
+    pub fn with_properties(mut self, value: impl Into<DeletedVaultProperties>) -> Self {
+        self.properties = Some(value.into());
+        self
+    }
+}
 /// The response of a DeletedVault list operation.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -609,12 +687,22 @@ pub struct DeletedVaultListResult {
     pub next_link: Option<String>,
 }
 impl DeletedVaultListResult {
-    /// A `DeletedVaultListResult` with its required fields; set the others on the returned value.
+    /// A `DeletedVaultListResult` with its required fields; set the others with the `with_*` methods.
     pub fn new(value: impl Into<Vec<DeletedVault>>) -> Self {
         Self {
             value: Some(value.into()),
             ..Default::default()
         }
+    }
+    /// Sets `value` (the `value` property) and returns the model, for chaining.
+    pub fn with_value(mut self, value: impl Into<Vec<DeletedVault>>) -> Self {
+        self.value = Some(value.into());
+        self
+    }
+    /// Sets `next_link` (the `nextLink` property) and returns the model, for chaining.
+    pub fn with_next_link(mut self, value: impl Into<String>) -> Self {
+        self.next_link = Some(value.into());
+        self
     }
 }
 /// Properties of the deleted vault.
@@ -741,6 +829,23 @@ pub struct DimensionProperties {
     )]
     pub to_be_exported_for_shoebox: Option<bool>,
 }
+impl DimensionProperties {
+    /// Sets `name` (the `name` property) and returns the model, for chaining.
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `display_name` (the `displayName` property) and returns the model, for chaining.
+    pub fn with_display_name(mut self, value: impl Into<String>) -> Self {
+        self.display_name = Some(value.into());
+        self
+    }
+    /// Sets `to_be_exported_for_shoebox` (the `toBeExportedForShoebox` property) and returns the model, for chaining.
+    pub fn with_to_be_exported_for_shoebox(mut self, value: impl Into<bool>) -> Self {
+        self.to_be_exported_for_shoebox = Some(value.into());
+        self
+    }
+}
 /// The server error.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -841,12 +946,17 @@ pub struct IpRule {
     pub value: Option<String>,
 }
 impl IpRule {
-    /// A `IpRule` with its required fields; set the others on the returned value.
+    /// A `IpRule` with its required fields; set the others with the `with_*` methods.
     pub fn new(value: impl Into<String>) -> Self {
         Self {
             value: Some(value.into()),
             ..Default::default()
         }
+    }
+    /// Sets `value` (the `value` property) and returns the model, for chaining.
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        self.value = Some(value.into());
+        self
     }
 }
 /// The elliptic curve name. For valid values, see JsonWebKeyCurveName. Default for EC and EC-HSM keys is P-256
@@ -1084,12 +1194,17 @@ pub struct Key {
     pub tags: Option<std::collections::BTreeMap<String, String>>,
 }
 impl Key {
-    /// A `Key` with its required fields; set the others on the returned value.
+    /// A `Key` with its required fields; set the others with the `with_*` methods.
     pub fn new(properties: impl Into<KeyProperties>) -> Self {
         Self {
             properties: Some(properties.into()),
             ..Default::default()
         }
+    }
+    /// Sets `properties` (the `properties` property) and returns the model, for chaining.
+    pub fn with_properties(mut self, value: impl Into<KeyProperties>) -> Self {
+        self.properties = Some(value.into());
+        self
     }
 }
 /// The object attributes managed by the Azure Key Vault service.
@@ -1127,6 +1242,28 @@ pub struct KeyAttributes {
     #[serde(rename = "exportable", default, skip_serializing_if = "Option::is_none")]
     pub exportable: Option<bool>,
 }
+impl KeyAttributes {
+    /// Sets `enabled` (the `enabled` property) and returns the model, for chaining.
+    pub fn with_enabled(mut self, value: impl Into<bool>) -> Self {
+        self.enabled = Some(value.into());
+        self
+    }
+    /// Sets `not_before` (the `nbf` property) and returns the model, for chaining.
+    pub fn with_not_before(mut self, value: impl Into<i64>) -> Self {
+        self.not_before = Some(value.into());
+        self
+    }
+    /// Sets `expires` (the `exp` property) and returns the model, for chaining.
+    pub fn with_expires(mut self, value: impl Into<i64>) -> Self {
+        self.expires = Some(value.into());
+        self
+    }
+    /// Sets `exportable` (the `exportable` property) and returns the model, for chaining.
+    pub fn with_exportable(mut self, value: impl Into<bool>) -> Self {
+        self.exportable = Some(value.into());
+        self
+    }
+}
 /// The parameters used to create a key.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -1142,12 +1279,25 @@ pub struct KeyCreateParameters {
     pub properties: Option<KeyProperties>,
 }
 impl KeyCreateParameters {
-    /// A `KeyCreateParameters` with its required fields; set the others on the returned value.
+    /// A `KeyCreateParameters` with its required fields; set the others with the `with_*` methods.
     pub fn new(properties: impl Into<KeyProperties>) -> Self {
         Self {
             properties: Some(properties.into()),
             ..Default::default()
         }
+    }
+    /// Sets `tags` (the `tags` property) and returns the model, for chaining.
+    pub fn with_tags(
+        mut self,
+        value: impl Into<std::collections::BTreeMap<String, String>>,
+    ) -> Self {
+        self.tags = Some(value.into());
+        self
+    }
+    /// Sets `properties` (the `properties` property) and returns the model, for chaining.
+    pub fn with_properties(mut self, value: impl Into<KeyProperties>) -> Self {
+        self.properties = Some(value.into());
+        self
     }
 }
 /// The response of a Key list operation.
@@ -1165,12 +1315,22 @@ pub struct KeyListResult {
     pub next_link: Option<String>,
 }
 impl KeyListResult {
-    /// A `KeyListResult` with its required fields; set the others on the returned value.
+    /// A `KeyListResult` with its required fields; set the others with the `with_*` methods.
     pub fn new(value: impl Into<Vec<Key>>) -> Self {
         Self {
             value: Some(value.into()),
             ..Default::default()
         }
+    }
+    /// Sets `value` (the `value` property) and returns the model, for chaining.
+    pub fn with_value(mut self, value: impl Into<Vec<Key>>) -> Self {
+        self.value = Some(value.into());
+        self
+    }
+    /// Sets `next_link` (the `nextLink` property) and returns the model, for chaining.
+    pub fn with_next_link(mut self, value: impl Into<String>) -> Self {
+        self.next_link = Some(value.into());
+        self
     }
 }
 /// Values the service defines.
@@ -1337,6 +1497,43 @@ pub struct KeyProperties {
     #[serde(rename = "release_policy", default, skip_serializing_if = "Option::is_none")]
     pub release_policy: Option<KeyReleasePolicy>,
 }
+impl KeyProperties {
+    /// Sets `attributes` (the `attributes` property) and returns the model, for chaining.
+    pub fn with_attributes(mut self, value: impl Into<KeyAttributes>) -> Self {
+        self.attributes = Some(value.into());
+        self
+    }
+    /// Sets `kty` (the `kty` property) and returns the model, for chaining.
+    pub fn with_kty(mut self, value: impl Into<JsonWebKeyType>) -> Self {
+        self.kty = Some(value.into());
+        self
+    }
+    /// Sets `key_ops` (the `keyOps` property) and returns the model, for chaining.
+    pub fn with_key_ops(mut self, value: impl Into<Vec<JsonWebKeyOperation>>) -> Self {
+        self.key_ops = Some(value.into());
+        self
+    }
+    /// Sets `key_size` (the `keySize` property) and returns the model, for chaining.
+    pub fn with_key_size(mut self, value: impl Into<i32>) -> Self {
+        self.key_size = Some(value.into());
+        self
+    }
+    /// Sets `curve_name` (the `curveName` property) and returns the model, for chaining.
+    pub fn with_curve_name(mut self, value: impl Into<JsonWebKeyCurveName>) -> Self {
+        self.curve_name = Some(value.into());
+        self
+    }
+    /// Sets `rotation_policy` (the `rotationPolicy` property) and returns the model, for chaining.
+    pub fn with_rotation_policy(mut self, value: impl Into<RotationPolicy>) -> Self {
+        self.rotation_policy = Some(value.into());
+        self
+    }
+    /// Sets `release_policy` (the `release_policy` property) and returns the model, for chaining.
+    pub fn with_release_policy(mut self, value: impl Into<KeyReleasePolicy>) -> Self {
+        self.release_policy = Some(value.into());
+        self
+    }
+}
 /// A model of the service.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -1355,6 +1552,18 @@ pub struct KeyReleasePolicy {
         with = "keyvault_runtime::codec::base64url::option"
     )]
     pub data: Option<Vec<u8>>,
+}
+impl KeyReleasePolicy {
+    /// Sets `content_type` (the `contentType` property) and returns the model, for chaining.
+    pub fn with_content_type(mut self, value: impl Into<String>) -> Self {
+        self.content_type = Some(value.into());
+        self
+    }
+    /// Sets `data` (the `data` property) and returns the model, for chaining.
+    pub fn with_data(mut self, value: impl Into<Vec<u8>>) -> Self {
+        self.data = Some(value.into());
+        self
+    }
 }
 /// The type of action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -1400,6 +1609,13 @@ pub struct KeyRotationPolicyAttributes {
     #[serde(rename = "expiryTime", default, skip_serializing_if = "Option::is_none")]
     pub expiry_time: Option<String>,
 }
+impl KeyRotationPolicyAttributes {
+    /// Sets `expiry_time` (the `expiryTime` property) and returns the model, for chaining.
+    pub fn with_expiry_time(mut self, value: impl Into<String>) -> Self {
+        self.expiry_time = Some(value.into());
+        self
+    }
+}
 /// A model of the service.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -1411,6 +1627,18 @@ pub struct LifetimeAction {
     /// The action of key rotation policy lifetimeAction.
     #[serde(rename = "action", default, skip_serializing_if = "Option::is_none")]
     pub action: Option<Action>,
+}
+impl LifetimeAction {
+    /// Sets `trigger` (the `trigger` property) and returns the model, for chaining.
+    pub fn with_trigger(mut self, value: impl Into<Trigger>) -> Self {
+        self.trigger = Some(value.into());
+        self
+    }
+    /// Sets `action` (the `action` property) and returns the model, for chaining.
+    pub fn with_action(mut self, value: impl Into<Action>) -> Self {
+        self.action = Some(value.into());
+        self
+    }
 }
 /// Log specification of operation.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1426,6 +1654,23 @@ pub struct LogSpecification {
     /// Blob duration of specification.
     #[serde(rename = "blobDuration", default, skip_serializing_if = "Option::is_none")]
     pub blob_duration: Option<String>,
+}
+impl LogSpecification {
+    /// Sets `name` (the `name` property) and returns the model, for chaining.
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `display_name` (the `displayName` property) and returns the model, for chaining.
+    pub fn with_display_name(mut self, value: impl Into<String>) -> Self {
+        self.display_name = Some(value.into());
+        self
+    }
+    /// Sets `blob_duration` (the `blobDuration` property) and returns the model, for chaining.
+    pub fn with_blob_duration(mut self, value: impl Into<String>) -> Self {
+        self.blob_duration = Some(value.into());
+        self
+    }
 }
 /// Resource information with extended details.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1468,6 +1713,36 @@ pub struct ManagedHsm {
     #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<std::collections::BTreeMap<String, String>>,
 }
+impl ManagedHsm {
+    /// Sets `properties` (the `properties` property) and returns the model, for chaining.
+    pub fn with_properties(mut self, value: impl Into<ManagedHsmProperties>) -> Self {
+        self.properties = Some(value.into());
+        self
+    }
+    /// Sets `sku` (the `sku` property) and returns the model, for chaining.
+    pub fn with_sku(mut self, value: impl Into<ManagedHsmSku>) -> Self {
+        self.sku = Some(value.into());
+        self
+    }
+    /// Sets `identity` (the `identity` property) and returns the model, for chaining.
+    pub fn with_identity(mut self, value: impl Into<ManagedServiceIdentity>) -> Self {
+        self.identity = Some(value.into());
+        self
+    }
+    /// Sets `location` (the `location` property) and returns the model, for chaining.
+    pub fn with_location(mut self, value: impl Into<String>) -> Self {
+        self.location = Some(value.into());
+        self
+    }
+    /// Sets `tags` (the `tags` property) and returns the model, for chaining.
+    pub fn with_tags(
+        mut self,
+        value: impl Into<std::collections::BTreeMap<String, String>>,
+    ) -> Self {
+        self.tags = Some(value.into());
+        self
+    }
+}
 /// A model of the service.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -1476,6 +1751,13 @@ pub struct ManagedHsmAction {
     /// The type of action.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<KeyRotationPolicyActionType>,
+}
+impl ManagedHsmAction {
+    /// Sets `type` (the `type` property) and returns the model, for chaining.
+    pub fn with_type(mut self, value: impl Into<KeyRotationPolicyActionType>) -> Self {
+        self.r#type = Some(value.into());
+        self
+    }
 }
 /// The error exception.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1523,12 +1805,25 @@ pub struct ManagedHsmKey {
     pub tags: Option<std::collections::BTreeMap<String, String>>,
 }
 impl ManagedHsmKey {
-    /// A `ManagedHsmKey` with its required fields; set the others on the returned value.
+    /// A `ManagedHsmKey` with its required fields; set the others with the `with_*` methods.
     pub fn new(properties: impl Into<ManagedHsmKeyProperties>) -> Self {
         Self {
             properties: Some(properties.into()),
             ..Default::default()
         }
+    }
+    /// Sets `properties` (the `properties` property) and returns the model, for chaining.
+    pub fn with_properties(mut self, value: impl Into<ManagedHsmKeyProperties>) -> Self {
+        self.properties = Some(value.into());
+        self
+    }
+    /// Sets `tags` (the `tags` property) and returns the model, for chaining.
+    pub fn with_tags(
+        mut self,
+        value: impl Into<std::collections::BTreeMap<String, String>>,
+    ) -> Self {
+        self.tags = Some(value.into());
+        self
     }
 }
 /// The object attributes managed by the Azure Key Vault service.
@@ -1564,6 +1859,28 @@ pub struct ManagedHsmKeyAttributes {
     #[serde(rename = "exportable", default, skip_serializing_if = "Option::is_none")]
     pub exportable: Option<bool>,
 }
+impl ManagedHsmKeyAttributes {
+    /// Sets `enabled` (the `enabled` property) and returns the model, for chaining.
+    pub fn with_enabled(mut self, value: impl Into<bool>) -> Self {
+        self.enabled = Some(value.into());
+        self
+    }
+    /// Sets `not_before` (the `nbf` property) and returns the model, for chaining.
+    pub fn with_not_before(mut self, value: impl Into<i64>) -> Self {
+        self.not_before = Some(value.into());
+        self
+    }
+    /// Sets `expires` (the `exp` property) and returns the model, for chaining.
+    pub fn with_expires(mut self, value: impl Into<i64>) -> Self {
+        self.expires = Some(value.into());
+        self
+    }
+    /// Sets `exportable` (the `exportable` property) and returns the model, for chaining.
+    pub fn with_exportable(mut self, value: impl Into<bool>) -> Self {
+        self.exportable = Some(value.into());
+        self
+    }
+}
 /// The parameters used to create a key.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -1579,12 +1896,25 @@ pub struct ManagedHsmKeyCreateParameters {
     pub properties: Option<ManagedHsmKeyProperties>,
 }
 impl ManagedHsmKeyCreateParameters {
-    /// A `ManagedHsmKeyCreateParameters` with its required fields; set the others on the returned value.
+    /// A `ManagedHsmKeyCreateParameters` with its required fields; set the others with the `with_*` methods.
     pub fn new(properties: impl Into<ManagedHsmKeyProperties>) -> Self {
         Self {
             properties: Some(properties.into()),
             ..Default::default()
         }
+    }
+    /// Sets `tags` (the `tags` property) and returns the model, for chaining.
+    pub fn with_tags(
+        mut self,
+        value: impl Into<std::collections::BTreeMap<String, String>>,
+    ) -> Self {
+        self.tags = Some(value.into());
+        self
+    }
+    /// Sets `properties` (the `properties` property) and returns the model, for chaining.
+    pub fn with_properties(mut self, value: impl Into<ManagedHsmKeyProperties>) -> Self {
+        self.properties = Some(value.into());
+        self
     }
 }
 /// The response of a ManagedHsmKey list operation.
@@ -1602,12 +1932,22 @@ pub struct ManagedHsmKeyListResult {
     pub next_link: Option<String>,
 }
 impl ManagedHsmKeyListResult {
-    /// A `ManagedHsmKeyListResult` with its required fields; set the others on the returned value.
+    /// A `ManagedHsmKeyListResult` with its required fields; set the others with the `with_*` methods.
     pub fn new(value: impl Into<Vec<ManagedHsmKey>>) -> Self {
         Self {
             value: Some(value.into()),
             ..Default::default()
         }
+    }
+    /// Sets `value` (the `value` property) and returns the model, for chaining.
+    pub fn with_value(mut self, value: impl Into<Vec<ManagedHsmKey>>) -> Self {
+        self.value = Some(value.into());
+        self
+    }
+    /// Sets `next_link` (the `nextLink` property) and returns the model, for chaining.
+    pub fn with_next_link(mut self, value: impl Into<String>) -> Self {
+        self.next_link = Some(value.into());
+        self
     }
 }
 /// The properties of the key.
@@ -1647,6 +1987,49 @@ pub struct ManagedHsmKeyProperties {
     #[serde(rename = "release_policy", default, skip_serializing_if = "Option::is_none")]
     pub release_policy: Option<ManagedHsmKeyReleasePolicy>,
 }
+impl ManagedHsmKeyProperties {
+    /// Sets `attributes` (the `attributes` property) and returns the model, for chaining.
+    pub fn with_attributes(mut self, value: impl Into<ManagedHsmKeyAttributes>) -> Self {
+        self.attributes = Some(value.into());
+        self
+    }
+    /// Sets `kty` (the `kty` property) and returns the model, for chaining.
+    pub fn with_kty(mut self, value: impl Into<JsonWebKeyType>) -> Self {
+        self.kty = Some(value.into());
+        self
+    }
+    /// Sets `key_ops` (the `keyOps` property) and returns the model, for chaining.
+    pub fn with_key_ops(mut self, value: impl Into<Vec<JsonWebKeyOperation>>) -> Self {
+        self.key_ops = Some(value.into());
+        self
+    }
+    /// Sets `key_size` (the `keySize` property) and returns the model, for chaining.
+    pub fn with_key_size(mut self, value: impl Into<i32>) -> Self {
+        self.key_size = Some(value.into());
+        self
+    }
+    /// Sets `curve_name` (the `curveName` property) and returns the model, for chaining.
+    pub fn with_curve_name(mut self, value: impl Into<JsonWebKeyCurveName>) -> Self {
+        self.curve_name = Some(value.into());
+        self
+    }
+    /// Sets `rotation_policy` (the `rotationPolicy` property) and returns the model, for chaining.
+    pub fn with_rotation_policy(
+        mut self,
+        value: impl Into<ManagedHsmRotationPolicy>,
+    ) -> Self {
+        self.rotation_policy = Some(value.into());
+        self
+    }
+    /// Sets `release_policy` (the `release_policy` property) and returns the model, for chaining.
+    pub fn with_release_policy(
+        mut self,
+        value: impl Into<ManagedHsmKeyReleasePolicy>,
+    ) -> Self {
+        self.release_policy = Some(value.into());
+        self
+    }
+}
 /// A model of the service.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -1665,6 +2048,18 @@ pub struct ManagedHsmKeyReleasePolicy {
         with = "keyvault_runtime::codec::base64url::option"
     )]
     pub data: Option<Vec<u8>>,
+}
+impl ManagedHsmKeyReleasePolicy {
+    /// Sets `content_type` (the `contentType` property) and returns the model, for chaining.
+    pub fn with_content_type(mut self, value: impl Into<String>) -> Self {
+        self.content_type = Some(value.into());
+        self
+    }
+    /// Sets `data` (the `data` property) and returns the model, for chaining.
+    pub fn with_data(mut self, value: impl Into<Vec<u8>>) -> Self {
+        self.data = Some(value.into());
+        self
+    }
 }
 /// A model of the service.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1685,6 +2080,13 @@ pub struct ManagedHsmKeyRotationPolicyAttributes {
     #[serde(rename = "expiryTime", default, skip_serializing_if = "Option::is_none")]
     pub expiry_time: Option<String>,
 }
+impl ManagedHsmKeyRotationPolicyAttributes {
+    /// Sets `expiry_time` (the `expiryTime` property) and returns the model, for chaining.
+    pub fn with_expiry_time(mut self, value: impl Into<String>) -> Self {
+        self.expiry_time = Some(value.into());
+        self
+    }
+}
 /// A model of the service.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -1696,6 +2098,18 @@ pub struct ManagedHsmLifetimeAction {
     /// The action of key rotation policy lifetimeAction.
     #[serde(rename = "action", default, skip_serializing_if = "Option::is_none")]
     pub action: Option<ManagedHsmAction>,
+}
+impl ManagedHsmLifetimeAction {
+    /// Sets `trigger` (the `trigger` property) and returns the model, for chaining.
+    pub fn with_trigger(mut self, value: impl Into<ManagedHsmTrigger>) -> Self {
+        self.trigger = Some(value.into());
+        self
+    }
+    /// Sets `action` (the `action` property) and returns the model, for chaining.
+    pub fn with_action(mut self, value: impl Into<ManagedHsmAction>) -> Self {
+        self.action = Some(value.into());
+        self
+    }
 }
 /// The response of a ManagedHsm list operation.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1712,12 +2126,22 @@ pub struct ManagedHsmListResult {
     pub next_link: Option<String>,
 }
 impl ManagedHsmListResult {
-    /// A `ManagedHsmListResult` with its required fields; set the others on the returned value.
+    /// A `ManagedHsmListResult` with its required fields; set the others with the `with_*` methods.
     pub fn new(value: impl Into<Vec<ManagedHsm>>) -> Self {
         Self {
             value: Some(value.into()),
             ..Default::default()
         }
+    }
+    /// Sets `value` (the `value` property) and returns the model, for chaining.
+    pub fn with_value(mut self, value: impl Into<Vec<ManagedHsm>>) -> Self {
+        self.value = Some(value.into());
+        self
+    }
+    /// Sets `next_link` (the `nextLink` property) and returns the model, for chaining.
+    pub fn with_next_link(mut self, value: impl Into<String>) -> Self {
+        self.next_link = Some(value.into());
+        self
     }
 }
 /// Properties of the managed HSM Pool
@@ -1816,6 +2240,62 @@ pub struct ManagedHsmProperties {
     #[serde(rename = "securityDomainProperties", default, skip_serializing)]
     pub security_domain_properties: Option<ManagedHsmSecurityDomainProperties>,
 }
+impl ManagedHsmProperties {
+    /// Sets `tenant_id` (the `tenantId` property) and returns the model, for chaining.
+    pub fn with_tenant_id(mut self, value: impl Into<String>) -> Self {
+        self.tenant_id = Some(value.into());
+        self
+    }
+    /// Sets `initial_admin_object_ids` (the `initialAdminObjectIds` property) and returns the model, for chaining.
+    pub fn with_initial_admin_object_ids(
+        mut self,
+        value: impl Into<Vec<String>>,
+    ) -> Self {
+        self.initial_admin_object_ids = Some(value.into());
+        self
+    }
+    /// Sets `enable_soft_delete` (the `enableSoftDelete` property) and returns the model, for chaining.
+    pub fn with_enable_soft_delete(mut self, value: impl Into<bool>) -> Self {
+        self.enable_soft_delete = Some(value.into());
+        self
+    }
+    /// Sets `soft_delete_retention_in_days` (the `softDeleteRetentionInDays` property) and returns the model, for chaining.
+    pub fn with_soft_delete_retention_in_days(mut self, value: impl Into<i32>) -> Self {
+        self.soft_delete_retention_in_days = Some(value.into());
+        self
+    }
+    /// Sets `enable_purge_protection` (the `enablePurgeProtection` property) and returns the model, for chaining.
+    pub fn with_enable_purge_protection(mut self, value: impl Into<bool>) -> Self {
+        self.enable_purge_protection = Some(value.into());
+        self
+    }
+    /// Sets `create_mode` (the `createMode` property) and returns the model, for chaining.
+    pub fn with_create_mode(mut self, value: impl Into<CreateMode>) -> Self {
+        self.create_mode = Some(value.into());
+        self
+    }
+    /// Sets `network_acls` (the `networkAcls` property) and returns the model, for chaining.
+    pub fn with_network_acls(mut self, value: impl Into<MhsmNetworkRuleSet>) -> Self {
+        self.network_acls = Some(value.into());
+        self
+    }
+    /// Sets `regions` (the `regions` property) and returns the model, for chaining.
+    pub fn with_regions(
+        mut self,
+        value: impl Into<Vec<MhsmGeoReplicatedRegion>>,
+    ) -> Self {
+        self.regions = Some(value.into());
+        self
+    }
+    /// Sets `public_network_access` (the `publicNetworkAccess` property) and returns the model, for chaining.
+    pub fn with_public_network_access(
+        mut self,
+        value: impl Into<PublicNetworkAccess>,
+    ) -> Self {
+        self.public_network_access = Some(value.into());
+        self
+    }
+}
 /// A model of the service.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -1831,6 +2311,24 @@ pub struct ManagedHsmRotationPolicy {
         skip_serializing_if = "Option::is_none"
     )]
     pub lifetime_actions: Option<Vec<ManagedHsmLifetimeAction>>,
+}
+impl ManagedHsmRotationPolicy {
+    /// Sets `attributes` (the `attributes` property) and returns the model, for chaining.
+    pub fn with_attributes(
+        mut self,
+        value: impl Into<ManagedHsmKeyRotationPolicyAttributes>,
+    ) -> Self {
+        self.attributes = Some(value.into());
+        self
+    }
+    /// Sets `lifetime_actions` (the `lifetimeActions` property) and returns the model, for chaining.
+    pub fn with_lifetime_actions(
+        mut self,
+        value: impl Into<Vec<ManagedHsmLifetimeAction>>,
+    ) -> Self {
+        self.lifetime_actions = Some(value.into());
+        self
+    }
 }
 /// The security domain properties of the managed hsm.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1865,7 +2363,7 @@ pub struct ManagedHsmSku {
     pub name: Option<ManagedHsmSkuName>,
 }
 impl ManagedHsmSku {
-    /// A `ManagedHsmSku` with its required fields; set the others on the returned value.
+    /// A `ManagedHsmSku` with its required fields; set the others with the `with_*` methods.
     pub fn new(
         family: impl Into<ManagedHsmSkuFamily>,
         name: impl Into<ManagedHsmSkuName>,
@@ -1875,6 +2373,16 @@ impl ManagedHsmSku {
             name: Some(name.into()),
             ..Default::default()
         }
+    }
+    /// Sets `family` (the `family` property) and returns the model, for chaining.
+    pub fn with_family(mut self, value: impl Into<ManagedHsmSkuFamily>) -> Self {
+        self.family = Some(value.into());
+        self
+    }
+    /// Sets `name` (the `name` property) and returns the model, for chaining.
+    pub fn with_name(mut self, value: impl Into<ManagedHsmSkuName>) -> Self {
+        self.name = Some(value.into());
+        self
     }
 }
 /// SKU Family of the managed HSM Pool
@@ -1985,6 +2493,18 @@ pub struct ManagedHsmTrigger {
     )]
     pub time_before_expiry: Option<String>,
 }
+impl ManagedHsmTrigger {
+    /// Sets `time_after_create` (the `timeAfterCreate` property) and returns the model, for chaining.
+    pub fn with_time_after_create(mut self, value: impl Into<String>) -> Self {
+        self.time_after_create = Some(value.into());
+        self
+    }
+    /// Sets `time_before_expiry` (the `timeBeforeExpiry` property) and returns the model, for chaining.
+    pub fn with_time_before_expiry(mut self, value: impl Into<String>) -> Self {
+        self.time_before_expiry = Some(value.into());
+        self
+    }
+}
 /// Managed service identity (system assigned and/or user assigned identities)
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -2016,12 +2536,25 @@ pub struct ManagedServiceIdentity {
     >,
 }
 impl ManagedServiceIdentity {
-    /// A `ManagedServiceIdentity` with its required fields; set the others on the returned value.
+    /// A `ManagedServiceIdentity` with its required fields; set the others with the `with_*` methods.
     pub fn new(r#type: impl Into<ManagedServiceIdentityType>) -> Self {
         Self {
             r#type: Some(r#type.into()),
             ..Default::default()
         }
+    }
+    /// Sets `type` (the `type` property) and returns the model, for chaining.
+    pub fn with_type(mut self, value: impl Into<ManagedServiceIdentityType>) -> Self {
+        self.r#type = Some(value.into());
+        self
+    }
+    /// Sets `user_assigned_identities` (the `userAssignedIdentities` property) and returns the model, for chaining.
+    pub fn with_user_assigned_identities(
+        mut self,
+        value: impl Into<std::collections::BTreeMap<String, UserAssignedIdentity>>,
+    ) -> Self {
+        self.user_assigned_identities = Some(value.into());
+        self
     }
 }
 /// Type of managed service identity (where both SystemAssigned and UserAssigned types are allowed).
@@ -2150,6 +2683,72 @@ pub struct MetricSpecification {
     )]
     pub internal_metric_name: Option<String>,
 }
+impl MetricSpecification {
+    /// Sets `name` (the `name` property) and returns the model, for chaining.
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `display_name` (the `displayName` property) and returns the model, for chaining.
+    pub fn with_display_name(mut self, value: impl Into<String>) -> Self {
+        self.display_name = Some(value.into());
+        self
+    }
+    /// Sets `display_description` (the `displayDescription` property) and returns the model, for chaining.
+    pub fn with_display_description(mut self, value: impl Into<String>) -> Self {
+        self.display_description = Some(value.into());
+        self
+    }
+    /// Sets `unit` (the `unit` property) and returns the model, for chaining.
+    pub fn with_unit(mut self, value: impl Into<String>) -> Self {
+        self.unit = Some(value.into());
+        self
+    }
+    /// Sets `aggregation_type` (the `aggregationType` property) and returns the model, for chaining.
+    pub fn with_aggregation_type(mut self, value: impl Into<String>) -> Self {
+        self.aggregation_type = Some(value.into());
+        self
+    }
+    /// Sets `supported_aggregation_types` (the `supportedAggregationTypes` property) and returns the model, for chaining.
+    pub fn with_supported_aggregation_types(
+        mut self,
+        value: impl Into<Vec<String>>,
+    ) -> Self {
+        self.supported_aggregation_types = Some(value.into());
+        self
+    }
+    /// Sets `supported_time_grain_types` (the `supportedTimeGrainTypes` property) and returns the model, for chaining.
+    pub fn with_supported_time_grain_types(
+        mut self,
+        value: impl Into<Vec<String>>,
+    ) -> Self {
+        self.supported_time_grain_types = Some(value.into());
+        self
+    }
+    /// Sets `lock_aggregation_type` (the `lockAggregationType` property) and returns the model, for chaining.
+    pub fn with_lock_aggregation_type(mut self, value: impl Into<String>) -> Self {
+        self.lock_aggregation_type = Some(value.into());
+        self
+    }
+    /// Sets `dimensions` (the `dimensions` property) and returns the model, for chaining.
+    pub fn with_dimensions(
+        mut self,
+        value: impl Into<Vec<DimensionProperties>>,
+    ) -> Self {
+        self.dimensions = Some(value.into());
+        self
+    }
+    /// Sets `fill_gap_with_zero` (the `fillGapWithZero` property) and returns the model, for chaining.
+    pub fn with_fill_gap_with_zero(mut self, value: impl Into<bool>) -> Self {
+        self.fill_gap_with_zero = Some(value.into());
+        self
+    }
+    /// Sets `internal_metric_name` (the `internalMetricName` property) and returns the model, for chaining.
+    pub fn with_internal_metric_name(mut self, value: impl Into<String>) -> Self {
+        self.internal_metric_name = Some(value.into());
+        self
+    }
+}
 /// A region that this managed HSM Pool has been extended to.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -2166,6 +2765,18 @@ pub struct MhsmGeoReplicatedRegion {
     /// A boolean value that indicates whether the region is the primary region or a secondary region.
     #[serde(rename = "isPrimary", default, skip_serializing_if = "Option::is_none")]
     pub is_primary: Option<bool>,
+}
+impl MhsmGeoReplicatedRegion {
+    /// Sets `name` (the `name` property) and returns the model, for chaining.
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `is_primary` (the `isPrimary` property) and returns the model, for chaining.
+    pub fn with_is_primary(mut self, value: impl Into<bool>) -> Self {
+        self.is_primary = Some(value.into());
+        self
+    }
 }
 /// A set of rules governing the network accessibility of a managed hsm pool.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2191,6 +2802,39 @@ pub struct MhsmNetworkRuleSet {
         skip_serializing_if = "Option::is_none"
     )]
     pub virtual_network_rules: Option<Vec<MhsmVirtualNetworkRule>>,
+}
+impl MhsmNetworkRuleSet {
+    /// Sets `bypass` (the `bypass` property) and returns the model, for chaining.
+    pub fn with_bypass(mut self, value: impl Into<NetworkRuleBypassOptions>) -> Self {
+        self.bypass = Some(value.into());
+        self
+    }
+    /// Sets `default_action` (the `defaultAction` property) and returns the model, for chaining.
+    pub fn with_default_action(mut self, value: impl Into<NetworkRuleAction>) -> Self {
+        self.default_action = Some(value.into());
+        self
+    }
+    /// Sets `ip_rules` (the `ipRules` property) and returns the model, for chaining.
+    pub fn with_ip_rules(mut self, value: impl Into<Vec<MhsmipRule>>) -> Self {
+        self.ip_rules = Some(value.into());
+        self
+    }
+    /// Sets `service_tags` (the `serviceTags` property) and returns the model, for chaining.
+    pub fn with_service_tags(
+        mut self,
+        value: impl Into<Vec<MhsmServiceTagRule>>,
+    ) -> Self {
+        self.service_tags = Some(value.into());
+        self
+    }
+    /// Sets `virtual_network_rules` (the `virtualNetworkRules` property) and returns the model, for chaining.
+    pub fn with_virtual_network_rules(
+        mut self,
+        value: impl Into<Vec<MhsmVirtualNetworkRule>>,
+    ) -> Self {
+        self.virtual_network_rules = Some(value.into());
+        self
+    }
 }
 /// Private endpoint object properties.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2247,6 +2891,44 @@ pub struct MhsmPrivateEndpointConnection {
     #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<std::collections::BTreeMap<String, String>>,
 }
+impl MhsmPrivateEndpointConnection {
+    /// Sets `properties` (the `properties` property) and returns the model, for chaining.
+    pub fn with_properties(
+        mut self,
+        value: impl Into<MhsmPrivateEndpointConnectionProperties>,
+    ) -> Self {
+        self.properties = Some(value.into());
+        self
+    }
+    /// Sets `sku` (the `sku` property) and returns the model, for chaining.
+    pub fn with_sku(mut self, value: impl Into<ManagedHsmSku>) -> Self {
+        self.sku = Some(value.into());
+        self
+    }
+    /// Sets `identity` (the `identity` property) and returns the model, for chaining.
+    pub fn with_identity(mut self, value: impl Into<ManagedServiceIdentity>) -> Self {
+        self.identity = Some(value.into());
+        self
+    }
+    /// Sets `etag` (the `etag` property) and returns the model, for chaining.
+    pub fn with_etag(mut self, value: impl Into<String>) -> Self {
+        self.etag = Some(value.into());
+        self
+    }
+    /// Sets `location` (the `location` property) and returns the model, for chaining.
+    pub fn with_location(mut self, value: impl Into<String>) -> Self {
+        self.location = Some(value.into());
+        self
+    }
+    /// Sets `tags` (the `tags` property) and returns the model, for chaining.
+    pub fn with_tags(
+        mut self,
+        value: impl Into<std::collections::BTreeMap<String, String>>,
+    ) -> Self {
+        self.tags = Some(value.into());
+        self
+    }
+}
 /// Private endpoint connection item.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -2261,6 +2943,26 @@ pub struct MhsmPrivateEndpointConnectionItem {
     /// Private endpoint connection properties.
     #[serde(rename = "properties", default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<MhsmPrivateEndpointConnectionProperties>,
+}
+impl MhsmPrivateEndpointConnectionItem {
+    /// Sets `id` (the `id` property) and returns the model, for chaining.
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `etag` (the `etag` property) and returns the model, for chaining.
+    pub fn with_etag(mut self, value: impl Into<String>) -> Self {
+        self.etag = Some(value.into());
+        self
+    }
+    /// Sets `properties` (the `properties` property) and returns the model, for chaining.
+    pub fn with_properties(
+        mut self,
+        value: impl Into<MhsmPrivateEndpointConnectionProperties>,
+    ) -> Self {
+        self.properties = Some(value.into());
+        self
+    }
 }
 /// Properties of the private endpoint connection resource.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2289,6 +2991,24 @@ pub struct MhsmPrivateEndpointConnectionProperties {
     #[serde(rename = "provisioningState", default, skip_serializing)]
     pub provisioning_state: Option<PrivateEndpointConnectionProvisioningState>,
 }
+impl MhsmPrivateEndpointConnectionProperties {
+    /// Sets `private_endpoint` (the `privateEndpoint` property) and returns the model, for chaining.
+    pub fn with_private_endpoint(
+        mut self,
+        value: impl Into<MhsmPrivateEndpoint>,
+    ) -> Self {
+        self.private_endpoint = Some(value.into());
+        self
+    }
+    /// Sets `private_link_service_connection_state` (the `privateLinkServiceConnectionState` property) and returns the model, for chaining.
+    pub fn with_private_link_service_connection_state(
+        mut self,
+        value: impl Into<MhsmPrivateLinkServiceConnectionState>,
+    ) -> Self {
+        self.private_link_service_connection_state = Some(value.into());
+        self
+    }
+}
 /// List of private endpoint connections associated with a managed HSM Pools
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -2304,12 +3024,25 @@ pub struct MhsmPrivateEndpointConnectionsListResult {
     pub next_link: Option<String>,
 }
 impl MhsmPrivateEndpointConnectionsListResult {
-    /// A `MhsmPrivateEndpointConnectionsListResult` with its required fields; set the others on the returned value.
+    /// A `MhsmPrivateEndpointConnectionsListResult` with its required fields; set the others with the `with_*` methods.
     pub fn new(value: impl Into<Vec<MhsmPrivateEndpointConnection>>) -> Self {
         Self {
             value: Some(value.into()),
             ..Default::default()
         }
+    }
+    /// Sets `value` (the `value` property) and returns the model, for chaining.
+    pub fn with_value(
+        mut self,
+        value: impl Into<Vec<MhsmPrivateEndpointConnection>>,
+    ) -> Self {
+        self.value = Some(value.into());
+        self
+    }
+    /// Sets `next_link` (the `nextLink` property) and returns the model, for chaining.
+    pub fn with_next_link(mut self, value: impl Into<String>) -> Self {
+        self.next_link = Some(value.into());
+        self
     }
 }
 /// A private link resource
@@ -2356,12 +3089,43 @@ pub struct MhsmPrivateLinkResource {
     pub identity: Option<ManagedServiceIdentity>,
 }
 impl MhsmPrivateLinkResource {
-    /// A `MhsmPrivateLinkResource` with its required fields; set the others on the returned value.
+    /// A `MhsmPrivateLinkResource` with its required fields; set the others with the `with_*` methods.
     pub fn new(location: impl Into<String>) -> Self {
         Self {
             location: Some(location.into()),
             ..Default::default()
         }
+    }
+    /// Sets `tags` (the `tags` property) and returns the model, for chaining.
+    pub fn with_tags(
+        mut self,
+        value: impl Into<std::collections::BTreeMap<String, String>>,
+    ) -> Self {
+        self.tags = Some(value.into());
+        self
+    }
+    /// Sets `location` (the `location` property) and returns the model, for chaining.
+    pub fn with_location(mut self, value: impl Into<String>) -> Self {
+        self.location = Some(value.into());
+        self
+    }
+    /// Sets `properties` (the `properties` property) and returns the model, for chaining.
+    pub fn with_properties(
+        mut self,
+        value: impl Into<MhsmPrivateLinkResourceProperties>,
+    ) -> Self {
+        self.properties = Some(value.into());
+        self
+    }
+    /// Sets `sku` (the `sku` property) and returns the model, for chaining.
+    pub fn with_sku(mut self, value: impl Into<ManagedHsmSku>) -> Self {
+        self.sku = Some(value.into());
+        self
+    }
+    /// Sets `identity` (the `identity` property) and returns the model, for chaining.
+    pub fn with_identity(mut self, value: impl Into<ManagedServiceIdentity>) -> Self {
+        self.identity = Some(value.into());
+        self
     }
 }
 /// A list of private link resources
@@ -2372,6 +3136,13 @@ pub struct MhsmPrivateLinkResourceListResult {
     /// Array of private link resources
     #[serde(rename = "value", default, skip_serializing_if = "Option::is_none")]
     pub value: Option<Vec<MhsmPrivateLinkResource>>,
+}
+impl MhsmPrivateLinkResourceListResult {
+    /// Sets `value` (the `value` property) and returns the model, for chaining.
+    pub fn with_value(mut self, value: impl Into<Vec<MhsmPrivateLinkResource>>) -> Self {
+        self.value = Some(value.into());
+        self
+    }
 }
 /// Properties of a private link resource.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2396,6 +3167,13 @@ pub struct MhsmPrivateLinkResourceProperties {
     )]
     pub required_zone_names: Option<Vec<String>>,
 }
+impl MhsmPrivateLinkResourceProperties {
+    /// Sets `required_zone_names` (the `requiredZoneNames` property) and returns the model, for chaining.
+    pub fn with_required_zone_names(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.required_zone_names = Some(value.into());
+        self
+    }
+}
 /// An object that represents the approval state of the private link connection.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -2415,6 +3193,26 @@ pub struct MhsmPrivateLinkServiceConnectionState {
     )]
     pub actions_required: Option<ActionsRequired>,
 }
+impl MhsmPrivateLinkServiceConnectionState {
+    /// Sets `status` (the `status` property) and returns the model, for chaining.
+    pub fn with_status(
+        mut self,
+        value: impl Into<PrivateEndpointServiceConnectionStatus>,
+    ) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+    /// Sets `description` (the `description` property) and returns the model, for chaining.
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `actions_required` (the `actionsRequired` property) and returns the model, for chaining.
+    pub fn with_actions_required(mut self, value: impl Into<ActionsRequired>) -> Self {
+        self.actions_required = Some(value.into());
+        self
+    }
+}
 /// List of regions associated with a managed HSM Pools
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -2430,12 +3228,22 @@ pub struct MhsmRegionsListResult {
     pub next_link: Option<String>,
 }
 impl MhsmRegionsListResult {
-    /// A `MhsmRegionsListResult` with its required fields; set the others on the returned value.
+    /// A `MhsmRegionsListResult` with its required fields; set the others with the `with_*` methods.
     pub fn new(value: impl Into<Vec<MhsmGeoReplicatedRegion>>) -> Self {
         Self {
             value: Some(value.into()),
             ..Default::default()
         }
+    }
+    /// Sets `value` (the `value` property) and returns the model, for chaining.
+    pub fn with_value(mut self, value: impl Into<Vec<MhsmGeoReplicatedRegion>>) -> Self {
+        self.value = Some(value.into());
+        self
+    }
+    /// Sets `next_link` (the `nextLink` property) and returns the model, for chaining.
+    pub fn with_next_link(mut self, value: impl Into<String>) -> Self {
+        self.next_link = Some(value.into());
+        self
     }
 }
 /// A rule governing the accessibility of a managed hsm pool from a specific service tags.
@@ -2450,12 +3258,17 @@ pub struct MhsmServiceTagRule {
     pub tag: Option<String>,
 }
 impl MhsmServiceTagRule {
-    /// A `MhsmServiceTagRule` with its required fields; set the others on the returned value.
+    /// A `MhsmServiceTagRule` with its required fields; set the others with the `with_*` methods.
     pub fn new(tag: impl Into<String>) -> Self {
         Self {
             tag: Some(tag.into()),
             ..Default::default()
         }
+    }
+    /// Sets `tag` (the `tag` property) and returns the model, for chaining.
+    pub fn with_tag(mut self, value: impl Into<String>) -> Self {
+        self.tag = Some(value.into());
+        self
     }
 }
 /// A rule governing the accessibility of a managed hsm pool from a specific virtual network.
@@ -2470,12 +3283,17 @@ pub struct MhsmVirtualNetworkRule {
     pub id: Option<String>,
 }
 impl MhsmVirtualNetworkRule {
-    /// A `MhsmVirtualNetworkRule` with its required fields; set the others on the returned value.
+    /// A `MhsmVirtualNetworkRule` with its required fields; set the others with the `with_*` methods.
     pub fn new(id: impl Into<String>) -> Self {
         Self {
             id: Some(id.into()),
             ..Default::default()
         }
+    }
+    /// Sets `id` (the `id` property) and returns the model, for chaining.
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
     }
 }
 /// A rule governing the accessibility of a managed HSM pool from a specific IP address or IP range.
@@ -2490,12 +3308,17 @@ pub struct MhsmipRule {
     pub value: Option<String>,
 }
 impl MhsmipRule {
-    /// A `MhsmipRule` with its required fields; set the others on the returned value.
+    /// A `MhsmipRule` with its required fields; set the others with the `with_*` methods.
     pub fn new(value: impl Into<String>) -> Self {
         Self {
             value: Some(value.into()),
             ..Default::default()
         }
+    }
+    /// Sets `value` (the `value` property) and returns the model, for chaining.
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        self.value = Some(value.into());
+        self
     }
 }
 /// The default action when no rule from ipRules and from virtualNetworkRules match. This is only used after the bypass property has been evaluated.
@@ -2622,6 +3445,31 @@ pub struct NetworkRuleSet {
     )]
     pub virtual_network_rules: Option<Vec<VirtualNetworkRule>>,
 }
+impl NetworkRuleSet {
+    /// Sets `bypass` (the `bypass` property) and returns the model, for chaining.
+    pub fn with_bypass(mut self, value: impl Into<NetworkRuleBypassOptions>) -> Self {
+        self.bypass = Some(value.into());
+        self
+    }
+    /// Sets `default_action` (the `defaultAction` property) and returns the model, for chaining.
+    pub fn with_default_action(mut self, value: impl Into<NetworkRuleAction>) -> Self {
+        self.default_action = Some(value.into());
+        self
+    }
+    /// Sets `ip_rules` (the `ipRules` property) and returns the model, for chaining.
+    pub fn with_ip_rules(mut self, value: impl Into<Vec<IpRule>>) -> Self {
+        self.ip_rules = Some(value.into());
+        self
+    }
+    /// Sets `virtual_network_rules` (the `virtualNetworkRules` property) and returns the model, for chaining.
+    pub fn with_virtual_network_rules(
+        mut self,
+        value: impl Into<Vec<VirtualNetworkRule>>,
+    ) -> Self {
+        self.virtual_network_rules = Some(value.into());
+        self
+    }
+}
 /// Key Vault REST API operation definition.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -2643,6 +3491,36 @@ pub struct Operation {
     #[serde(rename = "isDataAction", default, skip_serializing_if = "Option::is_none")]
     pub is_data_action: Option<bool>,
 }
+impl Operation {
+    /// Sets `name` (the `name` property) and returns the model, for chaining.
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `display` (the `display` property) and returns the model, for chaining.
+    pub fn with_display(mut self, value: impl Into<OperationDisplay>) -> Self {
+        self.display = Some(value.into());
+        self
+    }
+    /// Sets `origin` (the `origin` property) and returns the model, for chaining.
+    pub fn with_origin(mut self, value: impl Into<String>) -> Self {
+        self.origin = Some(value.into());
+        self
+    }
+    /// Sets `operation_properties` (the `properties` property) and returns the model, for chaining.
+    pub fn with_operation_properties(
+        mut self,
+        value: impl Into<OperationProperties>,
+    ) -> Self {
+        self.operation_properties = Some(value.into());
+        self
+    }
+    /// Sets `is_data_action` (the `isDataAction` property) and returns the model, for chaining.
+    pub fn with_is_data_action(mut self, value: impl Into<bool>) -> Self {
+        self.is_data_action = Some(value.into());
+        self
+    }
+}
 /// Display metadata associated with the operation.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -2661,6 +3539,28 @@ pub struct OperationDisplay {
     #[serde(rename = "description", default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
+impl OperationDisplay {
+    /// Sets `provider` (the `provider` property) and returns the model, for chaining.
+    pub fn with_provider(mut self, value: impl Into<String>) -> Self {
+        self.provider = Some(value.into());
+        self
+    }
+    /// Sets `resource` (the `resource` property) and returns the model, for chaining.
+    pub fn with_resource(mut self, value: impl Into<String>) -> Self {
+        self.resource = Some(value.into());
+        self
+    }
+    /// Sets `operation` (the `operation` property) and returns the model, for chaining.
+    pub fn with_operation(mut self, value: impl Into<String>) -> Self {
+        self.operation = Some(value.into());
+        self
+    }
+    /// Sets `description` (the `description` property) and returns the model, for chaining.
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+}
 /// Result of the request to list Storage operations. It contains a list of operations and a URL link to get the next set of results.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -2676,12 +3576,22 @@ pub struct OperationListResult {
     pub next_link: Option<String>,
 }
 impl OperationListResult {
-    /// A `OperationListResult` with its required fields; set the others on the returned value.
+    /// A `OperationListResult` with its required fields; set the others with the `with_*` methods.
     pub fn new(value: impl Into<Vec<Operation>>) -> Self {
         Self {
             value: Some(value.into()),
             ..Default::default()
         }
+    }
+    /// Sets `value` (the `value` property) and returns the model, for chaining.
+    pub fn with_value(mut self, value: impl Into<Vec<Operation>>) -> Self {
+        self.value = Some(value.into());
+        self
+    }
+    /// Sets `next_link` (the `nextLink` property) and returns the model, for chaining.
+    pub fn with_next_link(mut self, value: impl Into<String>) -> Self {
+        self.next_link = Some(value.into());
+        self
     }
 }
 /// Properties of operation, include metric specifications.
@@ -2696,6 +3606,16 @@ pub struct OperationProperties {
         skip_serializing_if = "Option::is_none"
     )]
     pub service_specification: Option<ServiceSpecification>,
+}
+impl OperationProperties {
+    /// Sets `service_specification` (the `serviceSpecification` property) and returns the model, for chaining.
+    pub fn with_service_specification(
+        mut self,
+        value: impl Into<ServiceSpecification>,
+    ) -> Self {
+        self.service_specification = Some(value.into());
+        self
+    }
 }
 /// Permissions the identity has for keys, secrets, certificates and storage.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2714,6 +3634,31 @@ pub struct Permissions {
     /// Permissions to storage accounts
     #[serde(rename = "storage", default, skip_serializing_if = "Option::is_none")]
     pub storage: Option<Vec<StoragePermissions>>,
+}
+impl Permissions {
+    /// Sets `keys` (the `keys` property) and returns the model, for chaining.
+    pub fn with_keys(mut self, value: impl Into<Vec<KeyPermissions>>) -> Self {
+        self.keys = Some(value.into());
+        self
+    }
+    /// Sets `secrets` (the `secrets` property) and returns the model, for chaining.
+    pub fn with_secrets(mut self, value: impl Into<Vec<SecretPermissions>>) -> Self {
+        self.secrets = Some(value.into());
+        self
+    }
+    /// Sets `certificates` (the `certificates` property) and returns the model, for chaining.
+    pub fn with_certificates(
+        mut self,
+        value: impl Into<Vec<CertificatePermissions>>,
+    ) -> Self {
+        self.certificates = Some(value.into());
+        self
+    }
+    /// Sets `storage` (the `storage` property) and returns the model, for chaining.
+    pub fn with_storage(mut self, value: impl Into<Vec<StoragePermissions>>) -> Self {
+        self.storage = Some(value.into());
+        self
+    }
 }
 /// Private endpoint object properties.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2768,6 +3713,21 @@ pub struct PrivateEndpointConnection {
     #[serde(rename = "etag", default, skip_serializing_if = "Option::is_none")]
     pub etag: Option<String>,
 }
+impl PrivateEndpointConnection {
+    /// Sets `properties` (the `properties` property) and returns the model, for chaining.
+    pub fn with_properties(
+        mut self,
+        value: impl Into<PrivateEndpointConnectionProperties>,
+    ) -> Self {
+        self.properties = Some(value.into());
+        self
+    }
+    /// Sets `etag` (the `etag` property) and returns the model, for chaining.
+    pub fn with_etag(mut self, value: impl Into<String>) -> Self {
+        self.etag = Some(value.into());
+        self
+    }
+}
 /// Private endpoint connection item.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -2782,6 +3742,26 @@ pub struct PrivateEndpointConnectionItem {
     /// Private endpoint connection properties.
     #[serde(rename = "properties", default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<PrivateEndpointConnectionProperties>,
+}
+impl PrivateEndpointConnectionItem {
+    /// Sets `id` (the `id` property) and returns the model, for chaining.
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `etag` (the `etag` property) and returns the model, for chaining.
+    pub fn with_etag(mut self, value: impl Into<String>) -> Self {
+        self.etag = Some(value.into());
+        self
+    }
+    /// Sets `properties` (the `properties` property) and returns the model, for chaining.
+    pub fn with_properties(
+        mut self,
+        value: impl Into<PrivateEndpointConnectionProperties>,
+    ) -> Self {
+        self.properties = Some(value.into());
+        self
+    }
 }
 /// The response of a PrivateEndpointConnection list operation.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2798,12 +3778,25 @@ pub struct PrivateEndpointConnectionListResult {
     pub next_link: Option<String>,
 }
 impl PrivateEndpointConnectionListResult {
-    /// A `PrivateEndpointConnectionListResult` with its required fields; set the others on the returned value.
+    /// A `PrivateEndpointConnectionListResult` with its required fields; set the others with the `with_*` methods.
     pub fn new(value: impl Into<Vec<PrivateEndpointConnection>>) -> Self {
         Self {
             value: Some(value.into()),
             ..Default::default()
         }
+    }
+    /// Sets `value` (the `value` property) and returns the model, for chaining.
+    pub fn with_value(
+        mut self,
+        value: impl Into<Vec<PrivateEndpointConnection>>,
+    ) -> Self {
+        self.value = Some(value.into());
+        self
+    }
+    /// Sets `next_link` (the `nextLink` property) and returns the model, for chaining.
+    pub fn with_next_link(mut self, value: impl Into<String>) -> Self {
+        self.next_link = Some(value.into());
+        self
     }
 }
 /// Properties of the private endpoint connection resource.
@@ -2830,6 +3823,21 @@ pub struct PrivateEndpointConnectionProperties {
     /// Set by the service; never sent.
     #[serde(rename = "provisioningState", default, skip_serializing)]
     pub provisioning_state: Option<PrivateEndpointConnectionProvisioningState>,
+}
+impl PrivateEndpointConnectionProperties {
+    /// Sets `private_endpoint` (the `privateEndpoint` property) and returns the model, for chaining.
+    pub fn with_private_endpoint(mut self, value: impl Into<PrivateEndpoint>) -> Self {
+        self.private_endpoint = Some(value.into());
+        self
+    }
+    /// Sets `private_link_service_connection_state` (the `privateLinkServiceConnectionState` property) and returns the model, for chaining.
+    pub fn with_private_link_service_connection_state(
+        mut self,
+        value: impl Into<PrivateLinkServiceConnectionState>,
+    ) -> Self {
+        self.private_link_service_connection_state = Some(value.into());
+        self
+    }
 }
 /// The current provisioning state.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -2996,6 +4004,16 @@ pub struct PrivateLinkResource {
     #[serde(rename = "tags", default, skip_serializing)]
     pub tags: Option<std::collections::BTreeMap<String, String>>,
 }
+impl PrivateLinkResource {
+    /// Sets `properties` (the `properties` property) and returns the model, for chaining.
+    pub fn with_properties(
+        mut self,
+        value: impl Into<PrivateLinkResourceProperties>,
+    ) -> Self {
+        self.properties = Some(value.into());
+        self
+    }
+}
 /// A list of private link resources
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -3004,6 +4022,13 @@ pub struct PrivateLinkResourceListResult {
     /// Array of private link resources
     #[serde(rename = "value", default, skip_serializing_if = "Option::is_none")]
     pub value: Option<Vec<PrivateLinkResource>>,
+}
+impl PrivateLinkResourceListResult {
+    /// Sets `value` (the `value` property) and returns the model, for chaining.
+    pub fn with_value(mut self, value: impl Into<Vec<PrivateLinkResource>>) -> Self {
+        self.value = Some(value.into());
+        self
+    }
 }
 /// Properties of a private link resource.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3028,6 +4053,13 @@ pub struct PrivateLinkResourceProperties {
     )]
     pub required_zone_names: Option<Vec<String>>,
 }
+impl PrivateLinkResourceProperties {
+    /// Sets `required_zone_names` (the `requiredZoneNames` property) and returns the model, for chaining.
+    pub fn with_required_zone_names(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.required_zone_names = Some(value.into());
+        self
+    }
+}
 /// An object that represents the approval state of the private link connection.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -3046,6 +4078,26 @@ pub struct PrivateLinkServiceConnectionState {
         skip_serializing_if = "Option::is_none"
     )]
     pub actions_required: Option<ActionsRequired>,
+}
+impl PrivateLinkServiceConnectionState {
+    /// Sets `status` (the `status` property) and returns the model, for chaining.
+    pub fn with_status(
+        mut self,
+        value: impl Into<PrivateEndpointServiceConnectionStatus>,
+    ) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+    /// Sets `description` (the `description` property) and returns the model, for chaining.
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `actions_required` (the `actionsRequired` property) and returns the model, for chaining.
+    pub fn with_actions_required(mut self, value: impl Into<ActionsRequired>) -> Self {
+        self.actions_required = Some(value.into());
+        self
+    }
 }
 /// Provisioning state.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -3239,12 +4291,22 @@ pub struct ResourceListResult {
     pub next_link: Option<String>,
 }
 impl ResourceListResult {
-    /// A `ResourceListResult` with its required fields; set the others on the returned value.
+    /// A `ResourceListResult` with its required fields; set the others with the `with_*` methods.
     pub fn new(value: impl Into<Vec<TrackedResource>>) -> Self {
         Self {
             value: Some(value.into()),
             ..Default::default()
         }
+    }
+    /// Sets `value` (the `value` property) and returns the model, for chaining.
+    pub fn with_value(mut self, value: impl Into<Vec<TrackedResource>>) -> Self {
+        self.value = Some(value.into());
+        self
+    }
+    /// Sets `next_link` (the `nextLink` property) and returns the model, for chaining.
+    pub fn with_next_link(mut self, value: impl Into<String>) -> Self {
+        self.next_link = Some(value.into());
+        self
     }
 }
 /// A model of the service.
@@ -3262,6 +4324,24 @@ pub struct RotationPolicy {
         skip_serializing_if = "Option::is_none"
     )]
     pub lifetime_actions: Option<Vec<LifetimeAction>>,
+}
+impl RotationPolicy {
+    /// Sets `attributes` (the `attributes` property) and returns the model, for chaining.
+    pub fn with_attributes(
+        mut self,
+        value: impl Into<KeyRotationPolicyAttributes>,
+    ) -> Self {
+        self.attributes = Some(value.into());
+        self
+    }
+    /// Sets `lifetime_actions` (the `lifetimeActions` property) and returns the model, for chaining.
+    pub fn with_lifetime_actions(
+        mut self,
+        value: impl Into<Vec<LifetimeAction>>,
+    ) -> Self {
+        self.lifetime_actions = Some(value.into());
+        self
+    }
 }
 /// The secret management attributes.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3308,6 +4388,29 @@ pub struct SecretAttributes {
     )]
     pub updated: Option<::keyvault_runtime::OffsetDateTime>,
 }
+impl SecretAttributes {
+    /// Sets `enabled` (the `enabled` property) and returns the model, for chaining.
+    pub fn with_enabled(mut self, value: impl Into<bool>) -> Self {
+        self.enabled = Some(value.into());
+        self
+    }
+    /// Sets `not_before` (the `nbf` property) and returns the model, for chaining.
+    pub fn with_not_before(
+        mut self,
+        value: impl Into<::keyvault_runtime::OffsetDateTime>,
+    ) -> Self {
+        self.not_before = Some(value.into());
+        self
+    }
+    /// Sets `expires` (the `exp` property) and returns the model, for chaining.
+    pub fn with_expires(
+        mut self,
+        value: impl Into<::keyvault_runtime::OffsetDateTime>,
+    ) -> Self {
+        self.expires = Some(value.into());
+        self
+    }
+}
 /// Parameters for creating or updating a secret
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -3323,12 +4426,25 @@ pub struct SecretCreateOrUpdateParameters {
     pub properties: Option<SecretProperties>,
 }
 impl SecretCreateOrUpdateParameters {
-    /// A `SecretCreateOrUpdateParameters` with its required fields; set the others on the returned value.
+    /// A `SecretCreateOrUpdateParameters` with its required fields; set the others with the `with_*` methods.
     pub fn new(properties: impl Into<SecretProperties>) -> Self {
         Self {
             properties: Some(properties.into()),
             ..Default::default()
         }
+    }
+    /// Sets `tags` (the `tags` property) and returns the model, for chaining.
+    pub fn with_tags(
+        mut self,
+        value: impl Into<std::collections::BTreeMap<String, String>>,
+    ) -> Self {
+        self.tags = Some(value.into());
+        self
+    }
+    /// Sets `properties` (the `properties` property) and returns the model, for chaining.
+    pub fn with_properties(mut self, value: impl Into<SecretProperties>) -> Self {
+        self.properties = Some(value.into());
+        self
     }
 }
 /// The response of a Secret list operation.
@@ -3346,12 +4462,22 @@ pub struct SecretListResult {
     pub next_link: Option<String>,
 }
 impl SecretListResult {
-    /// A `SecretListResult` with its required fields; set the others on the returned value.
+    /// A `SecretListResult` with its required fields; set the others with the `with_*` methods.
     pub fn new(value: impl Into<Vec<SecretModel>>) -> Self {
         Self {
             value: Some(value.into()),
             ..Default::default()
         }
+    }
+    /// Sets `value` (the `value` property) and returns the model, for chaining.
+    pub fn with_value(mut self, value: impl Into<Vec<SecretModel>>) -> Self {
+        self.value = Some(value.into());
+        self
+    }
+    /// Sets `next_link` (the `nextLink` property) and returns the model, for chaining.
+    pub fn with_next_link(mut self, value: impl Into<String>) -> Self {
+        self.next_link = Some(value.into());
+        self
     }
 }
 /// Resource information with extended details.
@@ -3396,12 +4522,17 @@ pub struct SecretModel {
     pub tags: Option<std::collections::BTreeMap<String, String>>,
 }
 impl SecretModel {
-    /// A `SecretModel` with its required fields; set the others on the returned value.
+    /// A `SecretModel` with its required fields; set the others with the `with_*` methods.
     pub fn new(properties: impl Into<SecretProperties>) -> Self {
         Self {
             properties: Some(properties.into()),
             ..Default::default()
         }
+    }
+    /// Sets `properties` (the `properties` property) and returns the model, for chaining.
+    pub fn with_properties(mut self, value: impl Into<SecretProperties>) -> Self {
+        self.properties = Some(value.into());
+        self
     }
 }
 /// Parameters for patching a secret
@@ -3415,6 +4546,21 @@ pub struct SecretPatchParameters {
     /// Properties of the secret
     #[serde(rename = "properties", default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<SecretPatchProperties>,
+}
+impl SecretPatchParameters {
+    /// Sets `tags` (the `tags` property) and returns the model, for chaining.
+    pub fn with_tags(
+        mut self,
+        value: impl Into<std::collections::BTreeMap<String, String>>,
+    ) -> Self {
+        self.tags = Some(value.into());
+        self
+    }
+    /// Sets `properties` (the `properties` property) and returns the model, for chaining.
+    pub fn with_properties(mut self, value: impl Into<SecretPatchProperties>) -> Self {
+        self.properties = Some(value.into());
+        self
+    }
 }
 /// Properties of the secret
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3430,6 +4576,23 @@ pub struct SecretPatchProperties {
     /// The attributes of the secret.
     #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
     pub attributes: Option<SecretAttributes>,
+}
+impl SecretPatchProperties {
+    /// Sets `value` (the `value` property) and returns the model, for chaining.
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        self.value = Some(value.into());
+        self
+    }
+    /// Sets `content_type` (the `contentType` property) and returns the model, for chaining.
+    pub fn with_content_type(mut self, value: impl Into<String>) -> Self {
+        self.content_type = Some(value.into());
+        self
+    }
+    /// Sets `attributes` (the `attributes` property) and returns the model, for chaining.
+    pub fn with_attributes(mut self, value: impl Into<SecretAttributes>) -> Self {
+        self.attributes = Some(value.into());
+        self
+    }
 }
 /// Values the service defines.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -3535,6 +4698,23 @@ pub struct SecretProperties {
     #[serde(rename = "secretUriWithVersion", default, skip_serializing)]
     pub secret_uri_with_version: Option<String>,
 }
+impl SecretProperties {
+    /// Sets `value` (the `value` property) and returns the model, for chaining.
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        self.value = Some(value.into());
+        self
+    }
+    /// Sets `content_type` (the `contentType` property) and returns the model, for chaining.
+    pub fn with_content_type(mut self, value: impl Into<String>) -> Self {
+        self.content_type = Some(value.into());
+        self
+    }
+    /// Sets `attributes` (the `attributes` property) and returns the model, for chaining.
+    pub fn with_attributes(mut self, value: impl Into<SecretAttributes>) -> Self {
+        self.attributes = Some(value.into());
+        self
+    }
+}
 /// One property of operation, include log specifications.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -3555,6 +4735,24 @@ pub struct ServiceSpecification {
     )]
     pub metric_specifications: Option<Vec<MetricSpecification>>,
 }
+impl ServiceSpecification {
+    /// Sets `log_specifications` (the `logSpecifications` property) and returns the model, for chaining.
+    pub fn with_log_specifications(
+        mut self,
+        value: impl Into<Vec<LogSpecification>>,
+    ) -> Self {
+        self.log_specifications = Some(value.into());
+        self
+    }
+    /// Sets `metric_specifications` (the `metricSpecifications` property) and returns the model, for chaining.
+    pub fn with_metric_specifications(
+        mut self,
+        value: impl Into<Vec<MetricSpecification>>,
+    ) -> Self {
+        self.metric_specifications = Some(value.into());
+        self
+    }
+}
 /// SKU details
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -3572,13 +4770,23 @@ pub struct Sku {
     pub name: Option<SkuName>,
 }
 impl Sku {
-    /// A `Sku` with its required fields; set the others on the returned value.
+    /// A `Sku` with its required fields; set the others with the `with_*` methods.
     pub fn new(name: impl Into<SkuName>) -> Self {
         Self {
             family: Some(SkuFamily::A),
             name: Some(name.into()),
             ..Default::default()
         }
+    }
+    /// Sets `family` (the `family` property) and returns the model, for chaining.
+    pub fn with_family(mut self, value: impl Into<SkuFamily>) -> Self {
+        self.family = Some(value.into());
+        self
+    }
+    /// Sets `name` (the `name` property) and returns the model, for chaining.
+    pub fn with_name(mut self, value: impl Into<SkuName>) -> Self {
+        self.name = Some(value.into());
+        self
     }
 }
 /// SKU family name
@@ -3794,6 +5002,47 @@ pub struct SystemData {
     )]
     pub last_modified_at: Option<::keyvault_runtime::OffsetDateTime>,
 }
+impl SystemData {
+    /// Sets `created_by` (the `createdBy` property) and returns the model, for chaining.
+    pub fn with_created_by(mut self, value: impl Into<String>) -> Self {
+        self.created_by = Some(value.into());
+        self
+    }
+    /// Sets `created_by_type` (the `createdByType` property) and returns the model, for chaining.
+    pub fn with_created_by_type(mut self, value: impl Into<CreatedByType>) -> Self {
+        self.created_by_type = Some(value.into());
+        self
+    }
+    /// Sets `created_at` (the `createdAt` property) and returns the model, for chaining.
+    pub fn with_created_at(
+        mut self,
+        value: impl Into<::keyvault_runtime::OffsetDateTime>,
+    ) -> Self {
+        self.created_at = Some(value.into());
+        self
+    }
+    /// Sets `last_modified_by` (the `lastModifiedBy` property) and returns the model, for chaining.
+    pub fn with_last_modified_by(mut self, value: impl Into<String>) -> Self {
+        self.last_modified_by = Some(value.into());
+        self
+    }
+    /// Sets `last_modified_by_type` (the `lastModifiedByType` property) and returns the model, for chaining.
+    pub fn with_last_modified_by_type(
+        mut self,
+        value: impl Into<CreatedByType>,
+    ) -> Self {
+        self.last_modified_by_type = Some(value.into());
+        self
+    }
+    /// Sets `last_modified_at` (the `lastModifiedAt` property) and returns the model, for chaining.
+    pub fn with_last_modified_at(
+        mut self,
+        value: impl Into<::keyvault_runtime::OffsetDateTime>,
+    ) -> Self {
+        self.last_modified_at = Some(value.into());
+        self
+    }
+}
 /// The resource model definition for an Azure Resource Manager tracked top level resource which has 'tags' and a 'location'
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -3829,12 +5078,25 @@ pub struct TrackedResource {
     pub location: Option<String>,
 }
 impl TrackedResource {
-    /// A `TrackedResource` with its required fields; set the others on the returned value.
+    /// A `TrackedResource` with its required fields; set the others with the `with_*` methods.
     pub fn new(location: impl Into<String>) -> Self {
         Self {
             location: Some(location.into()),
             ..Default::default()
         }
+    }
+    /// Sets `tags` (the `tags` property) and returns the model, for chaining.
+    pub fn with_tags(
+        mut self,
+        value: impl Into<std::collections::BTreeMap<String, String>>,
+    ) -> Self {
+        self.tags = Some(value.into());
+        self
+    }
+    /// Sets `location` (the `location` property) and returns the model, for chaining.
+    pub fn with_location(mut self, value: impl Into<String>) -> Self {
+        self.location = Some(value.into());
+        self
     }
 }
 /// A model of the service.
@@ -3856,6 +5118,18 @@ pub struct Trigger {
         skip_serializing_if = "Option::is_none"
     )]
     pub time_before_expiry: Option<String>,
+}
+impl Trigger {
+    /// Sets `time_after_create` (the `timeAfterCreate` property) and returns the model, for chaining.
+    pub fn with_time_after_create(mut self, value: impl Into<String>) -> Self {
+        self.time_after_create = Some(value.into());
+        self
+    }
+    /// Sets `time_before_expiry` (the `timeBeforeExpiry` property) and returns the model, for chaining.
+    pub fn with_time_before_expiry(mut self, value: impl Into<String>) -> Self {
+        self.time_before_expiry = Some(value.into());
+        self
+    }
 }
 /// User assigned identity properties
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3911,12 +5185,30 @@ pub struct Vault {
     pub tags: Option<std::collections::BTreeMap<String, String>>,
 }
 impl Vault {
-    /// A `Vault` with its required fields; set the others on the returned value.
+    /// A `Vault` with its required fields; set the others with the `with_*` methods.
     pub fn new(properties: impl Into<VaultProperties>) -> Self {
         Self {
             properties: Some(properties.into()),
             ..Default::default()
         }
+    }
+    /// Sets `properties` (the `properties` property) and returns the model, for chaining.
+    pub fn with_properties(mut self, value: impl Into<VaultProperties>) -> Self {
+        self.properties = Some(value.into());
+        self
+    }
+    /// Sets `location` (the `location` property) and returns the model, for chaining.
+    pub fn with_location(mut self, value: impl Into<String>) -> Self {
+        self.location = Some(value.into());
+        self
+    }
+    /// Sets `tags` (the `tags` property) and returns the model, for chaining.
+    pub fn with_tags(
+        mut self,
+        value: impl Into<std::collections::BTreeMap<String, String>>,
+    ) -> Self {
+        self.tags = Some(value.into());
+        self
     }
 }
 /// Parameters for updating the access policy in a vault
@@ -3951,12 +5243,20 @@ pub struct VaultAccessPolicyParameters {
     pub properties: Option<VaultAccessPolicyProperties>,
 }
 impl VaultAccessPolicyParameters {
-    /// A `VaultAccessPolicyParameters` with its required fields; set the others on the returned value.
+    /// A `VaultAccessPolicyParameters` with its required fields; set the others with the `with_*` methods.
     pub fn new(properties: impl Into<VaultAccessPolicyProperties>) -> Self {
         Self {
             properties: Some(properties.into()),
             ..Default::default()
         }
+    }
+    /// Sets `properties` (the `properties` property) and returns the model, for chaining.
+    pub fn with_properties(
+        mut self,
+        value: impl Into<VaultAccessPolicyProperties>,
+    ) -> Self {
+        self.properties = Some(value.into());
+        self
     }
 }
 /// Properties of the vault access policy
@@ -3971,12 +5271,20 @@ pub struct VaultAccessPolicyProperties {
     pub access_policies: Option<Vec<AccessPolicyEntry>>,
 }
 impl VaultAccessPolicyProperties {
-    /// A `VaultAccessPolicyProperties` with its required fields; set the others on the returned value.
+    /// A `VaultAccessPolicyProperties` with its required fields; set the others with the `with_*` methods.
     pub fn new(access_policies: impl Into<Vec<AccessPolicyEntry>>) -> Self {
         Self {
             access_policies: Some(access_policies.into()),
             ..Default::default()
         }
+    }
+    /// Sets `access_policies` (the `accessPolicies` property) and returns the model, for chaining.
+    pub fn with_access_policies(
+        mut self,
+        value: impl Into<Vec<AccessPolicyEntry>>,
+    ) -> Self {
+        self.access_policies = Some(value.into());
+        self
     }
 }
 /// The parameters used to check the availability of the vault name.
@@ -3996,7 +5304,7 @@ pub struct VaultCheckNameAvailabilityParameters {
     pub r#type: Option<VaultCheckNameAvailabilityParametersType>,
 }
 impl VaultCheckNameAvailabilityParameters {
-    /// A `VaultCheckNameAvailabilityParameters` with its required fields; set the others on the returned value.
+    /// A `VaultCheckNameAvailabilityParameters` with its required fields; set the others with the `with_*` methods.
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             name: Some(name.into()),
@@ -4005,6 +5313,19 @@ impl VaultCheckNameAvailabilityParameters {
             ),
             ..Default::default()
         }
+    }
+    /// Sets `name` (the `name` property) and returns the model, for chaining.
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `type` (the `type` property) and returns the model, for chaining.
+    pub fn with_type(
+        mut self,
+        value: impl Into<VaultCheckNameAvailabilityParametersType>,
+    ) -> Self {
+        self.r#type = Some(value.into());
+        self
     }
 }
 /// The type of resource, Microsoft.KeyVault/vaults
@@ -4048,7 +5369,7 @@ pub struct VaultCreateOrUpdateParameters {
     pub properties: Option<VaultProperties>,
 }
 impl VaultCreateOrUpdateParameters {
-    /// A `VaultCreateOrUpdateParameters` with its required fields; set the others on the returned value.
+    /// A `VaultCreateOrUpdateParameters` with its required fields; set the others with the `with_*` methods.
     pub fn new(
         location: impl Into<String>,
         properties: impl Into<VaultProperties>,
@@ -4058,6 +5379,24 @@ impl VaultCreateOrUpdateParameters {
             properties: Some(properties.into()),
             ..Default::default()
         }
+    }
+    /// Sets `location` (the `location` property) and returns the model, for chaining.
+    pub fn with_location(mut self, value: impl Into<String>) -> Self {
+        self.location = Some(value.into());
+        self
+    }
+    /// Sets `tags` (the `tags` property) and returns the model, for chaining.
+    pub fn with_tags(
+        mut self,
+        value: impl Into<std::collections::BTreeMap<String, String>>,
+    ) -> Self {
+        self.tags = Some(value.into());
+        self
+    }
+    /// Sets `properties` (the `properties` property) and returns the model, for chaining.
+    pub fn with_properties(mut self, value: impl Into<VaultProperties>) -> Self {
+        self.properties = Some(value.into());
+        self
     }
 }
 /// The response of a Vault list operation.
@@ -4075,12 +5414,22 @@ pub struct VaultListResult {
     pub next_link: Option<String>,
 }
 impl VaultListResult {
-    /// A `VaultListResult` with its required fields; set the others on the returned value.
+    /// A `VaultListResult` with its required fields; set the others with the `with_*` methods.
     pub fn new(value: impl Into<Vec<Vault>>) -> Self {
         Self {
             value: Some(value.into()),
             ..Default::default()
         }
+    }
+    /// Sets `value` (the `value` property) and returns the model, for chaining.
+    pub fn with_value(mut self, value: impl Into<Vec<Vault>>) -> Self {
+        self.value = Some(value.into());
+        self
+    }
+    /// Sets `next_link` (the `nextLink` property) and returns the model, for chaining.
+    pub fn with_next_link(mut self, value: impl Into<String>) -> Self {
+        self.next_link = Some(value.into());
+        self
     }
 }
 /// Parameters for creating or updating a vault
@@ -4094,6 +5443,21 @@ pub struct VaultPatchParameters {
     /// Properties of the vault
     #[serde(rename = "properties", default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<VaultPatchProperties>,
+}
+impl VaultPatchParameters {
+    /// Sets `tags` (the `tags` property) and returns the model, for chaining.
+    pub fn with_tags(
+        mut self,
+        value: impl Into<std::collections::BTreeMap<String, String>>,
+    ) -> Self {
+        self.tags = Some(value.into());
+        self
+    }
+    /// Sets `properties` (the `properties` property) and returns the model, for chaining.
+    pub fn with_properties(mut self, value: impl Into<VaultPatchProperties>) -> Self {
+        self.properties = Some(value.into());
+        self
+    }
 }
 /// Properties of the vault
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -4171,6 +5535,79 @@ pub struct VaultPatchProperties {
         skip_serializing_if = "Option::is_none"
     )]
     pub public_network_access: Option<String>,
+}
+impl VaultPatchProperties {
+    /// Sets `tenant_id` (the `tenantId` property) and returns the model, for chaining.
+    pub fn with_tenant_id(mut self, value: impl Into<String>) -> Self {
+        self.tenant_id = Some(value.into());
+        self
+    }
+    /// Sets `sku` (the `sku` property) and returns the model, for chaining.
+    pub fn with_sku(mut self, value: impl Into<Sku>) -> Self {
+        self.sku = Some(value.into());
+        self
+    }
+    /// Sets `access_policies` (the `accessPolicies` property) and returns the model, for chaining.
+    pub fn with_access_policies(
+        mut self,
+        value: impl Into<Vec<AccessPolicyEntry>>,
+    ) -> Self {
+        self.access_policies = Some(value.into());
+        self
+    }
+    /// Sets `enabled_for_deployment` (the `enabledForDeployment` property) and returns the model, for chaining.
+    pub fn with_enabled_for_deployment(mut self, value: impl Into<bool>) -> Self {
+        self.enabled_for_deployment = Some(value.into());
+        self
+    }
+    /// Sets `enabled_for_disk_encryption` (the `enabledForDiskEncryption` property) and returns the model, for chaining.
+    pub fn with_enabled_for_disk_encryption(mut self, value: impl Into<bool>) -> Self {
+        self.enabled_for_disk_encryption = Some(value.into());
+        self
+    }
+    /// Sets `enabled_for_template_deployment` (the `enabledForTemplateDeployment` property) and returns the model, for chaining.
+    pub fn with_enabled_for_template_deployment(
+        mut self,
+        value: impl Into<bool>,
+    ) -> Self {
+        self.enabled_for_template_deployment = Some(value.into());
+        self
+    }
+    /// Sets `enable_soft_delete` (the `enableSoftDelete` property) and returns the model, for chaining.
+    pub fn with_enable_soft_delete(mut self, value: impl Into<bool>) -> Self {
+        self.enable_soft_delete = Some(value.into());
+        self
+    }
+    /// Sets `enable_rbac_authorization` (the `enableRbacAuthorization` property) and returns the model, for chaining.
+    pub fn with_enable_rbac_authorization(mut self, value: impl Into<bool>) -> Self {
+        self.enable_rbac_authorization = Some(value.into());
+        self
+    }
+    /// Sets `soft_delete_retention_in_days` (the `softDeleteRetentionInDays` property) and returns the model, for chaining.
+    pub fn with_soft_delete_retention_in_days(mut self, value: impl Into<i32>) -> Self {
+        self.soft_delete_retention_in_days = Some(value.into());
+        self
+    }
+    /// Sets `create_mode` (the `createMode` property) and returns the model, for chaining.
+    pub fn with_create_mode(mut self, value: impl Into<CreateMode>) -> Self {
+        self.create_mode = Some(value.into());
+        self
+    }
+    /// Sets `enable_purge_protection` (the `enablePurgeProtection` property) and returns the model, for chaining.
+    pub fn with_enable_purge_protection(mut self, value: impl Into<bool>) -> Self {
+        self.enable_purge_protection = Some(value.into());
+        self
+    }
+    /// Sets `network_acls` (the `networkAcls` property) and returns the model, for chaining.
+    pub fn with_network_acls(mut self, value: impl Into<NetworkRuleSet>) -> Self {
+        self.network_acls = Some(value.into());
+        self
+    }
+    /// Sets `public_network_access` (the `publicNetworkAccess` property) and returns the model, for chaining.
+    pub fn with_public_network_access(mut self, value: impl Into<String>) -> Self {
+        self.public_network_access = Some(value.into());
+        self
+    }
 }
 /// Properties of the vault
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -4288,13 +5725,97 @@ pub struct VaultProperties {
     pub public_network_access: Option<String>,
 }
 impl VaultProperties {
-    /// A `VaultProperties` with its required fields; set the others on the returned value.
+    /// A `VaultProperties` with its required fields; set the others with the `with_*` methods.
     pub fn new(tenant_id: impl Into<String>, sku: impl Into<Sku>) -> Self {
         Self {
             tenant_id: Some(tenant_id.into()),
             sku: Some(sku.into()),
             ..Default::default()
         }
+    }
+    /// Sets `tenant_id` (the `tenantId` property) and returns the model, for chaining.
+    pub fn with_tenant_id(mut self, value: impl Into<String>) -> Self {
+        self.tenant_id = Some(value.into());
+        self
+    }
+    /// Sets `sku` (the `sku` property) and returns the model, for chaining.
+    pub fn with_sku(mut self, value: impl Into<Sku>) -> Self {
+        self.sku = Some(value.into());
+        self
+    }
+    /// Sets `access_policies` (the `accessPolicies` property) and returns the model, for chaining.
+    pub fn with_access_policies(
+        mut self,
+        value: impl Into<Vec<AccessPolicyEntry>>,
+    ) -> Self {
+        self.access_policies = Some(value.into());
+        self
+    }
+    /// Sets `vault_uri` (the `vaultUri` property) and returns the model, for chaining.
+    pub fn with_vault_uri(mut self, value: impl Into<String>) -> Self {
+        self.vault_uri = Some(value.into());
+        self
+    }
+    /// Sets `enabled_for_deployment` (the `enabledForDeployment` property) and returns the model, for chaining.
+    pub fn with_enabled_for_deployment(mut self, value: impl Into<bool>) -> Self {
+        self.enabled_for_deployment = Some(value.into());
+        self
+    }
+    /// Sets `enabled_for_disk_encryption` (the `enabledForDiskEncryption` property) and returns the model, for chaining.
+    pub fn with_enabled_for_disk_encryption(mut self, value: impl Into<bool>) -> Self {
+        self.enabled_for_disk_encryption = Some(value.into());
+        self
+    }
+    /// Sets `enabled_for_template_deployment` (the `enabledForTemplateDeployment` property) and returns the model, for chaining.
+    pub fn with_enabled_for_template_deployment(
+        mut self,
+        value: impl Into<bool>,
+    ) -> Self {
+        self.enabled_for_template_deployment = Some(value.into());
+        self
+    }
+    /// Sets `enable_soft_delete` (the `enableSoftDelete` property) and returns the model, for chaining.
+    pub fn with_enable_soft_delete(mut self, value: impl Into<bool>) -> Self {
+        self.enable_soft_delete = Some(value.into());
+        self
+    }
+    /// Sets `soft_delete_retention_in_days` (the `softDeleteRetentionInDays` property) and returns the model, for chaining.
+    pub fn with_soft_delete_retention_in_days(mut self, value: impl Into<i32>) -> Self {
+        self.soft_delete_retention_in_days = Some(value.into());
+        self
+    }
+    /// Sets `enable_rbac_authorization` (the `enableRbacAuthorization` property) and returns the model, for chaining.
+    pub fn with_enable_rbac_authorization(mut self, value: impl Into<bool>) -> Self {
+        self.enable_rbac_authorization = Some(value.into());
+        self
+    }
+    /// Sets `create_mode` (the `createMode` property) and returns the model, for chaining.
+    pub fn with_create_mode(mut self, value: impl Into<CreateMode>) -> Self {
+        self.create_mode = Some(value.into());
+        self
+    }
+    /// Sets `enable_purge_protection` (the `enablePurgeProtection` property) and returns the model, for chaining.
+    pub fn with_enable_purge_protection(mut self, value: impl Into<bool>) -> Self {
+        self.enable_purge_protection = Some(value.into());
+        self
+    }
+    /// Sets `network_acls` (the `networkAcls` property) and returns the model, for chaining.
+    pub fn with_network_acls(mut self, value: impl Into<NetworkRuleSet>) -> Self {
+        self.network_acls = Some(value.into());
+        self
+    }
+    /// Sets `provisioning_state` (the `provisioningState` property) and returns the model, for chaining.
+    pub fn with_provisioning_state(
+        mut self,
+        value: impl Into<VaultProvisioningState>,
+    ) -> Self {
+        self.provisioning_state = Some(value.into());
+        self
+    }
+    /// Sets `public_network_access` (the `publicNetworkAccess` property) and returns the model, for chaining.
+    pub fn with_public_network_access(mut self, value: impl Into<String>) -> Self {
+        self.public_network_access = Some(value.into());
+        self
     }
 }
 /// Provisioning state of the vault.
@@ -4411,12 +5932,25 @@ pub struct VirtualNetworkRule {
     pub ignore_missing_vnet_service_endpoint: Option<bool>,
 }
 impl VirtualNetworkRule {
-    /// A `VirtualNetworkRule` with its required fields; set the others on the returned value.
+    /// A `VirtualNetworkRule` with its required fields; set the others with the `with_*` methods.
     pub fn new(id: impl Into<String>) -> Self {
         Self {
             id: Some(id.into()),
             ..Default::default()
         }
+    }
+    /// Sets `id` (the `id` property) and returns the model, for chaining.
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `ignore_missing_vnet_service_endpoint` (the `ignoreMissingVnetServiceEndpoint` property) and returns the model, for chaining.
+    pub fn with_ignore_missing_vnet_service_endpoint(
+        mut self,
+        value: impl Into<bool>,
+    ) -> Self {
+        self.ignore_missing_vnet_service_endpoint = Some(value.into());
+        self
     }
 }
 /// The headers of a successful `ManagedHsms_CreateOrUpdate` response; read them with `from_headers(response.headers())`.

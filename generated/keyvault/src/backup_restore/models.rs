@@ -66,6 +66,52 @@ pub struct FullBackupOperation {
     )]
     pub azure_storage_blob_container_uri: Option<String>,
 }
+impl FullBackupOperation {
+    /// Sets `status` (the `status` property) and returns the model, for chaining.
+    pub fn with_status(mut self, value: impl Into<OperationStatus>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+    /// Sets `status_details` (the `statusDetails` property) and returns the model, for chaining.
+    pub fn with_status_details(mut self, value: impl Into<String>) -> Self {
+        self.status_details = Some(value.into());
+        self
+    }
+    /// Sets `error` (the `error` property) and returns the model, for chaining.
+    pub fn with_error(mut self, value: impl Into<ErrorModel>) -> Self {
+        self.error = Some(value.into());
+        self
+    }
+    /// Sets `start_time` (the `startTime` property) and returns the model, for chaining.
+    pub fn with_start_time(
+        mut self,
+        value: impl Into<::keyvault_runtime::OffsetDateTime>,
+    ) -> Self {
+        self.start_time = Some(value.into());
+        self
+    }
+    /// Sets `end_time` (the `endTime` property) and returns the model, for chaining.
+    pub fn with_end_time(
+        mut self,
+        value: impl Into<::keyvault_runtime::OffsetDateTime>,
+    ) -> Self {
+        self.end_time = Some(value.into());
+        self
+    }
+    /// Sets `job_id` (the `jobId` property) and returns the model, for chaining.
+    pub fn with_job_id(mut self, value: impl Into<String>) -> Self {
+        self.job_id = Some(value.into());
+        self
+    }
+    /// Sets `azure_storage_blob_container_uri` (the `azureStorageBlobContainerUri` property) and returns the model, for chaining.
+    pub fn with_azure_storage_blob_container_uri(
+        mut self,
+        value: impl Into<String>,
+    ) -> Self {
+        self.azure_storage_blob_container_uri = Some(value.into());
+        self
+    }
+}
 /// The key vault error exception.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -161,6 +207,23 @@ pub struct PreBackupOperationParameters {
     )]
     pub use_managed_identity: Option<bool>,
 }
+impl PreBackupOperationParameters {
+    /// Sets `storage_resource_uri` (the `storageResourceUri` property) and returns the model, for chaining.
+    pub fn with_storage_resource_uri(mut self, value: impl Into<String>) -> Self {
+        self.storage_resource_uri = Some(value.into());
+        self
+    }
+    /// Sets `token` (the `token` property) and returns the model, for chaining.
+    pub fn with_token(mut self, value: impl Into<String>) -> Self {
+        self.token = Some(value.into());
+        self
+    }
+    /// Sets `use_managed_identity` (the `useManagedIdentity` property) and returns the model, for chaining.
+    pub fn with_use_managed_identity(mut self, value: impl Into<bool>) -> Self {
+        self.use_managed_identity = Some(value.into());
+        self
+    }
+}
 /// The authentication method and location for the restore operation.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -180,6 +243,21 @@ pub struct PreRestoreOperationParameters {
         skip_serializing_if = "Option::is_none"
     )]
     pub folder_to_restore: Option<String>,
+}
+impl PreRestoreOperationParameters {
+    /// Sets `sas_token_parameters` (the `sasTokenParameters` property) and returns the model, for chaining.
+    pub fn with_sas_token_parameters(
+        mut self,
+        value: impl Into<SasTokenParameter>,
+    ) -> Self {
+        self.sas_token_parameters = Some(value.into());
+        self
+    }
+    /// Sets `folder_to_restore` (the `folderToRestore` property) and returns the model, for chaining.
+    pub fn with_folder_to_restore(mut self, value: impl Into<String>) -> Self {
+        self.folder_to_restore = Some(value.into());
+        self
+    }
 }
 /// Restore operation
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -215,6 +293,44 @@ pub struct RestoreOperation {
     )]
     pub end_time: Option<::keyvault_runtime::OffsetDateTime>,
 }
+impl RestoreOperation {
+    /// Sets `status` (the `status` property) and returns the model, for chaining.
+    pub fn with_status(mut self, value: impl Into<OperationStatus>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+    /// Sets `status_details` (the `statusDetails` property) and returns the model, for chaining.
+    pub fn with_status_details(mut self, value: impl Into<String>) -> Self {
+        self.status_details = Some(value.into());
+        self
+    }
+    /// Sets `error` (the `error` property) and returns the model, for chaining.
+    pub fn with_error(mut self, value: impl Into<ErrorModel>) -> Self {
+        self.error = Some(value.into());
+        self
+    }
+    /// Sets `job_id` (the `jobId` property) and returns the model, for chaining.
+    pub fn with_job_id(mut self, value: impl Into<String>) -> Self {
+        self.job_id = Some(value.into());
+        self
+    }
+    /// Sets `start_time` (the `startTime` property) and returns the model, for chaining.
+    pub fn with_start_time(
+        mut self,
+        value: impl Into<::keyvault_runtime::OffsetDateTime>,
+    ) -> Self {
+        self.start_time = Some(value.into());
+        self
+    }
+    /// Sets `end_time` (the `endTime` property) and returns the model, for chaining.
+    pub fn with_end_time(
+        mut self,
+        value: impl Into<::keyvault_runtime::OffsetDateTime>,
+    ) -> Self {
+        self.end_time = Some(value.into());
+        self
+    }
+}
 /// The authentication method and location for the restore operation.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -240,7 +356,7 @@ pub struct RestoreOperationParameters {
     pub folder_to_restore: Option<String>,
 }
 impl RestoreOperationParameters {
-    /// A `RestoreOperationParameters` with its required fields; set the others on the returned value.
+    /// A `RestoreOperationParameters` with its required fields; set the others with the `with_*` methods.
     pub fn new(
         sas_token_parameters: impl Into<SasTokenParameter>,
         folder_to_restore: impl Into<String>,
@@ -250,6 +366,19 @@ impl RestoreOperationParameters {
             folder_to_restore: Some(folder_to_restore.into()),
             ..Default::default()
         }
+    }
+    /// Sets `sas_token_parameters` (the `sasTokenParameters` property) and returns the model, for chaining.
+    pub fn with_sas_token_parameters(
+        mut self,
+        value: impl Into<SasTokenParameter>,
+    ) -> Self {
+        self.sas_token_parameters = Some(value.into());
+        self
+    }
+    /// Sets `folder_to_restore` (the `folderToRestore` property) and returns the model, for chaining.
+    pub fn with_folder_to_restore(mut self, value: impl Into<String>) -> Self {
+        self.folder_to_restore = Some(value.into());
+        self
     }
 }
 /// An authentication method and location for the operation.
@@ -280,12 +409,27 @@ pub struct SasTokenParameter {
     pub use_managed_identity: Option<bool>,
 }
 impl SasTokenParameter {
-    /// A `SasTokenParameter` with its required fields; set the others on the returned value.
+    /// A `SasTokenParameter` with its required fields; set the others with the `with_*` methods.
     pub fn new(storage_resource_uri: impl Into<String>) -> Self {
         Self {
             storage_resource_uri: Some(storage_resource_uri.into()),
             ..Default::default()
         }
+    }
+    /// Sets `storage_resource_uri` (the `storageResourceUri` property) and returns the model, for chaining.
+    pub fn with_storage_resource_uri(mut self, value: impl Into<String>) -> Self {
+        self.storage_resource_uri = Some(value.into());
+        self
+    }
+    /// Sets `token` (the `token` property) and returns the model, for chaining.
+    pub fn with_token(mut self, value: impl Into<String>) -> Self {
+        self.token = Some(value.into());
+        self
+    }
+    /// Sets `use_managed_identity` (the `useManagedIdentity` property) and returns the model, for chaining.
+    pub fn with_use_managed_identity(mut self, value: impl Into<bool>) -> Self {
+        self.use_managed_identity = Some(value.into());
+        self
     }
 }
 /// Selective Key Restore operation
@@ -322,6 +466,44 @@ pub struct SelectiveKeyRestoreOperation {
     )]
     pub end_time: Option<::keyvault_runtime::OffsetDateTime>,
 }
+impl SelectiveKeyRestoreOperation {
+    /// Sets `status` (the `status` property) and returns the model, for chaining.
+    pub fn with_status(mut self, value: impl Into<OperationStatus>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+    /// Sets `status_details` (the `statusDetails` property) and returns the model, for chaining.
+    pub fn with_status_details(mut self, value: impl Into<String>) -> Self {
+        self.status_details = Some(value.into());
+        self
+    }
+    /// Sets `error` (the `error` property) and returns the model, for chaining.
+    pub fn with_error(mut self, value: impl Into<ErrorModel>) -> Self {
+        self.error = Some(value.into());
+        self
+    }
+    /// Sets `job_id` (the `jobId` property) and returns the model, for chaining.
+    pub fn with_job_id(mut self, value: impl Into<String>) -> Self {
+        self.job_id = Some(value.into());
+        self
+    }
+    /// Sets `start_time` (the `startTime` property) and returns the model, for chaining.
+    pub fn with_start_time(
+        mut self,
+        value: impl Into<::keyvault_runtime::OffsetDateTime>,
+    ) -> Self {
+        self.start_time = Some(value.into());
+        self
+    }
+    /// Sets `end_time` (the `endTime` property) and returns the model, for chaining.
+    pub fn with_end_time(
+        mut self,
+        value: impl Into<::keyvault_runtime::OffsetDateTime>,
+    ) -> Self {
+        self.end_time = Some(value.into());
+        self
+    }
+}
 /// The authentication method and location for the selective key restore operation.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -343,7 +525,7 @@ pub struct SelectiveKeyRestoreOperationParameters {
     pub folder: Option<String>,
 }
 impl SelectiveKeyRestoreOperationParameters {
-    /// A `SelectiveKeyRestoreOperationParameters` with its required fields; set the others on the returned value.
+    /// A `SelectiveKeyRestoreOperationParameters` with its required fields; set the others with the `with_*` methods.
     pub fn new(
         sas_token_parameters: impl Into<SasTokenParameter>,
         folder: impl Into<String>,
@@ -353,6 +535,19 @@ impl SelectiveKeyRestoreOperationParameters {
             folder: Some(folder.into()),
             ..Default::default()
         }
+    }
+    /// Sets `sas_token_parameters` (the `sasTokenParameters` property) and returns the model, for chaining.
+    pub fn with_sas_token_parameters(
+        mut self,
+        value: impl Into<SasTokenParameter>,
+    ) -> Self {
+        self.sas_token_parameters = Some(value.into());
+        self
+    }
+    /// Sets `folder` (the `folder` property) and returns the model, for chaining.
+    pub fn with_folder(mut self, value: impl Into<String>) -> Self {
+        self.folder = Some(value.into());
+        self
     }
 }
 /// The headers of a successful `FullBackup` response; read them with `from_headers(response.headers())`.

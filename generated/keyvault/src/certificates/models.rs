@@ -13,6 +13,16 @@ pub struct Action {
     #[serde(rename = "action_type", default, skip_serializing_if = "Option::is_none")]
     pub action_type: Option<CertificatePolicyAction>,
 }
+impl Action {
+    /// Sets `action_type` (the `action_type` property) and returns the model, for chaining.
+    pub fn with_action_type(
+        mut self,
+        value: impl Into<CertificatePolicyAction>,
+    ) -> Self {
+        self.action_type = Some(value.into());
+        self
+    }
+}
 /// Details of the organization administrator of the certificate issuer.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -30,6 +40,28 @@ pub struct AdministratorDetails {
     /// Phone number.
     #[serde(rename = "phone", default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
+}
+impl AdministratorDetails {
+    /// Sets `first_name` (the `first_name` property) and returns the model, for chaining.
+    pub fn with_first_name(mut self, value: impl Into<String>) -> Self {
+        self.first_name = Some(value.into());
+        self
+    }
+    /// Sets `last_name` (the `last_name` property) and returns the model, for chaining.
+    pub fn with_last_name(mut self, value: impl Into<String>) -> Self {
+        self.last_name = Some(value.into());
+        self
+    }
+    /// Sets `email_address` (the `email` property) and returns the model, for chaining.
+    pub fn with_email_address(mut self, value: impl Into<String>) -> Self {
+        self.email_address = Some(value.into());
+        self
+    }
+    /// Sets `phone` (the `phone` property) and returns the model, for chaining.
+    pub fn with_phone(mut self, value: impl Into<String>) -> Self {
+        self.phone = Some(value.into());
+        self
+    }
 }
 /// The backup certificate result, containing the backup blob.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -102,6 +134,29 @@ pub struct CertificateAttributes {
     #[serde(rename = "recoveryLevel", default, skip_serializing)]
     pub recovery_level: Option<DeletionRecoveryLevel>,
 }
+impl CertificateAttributes {
+    /// Sets `enabled` (the `enabled` property) and returns the model, for chaining.
+    pub fn with_enabled(mut self, value: impl Into<bool>) -> Self {
+        self.enabled = Some(value.into());
+        self
+    }
+    /// Sets `not_before` (the `nbf` property) and returns the model, for chaining.
+    pub fn with_not_before(
+        mut self,
+        value: impl Into<::keyvault_runtime::OffsetDateTime>,
+    ) -> Self {
+        self.not_before = Some(value.into());
+        self
+    }
+    /// Sets `expires` (the `exp` property) and returns the model, for chaining.
+    pub fn with_expires(
+        mut self,
+        value: impl Into<::keyvault_runtime::OffsetDateTime>,
+    ) -> Self {
+        self.expires = Some(value.into());
+        self
+    }
+}
 /// A certificate bundle consists of a certificate (X509) plus its attributes.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -162,6 +217,36 @@ pub struct CertificateBundle {
     )]
     pub preserve_cert_order: Option<bool>,
 }
+impl CertificateBundle {
+    /// Sets `cer` (the `cer` property) and returns the model, for chaining.
+    pub fn with_cer(mut self, value: impl Into<Vec<u8>>) -> Self {
+        self.cer = Some(value.into());
+        self
+    }
+    /// Sets `content_type` (the `contentType` property) and returns the model, for chaining.
+    pub fn with_content_type(mut self, value: impl Into<String>) -> Self {
+        self.content_type = Some(value.into());
+        self
+    }
+    /// Sets `attributes` (the `attributes` property) and returns the model, for chaining.
+    pub fn with_attributes(mut self, value: impl Into<CertificateAttributes>) -> Self {
+        self.attributes = Some(value.into());
+        self
+    }
+    /// Sets `tags` (the `tags` property) and returns the model, for chaining.
+    pub fn with_tags(
+        mut self,
+        value: impl Into<std::collections::BTreeMap<String, String>>,
+    ) -> Self {
+        self.tags = Some(value.into());
+        self
+    }
+    /// Sets `preserve_cert_order` (the `preserveCertOrder` property) and returns the model, for chaining.
+    pub fn with_preserve_cert_order(mut self, value: impl Into<bool>) -> Self {
+        self.preserve_cert_order = Some(value.into());
+        self
+    }
+}
 /// The certificate create parameters.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -183,6 +268,37 @@ pub struct CertificateCreateParameters {
         skip_serializing_if = "Option::is_none"
     )]
     pub preserve_cert_order: Option<bool>,
+}
+impl CertificateCreateParameters {
+    /// Sets `certificate_policy` (the `policy` property) and returns the model, for chaining.
+    pub fn with_certificate_policy(
+        mut self,
+        value: impl Into<CertificatePolicy>,
+    ) -> Self {
+        self.certificate_policy = Some(value.into());
+        self
+    }
+    /// Sets `certificate_attributes` (the `attributes` property) and returns the model, for chaining.
+    pub fn with_certificate_attributes(
+        mut self,
+        value: impl Into<CertificateAttributes>,
+    ) -> Self {
+        self.certificate_attributes = Some(value.into());
+        self
+    }
+    /// Sets `tags` (the `tags` property) and returns the model, for chaining.
+    pub fn with_tags(
+        mut self,
+        value: impl Into<std::collections::BTreeMap<String, String>>,
+    ) -> Self {
+        self.tags = Some(value.into());
+        self
+    }
+    /// Sets `preserve_cert_order` (the `preserveCertOrder` property) and returns the model, for chaining.
+    pub fn with_preserve_cert_order(mut self, value: impl Into<bool>) -> Self {
+        self.preserve_cert_order = Some(value.into());
+        self
+    }
 }
 /// The certificate import parameters.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -215,7 +331,7 @@ pub struct CertificateImportParameters {
     pub preserve_cert_order: Option<bool>,
 }
 impl CertificateImportParameters {
-    /// A `CertificateImportParameters` with its required fields; set the others on the returned value.
+    /// A `CertificateImportParameters` with its required fields; set the others with the `with_*` methods.
     pub fn new(
         base64_encoded_certificate: impl Into<::keyvault_runtime::Secret<String>>,
     ) -> Self {
@@ -223,6 +339,51 @@ impl CertificateImportParameters {
             base64_encoded_certificate: Some(base64_encoded_certificate.into()),
             ..Default::default()
         }
+    }
+    /// Sets `base64_encoded_certificate` (the `value` property) and returns the model, for chaining.
+    pub fn with_base64_encoded_certificate(
+        mut self,
+        value: impl Into<::keyvault_runtime::Secret<String>>,
+    ) -> Self {
+        self.base64_encoded_certificate = Some(value.into());
+        self
+    }
+    /// Sets `password` (the `pwd` property) and returns the model, for chaining.
+    pub fn with_password(
+        mut self,
+        value: impl Into<::keyvault_runtime::Secret<String>>,
+    ) -> Self {
+        self.password = Some(value.into());
+        self
+    }
+    /// Sets `certificate_policy` (the `policy` property) and returns the model, for chaining.
+    pub fn with_certificate_policy(
+        mut self,
+        value: impl Into<CertificatePolicy>,
+    ) -> Self {
+        self.certificate_policy = Some(value.into());
+        self
+    }
+    /// Sets `certificate_attributes` (the `attributes` property) and returns the model, for chaining.
+    pub fn with_certificate_attributes(
+        mut self,
+        value: impl Into<CertificateAttributes>,
+    ) -> Self {
+        self.certificate_attributes = Some(value.into());
+        self
+    }
+    /// Sets `tags` (the `tags` property) and returns the model, for chaining.
+    pub fn with_tags(
+        mut self,
+        value: impl Into<std::collections::BTreeMap<String, String>>,
+    ) -> Self {
+        self.tags = Some(value.into());
+        self
+    }
+    /// Sets `preserve_cert_order` (the `preserveCertOrder` property) and returns the model, for chaining.
+    pub fn with_preserve_cert_order(mut self, value: impl Into<bool>) -> Self {
+        self.preserve_cert_order = Some(value.into());
+        self
     }
 }
 /// The certificate issuer item containing certificate issuer metadata.
@@ -236,6 +397,18 @@ pub struct CertificateIssuerItem {
     /// The issuer provider.
     #[serde(rename = "provider", default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
+}
+impl CertificateIssuerItem {
+    /// Sets `id` (the `id` property) and returns the model, for chaining.
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `provider` (the `provider` property) and returns the model, for chaining.
+    pub fn with_provider(mut self, value: impl Into<String>) -> Self {
+        self.provider = Some(value.into());
+        self
+    }
 }
 /// The certificate issuer list result.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -274,12 +447,35 @@ pub struct CertificateIssuerSetParameters {
     pub attributes: Option<IssuerAttributes>,
 }
 impl CertificateIssuerSetParameters {
-    /// A `CertificateIssuerSetParameters` with its required fields; set the others on the returned value.
+    /// A `CertificateIssuerSetParameters` with its required fields; set the others with the `with_*` methods.
     pub fn new(provider: impl Into<String>) -> Self {
         Self {
             provider: Some(provider.into()),
             ..Default::default()
         }
+    }
+    /// Sets `provider` (the `provider` property) and returns the model, for chaining.
+    pub fn with_provider(mut self, value: impl Into<String>) -> Self {
+        self.provider = Some(value.into());
+        self
+    }
+    /// Sets `credentials` (the `credentials` property) and returns the model, for chaining.
+    pub fn with_credentials(mut self, value: impl Into<IssuerCredentials>) -> Self {
+        self.credentials = Some(value.into());
+        self
+    }
+    /// Sets `organization_details` (the `org_details` property) and returns the model, for chaining.
+    pub fn with_organization_details(
+        mut self,
+        value: impl Into<OrganizationDetails>,
+    ) -> Self {
+        self.organization_details = Some(value.into());
+        self
+    }
+    /// Sets `attributes` (the `attributes` property) and returns the model, for chaining.
+    pub fn with_attributes(mut self, value: impl Into<IssuerAttributes>) -> Self {
+        self.attributes = Some(value.into());
+        self
     }
 }
 /// The certificate issuer update parameters.
@@ -299,6 +495,31 @@ pub struct CertificateIssuerUpdateParameters {
     /// Attributes of the issuer object.
     #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
     pub attributes: Option<IssuerAttributes>,
+}
+impl CertificateIssuerUpdateParameters {
+    /// Sets `provider` (the `provider` property) and returns the model, for chaining.
+    pub fn with_provider(mut self, value: impl Into<String>) -> Self {
+        self.provider = Some(value.into());
+        self
+    }
+    /// Sets `credentials` (the `credentials` property) and returns the model, for chaining.
+    pub fn with_credentials(mut self, value: impl Into<IssuerCredentials>) -> Self {
+        self.credentials = Some(value.into());
+        self
+    }
+    /// Sets `organization_details` (the `org_details` property) and returns the model, for chaining.
+    pub fn with_organization_details(
+        mut self,
+        value: impl Into<OrganizationDetails>,
+    ) -> Self {
+        self.organization_details = Some(value.into());
+        self
+    }
+    /// Sets `attributes` (the `attributes` property) and returns the model, for chaining.
+    pub fn with_attributes(mut self, value: impl Into<IssuerAttributes>) -> Self {
+        self.attributes = Some(value.into());
+        self
+    }
 }
 /// The certificate item containing certificate metadata.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -323,6 +544,31 @@ pub struct CertificateItem {
     )]
     pub x509_thumbprint: Option<Vec<u8>>,
 }
+impl CertificateItem {
+    /// Sets `id` (the `id` property) and returns the model, for chaining.
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `attributes` (the `attributes` property) and returns the model, for chaining.
+    pub fn with_attributes(mut self, value: impl Into<CertificateAttributes>) -> Self {
+        self.attributes = Some(value.into());
+        self
+    }
+    /// Sets `tags` (the `tags` property) and returns the model, for chaining.
+    pub fn with_tags(
+        mut self,
+        value: impl Into<std::collections::BTreeMap<String, String>>,
+    ) -> Self {
+        self.tags = Some(value.into());
+        self
+    }
+    /// Sets `x509_thumbprint` (the `x5t` property) and returns the model, for chaining.
+    pub fn with_x509_thumbprint(mut self, value: impl Into<Vec<u8>>) -> Self {
+        self.x509_thumbprint = Some(value.into());
+        self
+    }
+}
 /// The certificate list result.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -336,6 +582,13 @@ pub struct CertificateListResult {
     /// Set by the service; never sent.
     #[serde(rename = "nextLink", default, skip_serializing)]
     pub next_link: Option<String>,
+}
+impl CertificateListResult {
+    /// Sets `value` (the `value` property) and returns the model, for chaining.
+    pub fn with_value(mut self, value: impl Into<Vec<CertificateItem>>) -> Self {
+        self.value = Some(value.into());
+        self
+    }
 }
 /// The certificate merge parameters
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -360,12 +613,33 @@ pub struct CertificateMergeParameters {
     pub tags: Option<std::collections::BTreeMap<String, String>>,
 }
 impl CertificateMergeParameters {
-    /// A `CertificateMergeParameters` with its required fields; set the others on the returned value.
+    /// A `CertificateMergeParameters` with its required fields; set the others with the `with_*` methods.
     pub fn new(x509_certificates: impl Into<Vec<Vec<u8>>>) -> Self {
         Self {
             x509_certificates: Some(x509_certificates.into()),
             ..Default::default()
         }
+    }
+    /// Sets `x509_certificates` (the `x5c` property) and returns the model, for chaining.
+    pub fn with_x509_certificates(mut self, value: impl Into<Vec<Vec<u8>>>) -> Self {
+        self.x509_certificates = Some(value.into());
+        self
+    }
+    /// Sets `certificate_attributes` (the `attributes` property) and returns the model, for chaining.
+    pub fn with_certificate_attributes(
+        mut self,
+        value: impl Into<CertificateAttributes>,
+    ) -> Self {
+        self.certificate_attributes = Some(value.into());
+        self
+    }
+    /// Sets `tags` (the `tags` property) and returns the model, for chaining.
+    pub fn with_tags(
+        mut self,
+        value: impl Into<std::collections::BTreeMap<String, String>>,
+    ) -> Self {
+        self.tags = Some(value.into());
+        self
     }
 }
 /// A certificate operation is returned in case of asynchronous requests.
@@ -419,6 +693,53 @@ pub struct CertificateOperation {
     #[serde(rename = "request_id", default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
 }
+impl CertificateOperation {
+    /// Sets `issuer_parameters` (the `issuer` property) and returns the model, for chaining.
+    pub fn with_issuer_parameters(mut self, value: impl Into<IssuerParameters>) -> Self {
+        self.issuer_parameters = Some(value.into());
+        self
+    }
+    /// Sets `csr` (the `csr` property) and returns the model, for chaining.
+    pub fn with_csr(mut self, value: impl Into<Vec<u8>>) -> Self {
+        self.csr = Some(value.into());
+        self
+    }
+    /// Sets `cancellation_requested` (the `cancellation_requested` property) and returns the model, for chaining.
+    pub fn with_cancellation_requested(mut self, value: impl Into<bool>) -> Self {
+        self.cancellation_requested = Some(value.into());
+        self
+    }
+    /// Sets `status` (the `status` property) and returns the model, for chaining.
+    pub fn with_status(mut self, value: impl Into<String>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+    /// Sets `status_details` (the `status_details` property) and returns the model, for chaining.
+    pub fn with_status_details(mut self, value: impl Into<String>) -> Self {
+        self.status_details = Some(value.into());
+        self
+    }
+    /// Sets `error` (the `error` property) and returns the model, for chaining.
+    pub fn with_error(mut self, value: impl Into<ErrorModel>) -> Self {
+        self.error = Some(value.into());
+        self
+    }
+    /// Sets `target` (the `target` property) and returns the model, for chaining.
+    pub fn with_target(mut self, value: impl Into<String>) -> Self {
+        self.target = Some(value.into());
+        self
+    }
+    /// Sets `preserve_cert_order` (the `preserveCertOrder` property) and returns the model, for chaining.
+    pub fn with_preserve_cert_order(mut self, value: impl Into<bool>) -> Self {
+        self.preserve_cert_order = Some(value.into());
+        self
+    }
+    /// Sets `request_id` (the `request_id` property) and returns the model, for chaining.
+    pub fn with_request_id(mut self, value: impl Into<String>) -> Self {
+        self.request_id = Some(value.into());
+        self
+    }
+}
 /// The certificate operation update parameters.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -435,12 +756,17 @@ pub struct CertificateOperationUpdateParameter {
     pub cancellation_requested: Option<bool>,
 }
 impl CertificateOperationUpdateParameter {
-    /// A `CertificateOperationUpdateParameter` with its required fields; set the others on the returned value.
+    /// A `CertificateOperationUpdateParameter` with its required fields; set the others with the `with_*` methods.
     pub fn new(cancellation_requested: impl Into<bool>) -> Self {
         Self {
             cancellation_requested: Some(cancellation_requested.into()),
             ..Default::default()
         }
+    }
+    /// Sets `cancellation_requested` (the `cancellation_requested` property) and returns the model, for chaining.
+    pub fn with_cancellation_requested(mut self, value: impl Into<bool>) -> Self {
+        self.cancellation_requested = Some(value.into());
+        self
     }
 }
 /// Management policy for a certificate.
@@ -482,6 +808,49 @@ pub struct CertificatePolicy {
         skip_serializing_if = "Option::is_none"
     )]
     pub platform_managed: Option<PlatformManaged>,
+}
+impl CertificatePolicy {
+    /// Sets `key_properties` (the `key_props` property) and returns the model, for chaining.
+    pub fn with_key_properties(mut self, value: impl Into<KeyProperties>) -> Self {
+        self.key_properties = Some(value.into());
+        self
+    }
+    /// Sets `secret_properties` (the `secret_props` property) and returns the model, for chaining.
+    pub fn with_secret_properties(mut self, value: impl Into<SecretProperties>) -> Self {
+        self.secret_properties = Some(value.into());
+        self
+    }
+    /// Sets `x509_certificate_properties` (the `x509_props` property) and returns the model, for chaining.
+    pub fn with_x509_certificate_properties(
+        mut self,
+        value: impl Into<X509CertificateProperties>,
+    ) -> Self {
+        self.x509_certificate_properties = Some(value.into());
+        self
+    }
+    /// Sets `lifetime_actions` (the `lifetime_actions` property) and returns the model, for chaining.
+    pub fn with_lifetime_actions(
+        mut self,
+        value: impl Into<Vec<LifetimeAction>>,
+    ) -> Self {
+        self.lifetime_actions = Some(value.into());
+        self
+    }
+    /// Sets `issuer_parameters` (the `issuer` property) and returns the model, for chaining.
+    pub fn with_issuer_parameters(mut self, value: impl Into<IssuerParameters>) -> Self {
+        self.issuer_parameters = Some(value.into());
+        self
+    }
+    /// Sets `attributes` (the `attributes` property) and returns the model, for chaining.
+    pub fn with_attributes(mut self, value: impl Into<CertificateAttributes>) -> Self {
+        self.attributes = Some(value.into());
+        self
+    }
+    /// Sets `platform_managed` (the `platformManaged` property) and returns the model, for chaining.
+    pub fn with_platform_managed(mut self, value: impl Into<PlatformManaged>) -> Self {
+        self.platform_managed = Some(value.into());
+        self
+    }
 }
 /// The type of the action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -525,12 +894,17 @@ pub struct CertificateRestoreParameters {
     pub certificate_bundle_backup: Option<Vec<u8>>,
 }
 impl CertificateRestoreParameters {
-    /// A `CertificateRestoreParameters` with its required fields; set the others on the returned value.
+    /// A `CertificateRestoreParameters` with its required fields; set the others with the `with_*` methods.
     pub fn new(certificate_bundle_backup: impl Into<Vec<u8>>) -> Self {
         Self {
             certificate_bundle_backup: Some(certificate_bundle_backup.into()),
             ..Default::default()
         }
+    }
+    /// Sets `certificate_bundle_backup` (the `value` property) and returns the model, for chaining.
+    pub fn with_certificate_bundle_backup(mut self, value: impl Into<Vec<u8>>) -> Self {
+        self.certificate_bundle_backup = Some(value.into());
+        self
     }
 }
 /// The certificate update parameters.
@@ -548,6 +922,32 @@ pub struct CertificateUpdateParameters {
     #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<std::collections::BTreeMap<String, String>>,
 }
+impl CertificateUpdateParameters {
+    /// Sets `certificate_policy` (the `policy` property) and returns the model, for chaining.
+    pub fn with_certificate_policy(
+        mut self,
+        value: impl Into<CertificatePolicy>,
+    ) -> Self {
+        self.certificate_policy = Some(value.into());
+        self
+    }
+    /// Sets `certificate_attributes` (the `attributes` property) and returns the model, for chaining.
+    pub fn with_certificate_attributes(
+        mut self,
+        value: impl Into<CertificateAttributes>,
+    ) -> Self {
+        self.certificate_attributes = Some(value.into());
+        self
+    }
+    /// Sets `tags` (the `tags` property) and returns the model, for chaining.
+    pub fn with_tags(
+        mut self,
+        value: impl Into<std::collections::BTreeMap<String, String>>,
+    ) -> Self {
+        self.tags = Some(value.into());
+        self
+    }
+}
 /// The contact information for the vault certificates.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -563,6 +963,23 @@ pub struct Contact {
     #[serde(rename = "phone", default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
 }
+impl Contact {
+    /// Sets `email_address` (the `email` property) and returns the model, for chaining.
+    pub fn with_email_address(mut self, value: impl Into<String>) -> Self {
+        self.email_address = Some(value.into());
+        self
+    }
+    /// Sets `name` (the `name` property) and returns the model, for chaining.
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `phone` (the `phone` property) and returns the model, for chaining.
+    pub fn with_phone(mut self, value: impl Into<String>) -> Self {
+        self.phone = Some(value.into());
+        self
+    }
+}
 /// The contacts for the vault certificates.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -576,6 +993,13 @@ pub struct Contacts {
     /// The contact list for the vault certificates.
     #[serde(rename = "contacts", default, skip_serializing_if = "Option::is_none")]
     pub contact_list: Option<Vec<Contact>>,
+}
+impl Contacts {
+    /// Sets `contact_list` (the `contacts` property) and returns the model, for chaining.
+    pub fn with_contact_list(mut self, value: impl Into<Vec<Contact>>) -> Self {
+        self.contact_list = Some(value.into());
+        self
+    }
 }
 /// A Deleted Certificate consisting of its previous id, attributes and its tags, as well as information on when it will be purged.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -660,6 +1084,41 @@ pub struct DeletedCertificateBundle {
     )]
     pub deleted_date: Option<::keyvault_runtime::OffsetDateTime>,
 }
+impl DeletedCertificateBundle {
+    /// Sets `cer` (the `cer` property) and returns the model, for chaining.
+    pub fn with_cer(mut self, value: impl Into<Vec<u8>>) -> Self {
+        self.cer = Some(value.into());
+        self
+    }
+    /// Sets `content_type` (the `contentType` property) and returns the model, for chaining.
+    pub fn with_content_type(mut self, value: impl Into<String>) -> Self {
+        self.content_type = Some(value.into());
+        self
+    }
+    /// Sets `attributes` (the `attributes` property) and returns the model, for chaining.
+    pub fn with_attributes(mut self, value: impl Into<CertificateAttributes>) -> Self {
+        self.attributes = Some(value.into());
+        self
+    }
+    /// Sets `tags` (the `tags` property) and returns the model, for chaining.
+    pub fn with_tags(
+        mut self,
+        value: impl Into<std::collections::BTreeMap<String, String>>,
+    ) -> Self {
+        self.tags = Some(value.into());
+        self
+    }
+    /// Sets `preserve_cert_order` (the `preserveCertOrder` property) and returns the model, for chaining.
+    pub fn with_preserve_cert_order(mut self, value: impl Into<bool>) -> Self {
+        self.preserve_cert_order = Some(value.into());
+        self
+    }
+    /// Sets `recovery_id` (the `recoveryId` property) and returns the model, for chaining.
+    pub fn with_recovery_id(mut self, value: impl Into<String>) -> Self {
+        self.recovery_id = Some(value.into());
+        self
+    }
+}
 /// The deleted certificate item containing metadata about the deleted certificate.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -705,6 +1164,36 @@ pub struct DeletedCertificateItem {
         with = "keyvault_runtime::codec::unix_time::option"
     )]
     pub deleted_date: Option<::keyvault_runtime::OffsetDateTime>,
+}
+impl DeletedCertificateItem {
+    /// Sets `id` (the `id` property) and returns the model, for chaining.
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `attributes` (the `attributes` property) and returns the model, for chaining.
+    pub fn with_attributes(mut self, value: impl Into<CertificateAttributes>) -> Self {
+        self.attributes = Some(value.into());
+        self
+    }
+    /// Sets `tags` (the `tags` property) and returns the model, for chaining.
+    pub fn with_tags(
+        mut self,
+        value: impl Into<std::collections::BTreeMap<String, String>>,
+    ) -> Self {
+        self.tags = Some(value.into());
+        self
+    }
+    /// Sets `x509_thumbprint` (the `x5t` property) and returns the model, for chaining.
+    pub fn with_x509_thumbprint(mut self, value: impl Into<Vec<u8>>) -> Self {
+        self.x509_thumbprint = Some(value.into());
+        self
+    }
+    /// Sets `recovery_id` (the `recoveryId` property) and returns the model, for chaining.
+    pub fn with_recovery_id(mut self, value: impl Into<String>) -> Self {
+        self.recovery_id = Some(value.into());
+        self
+    }
 }
 /// A list of certificates that have been deleted in this vault.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -847,6 +1336,13 @@ pub struct IssuerAttributes {
     )]
     pub updated: Option<::keyvault_runtime::OffsetDateTime>,
 }
+impl IssuerAttributes {
+    /// Sets `enabled` (the `enabled` property) and returns the model, for chaining.
+    pub fn with_enabled(mut self, value: impl Into<bool>) -> Self {
+        self.enabled = Some(value.into());
+        self
+    }
+}
 /// The issuer for Key Vault certificate.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -870,6 +1366,31 @@ pub struct IssuerBundle {
     #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
     pub attributes: Option<IssuerAttributes>,
 }
+impl IssuerBundle {
+    /// Sets `provider` (the `provider` property) and returns the model, for chaining.
+    pub fn with_provider(mut self, value: impl Into<String>) -> Self {
+        self.provider = Some(value.into());
+        self
+    }
+    /// Sets `credentials` (the `credentials` property) and returns the model, for chaining.
+    pub fn with_credentials(mut self, value: impl Into<IssuerCredentials>) -> Self {
+        self.credentials = Some(value.into());
+        self
+    }
+    /// Sets `organization_details` (the `org_details` property) and returns the model, for chaining.
+    pub fn with_organization_details(
+        mut self,
+        value: impl Into<OrganizationDetails>,
+    ) -> Self {
+        self.organization_details = Some(value.into());
+        self
+    }
+    /// Sets `attributes` (the `attributes` property) and returns the model, for chaining.
+    pub fn with_attributes(mut self, value: impl Into<IssuerAttributes>) -> Self {
+        self.attributes = Some(value.into());
+        self
+    }
+}
 /// The credentials to be used for the certificate issuer.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -881,6 +1402,21 @@ pub struct IssuerCredentials {
     /// The password/secret/account key.
     #[serde(rename = "pwd", default, skip_serializing_if = "Option::is_none")]
     pub password: Option<::keyvault_runtime::Secret<String>>,
+}
+impl IssuerCredentials {
+    /// Sets `account_id` (the `account_id` property) and returns the model, for chaining.
+    pub fn with_account_id(mut self, value: impl Into<String>) -> Self {
+        self.account_id = Some(value.into());
+        self
+    }
+    /// Sets `password` (the `pwd` property) and returns the model, for chaining.
+    pub fn with_password(
+        mut self,
+        value: impl Into<::keyvault_runtime::Secret<String>>,
+    ) -> Self {
+        self.password = Some(value.into());
+        self
+    }
 }
 /// Parameters for the issuer of the X509 component of a certificate.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -900,6 +1436,23 @@ pub struct IssuerParameters {
         skip_serializing_if = "Option::is_none"
     )]
     pub certificate_transparency: Option<bool>,
+}
+impl IssuerParameters {
+    /// Sets `name` (the `name` property) and returns the model, for chaining.
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `certificate_type` (the `cty` property) and returns the model, for chaining.
+    pub fn with_certificate_type(mut self, value: impl Into<String>) -> Self {
+        self.certificate_type = Some(value.into());
+        self
+    }
+    /// Sets `certificate_transparency` (the `cert_transparency` property) and returns the model, for chaining.
+    pub fn with_certificate_transparency(mut self, value: impl Into<bool>) -> Self {
+        self.certificate_transparency = Some(value.into());
+        self
+    }
 }
 /// Elliptic curve name. For valid values, see JsonWebKeyCurveName.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1048,6 +1601,33 @@ pub struct KeyProperties {
     #[serde(rename = "crv", default, skip_serializing_if = "Option::is_none")]
     pub curve: Option<JsonWebKeyCurveName>,
 }
+impl KeyProperties {
+    /// Sets `exportable` (the `exportable` property) and returns the model, for chaining.
+    pub fn with_exportable(mut self, value: impl Into<bool>) -> Self {
+        self.exportable = Some(value.into());
+        self
+    }
+    /// Sets `key_type` (the `kty` property) and returns the model, for chaining.
+    pub fn with_key_type(mut self, value: impl Into<JsonWebKeyType>) -> Self {
+        self.key_type = Some(value.into());
+        self
+    }
+    /// Sets `key_size` (the `key_size` property) and returns the model, for chaining.
+    pub fn with_key_size(mut self, value: impl Into<i32>) -> Self {
+        self.key_size = Some(value.into());
+        self
+    }
+    /// Sets `reuse_key` (the `reuse_key` property) and returns the model, for chaining.
+    pub fn with_reuse_key(mut self, value: impl Into<bool>) -> Self {
+        self.reuse_key = Some(value.into());
+        self
+    }
+    /// Sets `curve` (the `crv` property) and returns the model, for chaining.
+    pub fn with_curve(mut self, value: impl Into<JsonWebKeyCurveName>) -> Self {
+        self.curve = Some(value.into());
+        self
+    }
+}
 /// Supported usages of a certificate key.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1150,6 +1730,18 @@ pub struct LifetimeAction {
     #[serde(rename = "action", default, skip_serializing_if = "Option::is_none")]
     pub action: Option<Action>,
 }
+impl LifetimeAction {
+    /// Sets `trigger` (the `trigger` property) and returns the model, for chaining.
+    pub fn with_trigger(mut self, value: impl Into<Trigger>) -> Self {
+        self.trigger = Some(value.into());
+        self
+    }
+    /// Sets `action` (the `action` property) and returns the model, for chaining.
+    pub fn with_action(mut self, value: impl Into<Action>) -> Self {
+        self.action = Some(value.into());
+        self
+    }
+}
 /// Details of the organization of the certificate issuer.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -1161,6 +1753,21 @@ pub struct OrganizationDetails {
     /// Details of the organization administrator.
     #[serde(rename = "admin_details", default, skip_serializing_if = "Option::is_none")]
     pub admin_details: Option<Vec<AdministratorDetails>>,
+}
+impl OrganizationDetails {
+    /// Sets `id` (the `id` property) and returns the model, for chaining.
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `admin_details` (the `admin_details` property) and returns the model, for chaining.
+    pub fn with_admin_details(
+        mut self,
+        value: impl Into<Vec<AdministratorDetails>>,
+    ) -> Self {
+        self.admin_details = Some(value.into());
+        self
+    }
 }
 /// Properties of the platform managed certificate. This feature is currently intended for internal use only.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1183,12 +1790,27 @@ pub struct PlatformManaged {
     >,
 }
 impl PlatformManaged {
-    /// A `PlatformManaged` with its required fields; set the others on the returned value.
+    /// A `PlatformManaged` with its required fields; set the others with the `with_*` methods.
     pub fn new(certificate_usage: impl Into<String>) -> Self {
         Self {
             certificate_usage: Some(certificate_usage.into()),
             ..Default::default()
         }
+    }
+    /// Sets `certificate_usage` (the `certificateUsage` property) and returns the model, for chaining.
+    pub fn with_certificate_usage(mut self, value: impl Into<String>) -> Self {
+        self.certificate_usage = Some(value.into());
+        self
+    }
+    /// Sets `metadata` (the `metadata` property) and returns the model, for chaining.
+    pub fn with_metadata(
+        mut self,
+        value: impl Into<
+            std::collections::BTreeMap<String, ::keyvault_runtime::JsonValue>,
+        >,
+    ) -> Self {
+        self.metadata = Some(value.into());
+        self
     }
 }
 /// Properties of the key backing a certificate.
@@ -1199,6 +1821,13 @@ pub struct SecretProperties {
     /// The media type (MIME type).
     #[serde(rename = "contentType", default, skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
+}
+impl SecretProperties {
+    /// Sets `content_type` (the `contentType` property) and returns the model, for chaining.
+    pub fn with_content_type(mut self, value: impl Into<String>) -> Self {
+        self.content_type = Some(value.into());
+        self
+    }
 }
 /// The Subject Alternative Names of a X509 object.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1221,6 +1850,33 @@ pub struct SubjectAlternativeNames {
     #[serde(rename = "ipAddresses", default, skip_serializing_if = "Option::is_none")]
     pub ip_addresses: Option<Vec<String>>,
 }
+impl SubjectAlternativeNames {
+    /// Sets `emails` (the `emails` property) and returns the model, for chaining.
+    pub fn with_emails(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.emails = Some(value.into());
+        self
+    }
+    /// Sets `dns_names` (the `dns_names` property) and returns the model, for chaining.
+    pub fn with_dns_names(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.dns_names = Some(value.into());
+        self
+    }
+    /// Sets `upns` (the `upns` property) and returns the model, for chaining.
+    pub fn with_upns(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.upns = Some(value.into());
+        self
+    }
+    /// Sets `uris` (the `uris` property) and returns the model, for chaining.
+    pub fn with_uris(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.uris = Some(value.into());
+        self
+    }
+    /// Sets `ip_addresses` (the `ipAddresses` property) and returns the model, for chaining.
+    pub fn with_ip_addresses(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.ip_addresses = Some(value.into());
+        self
+    }
+}
 /// A condition to be satisfied for an action to be executed.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -1240,6 +1896,18 @@ pub struct Trigger {
         skip_serializing_if = "Option::is_none"
     )]
     pub days_before_expiry: Option<i32>,
+}
+impl Trigger {
+    /// Sets `lifetime_percentage` (the `lifetime_percentage` property) and returns the model, for chaining.
+    pub fn with_lifetime_percentage(mut self, value: impl Into<i32>) -> Self {
+        self.lifetime_percentage = Some(value.into());
+        self
+    }
+    /// Sets `days_before_expiry` (the `days_before_expiry` property) and returns the model, for chaining.
+    pub fn with_days_before_expiry(mut self, value: impl Into<i32>) -> Self {
+        self.days_before_expiry = Some(value.into());
+        self
+    }
 }
 /// Properties of the X509 component of a certificate.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1265,4 +1933,34 @@ pub struct X509CertificateProperties {
         skip_serializing_if = "Option::is_none"
     )]
     pub validity_in_months: Option<i32>,
+}
+impl X509CertificateProperties {
+    /// Sets `subject` (the `subject` property) and returns the model, for chaining.
+    pub fn with_subject(mut self, value: impl Into<String>) -> Self {
+        self.subject = Some(value.into());
+        self
+    }
+    /// Sets `ekus` (the `ekus` property) and returns the model, for chaining.
+    pub fn with_ekus(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.ekus = Some(value.into());
+        self
+    }
+    /// Sets `subject_alternative_names` (the `sans` property) and returns the model, for chaining.
+    pub fn with_subject_alternative_names(
+        mut self,
+        value: impl Into<SubjectAlternativeNames>,
+    ) -> Self {
+        self.subject_alternative_names = Some(value.into());
+        self
+    }
+    /// Sets `key_usage` (the `key_usage` property) and returns the model, for chaining.
+    pub fn with_key_usage(mut self, value: impl Into<Vec<KeyUsageType>>) -> Self {
+        self.key_usage = Some(value.into());
+        self
+    }
+    /// Sets `validity_in_months` (the `validity_months` property) and returns the model, for chaining.
+    pub fn with_validity_in_months(mut self, value: impl Into<i32>) -> Self {
+        self.validity_in_months = Some(value.into());
+        self
+    }
 }

@@ -36,7 +36,7 @@ pub struct EkmConnection {
     pub server_subject_common_name: Option<String>,
 }
 impl EkmConnection {
-    /// A `EkmConnection` with its required fields; set the others on the returned value.
+    /// A `EkmConnection` with its required fields; set the others with the `with_*` methods.
     pub fn new(
         host: impl Into<String>,
         server_ca_certificates: impl Into<Vec<Vec<u8>>>,
@@ -46,6 +46,29 @@ impl EkmConnection {
             server_ca_certificates: Some(server_ca_certificates.into()),
             ..Default::default()
         }
+    }
+    /// Sets `host` (the `host` property) and returns the model, for chaining.
+    pub fn with_host(mut self, value: impl Into<String>) -> Self {
+        self.host = Some(value.into());
+        self
+    }
+    /// Sets `path_prefix` (the `path_prefix` property) and returns the model, for chaining.
+    pub fn with_path_prefix(mut self, value: impl Into<String>) -> Self {
+        self.path_prefix = Some(value.into());
+        self
+    }
+    /// Sets `server_ca_certificates` (the `server_ca_certificates` property) and returns the model, for chaining.
+    pub fn with_server_ca_certificates(
+        mut self,
+        value: impl Into<Vec<Vec<u8>>>,
+    ) -> Self {
+        self.server_ca_certificates = Some(value.into());
+        self
+    }
+    /// Sets `server_subject_common_name` (the `server_subject_common_name` property) and returns the model, for chaining.
+    pub fn with_server_subject_common_name(mut self, value: impl Into<String>) -> Self {
+        self.server_subject_common_name = Some(value.into());
+        self
     }
 }
 /// A EkmConnection model object.
@@ -74,6 +97,31 @@ pub struct EkmConnectionUpdate {
         skip_serializing_if = "Option::is_none"
     )]
     pub server_subject_common_name: Option<String>,
+}
+impl EkmConnectionUpdate {
+    /// Sets `host` (the `host` property) and returns the model, for chaining.
+    pub fn with_host(mut self, value: impl Into<String>) -> Self {
+        self.host = Some(value.into());
+        self
+    }
+    /// Sets `path_prefix` (the `path_prefix` property) and returns the model, for chaining.
+    pub fn with_path_prefix(mut self, value: impl Into<String>) -> Self {
+        self.path_prefix = Some(value.into());
+        self
+    }
+    /// Sets `server_ca_certificates` (the `server_ca_certificates` property) and returns the model, for chaining.
+    pub fn with_server_ca_certificates(
+        mut self,
+        value: impl Into<Vec<Vec<u8>>>,
+    ) -> Self {
+        self.server_ca_certificates = Some(value.into());
+        self
+    }
+    /// Sets `server_subject_common_name` (the `server_subject_common_name` property) and returns the model, for chaining.
+    pub fn with_server_subject_common_name(mut self, value: impl Into<String>) -> Self {
+        self.server_subject_common_name = Some(value.into());
+        self
+    }
 }
 /// EKM proxy client certificate information.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -128,7 +176,7 @@ pub struct EkmProxyInfo {
     pub ekm_product: Option<String>,
 }
 impl EkmProxyInfo {
-    /// A `EkmProxyInfo` with its required fields; set the others on the returned value.
+    /// A `EkmProxyInfo` with its required fields; set the others with the `with_*` methods.
     pub fn new(
         api_version: impl Into<String>,
         proxy_vendor: impl Into<String>,
@@ -144,6 +192,31 @@ impl EkmProxyInfo {
             ekm_product: Some(ekm_product.into()),
             ..Default::default()
         }
+    }
+    /// Sets `api_version` (the `api_version` property) and returns the model, for chaining.
+    pub fn with_api_version(mut self, value: impl Into<String>) -> Self {
+        self.api_version = Some(value.into());
+        self
+    }
+    /// Sets `proxy_vendor` (the `proxy_vendor` property) and returns the model, for chaining.
+    pub fn with_proxy_vendor(mut self, value: impl Into<String>) -> Self {
+        self.proxy_vendor = Some(value.into());
+        self
+    }
+    /// Sets `proxy_name` (the `proxy_name` property) and returns the model, for chaining.
+    pub fn with_proxy_name(mut self, value: impl Into<String>) -> Self {
+        self.proxy_name = Some(value.into());
+        self
+    }
+    /// Sets `ekm_vendor` (the `ekm_vendor` property) and returns the model, for chaining.
+    pub fn with_ekm_vendor(mut self, value: impl Into<String>) -> Self {
+        self.ekm_vendor = Some(value.into());
+        self
+    }
+    /// Sets `ekm_product` (the `ekm_product` property) and returns the model, for chaining.
+    pub fn with_ekm_product(mut self, value: impl Into<String>) -> Self {
+        self.ekm_product = Some(value.into());
+        self
     }
 }
 /// A model of the service.

@@ -66,6 +66,36 @@ pub struct DeletedKeyBundle {
     )]
     pub deleted_date: Option<::keyvault_runtime::OffsetDateTime>,
 }
+impl DeletedKeyBundle {
+    /// Sets `key` (the `key` property) and returns the model, for chaining.
+    pub fn with_key(mut self, value: impl Into<JsonWebKey>) -> Self {
+        self.key = Some(value.into());
+        self
+    }
+    /// Sets `attributes` (the `attributes` property) and returns the model, for chaining.
+    pub fn with_attributes(mut self, value: impl Into<KeyAttributes>) -> Self {
+        self.attributes = Some(value.into());
+        self
+    }
+    /// Sets `tags` (the `tags` property) and returns the model, for chaining.
+    pub fn with_tags(
+        mut self,
+        value: impl Into<std::collections::BTreeMap<String, String>>,
+    ) -> Self {
+        self.tags = Some(value.into());
+        self
+    }
+    /// Sets `release_policy` (the `release_policy` property) and returns the model, for chaining.
+    pub fn with_release_policy(mut self, value: impl Into<KeyReleasePolicy>) -> Self {
+        self.release_policy = Some(value.into());
+        self
+    }
+    /// Sets `recovery_id` (the `recoveryId` property) and returns the model, for chaining.
+    pub fn with_recovery_id(mut self, value: impl Into<String>) -> Self {
+        self.recovery_id = Some(value.into());
+        self
+    }
+}
 /// The deleted key item containing the deleted key metadata and information about deletion.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -108,6 +138,31 @@ pub struct DeletedKeyItem {
         with = "keyvault_runtime::codec::unix_time::option"
     )]
     pub deleted_date: Option<::keyvault_runtime::OffsetDateTime>,
+}
+impl DeletedKeyItem {
+    /// Sets `kid` (the `kid` property) and returns the model, for chaining.
+    pub fn with_kid(mut self, value: impl Into<String>) -> Self {
+        self.kid = Some(value.into());
+        self
+    }
+    /// Sets `attributes` (the `attributes` property) and returns the model, for chaining.
+    pub fn with_attributes(mut self, value: impl Into<KeyAttributes>) -> Self {
+        self.attributes = Some(value.into());
+        self
+    }
+    /// Sets `tags` (the `tags` property) and returns the model, for chaining.
+    pub fn with_tags(
+        mut self,
+        value: impl Into<std::collections::BTreeMap<String, String>>,
+    ) -> Self {
+        self.tags = Some(value.into());
+        self
+    }
+    /// Sets `recovery_id` (the `recoveryId` property) and returns the model, for chaining.
+    pub fn with_recovery_id(mut self, value: impl Into<String>) -> Self {
+        self.recovery_id = Some(value.into());
+        self
+    }
 }
 /// A list of keys that have been deleted in this vault.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -233,12 +288,17 @@ pub struct ExternalKey {
     pub id: Option<String>,
 }
 impl ExternalKey {
-    /// A `ExternalKey` with its required fields; set the others on the returned value.
+    /// A `ExternalKey` with its required fields; set the others with the `with_*` methods.
     pub fn new(id: impl Into<String>) -> Self {
         Self {
             id: Some(id.into()),
             ..Default::default()
         }
+    }
+    /// Sets `id` (the `id` property) and returns the model, for chaining.
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
     }
 }
 /// The get random bytes request object.
@@ -253,12 +313,17 @@ pub struct GetRandomBytesRequest {
     pub count: Option<i32>,
 }
 impl GetRandomBytesRequest {
-    /// A `GetRandomBytesRequest` with its required fields; set the others on the returned value.
+    /// A `GetRandomBytesRequest` with its required fields; set the others with the `with_*` methods.
     pub fn new(count: impl Into<i32>) -> Self {
         Self {
             count: Some(count.into()),
             ..Default::default()
         }
+    }
+    /// Sets `count` (the `count` property) and returns the model, for chaining.
+    pub fn with_count(mut self, value: impl Into<i32>) -> Self {
+        self.count = Some(value.into());
+        self
     }
 }
 /// As of <http://tools.ietf.org/html/draft-ietf-jose-json-web-key-18>
@@ -374,6 +439,112 @@ pub struct JsonWebKey {
         with = "keyvault_runtime::codec::base64url::option"
     )]
     pub y: Option<Vec<u8>>,
+}
+impl JsonWebKey {
+    /// Sets `kid` (the `kid` property) and returns the model, for chaining.
+    pub fn with_kid(mut self, value: impl Into<String>) -> Self {
+        self.kid = Some(value.into());
+        self
+    }
+    /// Sets `kty` (the `kty` property) and returns the model, for chaining.
+    pub fn with_kty(mut self, value: impl Into<JsonWebKeyType>) -> Self {
+        self.kty = Some(value.into());
+        self
+    }
+    /// Sets `key_ops` (the `key_ops` property) and returns the model, for chaining.
+    pub fn with_key_ops(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.key_ops = Some(value.into());
+        self
+    }
+    /// Sets `n` (the `n` property) and returns the model, for chaining.
+    pub fn with_n(mut self, value: impl Into<Vec<u8>>) -> Self {
+        self.n = Some(value.into());
+        self
+    }
+    /// Sets `e` (the `e` property) and returns the model, for chaining.
+    pub fn with_e(mut self, value: impl Into<Vec<u8>>) -> Self {
+        self.e = Some(value.into());
+        self
+    }
+    /// Sets `d` (the `d` property) and returns the model, for chaining.
+    pub fn with_d(
+        mut self,
+        value: impl Into<::keyvault_runtime::Secret<Vec<u8>>>,
+    ) -> Self {
+        self.d = Some(value.into());
+        self
+    }
+    /// Sets `dp` (the `dp` property) and returns the model, for chaining.
+    pub fn with_dp(
+        mut self,
+        value: impl Into<::keyvault_runtime::Secret<Vec<u8>>>,
+    ) -> Self {
+        self.dp = Some(value.into());
+        self
+    }
+    /// Sets `dq` (the `dq` property) and returns the model, for chaining.
+    pub fn with_dq(
+        mut self,
+        value: impl Into<::keyvault_runtime::Secret<Vec<u8>>>,
+    ) -> Self {
+        self.dq = Some(value.into());
+        self
+    }
+    /// Sets `qi` (the `qi` property) and returns the model, for chaining.
+    pub fn with_qi(
+        mut self,
+        value: impl Into<::keyvault_runtime::Secret<Vec<u8>>>,
+    ) -> Self {
+        self.qi = Some(value.into());
+        self
+    }
+    /// Sets `p` (the `p` property) and returns the model, for chaining.
+    pub fn with_p(
+        mut self,
+        value: impl Into<::keyvault_runtime::Secret<Vec<u8>>>,
+    ) -> Self {
+        self.p = Some(value.into());
+        self
+    }
+    /// Sets `q` (the `q` property) and returns the model, for chaining.
+    pub fn with_q(
+        mut self,
+        value: impl Into<::keyvault_runtime::Secret<Vec<u8>>>,
+    ) -> Self {
+        self.q = Some(value.into());
+        self
+    }
+    /// Sets `k` (the `k` property) and returns the model, for chaining.
+    pub fn with_k(
+        mut self,
+        value: impl Into<::keyvault_runtime::Secret<Vec<u8>>>,
+    ) -> Self {
+        self.k = Some(value.into());
+        self
+    }
+    /// Sets `t` (the `key_hsm` property) and returns the model, for chaining.
+    pub fn with_t(
+        mut self,
+        value: impl Into<::keyvault_runtime::Secret<Vec<u8>>>,
+    ) -> Self {
+        self.t = Some(value.into());
+        self
+    }
+    /// Sets `crv` (the `crv` property) and returns the model, for chaining.
+    pub fn with_crv(mut self, value: impl Into<JsonWebKeyCurveName>) -> Self {
+        self.crv = Some(value.into());
+        self
+    }
+    /// Sets `x` (the `x` property) and returns the model, for chaining.
+    pub fn with_x(mut self, value: impl Into<Vec<u8>>) -> Self {
+        self.x = Some(value.into());
+        self
+    }
+    /// Sets `y` (the `y` property) and returns the model, for chaining.
+    pub fn with_y(mut self, value: impl Into<Vec<u8>>) -> Self {
+        self.y = Some(value.into());
+        self
+    }
 }
 /// Elliptic curve name. For valid values, see JsonWebKeyCurveName.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -898,6 +1069,28 @@ pub struct KeyAttestation {
     #[serde(rename = "version", default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
+impl KeyAttestation {
+    /// Sets `certificate_pem_file` (the `certificatePemFile` property) and returns the model, for chaining.
+    pub fn with_certificate_pem_file(mut self, value: impl Into<Vec<u8>>) -> Self {
+        self.certificate_pem_file = Some(value.into());
+        self
+    }
+    /// Sets `private_key_attestation` (the `privateKeyAttestation` property) and returns the model, for chaining.
+    pub fn with_private_key_attestation(mut self, value: impl Into<Vec<u8>>) -> Self {
+        self.private_key_attestation = Some(value.into());
+        self
+    }
+    /// Sets `public_key_attestation` (the `publicKeyAttestation` property) and returns the model, for chaining.
+    pub fn with_public_key_attestation(mut self, value: impl Into<Vec<u8>>) -> Self {
+        self.public_key_attestation = Some(value.into());
+        self
+    }
+    /// Sets `version` (the `version` property) and returns the model, for chaining.
+    pub fn with_version(mut self, value: impl Into<String>) -> Self {
+        self.version = Some(value.into());
+        self
+    }
+}
 /// The attributes of a key managed by the key vault service.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -974,6 +1167,39 @@ pub struct KeyAttributes {
     #[serde(rename = "key_size", default, skip_serializing)]
     pub key_size: Option<i32>,
 }
+impl KeyAttributes {
+    /// Sets `enabled` (the `enabled` property) and returns the model, for chaining.
+    pub fn with_enabled(mut self, value: impl Into<bool>) -> Self {
+        self.enabled = Some(value.into());
+        self
+    }
+    /// Sets `not_before` (the `nbf` property) and returns the model, for chaining.
+    pub fn with_not_before(
+        mut self,
+        value: impl Into<::keyvault_runtime::OffsetDateTime>,
+    ) -> Self {
+        self.not_before = Some(value.into());
+        self
+    }
+    /// Sets `expires` (the `exp` property) and returns the model, for chaining.
+    pub fn with_expires(
+        mut self,
+        value: impl Into<::keyvault_runtime::OffsetDateTime>,
+    ) -> Self {
+        self.expires = Some(value.into());
+        self
+    }
+    /// Sets `exportable` (the `exportable` property) and returns the model, for chaining.
+    pub fn with_exportable(mut self, value: impl Into<bool>) -> Self {
+        self.exportable = Some(value.into());
+        self
+    }
+    /// Sets `external_key` (the `external_key` property) and returns the model, for chaining.
+    pub fn with_external_key(mut self, value: impl Into<ExternalKey>) -> Self {
+        self.external_key = Some(value.into());
+        self
+    }
+}
 /// A KeyBundle consisting of a WebKey plus its attributes.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -996,6 +1222,31 @@ pub struct KeyBundle {
     /// The policy rules under which the key can be exported.
     #[serde(rename = "release_policy", default, skip_serializing_if = "Option::is_none")]
     pub release_policy: Option<KeyReleasePolicy>,
+}
+impl KeyBundle {
+    /// Sets `key` (the `key` property) and returns the model, for chaining.
+    pub fn with_key(mut self, value: impl Into<JsonWebKey>) -> Self {
+        self.key = Some(value.into());
+        self
+    }
+    /// Sets `attributes` (the `attributes` property) and returns the model, for chaining.
+    pub fn with_attributes(mut self, value: impl Into<KeyAttributes>) -> Self {
+        self.attributes = Some(value.into());
+        self
+    }
+    /// Sets `tags` (the `tags` property) and returns the model, for chaining.
+    pub fn with_tags(
+        mut self,
+        value: impl Into<std::collections::BTreeMap<String, String>>,
+    ) -> Self {
+        self.tags = Some(value.into());
+        self
+    }
+    /// Sets `release_policy` (the `release_policy` property) and returns the model, for chaining.
+    pub fn with_release_policy(mut self, value: impl Into<KeyReleasePolicy>) -> Self {
+        self.release_policy = Some(value.into());
+        self
+    }
 }
 /// The key create parameters.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1034,12 +1285,55 @@ pub struct KeyCreateParameters {
     pub release_policy: Option<KeyReleasePolicy>,
 }
 impl KeyCreateParameters {
-    /// A `KeyCreateParameters` with its required fields; set the others on the returned value.
+    /// A `KeyCreateParameters` with its required fields; set the others with the `with_*` methods.
     pub fn new(kty: impl Into<JsonWebKeyType>) -> Self {
         Self {
             kty: Some(kty.into()),
             ..Default::default()
         }
+    }
+    /// Sets `kty` (the `kty` property) and returns the model, for chaining.
+    pub fn with_kty(mut self, value: impl Into<JsonWebKeyType>) -> Self {
+        self.kty = Some(value.into());
+        self
+    }
+    /// Sets `key_size` (the `key_size` property) and returns the model, for chaining.
+    pub fn with_key_size(mut self, value: impl Into<i32>) -> Self {
+        self.key_size = Some(value.into());
+        self
+    }
+    /// Sets `public_exponent` (the `public_exponent` property) and returns the model, for chaining.
+    pub fn with_public_exponent(mut self, value: impl Into<i32>) -> Self {
+        self.public_exponent = Some(value.into());
+        self
+    }
+    /// Sets `key_ops` (the `key_ops` property) and returns the model, for chaining.
+    pub fn with_key_ops(mut self, value: impl Into<Vec<JsonWebKeyOperation>>) -> Self {
+        self.key_ops = Some(value.into());
+        self
+    }
+    /// Sets `key_attributes` (the `attributes` property) and returns the model, for chaining.
+    pub fn with_key_attributes(mut self, value: impl Into<KeyAttributes>) -> Self {
+        self.key_attributes = Some(value.into());
+        self
+    }
+    /// Sets `tags` (the `tags` property) and returns the model, for chaining.
+    pub fn with_tags(
+        mut self,
+        value: impl Into<std::collections::BTreeMap<String, String>>,
+    ) -> Self {
+        self.tags = Some(value.into());
+        self
+    }
+    /// Sets `curve` (the `crv` property) and returns the model, for chaining.
+    pub fn with_curve(mut self, value: impl Into<JsonWebKeyCurveName>) -> Self {
+        self.curve = Some(value.into());
+        self
+    }
+    /// Sets `release_policy` (the `release_policy` property) and returns the model, for chaining.
+    pub fn with_release_policy(mut self, value: impl Into<KeyReleasePolicy>) -> Self {
+        self.release_policy = Some(value.into());
+        self
     }
 }
 /// The encryption algorithm to use to protected the exported key material
@@ -1121,12 +1415,40 @@ pub struct KeyImportParameters {
     pub release_policy: Option<KeyReleasePolicy>,
 }
 impl KeyImportParameters {
-    /// A `KeyImportParameters` with its required fields; set the others on the returned value.
+    /// A `KeyImportParameters` with its required fields; set the others with the `with_*` methods.
     pub fn new(key: impl Into<JsonWebKey>) -> Self {
         Self {
             key: Some(key.into()),
             ..Default::default()
         }
+    }
+    /// Sets `hsm` (the `Hsm` property) and returns the model, for chaining.
+    pub fn with_hsm(mut self, value: impl Into<bool>) -> Self {
+        self.hsm = Some(value.into());
+        self
+    }
+    /// Sets `key` (the `key` property) and returns the model, for chaining.
+    pub fn with_key(mut self, value: impl Into<JsonWebKey>) -> Self {
+        self.key = Some(value.into());
+        self
+    }
+    /// Sets `key_attributes` (the `attributes` property) and returns the model, for chaining.
+    pub fn with_key_attributes(mut self, value: impl Into<KeyAttributes>) -> Self {
+        self.key_attributes = Some(value.into());
+        self
+    }
+    /// Sets `tags` (the `tags` property) and returns the model, for chaining.
+    pub fn with_tags(
+        mut self,
+        value: impl Into<std::collections::BTreeMap<String, String>>,
+    ) -> Self {
+        self.tags = Some(value.into());
+        self
+    }
+    /// Sets `release_policy` (the `release_policy` property) and returns the model, for chaining.
+    pub fn with_release_policy(mut self, value: impl Into<KeyReleasePolicy>) -> Self {
+        self.release_policy = Some(value.into());
+        self
     }
 }
 /// The key item containing key metadata.
@@ -1148,6 +1470,26 @@ pub struct KeyItem {
     /// Set by the service; never sent.
     #[serde(rename = "managed", default, skip_serializing)]
     pub managed: Option<bool>,
+}
+impl KeyItem {
+    /// Sets `kid` (the `kid` property) and returns the model, for chaining.
+    pub fn with_kid(mut self, value: impl Into<String>) -> Self {
+        self.kid = Some(value.into());
+        self
+    }
+    /// Sets `attributes` (the `attributes` property) and returns the model, for chaining.
+    pub fn with_attributes(mut self, value: impl Into<KeyAttributes>) -> Self {
+        self.attributes = Some(value.into());
+        self
+    }
+    /// Sets `tags` (the `tags` property) and returns the model, for chaining.
+    pub fn with_tags(
+        mut self,
+        value: impl Into<std::collections::BTreeMap<String, String>>,
+    ) -> Self {
+        self.tags = Some(value.into());
+        self
+    }
 }
 /// The key list result.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1262,7 +1604,7 @@ pub struct KeyOperationsParameters {
     pub tag: Option<Vec<u8>>,
 }
 impl KeyOperationsParameters {
-    /// A `KeyOperationsParameters` with its required fields; set the others on the returned value.
+    /// A `KeyOperationsParameters` with its required fields; set the others with the `with_*` methods.
     pub fn new(
         algorithm: impl Into<JsonWebKeyEncryptionAlgorithm>,
         value: impl Into<::keyvault_runtime::Secret<Vec<u8>>>,
@@ -1272,6 +1614,37 @@ impl KeyOperationsParameters {
             value: Some(value.into()),
             ..Default::default()
         }
+    }
+    /// Sets `algorithm` (the `alg` property) and returns the model, for chaining.
+    pub fn with_algorithm(
+        mut self,
+        value: impl Into<JsonWebKeyEncryptionAlgorithm>,
+    ) -> Self {
+        self.algorithm = Some(value.into());
+        self
+    }
+    /// Sets `value` (the `value` property) and returns the model, for chaining.
+    pub fn with_value(
+        mut self,
+        value: impl Into<::keyvault_runtime::Secret<Vec<u8>>>,
+    ) -> Self {
+        self.value = Some(value.into());
+        self
+    }
+    /// Sets `iv` (the `iv` property) and returns the model, for chaining.
+    pub fn with_iv(mut self, value: impl Into<Vec<u8>>) -> Self {
+        self.iv = Some(value.into());
+        self
+    }
+    /// Sets `aad` (the `aad` property) and returns the model, for chaining.
+    pub fn with_aad(mut self, value: impl Into<Vec<u8>>) -> Self {
+        self.aad = Some(value.into());
+        self
+    }
+    /// Sets `tag` (the `tag` property) and returns the model, for chaining.
+    pub fn with_tag(mut self, value: impl Into<Vec<u8>>) -> Self {
+        self.tag = Some(value.into());
+        self
     }
 }
 /// The release key parameters.
@@ -1292,12 +1665,27 @@ pub struct KeyReleaseParameters {
     pub enc: Option<KeyEncryptionAlgorithm>,
 }
 impl KeyReleaseParameters {
-    /// A `KeyReleaseParameters` with its required fields; set the others on the returned value.
+    /// A `KeyReleaseParameters` with its required fields; set the others with the `with_*` methods.
     pub fn new(target_attestation_token: impl Into<String>) -> Self {
         Self {
             target_attestation_token: Some(target_attestation_token.into()),
             ..Default::default()
         }
+    }
+    /// Sets `target_attestation_token` (the `target` property) and returns the model, for chaining.
+    pub fn with_target_attestation_token(mut self, value: impl Into<String>) -> Self {
+        self.target_attestation_token = Some(value.into());
+        self
+    }
+    /// Sets `nonce` (the `nonce` property) and returns the model, for chaining.
+    pub fn with_nonce(mut self, value: impl Into<String>) -> Self {
+        self.nonce = Some(value.into());
+        self
+    }
+    /// Sets `enc` (the `enc` property) and returns the model, for chaining.
+    pub fn with_enc(mut self, value: impl Into<KeyEncryptionAlgorithm>) -> Self {
+        self.enc = Some(value.into());
+        self
     }
 }
 /// The policy rules under which the key can be exported.
@@ -1321,6 +1709,23 @@ pub struct KeyReleasePolicy {
         with = "keyvault_runtime::codec::base64url::option"
     )]
     pub encoded_policy: Option<Vec<u8>>,
+}
+impl KeyReleasePolicy {
+    /// Sets `content_type` (the `contentType` property) and returns the model, for chaining.
+    pub fn with_content_type(mut self, value: impl Into<String>) -> Self {
+        self.content_type = Some(value.into());
+        self
+    }
+    /// Sets `immutable` (the `immutable` property) and returns the model, for chaining.
+    pub fn with_immutable(mut self, value: impl Into<bool>) -> Self {
+        self.immutable = Some(value.into());
+        self
+    }
+    /// Sets `encoded_policy` (the `data` property) and returns the model, for chaining.
+    pub fn with_encoded_policy(mut self, value: impl Into<Vec<u8>>) -> Self {
+        self.encoded_policy = Some(value.into());
+        self
+    }
 }
 /// The release result, containing the released key.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1350,12 +1755,17 @@ pub struct KeyRestoreParameters {
     pub key_bundle_backup: Option<Vec<u8>>,
 }
 impl KeyRestoreParameters {
-    /// A `KeyRestoreParameters` with its required fields; set the others on the returned value.
+    /// A `KeyRestoreParameters` with its required fields; set the others with the `with_*` methods.
     pub fn new(key_bundle_backup: impl Into<Vec<u8>>) -> Self {
         Self {
             key_bundle_backup: Some(key_bundle_backup.into()),
             ..Default::default()
         }
+    }
+    /// Sets `key_bundle_backup` (the `value` property) and returns the model, for chaining.
+    pub fn with_key_bundle_backup(mut self, value: impl Into<Vec<u8>>) -> Self {
+        self.key_bundle_backup = Some(value.into());
+        self
     }
 }
 /// Management policy for a key.
@@ -1378,6 +1788,24 @@ pub struct KeyRotationPolicy {
     /// The key rotation policy attributes.
     #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
     pub attributes: Option<KeyRotationPolicyAttributes>,
+}
+impl KeyRotationPolicy {
+    /// Sets `lifetime_actions` (the `lifetimeActions` property) and returns the model, for chaining.
+    pub fn with_lifetime_actions(
+        mut self,
+        value: impl Into<Vec<LifetimeActions>>,
+    ) -> Self {
+        self.lifetime_actions = Some(value.into());
+        self
+    }
+    /// Sets `attributes` (the `attributes` property) and returns the model, for chaining.
+    pub fn with_attributes(
+        mut self,
+        value: impl Into<KeyRotationPolicyAttributes>,
+    ) -> Self {
+        self.attributes = Some(value.into());
+        self
+    }
 }
 /// The type of the action. The value should be compared case-insensitively.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -1433,6 +1861,13 @@ pub struct KeyRotationPolicyAttributes {
     )]
     pub updated: Option<::keyvault_runtime::OffsetDateTime>,
 }
+impl KeyRotationPolicyAttributes {
+    /// Sets `expiry_time` (the `expiryTime` property) and returns the model, for chaining.
+    pub fn with_expiry_time(mut self, value: impl Into<String>) -> Self {
+        self.expiry_time = Some(value.into());
+        self
+    }
+}
 /// The key operations parameters.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -1455,7 +1890,7 @@ pub struct KeySignParameters {
     pub value: Option<Vec<u8>>,
 }
 impl KeySignParameters {
-    /// A `KeySignParameters` with its required fields; set the others on the returned value.
+    /// A `KeySignParameters` with its required fields; set the others with the `with_*` methods.
     pub fn new(
         algorithm: impl Into<JsonWebKeySignatureAlgorithm>,
         value: impl Into<Vec<u8>>,
@@ -1465,6 +1900,19 @@ impl KeySignParameters {
             value: Some(value.into()),
             ..Default::default()
         }
+    }
+    /// Sets `algorithm` (the `alg` property) and returns the model, for chaining.
+    pub fn with_algorithm(
+        mut self,
+        value: impl Into<JsonWebKeySignatureAlgorithm>,
+    ) -> Self {
+        self.algorithm = Some(value.into());
+        self
+    }
+    /// Sets `value` (the `value` property) and returns the model, for chaining.
+    pub fn with_value(mut self, value: impl Into<Vec<u8>>) -> Self {
+        self.value = Some(value.into());
+        self
     }
 }
 /// The key update parameters.
@@ -1484,6 +1932,31 @@ pub struct KeyUpdateParameters {
     /// The policy rules under which the key can be exported.
     #[serde(rename = "release_policy", default, skip_serializing_if = "Option::is_none")]
     pub release_policy: Option<KeyReleasePolicy>,
+}
+impl KeyUpdateParameters {
+    /// Sets `key_ops` (the `key_ops` property) and returns the model, for chaining.
+    pub fn with_key_ops(mut self, value: impl Into<Vec<JsonWebKeyOperation>>) -> Self {
+        self.key_ops = Some(value.into());
+        self
+    }
+    /// Sets `key_attributes` (the `attributes` property) and returns the model, for chaining.
+    pub fn with_key_attributes(mut self, value: impl Into<KeyAttributes>) -> Self {
+        self.key_attributes = Some(value.into());
+        self
+    }
+    /// Sets `tags` (the `tags` property) and returns the model, for chaining.
+    pub fn with_tags(
+        mut self,
+        value: impl Into<std::collections::BTreeMap<String, String>>,
+    ) -> Self {
+        self.tags = Some(value.into());
+        self
+    }
+    /// Sets `release_policy` (the `release_policy` property) and returns the model, for chaining.
+    pub fn with_release_policy(mut self, value: impl Into<KeyReleasePolicy>) -> Self {
+        self.release_policy = Some(value.into());
+        self
+    }
 }
 /// The key vault error exception.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1528,7 +2001,7 @@ pub struct KeyVerifyParameters {
     pub signature: Option<Vec<u8>>,
 }
 impl KeyVerifyParameters {
-    /// A `KeyVerifyParameters` with its required fields; set the others on the returned value.
+    /// A `KeyVerifyParameters` with its required fields; set the others with the `with_*` methods.
     pub fn new(
         algorithm: impl Into<JsonWebKeySignatureAlgorithm>,
         digest: impl Into<Vec<u8>>,
@@ -1540,6 +2013,24 @@ impl KeyVerifyParameters {
             signature: Some(signature.into()),
             ..Default::default()
         }
+    }
+    /// Sets `algorithm` (the `alg` property) and returns the model, for chaining.
+    pub fn with_algorithm(
+        mut self,
+        value: impl Into<JsonWebKeySignatureAlgorithm>,
+    ) -> Self {
+        self.algorithm = Some(value.into());
+        self
+    }
+    /// Sets `digest` (the `digest` property) and returns the model, for chaining.
+    pub fn with_digest(mut self, value: impl Into<Vec<u8>>) -> Self {
+        self.digest = Some(value.into());
+        self
+    }
+    /// Sets `signature` (the `value` property) and returns the model, for chaining.
+    pub fn with_signature(mut self, value: impl Into<Vec<u8>>) -> Self {
+        self.signature = Some(value.into());
+        self
     }
 }
 /// The key verify result.
@@ -1565,6 +2056,18 @@ pub struct LifetimeActions {
     #[serde(rename = "action", default, skip_serializing_if = "Option::is_none")]
     pub action: Option<LifetimeActionsType>,
 }
+impl LifetimeActions {
+    /// Sets `trigger` (the `trigger` property) and returns the model, for chaining.
+    pub fn with_trigger(mut self, value: impl Into<LifetimeActionsTrigger>) -> Self {
+        self.trigger = Some(value.into());
+        self
+    }
+    /// Sets `action` (the `action` property) and returns the model, for chaining.
+    pub fn with_action(mut self, value: impl Into<LifetimeActionsType>) -> Self {
+        self.action = Some(value.into());
+        self
+    }
+}
 /// A condition to be satisfied for an action to be executed.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -1585,6 +2088,18 @@ pub struct LifetimeActionsTrigger {
     )]
     pub time_before_expiry: Option<String>,
 }
+impl LifetimeActionsTrigger {
+    /// Sets `time_after_create` (the `timeAfterCreate` property) and returns the model, for chaining.
+    pub fn with_time_after_create(mut self, value: impl Into<String>) -> Self {
+        self.time_after_create = Some(value.into());
+        self
+    }
+    /// Sets `time_before_expiry` (the `timeBeforeExpiry` property) and returns the model, for chaining.
+    pub fn with_time_before_expiry(mut self, value: impl Into<String>) -> Self {
+        self.time_before_expiry = Some(value.into());
+        self
+    }
+}
 /// The action that will be executed.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -1593,6 +2108,13 @@ pub struct LifetimeActionsType {
     /// The type of the action. The value should be compared case-insensitively.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<KeyRotationPolicyAction>,
+}
+impl LifetimeActionsType {
+    /// Sets `type` (the `type` property) and returns the model, for chaining.
+    pub fn with_type(mut self, value: impl Into<KeyRotationPolicyAction>) -> Self {
+        self.r#type = Some(value.into());
+        self
+    }
 }
 /// The get random bytes response object containing the bytes.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1611,12 +2133,20 @@ pub struct RandomBytes {
     pub value: Option<::keyvault_runtime::Secret<Vec<u8>>>,
 }
 impl RandomBytes {
-    /// A `RandomBytes` with its required fields; set the others on the returned value.
+    /// A `RandomBytes` with its required fields; set the others with the `with_*` methods.
     pub fn new(value: impl Into<::keyvault_runtime::Secret<Vec<u8>>>) -> Self {
         Self {
             value: Some(value.into()),
             ..Default::default()
         }
+    }
+    /// Sets `value` (the `value` property) and returns the model, for chaining.
+    pub fn with_value(
+        mut self,
+        value: impl Into<::keyvault_runtime::Secret<Vec<u8>>>,
+    ) -> Self {
+        self.value = Some(value.into());
+        self
     }
 }
 /// The secure key wrap operation result.
@@ -1646,7 +2176,7 @@ pub struct SecureKeyOperationResult {
     pub value: Option<Vec<u8>>,
 }
 impl SecureKeyOperationResult {
-    /// A `SecureKeyOperationResult` with its required fields; set the others on the returned value.
+    /// A `SecureKeyOperationResult` with its required fields; set the others with the `with_*` methods.
     pub fn new(
         kid: impl Into<String>,
         algorithm: impl Into<JsonWebKeyWrapAlgorithm>,
@@ -1658,6 +2188,21 @@ impl SecureKeyOperationResult {
             value: Some(value.into()),
             ..Default::default()
         }
+    }
+    /// Sets `kid` (the `kid` property) and returns the model, for chaining.
+    pub fn with_kid(mut self, value: impl Into<String>) -> Self {
+        self.kid = Some(value.into());
+        self
+    }
+    /// Sets `algorithm` (the `alg` property) and returns the model, for chaining.
+    pub fn with_algorithm(mut self, value: impl Into<JsonWebKeyWrapAlgorithm>) -> Self {
+        self.algorithm = Some(value.into());
+        self
+    }
+    /// Sets `value` (the `value` property) and returns the model, for chaining.
+    pub fn with_value(mut self, value: impl Into<Vec<u8>>) -> Self {
+        self.value = Some(value.into());
+        self
     }
 }
 /// The Secure Key unwrap attributes.
@@ -1687,7 +2232,7 @@ pub struct SecureKeyUnWrapOperationParameters {
     pub target_attestation_token: Option<String>,
 }
 impl SecureKeyUnWrapOperationParameters {
-    /// A `SecureKeyUnWrapOperationParameters` with its required fields; set the others on the returned value.
+    /// A `SecureKeyUnWrapOperationParameters` with its required fields; set the others with the `with_*` methods.
     pub fn new(
         algorithm: impl Into<JsonWebKeyWrapAlgorithm>,
         value: impl Into<Vec<u8>>,
@@ -1699,6 +2244,21 @@ impl SecureKeyUnWrapOperationParameters {
             target_attestation_token: Some(target_attestation_token.into()),
             ..Default::default()
         }
+    }
+    /// Sets `algorithm` (the `alg` property) and returns the model, for chaining.
+    pub fn with_algorithm(mut self, value: impl Into<JsonWebKeyWrapAlgorithm>) -> Self {
+        self.algorithm = Some(value.into());
+        self
+    }
+    /// Sets `value` (the `value` property) and returns the model, for chaining.
+    pub fn with_value(mut self, value: impl Into<Vec<u8>>) -> Self {
+        self.value = Some(value.into());
+        self
+    }
+    /// Sets `target_attestation_token` (the `target` property) and returns the model, for chaining.
+    pub fn with_target_attestation_token(mut self, value: impl Into<String>) -> Self {
+        self.target_attestation_token = Some(value.into());
+        self
     }
 }
 /// The Secure Key wrap attributes.
@@ -1713,11 +2273,16 @@ pub struct SecureKeyWrapOperationParameters {
     pub algorithm: Option<JsonWebKeyWrapAlgorithm>,
 }
 impl SecureKeyWrapOperationParameters {
-    /// A `SecureKeyWrapOperationParameters` with its required fields; set the others on the returned value.
+    /// A `SecureKeyWrapOperationParameters` with its required fields; set the others with the `with_*` methods.
     pub fn new(algorithm: impl Into<JsonWebKeyWrapAlgorithm>) -> Self {
         Self {
             algorithm: Some(algorithm.into()),
             ..Default::default()
         }
+    }
+    /// Sets `algorithm` (the `alg` property) and returns the model, for chaining.
+    pub fn with_algorithm(mut self, value: impl Into<JsonWebKeyWrapAlgorithm>) -> Self {
+        self.algorithm = Some(value.into());
+        self
     }
 }

@@ -297,6 +297,28 @@ pub struct Permission {
     #[serde(rename = "notDataActions", default, skip_serializing_if = "Option::is_none")]
     pub not_data_actions: Option<Vec<DataAction>>,
 }
+impl Permission {
+    /// Sets `actions` (the `actions` property) and returns the model, for chaining.
+    pub fn with_actions(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.actions = Some(value.into());
+        self
+    }
+    /// Sets `not_actions` (the `notActions` property) and returns the model, for chaining.
+    pub fn with_not_actions(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.not_actions = Some(value.into());
+        self
+    }
+    /// Sets `data_actions` (the `dataActions` property) and returns the model, for chaining.
+    pub fn with_data_actions(mut self, value: impl Into<Vec<DataAction>>) -> Self {
+        self.data_actions = Some(value.into());
+        self
+    }
+    /// Sets `not_data_actions` (the `notDataActions` property) and returns the model, for chaining.
+    pub fn with_not_data_actions(mut self, value: impl Into<Vec<DataAction>>) -> Self {
+        self.not_data_actions = Some(value.into());
+        self
+    }
+}
 /// Role Assignments
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -321,6 +343,16 @@ pub struct RoleAssignment {
     #[serde(rename = "properties", default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<RoleAssignmentPropertiesWithScope>,
 }
+impl RoleAssignment {
+    /// Sets `properties` (the `properties` property) and returns the model, for chaining.
+    pub fn with_properties(
+        mut self,
+        value: impl Into<RoleAssignmentPropertiesWithScope>,
+    ) -> Self {
+        self.properties = Some(value.into());
+        self
+    }
+}
 /// Role assignment create parameters.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -333,12 +365,20 @@ pub struct RoleAssignmentCreateParameters {
     pub properties: Option<RoleAssignmentProperties>,
 }
 impl RoleAssignmentCreateParameters {
-    /// A `RoleAssignmentCreateParameters` with its required fields; set the others on the returned value.
+    /// A `RoleAssignmentCreateParameters` with its required fields; set the others with the `with_*` methods.
     pub fn new(properties: impl Into<RoleAssignmentProperties>) -> Self {
         Self {
             properties: Some(properties.into()),
             ..Default::default()
         }
+    }
+    /// Sets `properties` (the `properties` property) and returns the model, for chaining.
+    pub fn with_properties(
+        mut self,
+        value: impl Into<RoleAssignmentProperties>,
+    ) -> Self {
+        self.properties = Some(value.into());
+        self
     }
 }
 /// Role assignment list operation result.
@@ -352,6 +392,18 @@ pub struct RoleAssignmentListResult {
     /// The URL to use for getting the next set of results.
     #[serde(rename = "nextLink", default, skip_serializing_if = "Option::is_none")]
     pub next_link: Option<String>,
+}
+impl RoleAssignmentListResult {
+    /// Sets `value` (the `value` property) and returns the model, for chaining.
+    pub fn with_value(mut self, value: impl Into<Vec<RoleAssignment>>) -> Self {
+        self.value = Some(value.into());
+        self
+    }
+    /// Sets `next_link` (the `nextLink` property) and returns the model, for chaining.
+    pub fn with_next_link(mut self, value: impl Into<String>) -> Self {
+        self.next_link = Some(value.into());
+        self
+    }
 }
 /// Role assignment properties.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -374,7 +426,7 @@ pub struct RoleAssignmentProperties {
     pub principal_id: Option<String>,
 }
 impl RoleAssignmentProperties {
-    /// A `RoleAssignmentProperties` with its required fields; set the others on the returned value.
+    /// A `RoleAssignmentProperties` with its required fields; set the others with the `with_*` methods.
     pub fn new(
         role_definition_id: impl Into<String>,
         principal_id: impl Into<String>,
@@ -384,6 +436,16 @@ impl RoleAssignmentProperties {
             principal_id: Some(principal_id.into()),
             ..Default::default()
         }
+    }
+    /// Sets `role_definition_id` (the `roleDefinitionId` property) and returns the model, for chaining.
+    pub fn with_role_definition_id(mut self, value: impl Into<String>) -> Self {
+        self.role_definition_id = Some(value.into());
+        self
+    }
+    /// Sets `principal_id` (the `principalId` property) and returns the model, for chaining.
+    pub fn with_principal_id(mut self, value: impl Into<String>) -> Self {
+        self.principal_id = Some(value.into());
+        self
     }
 }
 /// Role assignment properties with scope.
@@ -404,6 +466,23 @@ pub struct RoleAssignmentPropertiesWithScope {
     /// The principal ID.
     #[serde(rename = "principalId", default, skip_serializing_if = "Option::is_none")]
     pub principal_id: Option<String>,
+}
+impl RoleAssignmentPropertiesWithScope {
+    /// Sets `scope` (the `scope` property) and returns the model, for chaining.
+    pub fn with_scope(mut self, value: impl Into<RoleScope>) -> Self {
+        self.scope = Some(value.into());
+        self
+    }
+    /// Sets `role_definition_id` (the `roleDefinitionId` property) and returns the model, for chaining.
+    pub fn with_role_definition_id(mut self, value: impl Into<String>) -> Self {
+        self.role_definition_id = Some(value.into());
+        self
+    }
+    /// Sets `principal_id` (the `principalId` property) and returns the model, for chaining.
+    pub fn with_principal_id(mut self, value: impl Into<String>) -> Self {
+        self.principal_id = Some(value.into());
+        self
+    }
 }
 /// Role definition.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -429,6 +508,16 @@ pub struct RoleDefinition {
     #[serde(rename = "properties", default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<RoleDefinitionProperties>,
 }
+impl RoleDefinition {
+    /// Sets `properties` (the `properties` property) and returns the model, for chaining.
+    pub fn with_properties(
+        mut self,
+        value: impl Into<RoleDefinitionProperties>,
+    ) -> Self {
+        self.properties = Some(value.into());
+        self
+    }
+}
 /// Role definition create parameters.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -441,12 +530,20 @@ pub struct RoleDefinitionCreateParameters {
     pub properties: Option<RoleDefinitionProperties>,
 }
 impl RoleDefinitionCreateParameters {
-    /// A `RoleDefinitionCreateParameters` with its required fields; set the others on the returned value.
+    /// A `RoleDefinitionCreateParameters` with its required fields; set the others with the `with_*` methods.
     pub fn new(properties: impl Into<RoleDefinitionProperties>) -> Self {
         Self {
             properties: Some(properties.into()),
             ..Default::default()
         }
+    }
+    /// Sets `properties` (the `properties` property) and returns the model, for chaining.
+    pub fn with_properties(
+        mut self,
+        value: impl Into<RoleDefinitionProperties>,
+    ) -> Self {
+        self.properties = Some(value.into());
+        self
     }
 }
 /// Role definition list operation result.
@@ -460,6 +557,18 @@ pub struct RoleDefinitionListResult {
     /// The URL to use for getting the next set of results.
     #[serde(rename = "nextLink", default, skip_serializing_if = "Option::is_none")]
     pub next_link: Option<String>,
+}
+impl RoleDefinitionListResult {
+    /// Sets `value` (the `value` property) and returns the model, for chaining.
+    pub fn with_value(mut self, value: impl Into<Vec<RoleDefinition>>) -> Self {
+        self.value = Some(value.into());
+        self
+    }
+    /// Sets `next_link` (the `nextLink` property) and returns the model, for chaining.
+    pub fn with_next_link(mut self, value: impl Into<String>) -> Self {
+        self.next_link = Some(value.into());
+        self
+    }
 }
 /// Role definition properties.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -485,6 +594,33 @@ pub struct RoleDefinitionProperties {
         skip_serializing_if = "Option::is_none"
     )]
     pub assignable_scopes: Option<Vec<RoleScope>>,
+}
+impl RoleDefinitionProperties {
+    /// Sets `role_name` (the `roleName` property) and returns the model, for chaining.
+    pub fn with_role_name(mut self, value: impl Into<String>) -> Self {
+        self.role_name = Some(value.into());
+        self
+    }
+    /// Sets `description` (the `description` property) and returns the model, for chaining.
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `role_type` (the `type` property) and returns the model, for chaining.
+    pub fn with_role_type(mut self, value: impl Into<RoleType>) -> Self {
+        self.role_type = Some(value.into());
+        self
+    }
+    /// Sets `permissions` (the `permissions` property) and returns the model, for chaining.
+    pub fn with_permissions(mut self, value: impl Into<Vec<Permission>>) -> Self {
+        self.permissions = Some(value.into());
+        self
+    }
+    /// Sets `assignable_scopes` (the `assignableScopes` property) and returns the model, for chaining.
+    pub fn with_assignable_scopes(mut self, value: impl Into<Vec<RoleScope>>) -> Self {
+        self.assignable_scopes = Some(value.into());
+        self
+    }
 }
 /// The role definition type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

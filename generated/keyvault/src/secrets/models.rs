@@ -132,6 +132,49 @@ pub struct DeletedSecretBundle {
     )]
     pub deleted_date: Option<::keyvault_runtime::OffsetDateTime>,
 }
+impl DeletedSecretBundle {
+    /// Sets `value` (the `value` property) and returns the model, for chaining.
+    pub fn with_value(
+        mut self,
+        value: impl Into<::keyvault_runtime::Secret<String>>,
+    ) -> Self {
+        self.value = Some(value.into());
+        self
+    }
+    /// Sets `id` (the `id` property) and returns the model, for chaining.
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `content_type` (the `contentType` property) and returns the model, for chaining.
+    pub fn with_content_type(mut self, value: impl Into<String>) -> Self {
+        self.content_type = Some(value.into());
+        self
+    }
+    /// Sets `attributes` (the `attributes` property) and returns the model, for chaining.
+    pub fn with_attributes(mut self, value: impl Into<SecretAttributes>) -> Self {
+        self.attributes = Some(value.into());
+        self
+    }
+    /// Sets `tags` (the `tags` property) and returns the model, for chaining.
+    pub fn with_tags(
+        mut self,
+        value: impl Into<std::collections::BTreeMap<String, String>>,
+    ) -> Self {
+        self.tags = Some(value.into());
+        self
+    }
+    /// Sets `previous_version` (the `previousVersion` property) and returns the model, for chaining.
+    pub fn with_previous_version(mut self, value: impl Into<String>) -> Self {
+        self.previous_version = Some(value.into());
+        self
+    }
+    /// Sets `recovery_id` (the `recoveryId` property) and returns the model, for chaining.
+    pub fn with_recovery_id(mut self, value: impl Into<String>) -> Self {
+        self.recovery_id = Some(value.into());
+        self
+    }
+}
 /// The deleted secret item containing metadata about the deleted secret.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -177,6 +220,36 @@ pub struct DeletedSecretItem {
         with = "keyvault_runtime::codec::unix_time::option"
     )]
     pub deleted_date: Option<::keyvault_runtime::OffsetDateTime>,
+}
+impl DeletedSecretItem {
+    /// Sets `id` (the `id` property) and returns the model, for chaining.
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `attributes` (the `attributes` property) and returns the model, for chaining.
+    pub fn with_attributes(mut self, value: impl Into<SecretAttributes>) -> Self {
+        self.attributes = Some(value.into());
+        self
+    }
+    /// Sets `tags` (the `tags` property) and returns the model, for chaining.
+    pub fn with_tags(
+        mut self,
+        value: impl Into<std::collections::BTreeMap<String, String>>,
+    ) -> Self {
+        self.tags = Some(value.into());
+        self
+    }
+    /// Sets `content_type` (the `contentType` property) and returns the model, for chaining.
+    pub fn with_content_type(mut self, value: impl Into<String>) -> Self {
+        self.content_type = Some(value.into());
+        self
+    }
+    /// Sets `recovery_id` (the `recoveryId` property) and returns the model, for chaining.
+    pub fn with_recovery_id(mut self, value: impl Into<String>) -> Self {
+        self.recovery_id = Some(value.into());
+        self
+    }
 }
 /// The deleted secret list result
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -356,6 +429,29 @@ pub struct SecretAttributes {
     #[serde(rename = "recoveryLevel", default, skip_serializing)]
     pub recovery_level: Option<DeletionRecoveryLevel>,
 }
+impl SecretAttributes {
+    /// Sets `enabled` (the `enabled` property) and returns the model, for chaining.
+    pub fn with_enabled(mut self, value: impl Into<bool>) -> Self {
+        self.enabled = Some(value.into());
+        self
+    }
+    /// Sets `not_before` (the `nbf` property) and returns the model, for chaining.
+    pub fn with_not_before(
+        mut self,
+        value: impl Into<::keyvault_runtime::OffsetDateTime>,
+    ) -> Self {
+        self.not_before = Some(value.into());
+        self
+    }
+    /// Sets `expires` (the `exp` property) and returns the model, for chaining.
+    pub fn with_expires(
+        mut self,
+        value: impl Into<::keyvault_runtime::OffsetDateTime>,
+    ) -> Self {
+        self.expires = Some(value.into());
+        self
+    }
+}
 /// A secret consisting of a value, id and its attributes.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -394,6 +490,44 @@ pub struct SecretBundle {
     )]
     pub previous_version: Option<String>,
 }
+impl SecretBundle {
+    /// Sets `value` (the `value` property) and returns the model, for chaining.
+    pub fn with_value(
+        mut self,
+        value: impl Into<::keyvault_runtime::Secret<String>>,
+    ) -> Self {
+        self.value = Some(value.into());
+        self
+    }
+    /// Sets `id` (the `id` property) and returns the model, for chaining.
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `content_type` (the `contentType` property) and returns the model, for chaining.
+    pub fn with_content_type(mut self, value: impl Into<String>) -> Self {
+        self.content_type = Some(value.into());
+        self
+    }
+    /// Sets `attributes` (the `attributes` property) and returns the model, for chaining.
+    pub fn with_attributes(mut self, value: impl Into<SecretAttributes>) -> Self {
+        self.attributes = Some(value.into());
+        self
+    }
+    /// Sets `tags` (the `tags` property) and returns the model, for chaining.
+    pub fn with_tags(
+        mut self,
+        value: impl Into<std::collections::BTreeMap<String, String>>,
+    ) -> Self {
+        self.tags = Some(value.into());
+        self
+    }
+    /// Sets `previous_version` (the `previousVersion` property) and returns the model, for chaining.
+    pub fn with_previous_version(mut self, value: impl Into<String>) -> Self {
+        self.previous_version = Some(value.into());
+        self
+    }
+}
 /// The secret item containing secret metadata.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -416,6 +550,31 @@ pub struct SecretItem {
     /// Set by the service; never sent.
     #[serde(rename = "managed", default, skip_serializing)]
     pub managed: Option<bool>,
+}
+impl SecretItem {
+    /// Sets `id` (the `id` property) and returns the model, for chaining.
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `attributes` (the `attributes` property) and returns the model, for chaining.
+    pub fn with_attributes(mut self, value: impl Into<SecretAttributes>) -> Self {
+        self.attributes = Some(value.into());
+        self
+    }
+    /// Sets `tags` (the `tags` property) and returns the model, for chaining.
+    pub fn with_tags(
+        mut self,
+        value: impl Into<std::collections::BTreeMap<String, String>>,
+    ) -> Self {
+        self.tags = Some(value.into());
+        self
+    }
+    /// Sets `content_type` (the `contentType` property) and returns the model, for chaining.
+    pub fn with_content_type(mut self, value: impl Into<String>) -> Self {
+        self.content_type = Some(value.into());
+        self
+    }
 }
 /// The secret list result.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -450,12 +609,17 @@ pub struct SecretRestoreParameters {
     pub secret_bundle_backup: Option<Vec<u8>>,
 }
 impl SecretRestoreParameters {
-    /// A `SecretRestoreParameters` with its required fields; set the others on the returned value.
+    /// A `SecretRestoreParameters` with its required fields; set the others with the `with_*` methods.
     pub fn new(secret_bundle_backup: impl Into<Vec<u8>>) -> Self {
         Self {
             secret_bundle_backup: Some(secret_bundle_backup.into()),
             ..Default::default()
         }
+    }
+    /// Sets `secret_bundle_backup` (the `value` property) and returns the model, for chaining.
+    pub fn with_secret_bundle_backup(mut self, value: impl Into<Vec<u8>>) -> Self {
+        self.secret_bundle_backup = Some(value.into());
+        self
     }
 }
 /// The secret set parameters.
@@ -479,12 +643,38 @@ pub struct SecretSetParameters {
     pub secret_attributes: Option<SecretAttributes>,
 }
 impl SecretSetParameters {
-    /// A `SecretSetParameters` with its required fields; set the others on the returned value.
+    /// A `SecretSetParameters` with its required fields; set the others with the `with_*` methods.
     pub fn new(value: impl Into<::keyvault_runtime::Secret<String>>) -> Self {
         Self {
             value: Some(value.into()),
             ..Default::default()
         }
+    }
+    /// Sets `value` (the `value` property) and returns the model, for chaining.
+    pub fn with_value(
+        mut self,
+        value: impl Into<::keyvault_runtime::Secret<String>>,
+    ) -> Self {
+        self.value = Some(value.into());
+        self
+    }
+    /// Sets `tags` (the `tags` property) and returns the model, for chaining.
+    pub fn with_tags(
+        mut self,
+        value: impl Into<std::collections::BTreeMap<String, String>>,
+    ) -> Self {
+        self.tags = Some(value.into());
+        self
+    }
+    /// Sets `content_type` (the `contentType` property) and returns the model, for chaining.
+    pub fn with_content_type(mut self, value: impl Into<String>) -> Self {
+        self.content_type = Some(value.into());
+        self
+    }
+    /// Sets `secret_attributes` (the `attributes` property) and returns the model, for chaining.
+    pub fn with_secret_attributes(mut self, value: impl Into<SecretAttributes>) -> Self {
+        self.secret_attributes = Some(value.into());
+        self
     }
 }
 /// The secret update parameters.
@@ -501,4 +691,24 @@ pub struct SecretUpdateParameters {
     /// Application specific metadata in the form of key-value pairs.
     #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<std::collections::BTreeMap<String, String>>,
+}
+impl SecretUpdateParameters {
+    /// Sets `content_type` (the `contentType` property) and returns the model, for chaining.
+    pub fn with_content_type(mut self, value: impl Into<String>) -> Self {
+        self.content_type = Some(value.into());
+        self
+    }
+    /// Sets `secret_attributes` (the `attributes` property) and returns the model, for chaining.
+    pub fn with_secret_attributes(mut self, value: impl Into<SecretAttributes>) -> Self {
+        self.secret_attributes = Some(value.into());
+        self
+    }
+    /// Sets `tags` (the `tags` property) and returns the model, for chaining.
+    pub fn with_tags(
+        mut self,
+        value: impl Into<std::collections::BTreeMap<String, String>>,
+    ) -> Self {
+        self.tags = Some(value.into());
+        self
+    }
 }

@@ -21,12 +21,25 @@ pub struct CertificateInfoObject {
     pub required: Option<i32>,
 }
 impl CertificateInfoObject {
-    /// A `CertificateInfoObject` with its required fields; set the others on the returned value.
+    /// A `CertificateInfoObject` with its required fields; set the others with the `with_*` methods.
     pub fn new(certificates: impl Into<Vec<SecurityDomainJsonWebKey>>) -> Self {
         Self {
             certificates: Some(certificates.into()),
             ..Default::default()
         }
+    }
+    /// Sets `certificates` (the `certificates` property) and returns the model, for chaining.
+    pub fn with_certificates(
+        mut self,
+        value: impl Into<Vec<SecurityDomainJsonWebKey>>,
+    ) -> Self {
+        self.certificates = Some(value.into());
+        self
+    }
+    /// Sets `required` (the `required` property) and returns the model, for chaining.
+    pub fn with_required(mut self, value: impl Into<i32>) -> Self {
+        self.required = Some(value.into());
+        self
     }
 }
 /// A model of the service.
@@ -169,7 +182,7 @@ pub struct SecurityDomainJsonWebKey {
     pub alg: Option<String>,
 }
 impl SecurityDomainJsonWebKey {
-    /// A `SecurityDomainJsonWebKey` with its required fields; set the others on the returned value.
+    /// A `SecurityDomainJsonWebKey` with its required fields; set the others with the `with_*` methods.
     pub fn new(
         kid: impl Into<String>,
         kty: impl Into<String>,
@@ -192,6 +205,56 @@ impl SecurityDomainJsonWebKey {
             ..Default::default()
         }
     }
+    /// Sets `kid` (the `kid` property) and returns the model, for chaining.
+    pub fn with_kid(mut self, value: impl Into<String>) -> Self {
+        self.kid = Some(value.into());
+        self
+    }
+    /// Sets `kty` (the `kty` property) and returns the model, for chaining.
+    pub fn with_kty(mut self, value: impl Into<String>) -> Self {
+        self.kty = Some(value.into());
+        self
+    }
+    /// Sets `key_ops` (the `key_ops` property) and returns the model, for chaining.
+    pub fn with_key_ops(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.key_ops = Some(value.into());
+        self
+    }
+    /// Sets `n` (the `n` property) and returns the model, for chaining.
+    pub fn with_n(mut self, value: impl Into<String>) -> Self {
+        self.n = Some(value.into());
+        self
+    }
+    /// Sets `e` (the `e` property) and returns the model, for chaining.
+    pub fn with_e(mut self, value: impl Into<String>) -> Self {
+        self.e = Some(value.into());
+        self
+    }
+    /// Sets `x5c` (the `x5c` property) and returns the model, for chaining.
+    pub fn with_x5c(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.x5c = Some(value.into());
+        self
+    }
+    /// Sets `use` (the `use` property) and returns the model, for chaining.
+    pub fn with_use(mut self, value: impl Into<String>) -> Self {
+        self.r#use = Some(value.into());
+        self
+    }
+    /// Sets `x5t` (the `x5t` property) and returns the model, for chaining.
+    pub fn with_x5t(mut self, value: impl Into<String>) -> Self {
+        self.x5t = Some(value.into());
+        self
+    }
+    /// Sets `x5t_s256` (the `x5t#S256` property) and returns the model, for chaining.
+    pub fn with_x5t_s256(mut self, value: impl Into<String>) -> Self {
+        self.x5t_s256 = Some(value.into());
+        self
+    }
+    /// Sets `alg` (the `alg` property) and returns the model, for chaining.
+    pub fn with_alg(mut self, value: impl Into<String>) -> Self {
+        self.alg = Some(value.into());
+        self
+    }
 }
 /// The Security Domain.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -205,12 +268,20 @@ pub struct SecurityDomainObject {
     pub value: Option<::keyvault_runtime::Secret<String>>,
 }
 impl SecurityDomainObject {
-    /// A `SecurityDomainObject` with its required fields; set the others on the returned value.
+    /// A `SecurityDomainObject` with its required fields; set the others with the `with_*` methods.
     pub fn new(value: impl Into<::keyvault_runtime::Secret<String>>) -> Self {
         Self {
             value: Some(value.into()),
             ..Default::default()
         }
+    }
+    /// Sets `value` (the `value` property) and returns the model, for chaining.
+    pub fn with_value(
+        mut self,
+        value: impl Into<::keyvault_runtime::Secret<String>>,
+    ) -> Self {
+        self.value = Some(value.into());
+        self
     }
 }
 /// The Security Domain operation status.
@@ -224,6 +295,18 @@ pub struct SecurityDomainOperationStatus {
     /// Details of the operation status.
     #[serde(rename = "status_details", default, skip_serializing_if = "Option::is_none")]
     pub status_details: Option<String>,
+}
+impl SecurityDomainOperationStatus {
+    /// Sets `status` (the `status` property) and returns the model, for chaining.
+    pub fn with_status(mut self, value: impl Into<OperationStatus>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+    /// Sets `status_details` (the `status_details` property) and returns the model, for chaining.
+    pub fn with_status_details(mut self, value: impl Into<String>) -> Self {
+        self.status_details = Some(value.into());
+        self
+    }
 }
 /// Security Domain transfer key.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -242,12 +325,25 @@ pub struct TransferKey {
     pub transfer_key: Option<SecurityDomainJsonWebKey>,
 }
 impl TransferKey {
-    /// A `TransferKey` with its required fields; set the others on the returned value.
+    /// A `TransferKey` with its required fields; set the others with the `with_*` methods.
     pub fn new(transfer_key: impl Into<SecurityDomainJsonWebKey>) -> Self {
         Self {
             transfer_key: Some(transfer_key.into()),
             ..Default::default()
         }
+    }
+    /// Sets `key_format` (the `key_format` property) and returns the model, for chaining.
+    pub fn with_key_format(mut self, value: impl Into<String>) -> Self {
+        self.key_format = Some(value.into());
+        self
+    }
+    /// Sets `transfer_key` (the `transfer_key` property) and returns the model, for chaining.
+    pub fn with_transfer_key(
+        mut self,
+        value: impl Into<SecurityDomainJsonWebKey>,
+    ) -> Self {
+        self.transfer_key = Some(value.into());
+        self
     }
 }
 /// The headers of a successful `HSMSecurityDomain_Download` response; read them with `from_headers(response.headers())`.

@@ -56,13 +56,28 @@ pub struct Setting {
     pub r#type: Option<SettingTypeEnum>,
 }
 impl Setting {
-    /// A `Setting` with its required fields; set the others on the returned value.
+    /// A `Setting` with its required fields; set the others with the `with_*` methods.
     pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
         Self {
             name: Some(name.into()),
             value: Some(value.into()),
             ..Default::default()
         }
+    }
+    /// Sets `name` (the `name` property) and returns the model, for chaining.
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `value` (the `value` property) and returns the model, for chaining.
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        self.value = Some(value.into());
+        self
+    }
+    /// Sets `type` (the `type` property) and returns the model, for chaining.
+    pub fn with_type(mut self, value: impl Into<SettingTypeEnum>) -> Self {
+        self.r#type = Some(value.into());
+        self
     }
 }
 /// The type specifier of the value.
@@ -135,11 +150,16 @@ pub struct UpdateSettingRequest {
     pub value: Option<String>,
 }
 impl UpdateSettingRequest {
-    /// A `UpdateSettingRequest` with its required fields; set the others on the returned value.
+    /// A `UpdateSettingRequest` with its required fields; set the others with the `with_*` methods.
     pub fn new(value: impl Into<String>) -> Self {
         Self {
             value: Some(value.into()),
             ..Default::default()
         }
+    }
+    /// Sets `value` (the `value` property) and returns the model, for chaining.
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        self.value = Some(value.into());
+        self
     }
 }

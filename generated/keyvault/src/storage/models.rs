@@ -85,6 +85,13 @@ pub struct DeletedSasDefinitionBundle {
     )]
     pub deleted_date: Option<::keyvault_runtime::OffsetDateTime>,
 }
+impl DeletedSasDefinitionBundle {
+    /// Sets `recovery_id` (the `recoveryId` property) and returns the model, for chaining.
+    pub fn with_recovery_id(mut self, value: impl Into<String>) -> Self {
+        self.recovery_id = Some(value.into());
+        self
+    }
+}
 /// The deleted SAS definition item containing metadata about the deleted SAS definition.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -133,6 +140,13 @@ pub struct DeletedSasDefinitionItem {
         with = "keyvault_runtime::codec::unix_time::option"
     )]
     pub deleted_date: Option<::keyvault_runtime::OffsetDateTime>,
+}
+impl DeletedSasDefinitionItem {
+    /// Sets `recovery_id` (the `recoveryId` property) and returns the model, for chaining.
+    pub fn with_recovery_id(mut self, value: impl Into<String>) -> Self {
+        self.recovery_id = Some(value.into());
+        self
+    }
 }
 /// The deleted SAS definition list result
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -199,6 +213,13 @@ pub struct DeletedStorageAccountItem {
     )]
     pub deleted_date: Option<::keyvault_runtime::OffsetDateTime>,
 }
+impl DeletedStorageAccountItem {
+    /// Sets `recovery_id` (the `recoveryId` property) and returns the model, for chaining.
+    pub fn with_recovery_id(mut self, value: impl Into<String>) -> Self {
+        self.recovery_id = Some(value.into());
+        self
+    }
+}
 /// A deleted storage account bundle consisting of its previous id, attributes and its tags, as well as information on when it will be purged.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -262,6 +283,13 @@ pub struct DeletedStorageBundle {
         with = "keyvault_runtime::codec::unix_time::option"
     )]
     pub deleted_date: Option<::keyvault_runtime::OffsetDateTime>,
+}
+impl DeletedStorageBundle {
+    /// Sets `recovery_id` (the `recoveryId` property) and returns the model, for chaining.
+    pub fn with_recovery_id(mut self, value: impl Into<String>) -> Self {
+        self.recovery_id = Some(value.into());
+        self
+    }
 }
 /// The deleted storage account list result
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -425,6 +453,13 @@ pub struct SasDefinitionAttributes {
     #[serde(rename = "recoveryLevel", default, skip_serializing)]
     pub recovery_level: Option<DeletionRecoveryLevel>,
 }
+impl SasDefinitionAttributes {
+    /// Sets `enabled` (the `enabled` property) and returns the model, for chaining.
+    pub fn with_enabled(mut self, value: impl Into<bool>) -> Self {
+        self.enabled = Some(value.into());
+        self
+    }
+}
 /// A SAS definition bundle consists of key vault SAS definition details plus its attributes.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -494,7 +529,7 @@ pub struct SasDefinitionCreateParameters {
     pub tags: Option<std::collections::BTreeMap<String, String>>,
 }
 impl SasDefinitionCreateParameters {
-    /// A `SasDefinitionCreateParameters` with its required fields; set the others on the returned value.
+    /// A `SasDefinitionCreateParameters` with its required fields; set the others with the `with_*` methods.
     pub fn new(
         template_uri: impl Into<String>,
         sas_type: impl Into<SasTokenType>,
@@ -506,6 +541,37 @@ impl SasDefinitionCreateParameters {
             validity_period: Some(validity_period.into()),
             ..Default::default()
         }
+    }
+    /// Sets `template_uri` (the `templateUri` property) and returns the model, for chaining.
+    pub fn with_template_uri(mut self, value: impl Into<String>) -> Self {
+        self.template_uri = Some(value.into());
+        self
+    }
+    /// Sets `sas_type` (the `sasType` property) and returns the model, for chaining.
+    pub fn with_sas_type(mut self, value: impl Into<SasTokenType>) -> Self {
+        self.sas_type = Some(value.into());
+        self
+    }
+    /// Sets `validity_period` (the `validityPeriod` property) and returns the model, for chaining.
+    pub fn with_validity_period(mut self, value: impl Into<String>) -> Self {
+        self.validity_period = Some(value.into());
+        self
+    }
+    /// Sets `sas_definition_attributes` (the `attributes` property) and returns the model, for chaining.
+    pub fn with_sas_definition_attributes(
+        mut self,
+        value: impl Into<SasDefinitionAttributes>,
+    ) -> Self {
+        self.sas_definition_attributes = Some(value.into());
+        self
+    }
+    /// Sets `tags` (the `tags` property) and returns the model, for chaining.
+    pub fn with_tags(
+        mut self,
+        value: impl Into<std::collections::BTreeMap<String, String>>,
+    ) -> Self {
+        self.tags = Some(value.into());
+        self
     }
 }
 /// The SAS definition item containing storage SAS definition metadata.
@@ -570,6 +636,39 @@ pub struct SasDefinitionUpdateParameters {
     /// Application specific metadata in the form of key-value pairs.
     #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<std::collections::BTreeMap<String, String>>,
+}
+impl SasDefinitionUpdateParameters {
+    /// Sets `template_uri` (the `templateUri` property) and returns the model, for chaining.
+    pub fn with_template_uri(mut self, value: impl Into<String>) -> Self {
+        self.template_uri = Some(value.into());
+        self
+    }
+    /// Sets `sas_type` (the `sasType` property) and returns the model, for chaining.
+    pub fn with_sas_type(mut self, value: impl Into<SasTokenType>) -> Self {
+        self.sas_type = Some(value.into());
+        self
+    }
+    /// Sets `validity_period` (the `validityPeriod` property) and returns the model, for chaining.
+    pub fn with_validity_period(mut self, value: impl Into<String>) -> Self {
+        self.validity_period = Some(value.into());
+        self
+    }
+    /// Sets `sas_definition_attributes` (the `attributes` property) and returns the model, for chaining.
+    pub fn with_sas_definition_attributes(
+        mut self,
+        value: impl Into<SasDefinitionAttributes>,
+    ) -> Self {
+        self.sas_definition_attributes = Some(value.into());
+        self
+    }
+    /// Sets `tags` (the `tags` property) and returns the model, for chaining.
+    pub fn with_tags(
+        mut self,
+        value: impl Into<std::collections::BTreeMap<String, String>>,
+    ) -> Self {
+        self.tags = Some(value.into());
+        self
+    }
 }
 /// The type of SAS token the SAS definition will create.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -661,6 +760,13 @@ pub struct StorageAccountAttributes {
     #[serde(rename = "recoveryLevel", default, skip_serializing)]
     pub recovery_level: Option<DeletionRecoveryLevel>,
 }
+impl StorageAccountAttributes {
+    /// Sets `enabled` (the `enabled` property) and returns the model, for chaining.
+    pub fn with_enabled(mut self, value: impl Into<bool>) -> Self {
+        self.enabled = Some(value.into());
+        self
+    }
+}
 /// The storage account create parameters.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "keyvault_runtime::__private::serde")]
@@ -700,7 +806,7 @@ pub struct StorageAccountCreateParameters {
     pub tags: Option<std::collections::BTreeMap<String, String>>,
 }
 impl StorageAccountCreateParameters {
-    /// A `StorageAccountCreateParameters` with its required fields; set the others on the returned value.
+    /// A `StorageAccountCreateParameters` with its required fields; set the others with the `with_*` methods.
     pub fn new(
         resource_id: impl Into<String>,
         active_key_name: impl Into<::keyvault_runtime::Secret<String>>,
@@ -712,6 +818,45 @@ impl StorageAccountCreateParameters {
             auto_regenerate_key: Some(auto_regenerate_key.into()),
             ..Default::default()
         }
+    }
+    /// Sets `resource_id` (the `resourceId` property) and returns the model, for chaining.
+    pub fn with_resource_id(mut self, value: impl Into<String>) -> Self {
+        self.resource_id = Some(value.into());
+        self
+    }
+    /// Sets `active_key_name` (the `activeKeyName` property) and returns the model, for chaining.
+    pub fn with_active_key_name(
+        mut self,
+        value: impl Into<::keyvault_runtime::Secret<String>>,
+    ) -> Self {
+        self.active_key_name = Some(value.into());
+        self
+    }
+    /// Sets `auto_regenerate_key` (the `autoRegenerateKey` property) and returns the model, for chaining.
+    pub fn with_auto_regenerate_key(mut self, value: impl Into<bool>) -> Self {
+        self.auto_regenerate_key = Some(value.into());
+        self
+    }
+    /// Sets `regeneration_period` (the `regenerationPeriod` property) and returns the model, for chaining.
+    pub fn with_regeneration_period(mut self, value: impl Into<String>) -> Self {
+        self.regeneration_period = Some(value.into());
+        self
+    }
+    /// Sets `storage_account_attributes` (the `attributes` property) and returns the model, for chaining.
+    pub fn with_storage_account_attributes(
+        mut self,
+        value: impl Into<StorageAccountAttributes>,
+    ) -> Self {
+        self.storage_account_attributes = Some(value.into());
+        self
+    }
+    /// Sets `tags` (the `tags` property) and returns the model, for chaining.
+    pub fn with_tags(
+        mut self,
+        value: impl Into<std::collections::BTreeMap<String, String>>,
+    ) -> Self {
+        self.tags = Some(value.into());
+        self
     }
 }
 /// The storage account item containing storage account metadata.
@@ -752,12 +897,17 @@ pub struct StorageAccountRegenerteKeyParameters {
     pub key_name: Option<String>,
 }
 impl StorageAccountRegenerteKeyParameters {
-    /// A `StorageAccountRegenerteKeyParameters` with its required fields; set the others on the returned value.
+    /// A `StorageAccountRegenerteKeyParameters` with its required fields; set the others with the `with_*` methods.
     pub fn new(key_name: impl Into<String>) -> Self {
         Self {
             key_name: Some(key_name.into()),
             ..Default::default()
         }
+    }
+    /// Sets `key_name` (the `keyName` property) and returns the model, for chaining.
+    pub fn with_key_name(mut self, value: impl Into<String>) -> Self {
+        self.key_name = Some(value.into());
+        self
     }
 }
 /// The storage account update parameters.
@@ -788,6 +938,39 @@ pub struct StorageAccountUpdateParameters {
     /// Application specific metadata in the form of key-value pairs.
     #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<std::collections::BTreeMap<String, String>>,
+}
+impl StorageAccountUpdateParameters {
+    /// Sets `active_key_name` (the `activeKeyName` property) and returns the model, for chaining.
+    pub fn with_active_key_name(mut self, value: impl Into<String>) -> Self {
+        self.active_key_name = Some(value.into());
+        self
+    }
+    /// Sets `auto_regenerate_key` (the `autoRegenerateKey` property) and returns the model, for chaining.
+    pub fn with_auto_regenerate_key(mut self, value: impl Into<bool>) -> Self {
+        self.auto_regenerate_key = Some(value.into());
+        self
+    }
+    /// Sets `regeneration_period` (the `regenerationPeriod` property) and returns the model, for chaining.
+    pub fn with_regeneration_period(mut self, value: impl Into<String>) -> Self {
+        self.regeneration_period = Some(value.into());
+        self
+    }
+    /// Sets `storage_account_attributes` (the `attributes` property) and returns the model, for chaining.
+    pub fn with_storage_account_attributes(
+        mut self,
+        value: impl Into<StorageAccountAttributes>,
+    ) -> Self {
+        self.storage_account_attributes = Some(value.into());
+        self
+    }
+    /// Sets `tags` (the `tags` property) and returns the model, for chaining.
+    pub fn with_tags(
+        mut self,
+        value: impl Into<std::collections::BTreeMap<String, String>>,
+    ) -> Self {
+        self.tags = Some(value.into());
+        self
+    }
 }
 /// A Storage account bundle consists of key vault storage account details plus its attributes.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -863,11 +1046,16 @@ pub struct StorageRestoreParameters {
     pub storage_bundle_backup: Option<Vec<u8>>,
 }
 impl StorageRestoreParameters {
-    /// A `StorageRestoreParameters` with its required fields; set the others on the returned value.
+    /// A `StorageRestoreParameters` with its required fields; set the others with the `with_*` methods.
     pub fn new(storage_bundle_backup: impl Into<Vec<u8>>) -> Self {
         Self {
             storage_bundle_backup: Some(storage_bundle_backup.into()),
             ..Default::default()
         }
+    }
+    /// Sets `storage_bundle_backup` (the `value` property) and returns the model, for chaining.
+    pub fn with_storage_bundle_backup(mut self, value: impl Into<Vec<u8>>) -> Self {
+        self.storage_bundle_backup = Some(value.into());
+        self
     }
 }
