@@ -86,9 +86,23 @@ pub struct CrateConfig {
     /// entry that matches no POST or PATCH operation is an error.
     #[serde(default)]
     pub idempotent_operations: Vec<String>,
+    /// Notes added to the docs of the operations they name (hand-written guidance that the
+    /// spec lacks, such as which poller waits for a delete); each must match an operation.
+    #[serde(default, rename = "doc_note")]
+    pub doc_notes: Vec<DocNote>,
     /// The modules.
     #[serde(rename = "module")]
     pub modules: Vec<ModuleConfig>,
+}
+
+/// A note for the docs of some operations.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct DocNote {
+    /// The operations, by operationId or `*` pattern.
+    pub operations: Vec<String>,
+    /// The text (Markdown), appended to each one's docs.
+    pub note: String,
 }
 
 /// One module: one client, fed by one or more spec files (autorest's readme tags list several

@@ -155,6 +155,8 @@ pub struct OperationIr {
     /// A POST or PATCH the config's `idempotent_operations` marks safe to send again (the
     /// retry policy then re-sends it after a lost connection, as it does a GET or PUT).
     pub idempotent: bool,
+    /// Notes from the config's `doc_note` entries.
+    pub notes: Vec<String>,
     /// Summary.
     pub summary: Option<String>,
     /// Description.

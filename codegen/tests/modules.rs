@@ -206,6 +206,10 @@ fn stale_config_entries_are_errors_naming_them() {
         ),
         // A GET is idempotent already: listing it is a mistake.
         ("idempotent_operations = [\"Things_*\"]", "`Things_*`"),
+        (
+            "[[crate.doc_note]]\noperations = [\"Gone_Op\"]\nnote = \"n\"",
+            "`Gone_Op`",
+        ),
     ] {
         let err = expect_error(
             &format!("{line}\n{ONE}"),

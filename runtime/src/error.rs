@@ -150,12 +150,30 @@ impl fmt::Display for ServiceError {
             write!(f, " ({code})")?;
         }
         match &self.message {
-            Some(message) => write!(f, ": {message}"),
+            Some(message) => write!(f, ": {message}")?,
             None if !self.body.is_empty() => {
-                write!(f, ": {}", crate::response::mask_strings(&self.body))
+                write!(f, ": {}", crate::response::mask_strings(&self.body))?
             }
-            None => Ok(()),
+            None => {}
         }
+        if self.is_still_being_deleted() {
+            f.write_str(
+                " (the delete finishes after its call returns: wait for it with keyvault_sdk's begin_delete_* poller before recovering or purging)",
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl ServiceError {
+    /// Key Vault's 409 for an object whose delete has not finished yet (a recover or purge
+    /// sent right after `delete_*`).
+    pub fn is_still_being_deleted(&self) -> bool {
+        self.status == StatusCode::CONFLICT
+            && self
+                .message
+                .as_deref()
+                .is_some_and(|m| m.to_ascii_lowercase().contains("currently being deleted"))
     }
 }
 
@@ -355,6 +373,19 @@ mod tests {
             e.to_string(),
             "the service answered 404 Not Found (SecretNotFound): gone"
         );
+    }
+
+    #[test]
+    fn a_conflict_with_a_delete_in_progress_points_at_the_poller() {
+        let body = Bytes::from_static(
+            br#"{"error":{"code":"Conflict","message":"Secret s is currently being deleted."}}"#,
+        );
+        let e = ServiceError::from_parts(StatusCode::CONFLICT, HeaderMap::new(), body);
+        assert!(e.is_still_being_deleted());
+        assert!(e.to_string().contains("begin_delete_* poller"), "{e}");
+        let other = Bytes::from_static(br#"{"error":{"code":"Conflict","message":"in use"}}"#);
+        let e = ServiceError::from_parts(StatusCode::CONFLICT, HeaderMap::new(), other);
+        assert!(!e.to_string().contains("poller"), "{e}");
     }
 
     #[test]

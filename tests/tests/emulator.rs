@@ -189,6 +189,7 @@ async fn purge_right_after_delete_conflicts_unless_the_delete_poller_is_awaited(
         .as_deref()
         .unwrap()
         .contains("currently being deleted"));
+    assert!(err.to_string().contains("begin_delete_* poller"), "{err}");
     fast(client.begin_delete_secret("awaited")).await.unwrap();
     client.purge_deleted_secret("awaited").await.unwrap();
 }

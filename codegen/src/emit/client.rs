@@ -297,6 +297,10 @@ fn op_docs(op: &OperationIr) -> TokenStream {
     if let Some(model) = &op.odata_model {
         doc.extend(markdown_doc_attrs(&format!("\n{}", odata_doc(model))));
     }
+    // The config's notes are Markdown written here, not spec text: kept as they are.
+    for note in &op.notes {
+        doc.extend(markdown_doc_attrs(&format!("\n{}", note.trim())));
+    }
     quote!(#doc #deprecated)
 }
 

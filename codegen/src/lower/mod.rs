@@ -28,6 +28,7 @@ struct ConfigUse {
     optional_path_parameters: BTreeSet<String>,
     method_names: BTreeSet<String>,
     idempotent_operations: BTreeSet<String>,
+    doc_notes: BTreeSet<String>,
     /// `Definition.clientName` -> `Definition.wireName` of every lowered property, to point an
     /// entry written with a client name at the wire name it should use.
     field_client_names: BTreeMap<String, String>,
@@ -43,6 +44,7 @@ impl ConfigUse {
         self.method_names.extend(other.method_names);
         self.idempotent_operations
             .extend(other.idempotent_operations);
+        self.doc_notes.extend(other.doc_notes);
         for (k, v) in other.field_client_names {
             self.field_client_names.entry(k).or_insert(v);
         }
@@ -135,6 +137,13 @@ fn check_config_use(
         if !used.idempotent_operations.contains(pattern) {
             problems.push(format!(
                 "config: crate `{name}` lists `{pattern}` in idempotent_operations, but no POST or PATCH operation matches it (GET, HEAD, PUT and DELETE are idempotent already)"
+            ));
+        }
+    }
+    for pattern in krate.doc_notes.iter().flat_map(|n| &n.operations) {
+        if !used.doc_notes.contains(pattern) {
+            problems.push(format!(
+                "config: crate `{name}` has a doc_note for `{pattern}`, but no operation matches it"
             ));
         }
     }

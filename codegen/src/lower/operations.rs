@@ -114,8 +114,10 @@ impl<'a> Lowering<'a> {
             .collect::<Result<Vec<_>>>()?;
 
         let idempotent = self.idempotent(http_method, &op.operation_id);
+        let notes = self.doc_notes(&op.operation_id);
         Ok(OperationIr {
             idempotent,
+            notes,
             operation_id: op.operation_id.clone(),
             method,
             builder,
@@ -156,6 +158,21 @@ impl<'a> Lowering<'a> {
             }
         }
         found
+    }
+
+    /// The config's doc notes for an operation; the patterns that matched are recorded.
+    fn doc_notes(&mut self, operation_id: &str) -> Vec<String> {
+        let mut notes = Vec::new();
+        for note in &self.krate.doc_notes {
+            for pattern in &note.operations {
+                if crate::config::matches_pattern(pattern, operation_id) {
+                    self.used.doc_notes.insert(pattern.clone());
+                    notes.push(note.note.clone());
+                    break;
+                }
+            }
+        }
+        notes
     }
 
     /// The path-level and operation parameters, sorted into method parameters, client

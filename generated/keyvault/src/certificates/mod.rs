@@ -302,6 +302,10 @@ impl CertificateClient {
     /// If this is the first version, the certificate resource is created. This operation requires the certificates/create permission.
     ///
     /// Spec operation: `CreateCertificate` (`POST /certificates/{certificate-name}/create`).
+    ///
+    /// **Completes asynchronously.** This returns the pending operation; the certificate is issued
+    /// later (or waits for a merge, with issuer `Unknown`). `keyvault_sdk::CertificatePollers::
+    /// begin_create_certificate` returns a poller that waits for the certificate.
     pub fn create_certificate(
         &self,
         certificate_name: impl Into<String>,
@@ -319,6 +323,12 @@ impl CertificateClient {
     /// Deletes all versions of a certificate object along with its associated policy. Delete certificate cannot be used to remove individual versions of a certificate object. This operation requires the certificates/delete permission.
     ///
     /// Spec operation: `DeleteCertificate` (`DELETE /certificates/{certificate-name}`).
+    ///
+    /// **Completes asynchronously.** On a vault with soft delete the object appears under the deleted
+    /// objects a few seconds later; a `recover_deleted_*` or `purge_deleted_*` sent before that
+    /// answers `409 Conflict` ("currently being deleted"). `keyvault_sdk`'s `begin_delete_secret`,
+    /// `begin_delete_key` and `begin_delete_certificate` (traits `SecretPollers`, `KeyPollers`,
+    /// `CertificateDeletePollers`) return a poller that waits for it.
     pub fn delete_certificate(
         &self,
         certificate_name: impl Into<String>,
@@ -569,6 +579,10 @@ impl CertificateClient {
     /// The RecoverDeletedCertificate operation performs the reversal of the Delete operation. The operation is applicable in vaults enabled for soft-delete, and must be issued during the retention interval (available in the deleted certificate's attributes). This operation requires the certificates/recover permission.
     ///
     /// Spec operation: `RecoverDeletedCertificate` (`POST /deletedcertificates/{certificate-name}/recover`).
+    ///
+    /// **Completes asynchronously.** The object is readable again a few seconds after this returns.
+    /// `keyvault_sdk`'s `begin_recover_deleted_secret`, `begin_recover_deleted_key` and
+    /// `begin_recover_deleted_certificate` return a poller that waits until it is.
     pub fn recover_deleted_certificate(
         &self,
         certificate_name: impl Into<String>,

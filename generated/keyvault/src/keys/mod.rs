@@ -334,6 +334,12 @@ impl KeyClient {
     /// The delete key operation cannot be used to remove individual versions of a key. This operation removes the cryptographic material associated with the key, which means the key is not usable for Sign/Verify, Wrap/Unwrap or Encrypt/Decrypt operations. This operation requires the keys/delete permission.
     ///
     /// Spec operation: `DeleteKey` (`DELETE /keys/{key-name}`).
+    ///
+    /// **Completes asynchronously.** On a vault with soft delete the object appears under the deleted
+    /// objects a few seconds later; a `recover_deleted_*` or `purge_deleted_*` sent before that
+    /// answers `409 Conflict` ("currently being deleted"). `keyvault_sdk`'s `begin_delete_secret`,
+    /// `begin_delete_key` and `begin_delete_certificate` (traits `SecretPollers`, `KeyPollers`,
+    /// `CertificateDeletePollers`) return a poller that waits for it.
     pub fn delete_key(&self, key_name: impl Into<String>) -> DeleteKeyBuilder<'_> {
         DeleteKeyBuilder {
             client: self,
@@ -513,6 +519,10 @@ impl KeyClient {
     /// The Recover Deleted Key operation is applicable for deleted keys in soft-delete enabled vaults. It recovers the deleted key back to its latest version under /keys. An attempt to recover an non-deleted key will return an error. Consider this the inverse of the delete operation on soft-delete enabled vaults. This operation requires the keys/recover permission.
     ///
     /// Spec operation: `RecoverDeletedKey` (`POST /deletedkeys/{key-name}/recover`).
+    ///
+    /// **Completes asynchronously.** The object is readable again a few seconds after this returns.
+    /// `keyvault_sdk`'s `begin_recover_deleted_secret`, `begin_recover_deleted_key` and
+    /// `begin_recover_deleted_certificate` return a poller that waits until it is.
     pub fn recover_deleted_key(
         &self,
         key_name: impl Into<String>,

@@ -182,6 +182,12 @@ impl SecretClient {
     /// The DELETE operation applies to any secret stored in Azure Key Vault. DELETE cannot be applied to an individual version of a secret. This operation requires the secrets/delete permission.
     ///
     /// Spec operation: `DeleteSecret` (`DELETE /secrets/{secret-name}`).
+    ///
+    /// **Completes asynchronously.** On a vault with soft delete the object appears under the deleted
+    /// objects a few seconds later; a `recover_deleted_*` or `purge_deleted_*` sent before that
+    /// answers `409 Conflict` ("currently being deleted"). `keyvault_sdk`'s `begin_delete_secret`,
+    /// `begin_delete_key` and `begin_delete_certificate` (traits `SecretPollers`, `KeyPollers`,
+    /// `CertificateDeletePollers`) return a poller that waits for it.
     pub fn delete_secret(
         &self,
         secret_name: impl Into<String>,
@@ -284,6 +290,10 @@ impl SecretClient {
     /// Recovers the deleted secret in the specified vault. This operation can only be performed on a soft-delete enabled vault. This operation requires the secrets/recover permission.
     ///
     /// Spec operation: `RecoverDeletedSecret` (`POST /deletedsecrets/{secret-name}/recover`).
+    ///
+    /// **Completes asynchronously.** The object is readable again a few seconds after this returns.
+    /// `keyvault_sdk`'s `begin_recover_deleted_secret`, `begin_recover_deleted_key` and
+    /// `begin_recover_deleted_certificate` return a poller that waits until it is.
     pub fn recover_deleted_secret(
         &self,
         secret_name: impl Into<String>,
