@@ -211,9 +211,13 @@ impl Api {
         let path = format!("{module}::{self_ty}");
         match &imp.trait_ {
             None => {
+                // A model's `with_*` setters mirror its fields one to one: the field's entry
+                // already says what changed, so they are left out rather than reported twice.
+                let is_models = module == "models" || module.ends_with("::models");
                 for item in &imp.items {
                     if let syn::ImplItem::Fn(f) = item {
-                        if is_pub(&f.vis) {
+                        let setter = is_models && f.sig.ident.to_string().starts_with("with_");
+                        if is_pub(&f.vis) && !setter {
                             self.add(
                                 format!("{path}::{}", f.sig.ident),
                                 ItemKind::Method,

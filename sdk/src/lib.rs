@@ -21,6 +21,8 @@
 //! - [`identifier::KeyVaultId`]: a key's `kid` or a secret's or certificate's `id` parsed into
 //!   vault, kind, name and version; `get_secret_by_id`, `get_key_by_id` and
 //!   `get_certificate_by_id` take one.
+//! - `secret_cache::SecretCache`: secrets served from memory with a time-to-live, refreshed
+//!   in the background, a good value kept through failed refreshes up to a staleness bound.
 //! - The pollers for Key Vault's delete, recover and certificate-creation operations, which
 //!   the spec does not mark as long-running: [`SecretPollers`], [`KeyPollers`],
 //!   [`CertificatePollers`] (`use keyvault_sdk::prelude::*;`).
@@ -75,6 +77,8 @@ pub mod identifier;
 #[cfg(keyvault_module = "keys")]
 mod key_pollers;
 mod probe;
+#[cfg(keyvault_module = "secrets")]
+pub mod secret_cache;
 #[cfg(keyvault_module = "secrets")]
 mod secret_pollers;
 

@@ -39,4 +39,6 @@ mod pseudo_lro;
 mod python;
 #[cfg(keyvault_module = "secrets")]
 mod retry;
+#[cfg(keyvault_module = "secrets")]
+mod secret_cache;
 mod transport;
