@@ -26,6 +26,6 @@ cargo test --workspace --all-features -- --show-output
 bash fuzz/run.sh "${KV_FUZZ_SECONDS:-5}"
 
 # The README's main job and the other examples, against the in-process emulator.
-for example in quickstart get_key_and_secret create_vault manage_vaults recovery; do
+for example in quickstart get_key_and_secret create_vault manage_vaults recovery ids_and_cache; do
   env -u AZURE_KEYVAULT_URL -u AZURE_SUBSCRIPTION_ID cargo run -q --example "$example"
 done
