@@ -444,6 +444,13 @@ impl std::fmt::Display for ProxyError {
 
 impl StdError for ProxyError {}
 
+impl ProxyError {
+    /// The error a connector returns.
+    fn boxed(message: String, transient: bool) -> BoxError {
+        Box::new(ProxyError { message, transient })
+    }
+}
+
 type BoxError = Box<dyn StdError + Send + Sync>;
 type Stream = TokioIo<tokio::net::TcpStream>;
 type Connecting<T> = Pin<Box<dyn Future<Output = std::result::Result<T, BoxError>> + Send>>;
@@ -511,10 +518,10 @@ impl tower_service::Service<http::Uri> for ProxyConnector {
             let proxy = match proxy {
                 None => return Ok(http.call(destination).await?),
                 Some(Err(why)) => {
-                    return Err(Box::new(ProxyError {
-                        message: format!("the proxy setting cannot be used: {why}"),
-                        transient: false,
-                    }) as BoxError)
+                    return Err(ProxyError::boxed(
+                        format!("the proxy setting cannot be used: {why}"),
+                        false,
+                    ))
                 }
                 Some(Ok(proxy)) => proxy,
             };
@@ -548,10 +555,10 @@ fn proxy_uri(proxy: &Proxy) -> std::result::Result<http::Uri, BoxError> {
 
 fn unreachable_proxy(proxy: &Proxy, error: &(dyn StdError + 'static)) -> BoxError {
     let cause = io_cause(error).unwrap_or_else(|| "the connection failed".to_owned());
-    Box::new(ProxyError {
-        message: format!("could not reach the proxy {}: {cause}", proxy.authority),
-        transient: true,
-    })
+    ProxyError::boxed(
+        format!("could not reach the proxy {}: {cause}", proxy.authority),
+        true,
+    )
 }
 
 /// The most bytes a proxy's answer to `CONNECT` may take.
@@ -578,11 +585,8 @@ async fn connect_tunnel(
         head.push_str(&format!("Proxy-Authorization: {auth}\r\n"));
     }
     head.push_str("\r\n");
-    let failed = |message: String, transient: bool| -> BoxError {
-        Box::new(ProxyError { message, transient })
-    };
     let closed = |e: std::io::Error| {
-        failed(
+        ProxyError::boxed(
             format!(
                 "the proxy {} closed the connection ({})",
                 proxy.authority,
@@ -597,7 +601,7 @@ async fn connect_tunnel(
     loop {
         let read = tcp.read(&mut chunk).await.map_err(closed)?;
         if read == 0 {
-            return Err(failed(
+            return Err(ProxyError::boxed(
                 format!(
                     "the proxy {} closed the connection before answering CONNECT",
                     proxy.authority
@@ -609,7 +613,7 @@ async fn connect_tunnel(
         match crate::proxy::read_connect_reply(&reply) {
             Ok(None) if reply.len() < CONNECT_REPLY_LIMIT => continue,
             Ok(None) => {
-                return Err(failed(
+                return Err(ProxyError::boxed(
                     format!(
                     "the proxy {}'s answer to CONNECT is longer than {CONNECT_REPLY_LIMIT} bytes",
                     proxy.authority
@@ -617,7 +621,12 @@ async fn connect_tunnel(
                     false,
                 ))
             }
-            Err(why) => return Err(failed(format!("{why} (from {})", proxy.authority), false)),
+            Err(why) => {
+                return Err(ProxyError::boxed(
+                    format!("{why} (from {})", proxy.authority),
+                    false,
+                ))
+            }
             Ok(Some((status, reason, length))) => {
                 if !(200..300).contains(&status) {
                     let hint = if status == 407 {
@@ -625,7 +634,7 @@ async fn connect_tunnel(
                     } else {
                         ""
                     };
-                    return Err(failed(
+                    return Err(ProxyError::boxed(
                         format!(
                             "the proxy {} refused the tunnel to {target}: {status} {reason}{hint}",
                             proxy.authority
@@ -635,7 +644,7 @@ async fn connect_tunnel(
                 }
                 if length != reply.len() {
                     // Bytes after the head belong to nobody: TLS has not started yet.
-                    return Err(failed(
+                    return Err(ProxyError::boxed(
                         format!(
                             "the proxy {} sent data after opening the tunnel",
                             proxy.authority
@@ -658,20 +667,16 @@ async fn socks5(
     host: &str,
     port: u16,
 ) -> std::result::Result<Stream, BoxError> {
-    let failed = |message: String, transient: bool| -> BoxError {
-        Box::new(ProxyError { message, transient })
-    };
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     let address = if remote_dns || bare.parse::<std::net::IpAddr>().is_ok() {
         bare.to_owned()
     } else {
-        let mut found = tokio::net::lookup_host((bare, port))
-            .await
-            .map_err(|_| failed(format!("the host name {bare} could not be resolved"), true))?;
-        found
-            .next()
-            .map(|a| a.ip().to_string())
-            .ok_or_else(|| failed(format!("the host name {bare} has no address"), true))?
+        let mut found = tokio::net::lookup_host((bare, port)).await.map_err(|_| {
+            ProxyError::boxed(format!("the host name {bare} could not be resolved"), true)
+        })?;
+        found.next().map(|a| a.ip().to_string()).ok_or_else(|| {
+            ProxyError::boxed(format!("the host name {bare} has no address"), true)
+        })?
     };
     let destination: http::Uri = if address.contains(':') {
         format!("http://[{address}]:{port}")
@@ -699,7 +704,7 @@ async fn socks5(
             }
             _ => text.trim_start_matches("SOCKS error: ").to_owned(),
         };
-        failed(
+        ProxyError::boxed(
             format!(
                 "the SOCKS5 proxy {} could not open {host}:{port}: {cause}",
                 proxy.authority
