@@ -12,6 +12,9 @@ SCARF_ANALYTICS=false DO_NOT_TRACK=1 npm ci --prefix tests/prism --no-audit --no
 # The official Python SDKs for the fidelity check against the emulator (pinned).
 [ -x tests/python/.venv/bin/python ] || python3 -m venv tests/python/.venv
 tests/python/.venv/bin/pip install -q --disable-pip-version-check -r tests/python/requirements.txt
+# The cryptography known-answer vectors, checked independently with Python's `cryptography`
+# (a dependency of the official SDKs above) before the Rust tests run them.
+tests/python/.venv/bin/python sdk/tests/data/verify_vectors.py
 
 cargo run -q -p codegen -- sync
 cargo run -q -p codegen -- check

@@ -21,6 +21,10 @@
 //! - [`identifier::KeyVaultId`]: a key's `kid` or a secret's or certificate's `id` parsed into
 //!   vault, kind, name and version; `get_secret_by_id`, `get_key_by_id` and
 //!   `get_certificate_by_id` take one.
+//! - `cryptography::CryptographyClient` (feature `cryptography`): encrypt, decrypt, wrap,
+//!   unwrap, sign and verify with one key, in the process where its material allows (public
+//!   key operations, or everything with a JSON Web Key holding private or symmetric material)
+//!   and by the vault otherwise.
 //! - `secret_cache::SecretCache`: secrets served from memory with a time-to-live, refreshed
 //!   in the background, a good value kept through failed refreshes up to a staleness bound.
 //! - The pollers for Key Vault's delete, recover and certificate-creation operations, which
@@ -73,6 +77,8 @@
 
 #[cfg(keyvault_module = "certificates")]
 mod certificate_pollers;
+#[cfg(all(feature = "cryptography", keyvault_module = "keys"))]
+pub mod cryptography;
 pub mod identifier;
 #[cfg(keyvault_module = "keys")]
 mod key_pollers;

@@ -13,6 +13,12 @@ mod credentials;
     keyvault_module = "keys",
     keyvault_module = "certificates"
 ))]
+mod cryptography;
+#[cfg(all(
+    keyvault_module = "secrets",
+    keyvault_module = "keys",
+    keyvault_module = "certificates"
+))]
 mod emulator;
 mod fixtures;
 mod lro;

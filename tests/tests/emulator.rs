@@ -14,7 +14,7 @@ use keyvault_sdk::SecretPollers;
 
 const TENANT: &str = "00000000-0000-0000-0000-00000000e001";
 
-async fn start(options: EmulatorOptions) -> (Emulator, ClientOptions) {
+pub(crate) async fn start(options: EmulatorOptions) -> (Emulator, ClientOptions) {
     let emulator = Emulator::start(options).await.unwrap();
     let pem = emulator.certificate_pem().as_bytes().to_vec();
     let credential = ClientSecretCredential::new(

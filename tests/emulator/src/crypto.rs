@@ -188,125 +188,10 @@ fn oaep(alg: &str) -> Option<Oaep> {
     }
 }
 
-/// Symmetric (Managed HSM `oct-HSM`) wrapping: AES key wrap (RFC 3394) with the key's size.
-fn aes_wrap(jwk: &Map<String, Value>, alg: &str, data: &[u8], wrap: bool) -> CryptoResult<Vec<u8>> {
-    let k = unb64(jwk, "k")?;
-    let expected = match alg {
-        "A128KW" => 16,
-        "A192KW" => 24,
-        "A256KW" => 32,
-        other => return Err(format!("algorithm `{other}` does not fit an oct key")),
-    };
-    if k.len() != expected {
-        return Err(format!(
-            "{alg} needs a {}-bit key; this key has {} bits",
-            expected * 8,
-            k.len() * 8
-        ));
-    }
-    let result = match k.len() {
-        16 => {
-            let kek =
-                aes_kw::KekAes128::from(<[u8; 16]>::try_from(k.as_slice()).map_err(|_| "bad key")?);
-            if wrap {
-                kek.wrap_vec(data)
-            } else {
-                kek.unwrap_vec(data)
-            }
-        }
-        24 => {
-            let kek =
-                aes_kw::KekAes192::from(<[u8; 24]>::try_from(k.as_slice()).map_err(|_| "bad key")?);
-            if wrap {
-                kek.wrap_vec(data)
-            } else {
-                kek.unwrap_vec(data)
-            }
-        }
-        _ => {
-            let kek =
-                aes_kw::KekAes256::from(<[u8; 32]>::try_from(k.as_slice()).map_err(|_| "bad key")?);
-            if wrap {
-                kek.wrap_vec(data)
-            } else {
-                kek.unwrap_vec(data)
-            }
-        }
-    };
-    result.map_err(|e| format!("key {}wrap failed: {e}", if wrap { "" } else { "un" }))
-}
-
-/// Symmetric encryption with AES-GCM (`A128GCM`, `A256GCM`): the IV and authentication tag
-/// travel beside the ciphertext, as in Key Vault's API. Returns (data, iv, tag).
-pub(crate) fn aes_gcm(
-    jwk: &Map<String, Value>,
-    alg: &str,
-    data: &[u8],
-    iv: Option<&[u8]>,
-    aad: &[u8],
-    tag: Option<&[u8]>,
-) -> CryptoResult<(Vec<u8>, Vec<u8>, Vec<u8>)> {
-    use aes_gcm::aead::{Aead, KeyInit, Payload};
-    let k = unb64(jwk, "k")?;
-    let expected = match alg {
-        "A128GCM" => 16,
-        "A256GCM" => 32,
-        other => {
-            return Err(format!(
-                "algorithm `{other}` is not supported for oct keys (use A128GCM, A256GCM or A*KW)"
-            ))
-        }
-    };
-    if k.len() != expected {
-        return Err(format!(
-            "{alg} needs a {}-bit key; this key has {} bits",
-            expected * 8,
-            k.len() * 8
-        ));
-    }
-    let nonce: Vec<u8> = match iv {
-        Some(iv) if iv.len() == 12 => iv.to_vec(),
-        Some(_) => return Err("the IV must be 12 bytes".into()),
-        None => random(12),
-    };
-    let nonce_ref = aes_gcm::Nonce::from_slice(&nonce);
-    if let Some(tag) = tag {
-        // Decrypt: ciphertext || tag.
-        let mut sealed = data.to_vec();
-        sealed.extend_from_slice(tag);
-        let payload = Payload { msg: &sealed, aad };
-        let plain = if expected == 16 {
-            aes_gcm::Aes128Gcm::new_from_slice(&k)
-                .map_err(|_| "bad key")?
-                .decrypt(nonce_ref, payload)
-        } else {
-            aes_gcm::Aes256Gcm::new_from_slice(&k)
-                .map_err(|_| "bad key")?
-                .decrypt(nonce_ref, payload)
-        };
-        return plain
-            .map(|p| (p, nonce, Vec::new()))
-            .map_err(|_| "decryption failed: the tag does not match".to_owned());
-    }
-    let payload = Payload { msg: data, aad };
-    let sealed = if expected == 16 {
-        aes_gcm::Aes128Gcm::new_from_slice(&k)
-            .map_err(|_| "bad key")?
-            .encrypt(nonce_ref, payload)
-    } else {
-        aes_gcm::Aes256Gcm::new_from_slice(&k)
-            .map_err(|_| "bad key")?
-            .encrypt(nonce_ref, payload)
-    }
-    .map_err(|_| "encryption failed".to_owned())?;
-    let (ciphertext, tag) = sealed.split_at(sealed.len() - 16);
-    Ok((ciphertext.to_vec(), nonce, tag.to_vec()))
-}
-
 /// Wraps a key: RSA with the public key, oct with AES key wrap.
 pub(crate) fn wrap(jwk: &Map<String, Value>, alg: &str, key: &[u8]) -> CryptoResult<Vec<u8>> {
     match jwk.get("kty").and_then(Value::as_str) {
-        Some("oct") => aes_wrap(jwk, alg, key, true),
+        Some("oct") => crate::aes::key_wrap(&oct_key(jwk)?, alg, key, true),
         _ => encrypt(jwk, alg, key),
     }
 }
@@ -314,9 +199,14 @@ pub(crate) fn wrap(jwk: &Map<String, Value>, alg: &str, key: &[u8]) -> CryptoRes
 /// Unwraps a key.
 pub(crate) fn unwrap(jwk: &Map<String, Value>, alg: &str, wrapped: &[u8]) -> CryptoResult<Vec<u8>> {
     match jwk.get("kty").and_then(Value::as_str) {
-        Some("oct") => aes_wrap(jwk, alg, wrapped, false),
+        Some("oct") => crate::aes::key_wrap(&oct_key(jwk)?, alg, wrapped, false),
         _ => decrypt(jwk, alg, wrapped),
     }
+}
+
+/// The symmetric key of an oct JWK.
+pub(crate) fn oct_key(jwk: &Map<String, Value>) -> CryptoResult<Vec<u8>> {
+    unb64(jwk, "k")
 }
 
 /// Encrypts (or wraps) with the key's public part.
@@ -649,9 +539,5 @@ mod tests {
         let wrapped = wrap(&oct, "A256KW", &[5u8; 32]).unwrap();
         assert_eq!(unwrap(&oct, "A256KW", &wrapped).unwrap(), vec![5u8; 32]);
         assert!(wrap(&oct, "A128KW", &[5u8; 32]).is_err());
-        let (ct, iv, tag) = aes_gcm(&oct, "A256GCM", b"secret", None, b"aad", None).unwrap();
-        let (pt, _, _) = aes_gcm(&oct, "A256GCM", &ct, Some(&iv), b"aad", Some(&tag)).unwrap();
-        assert_eq!(pt, b"secret");
-        assert!(aes_gcm(&oct, "A256GCM", &ct, Some(&iv), b"other", Some(&tag)).is_err());
     }
 }

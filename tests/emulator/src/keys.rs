@@ -6,11 +6,11 @@ use hyper::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use crate::crypto;
 use crate::http::{bad_parameter, check_name, error, not_found, ok, Req, Resp};
 use crate::objects::{self, ObjectKind};
 use crate::server::Settings;
 use crate::store::{Attributes, State};
+use crate::{aes, crypto};
 
 const KIND: &str = "key";
 
@@ -422,25 +422,19 @@ fn operation(state: &State, req: &Req, name: &str, version: &str, op: &str) -> R
     let out = match op {
         "encrypt" | "decrypt" if symmetric => {
             let (iv, aad, tag) = (field(&p.iv)?, field(&p.aad)?, field(&p.tag)?);
-            let decrypting = op == "decrypt";
-            if decrypting && tag.is_none() {
-                return Err(bad_parameter(
-                    "AES-GCM decryption needs the authentication tag.",
-                ));
-            }
-            let (data, iv, tag) = crypto::aes_gcm(
-                &v.jwk,
-                &alg,
-                &value,
-                iv.as_deref(),
-                aad.as_deref().unwrap_or_default(),
-                tag.as_deref(),
-            )
-            .map_err(bad)?;
-            if decrypting {
-                json!({"kid": kid, "value": crypto::encode(&data)})
+            let k = crypto::oct_key(&v.jwk).map_err(bad)?;
+            let aad = aad.as_deref().unwrap_or_default();
+            if op == "decrypt" {
+                let plain = aes::decrypt(&k, &alg, &value, iv.as_deref(), aad, tag.as_deref())
+                    .map_err(bad)?;
+                json!({"kid": kid, "value": crypto::encode(&plain)})
             } else {
-                json!({"kid": kid, "value": crypto::encode(&data), "iv": crypto::encode(&iv), "tag": crypto::encode(&tag)})
+                let sealed = aes::encrypt(&k, &alg, &value, iv.as_deref(), aad).map_err(bad)?;
+                let mut out = json!({"kid": kid, "value": crypto::encode(&sealed.data), "iv": crypto::encode(&sealed.iv)});
+                if let Some(tag) = &sealed.tag {
+                    out["tag"] = crypto::encode(tag);
+                }
+                out
             }
         }
         "encrypt" => {

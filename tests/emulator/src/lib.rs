@@ -17,6 +17,7 @@
 #![allow(clippy::result_large_err)]
 
 mod admin;
+mod aes;
 mod auth;
 mod certificates;
 mod crypto;
