@@ -33,3 +33,6 @@ for example in quickstart get_key_and_secret create_vault manage_vaults recovery
   env -u AZURE_KEYVAULT_URL -u AZURE_SUBSCRIPTION_ID \
     cargo run -q --features keyvault-sdk/cryptography --example "$example"
 done
+
+# A new `cargo new` app with one dependency line for keyvault-sdk, against the emulator binary.
+bash tests/new_app/run.sh
