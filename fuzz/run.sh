@@ -77,6 +77,21 @@ for i, value in enumerate([
     b"\x01*\n[::1]",
 ]):
     put("proxy", f"seed{i}", value)
+# JSON Web Keys: the known-answer vectors' keys (RSA private, EC private, oct).
+import base64
+def b64(hexstr):
+    return base64.urlsafe_b64encode(bytes.fromhex(hexstr)).rstrip(b"=").decode()
+with open("../sdk/tests/data/jwa_vectors.json") as f:
+    vectors = json.load(f)
+for i, v in enumerate(vectors["rsa_encrypt"] + vectors["rsa_sign"]):
+    jwk = {"kty": "RSA", **{k: b64(x) for k, x in v["jwk"].items()}}
+    put("jwk", f"rsa{i}", bytes([i]) + json.dumps(jwk).encode())
+crvs = {"P-256": "P-256", "P-384": "P-384", "P-521": "P-521", "secp256k1": "P-256K"}
+for i, v in enumerate(vectors["ec_sign"]):
+    jwk = {"kty": "EC", "crv": crvs[v["crv"]], "x": b64(v["x"]), "y": b64(v["y"]), "d": b64(v["d"])}
+    put("jwk", f"ec{i}", bytes([6 + i % 4]) + json.dumps(jwk).encode())
+for i, v in enumerate(vectors["aes_kw"]):
+    put("jwk", f"oct{i}", bytes([i]) + json.dumps({"kty": "oct", "k": b64(v["kek"])}).encode())
 put("form", "seed0", b"grant_type\tclient_credentials\nclient_secret\ta+b/c=d&e\nscope\thttps://vault.azure.net/.default")
 PY
 fi
