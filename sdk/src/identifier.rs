@@ -250,7 +250,9 @@ macro_rules! by_id {
         pub trait $trait {
             /// The request for the object the identifier names (its version, or the latest
             /// without one), after checking that the identifier is of this kind and of this
-            /// client's vault. Await it, or set per-call options first.
+            /// client's vault. The check comes first, so this returns a `Result` of the
+            /// request: `client.get_secret_by_id(&id)?.await?` (or set per-call options
+            /// between the two).
             fn $method(&self, id: &KeyVaultId) -> keyvault_runtime::Result<$builder>;
         }
 
