@@ -129,6 +129,10 @@ pub struct ModuleConfig {
     pub default: bool,
     /// Why the module is off by default or otherwise special, for its docs.
     pub note: Option<String>,
+    /// What the client does, one sentence for its docs and the crate's module list. Without
+    /// it the spec's `info.title` and `info.description` are used, which Key Vault's files
+    /// share (every data-plane file says "performs cryptographic key operations").
+    pub summary: Option<String>,
 }
 
 /// How a crate's clients authenticate.

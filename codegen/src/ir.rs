@@ -33,6 +33,8 @@ pub struct ModuleIr {
     pub default: bool,
     /// Extra note for the docs.
     pub note: Option<String>,
+    /// What the client does (config), preferred to the spec's title and description.
+    pub summary: Option<String>,
     /// Spec files feeding the module (entry first), with their pinned commits.
     pub sources: Vec<SourceFile>,
     /// The spec's title and description.

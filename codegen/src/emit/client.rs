@@ -48,7 +48,8 @@ pub fn client_file(module: &ModuleIr) -> Result<TokenStream> {
 
     let constructors = match &client.host {
         Host::Fixed(default) => {
-            let doc = doc_attrs(&format!("A client for the public cloud endpoint `{default}`; use [`Self::with_endpoint`] for other clouds."));
+            // Our own Markdown: the link and the code span must reach rustdoc unescaped.
+            let doc = markdown_doc_attrs(&format!("A client for the public cloud endpoint, `{default}`; use [`Self::with_endpoint`] for other clouds (or an emulator)."));
             quote! {
                 /// The endpoint used by [`Self::new`].
                 pub const DEFAULT_ENDPOINT: &'static str = #default;
@@ -113,7 +114,7 @@ pub fn client_file(module: &ModuleIr) -> Result<TokenStream> {
                 .map(|p| p.wire_name.clone())
                 .unwrap_or_else(|| "endpoint".into());
             let doc =
-                doc_attrs(&format!(
+                markdown_doc_attrs(&format!(
                 "A client for the service at the given {}, e.g. `https://myvault.vault.azure.net`.",
                 params.iter().map(|p| format!("`{}`", p.rust_name)).collect::<Vec<_>>().join(", ")
             ));
@@ -162,7 +163,7 @@ pub fn client_file(module: &ModuleIr) -> Result<TokenStream> {
                 op,
             ));
         }
-        let gdoc = doc_attrs(&format!(
+        let gdoc = markdown_doc_attrs(&format!(
             "The `{}` operations; get one from [`{}::{}`].",
             group.wire_name, client.name, group.accessor
         ));
@@ -183,12 +184,15 @@ pub fn client_file(module: &ModuleIr) -> Result<TokenStream> {
     } else {
         quote!()
     };
-    let client_doc = doc_attrs(&format!(
-        "The client for {} (api-version {}).\n\n{}",
-        module.title,
-        api_version,
-        module.description.as_deref().unwrap_or("")
-    ));
+    let client_doc = match &module.summary {
+        Some(summary) => doc_attrs(&format!("{summary}\n\nAPI version {api_version}.")),
+        None => doc_attrs(&format!(
+            "The client for {} (api-version {}).\n\n{}",
+            module.title,
+            api_version,
+            module.description.as_deref().unwrap_or("")
+        )),
+    };
     Ok(quote! {
         #![allow(clippy::too_many_arguments, clippy::doc_lazy_continuation)]
         /// The request and response models of this module.

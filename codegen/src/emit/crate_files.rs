@@ -40,7 +40,8 @@ pub fn emit_crate(
         let name = format_ident!("{}", module.name);
         let mut doc = format!(
             "{} (api-version {}): [`{}::{}`].",
-            super::doc_text(&module.title),
+            super::doc_text(module.summary.as_deref().unwrap_or(&module.title))
+                .trim_end_matches('.'),
             module.client.api_version,
             module.name,
             module.client.name

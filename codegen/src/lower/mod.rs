@@ -222,6 +222,7 @@ fn lower_module(
         feature: module.feature.clone(),
         default: module.default,
         note: module.note.clone(),
+        summary: module.summary.clone(),
         sources,
         title: spec.info.title.clone(),
         description: spec.info.description.clone(),

@@ -11,7 +11,7 @@
 #![allow(clippy::module_inception)]
 /// The runtime the clients are built on: options, errors, responses, pagers, pollers.
 pub use ::keyvault_runtime as runtime;
-/// KeyVaultManagementClient (api-version 2026-02-01): [`management::KeyVaultManagementClient`].
+/// The management plane (Microsoft.KeyVault): vaults, managed HSMs, their keys, secrets, access policies and private endpoint connections (api-version 2026-02-01): [`management::KeyVaultManagementClient`].
 #[rustfmt::skip]
 pub mod management;
 /// Every operation compiled into this build (by enabled features): its spec

@@ -16,43 +16,43 @@
 /// The runtime the clients are built on: options, errors, responses, pagers, pollers.
 pub use ::keyvault_runtime as runtime;
 #[cfg(feature = "secrets")]
-/// KeyVaultClient (api-version 2026-04-01): [`secrets::SecretClient`].
+/// Secrets: set, read, list, update, delete, recover, purge, back up and restore a vault's secrets and their versions (api-version 2026-04-01): [`secrets::SecretClient`].
 ///
 /// Enabled by the `secrets` feature (on by default).
 #[rustfmt::skip]
 pub mod secrets;
 #[cfg(feature = "keys")]
-/// KeyVaultClient (api-version 2026-04-01): [`keys::KeyClient`].
+/// Keys: create, import, rotate and manage keys, and the cryptographic operations with them (encrypt, decrypt, sign, verify, wrap, unwrap, secure key wrap and release) (api-version 2026-04-01): [`keys::KeyClient`].
 ///
 /// Enabled by the `keys` feature (on by default).
 #[rustfmt::skip]
 pub mod keys;
 #[cfg(feature = "certificates")]
-/// KeyVaultClient (api-version 2026-04-01): [`certificates::CertificateClient`].
+/// Certificates: create (through a pending operation), import, merge and manage certificates, their policies, issuers and contacts (api-version 2026-04-01): [`certificates::CertificateClient`].
 ///
 /// Enabled by the `certificates` feature (on by default).
 #[rustfmt::skip]
 pub mod certificates;
 #[cfg(feature = "rbac")]
-/// KeyVaultClient (api-version 2026-04-01): [`rbac::AccessControlClient`].
+/// Role-based access control of a Managed HSM's data plane: role definitions and role assignments (api-version 2026-04-01): [`rbac::AccessControlClient`].
 ///
 /// Enabled by the `rbac` feature (on by default).
 #[rustfmt::skip]
 pub mod rbac;
 #[cfg(feature = "backup-restore")]
-/// KeyVaultClient (api-version 2026-04-01): [`backup_restore::BackupClient`].
+/// Full backup and restore of a Managed HSM, and selective key restore, as long-running operations (api-version 2026-04-01): [`backup_restore::BackupClient`].
 ///
 /// Enabled by the `backup-restore` feature (on by default).
 #[rustfmt::skip]
 pub mod backup_restore;
 #[cfg(feature = "settings")]
-/// KeyVaultClient (api-version 2026-04-01): [`settings::SettingsClient`].
+/// A Managed HSM's account settings (api-version 2026-04-01): [`settings::SettingsClient`].
 ///
 /// Enabled by the `settings` feature (on by default).
 #[rustfmt::skip]
 pub mod settings;
 #[cfg(feature = "ekm")]
-/// KeyVaultClient (api-version 2026-04-01): [`ekm::EkmClient`].
+/// A Managed HSM's external key manager (EKM) connection: create, read, check, update and delete it (api-version 2026-04-01): [`ekm::EkmClient`].
 ///
 /// Enabled by the `ekm` feature (on by default).
 ///
@@ -60,13 +60,13 @@ pub mod settings;
 #[rustfmt::skip]
 pub mod ekm;
 #[cfg(feature = "security-domain")]
-/// KeyVaultClient (api-version 2026-04-01): [`security_domain::SecurityDomainClient`].
+/// A Managed HSM's security domain: download it to activate the HSM, upload it to restore one (api-version 2026-04-01): [`security_domain::SecurityDomainClient`].
 ///
 /// Enabled by the `security-domain` feature (on by default).
 #[rustfmt::skip]
 pub mod security_domain;
 #[cfg(feature = "storage")]
-/// KeyVaultClient (api-version 2025-07-01): [`storage::StorageClient`].
+/// Storage account keys managed by a vault, and their SAS definitions; deprecated upstream (api-version 2025-07-01): [`storage::StorageClient`].
 ///
 /// Enabled by the `storage` feature (off by default).
 ///

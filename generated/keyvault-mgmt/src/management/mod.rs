@@ -400,9 +400,9 @@ pub const OPERATIONS: &[::keyvault_runtime::OperationInfo] = &[
         "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.KeyVault/vaults/{vaultName}/accessPolicies/{operationKind}",
     ),
 ];
-/// The client for KeyVaultManagementClient (api-version 2026-02-01).
+/// The management plane (Microsoft.KeyVault): vaults, managed HSMs, their keys, secrets, access policies and private endpoint connections.
 ///
-/// The Azure management API provides a RESTful set of web services that interact with Azure Key Vault.
+/// API version 2026-02-01.
 #[derive(Debug, Clone)]
 pub struct KeyVaultManagementClient {
     endpoint: ::keyvault_runtime::http::Url,
@@ -415,7 +415,7 @@ pub struct KeyVaultManagementClient {
 impl KeyVaultManagementClient {
     /// The endpoint used by [`Self::new`].
     pub const DEFAULT_ENDPOINT: &'static str = "https://management.azure.com";
-    /// A client for the public cloud endpoint `<https://management.azure.com`>; use \[`Self::with_endpoint`\] for other clouds.
+    /// A client for the public cloud endpoint, `https://management.azure.com`; use [`Self::with_endpoint`] for other clouds (or an emulator).
     pub fn new(
         subscription_id: impl Into<String>,
         options: ::keyvault_runtime::ClientOptions,
@@ -528,7 +528,7 @@ impl KeyVaultManagementClient {
         VaultsClient { client: self }
     }
 }
-/// The `Keys` operations; get one from \[`KeyVaultManagementClient::keys`\].
+/// The `Keys` operations; get one from [`KeyVaultManagementClient::keys`].
 #[derive(Debug, Clone, Copy)]
 pub struct KeysClient<'a> {
     client: &'a KeyVaultManagementClient,
@@ -624,7 +624,7 @@ impl<'a> KeysClient<'a> {
         }
     }
 }
-/// The `ManagedHsmKeys` operations; get one from \[`KeyVaultManagementClient::managed_hsm_keys`\].
+/// The `ManagedHsmKeys` operations; get one from [`KeyVaultManagementClient::managed_hsm_keys`].
 #[derive(Debug, Clone, Copy)]
 pub struct ManagedHsmKeysClient<'a> {
     client: &'a KeyVaultManagementClient,
@@ -720,7 +720,7 @@ impl<'a> ManagedHsmKeysClient<'a> {
         }
     }
 }
-/// The `ManagedHsms` operations; get one from \[`KeyVaultManagementClient::managed_hsms`\].
+/// The `ManagedHsms` operations; get one from [`KeyVaultManagementClient::managed_hsms`].
 #[derive(Debug, Clone, Copy)]
 pub struct ManagedHsmsClient<'a> {
     client: &'a KeyVaultManagementClient,
@@ -934,7 +934,7 @@ impl<'a> ManagedHsmsClient<'a> {
         )
     }
 }
-/// The `MHSMPrivateEndpointConnections` operations; get one from \[`KeyVaultManagementClient::mhsm_private_endpoint_connections`\].
+/// The `MHSMPrivateEndpointConnections` operations; get one from [`KeyVaultManagementClient::mhsm_private_endpoint_connections`].
 #[derive(Debug, Clone, Copy)]
 pub struct MhsmPrivateEndpointConnectionsClient<'a> {
     client: &'a KeyVaultManagementClient,
@@ -1034,7 +1034,7 @@ impl<'a> MhsmPrivateEndpointConnectionsClient<'a> {
         }
     }
 }
-/// The `MHSMPrivateLinkResources` operations; get one from \[`KeyVaultManagementClient::mhsm_private_link_resources`\].
+/// The `MHSMPrivateLinkResources` operations; get one from [`KeyVaultManagementClient::mhsm_private_link_resources`].
 #[derive(Debug, Clone, Copy)]
 pub struct MhsmPrivateLinkResourcesClient<'a> {
     client: &'a KeyVaultManagementClient,
@@ -1056,7 +1056,7 @@ impl<'a> MhsmPrivateLinkResourcesClient<'a> {
         }
     }
 }
-/// The `MHSMRegions` operations; get one from \[`KeyVaultManagementClient::mhsm_regions`\].
+/// The `MHSMRegions` operations; get one from [`KeyVaultManagementClient::mhsm_regions`].
 #[derive(Debug, Clone, Copy)]
 pub struct MhsmRegionsClient<'a> {
     client: &'a KeyVaultManagementClient,
@@ -1079,7 +1079,7 @@ impl<'a> MhsmRegionsClient<'a> {
         }
     }
 }
-/// The `Operations` operations; get one from \[`KeyVaultManagementClient::operations`\].
+/// The `Operations` operations; get one from [`KeyVaultManagementClient::operations`].
 #[derive(Debug, Clone, Copy)]
 pub struct OperationsClient<'a> {
     client: &'a KeyVaultManagementClient,
@@ -1096,7 +1096,7 @@ impl<'a> OperationsClient<'a> {
         }
     }
 }
-/// The `PrivateEndpointConnections` operations; get one from \[`KeyVaultManagementClient::private_endpoint_connections`\].
+/// The `PrivateEndpointConnections` operations; get one from [`KeyVaultManagementClient::private_endpoint_connections`].
 #[derive(Debug, Clone, Copy)]
 pub struct PrivateEndpointConnectionsClient<'a> {
     client: &'a KeyVaultManagementClient,
@@ -1196,7 +1196,7 @@ impl<'a> PrivateEndpointConnectionsClient<'a> {
         }
     }
 }
-/// The `PrivateLinkResources` operations; get one from \[`KeyVaultManagementClient::private_link_resources`\].
+/// The `PrivateLinkResources` operations; get one from [`KeyVaultManagementClient::private_link_resources`].
 #[derive(Debug, Clone, Copy)]
 pub struct PrivateLinkResourcesClient<'a> {
     client: &'a KeyVaultManagementClient,
@@ -1218,7 +1218,7 @@ impl<'a> PrivateLinkResourcesClient<'a> {
         }
     }
 }
-/// The `Secrets` operations; get one from \[`KeyVaultManagementClient::secrets`\].
+/// The `Secrets` operations; get one from [`KeyVaultManagementClient::secrets`].
 #[derive(Debug, Clone, Copy)]
 pub struct SecretsClient<'a> {
     client: &'a KeyVaultManagementClient,
@@ -1297,7 +1297,7 @@ impl<'a> SecretsClient<'a> {
         }
     }
 }
-/// The `Vaults` operations; get one from \[`KeyVaultManagementClient::vaults`\].
+/// The `Vaults` operations; get one from [`KeyVaultManagementClient::vaults`].
 #[derive(Debug, Clone, Copy)]
 pub struct VaultsClient<'a> {
     client: &'a KeyVaultManagementClient,

@@ -79,11 +79,9 @@ pub const OPERATIONS: &[::keyvault_runtime::OperationInfo] = &[
         "/restore/{jobId}/pending?_overload=selectiveKeyRestoreStatus",
     ),
 ];
-/// The client for KeyVaultClient (api-version 2026-04-01).
+/// Full backup and restore of a Managed HSM, and selective key restore, as long-running operations.
 ///
-/// The Azure Key Vault Administration service client performs administrative operations
-/// including RBAC, BackupRestore, and settings management
-/// against the Azure Key Vault service.
+/// API version 2026-04-01.
 #[derive(Debug, Clone)]
 pub struct BackupClient {
     endpoint: ::keyvault_runtime::http::Url,
@@ -92,7 +90,7 @@ pub struct BackupClient {
     validate: bool,
 }
 impl BackupClient {
-    /// A client for the service at the given `vault_base_url`, e.g. `<https://myvault.vault.azure.net`>.
+    /// A client for the service at the given `vault_base_url`, e.g. `https://myvault.vault.azure.net`.
     pub fn new(
         vault_base_url: &str,
         options: ::keyvault_runtime::ClientOptions,

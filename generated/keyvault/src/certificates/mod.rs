@@ -231,9 +231,9 @@ pub const OPERATIONS: &[::keyvault_runtime::OperationInfo] = &[
         "/certificates/{certificate-name}/policy",
     ),
 ];
-/// The client for KeyVaultClient (api-version 2026-04-01).
+/// Certificates: create (through a pending operation), import, merge and manage certificates, their policies, issuers and contacts.
 ///
-/// The key vault client performs cryptographic key operations and vault operations against the Key Vault service.
+/// API version 2026-04-01.
 #[derive(Debug, Clone)]
 pub struct CertificateClient {
     endpoint: ::keyvault_runtime::http::Url,
@@ -242,7 +242,7 @@ pub struct CertificateClient {
     validate: bool,
 }
 impl CertificateClient {
-    /// A client for the service at the given `vault_base_url`, e.g. `<https://myvault.vault.azure.net`>.
+    /// A client for the service at the given `vault_base_url`, e.g. `https://myvault.vault.azure.net`.
     pub fn new(
         vault_base_url: &str,
         options: ::keyvault_runtime::ClientOptions,

@@ -63,11 +63,9 @@ pub const OPERATIONS: &[::keyvault_runtime::OperationInfo] = &[
         "/ekm",
     ),
 ];
-/// The client for KeyVaultClient (api-version 2026-04-01).
+/// A Managed HSM's external key manager (EKM) connection: create, read, check, update and delete it.
 ///
-/// The Azure Key Vault Administration service client performs administrative operations
-/// including RBAC, BackupRestore, and settings management
-/// against the Azure Key Vault service.
+/// API version 2026-04-01.
 #[derive(Debug, Clone)]
 pub struct EkmClient {
     endpoint: ::keyvault_runtime::http::Url,
@@ -76,7 +74,7 @@ pub struct EkmClient {
     validate: bool,
 }
 impl EkmClient {
-    /// A client for the service at the given `vault_base_url`, e.g. `<https://myvault.vault.azure.net`>.
+    /// A client for the service at the given `vault_base_url`, e.g. `https://myvault.vault.azure.net`.
     pub fn new(
         vault_base_url: &str,
         options: ::keyvault_runtime::ClientOptions,

@@ -231,9 +231,9 @@ pub const OPERATIONS: &[::keyvault_runtime::OperationInfo] = &[
         "/keys/{key-name}/{key-version}/wrapkey",
     ),
 ];
-/// The client for KeyVaultClient (api-version 2026-04-01).
+/// Keys: create, import, rotate and manage keys, and the cryptographic operations with them (encrypt, decrypt, sign, verify, wrap, unwrap, secure key wrap and release).
 ///
-/// The key vault client performs cryptographic key operations and vault operations against the Key Vault service.
+/// API version 2026-04-01.
 #[derive(Debug, Clone)]
 pub struct KeyClient {
     endpoint: ::keyvault_runtime::http::Url,
@@ -242,7 +242,7 @@ pub struct KeyClient {
     validate: bool,
 }
 impl KeyClient {
-    /// A client for the service at the given `vault_base_url`, e.g. `<https://myvault.vault.azure.net`>.
+    /// A client for the service at the given `vault_base_url`, e.g. `https://myvault.vault.azure.net`.
     pub fn new(
         vault_base_url: &str,
         options: ::keyvault_runtime::ClientOptions,

@@ -79,11 +79,9 @@ pub const OPERATIONS: &[::keyvault_runtime::OperationInfo] = &[
         "/{scope}/providers/Microsoft.Authorization/roleDefinitions",
     ),
 ];
-/// The client for KeyVaultClient (api-version 2026-04-01).
+/// Role-based access control of a Managed HSM's data plane: role definitions and role assignments.
 ///
-/// The Azure Key Vault Administration service client performs administrative operations
-/// including RBAC, BackupRestore, and settings management
-/// against the Azure Key Vault service.
+/// API version 2026-04-01.
 #[derive(Debug, Clone)]
 pub struct AccessControlClient {
     endpoint: ::keyvault_runtime::http::Url,
@@ -92,7 +90,7 @@ pub struct AccessControlClient {
     validate: bool,
 }
 impl AccessControlClient {
-    /// A client for the service at the given `vault_base_url`, e.g. `<https://myvault.vault.azure.net`>.
+    /// A client for the service at the given `vault_base_url`, e.g. `https://myvault.vault.azure.net`.
     pub fn new(
         vault_base_url: &str,
         options: ::keyvault_runtime::ClientOptions,
@@ -145,7 +143,7 @@ impl AccessControlClient {
         }
     }
 }
-/// The `RoleAssignments` operations; get one from \[`AccessControlClient::role_assignments`\].
+/// The `RoleAssignments` operations; get one from [`AccessControlClient::role_assignments`].
 #[derive(Debug, Clone, Copy)]
 pub struct RoleAssignmentsClient<'a> {
     client: &'a AccessControlClient,
@@ -214,7 +212,7 @@ impl<'a> RoleAssignmentsClient<'a> {
         }
     }
 }
-/// The `RoleDefinitions` operations; get one from \[`AccessControlClient::role_definitions`\].
+/// The `RoleDefinitions` operations; get one from [`AccessControlClient::role_definitions`].
 #[derive(Debug, Clone, Copy)]
 pub struct RoleDefinitionsClient<'a> {
     client: &'a AccessControlClient,

@@ -111,9 +111,9 @@ pub const OPERATIONS: &[::keyvault_runtime::OperationInfo] = &[
         "/secrets/{secret-name}/{secret-version}",
     ),
 ];
-/// The client for KeyVaultClient (api-version 2026-04-01).
+/// Secrets: set, read, list, update, delete, recover, purge, back up and restore a vault's secrets and their versions.
 ///
-/// The key vault client performs cryptographic key operations and vault operations against the Key Vault service.
+/// API version 2026-04-01.
 #[derive(Debug, Clone)]
 pub struct SecretClient {
     endpoint: ::keyvault_runtime::http::Url,
@@ -122,7 +122,7 @@ pub struct SecretClient {
     validate: bool,
 }
 impl SecretClient {
-    /// A client for the service at the given `vault_base_url`, e.g. `<https://myvault.vault.azure.net`>.
+    /// A client for the service at the given `vault_base_url`, e.g. `https://myvault.vault.azure.net`.
     pub fn new(
         vault_base_url: &str,
         options: ::keyvault_runtime::ClientOptions,

@@ -55,9 +55,9 @@ pub const OPERATIONS: &[::keyvault_runtime::OperationInfo] = &[
         "/securitydomain/upload/pending",
     ),
 ];
-/// The client for KeyVaultClient (api-version 2026-04-01).
+/// A Managed HSM's security domain: download it to activate the HSM, upload it to restore one.
 ///
-/// The key vault client performs cryptographic key operations and vault operations against the Key Vault service.
+/// API version 2026-04-01.
 #[derive(Debug, Clone)]
 pub struct SecurityDomainClient {
     endpoint: ::keyvault_runtime::http::Url,
@@ -66,7 +66,7 @@ pub struct SecurityDomainClient {
     validate: bool,
 }
 impl SecurityDomainClient {
-    /// A client for the service at the given `vault_base_url`, e.g. `<https://myvault.vault.azure.net`>.
+    /// A client for the service at the given `vault_base_url`, e.g. `https://myvault.vault.azure.net`.
     pub fn new(
         vault_base_url: &str,
         options: ::keyvault_runtime::ClientOptions,
@@ -113,7 +113,7 @@ impl SecurityDomainClient {
         }
     }
 }
-/// The `HSMSecurityDomain` operations; get one from \[`SecurityDomainClient::hsm_security_domain`\].
+/// The `HSMSecurityDomain` operations; get one from [`SecurityDomainClient::hsm_security_domain`].
 #[derive(Debug, Clone, Copy)]
 pub struct HsmSecurityDomainClient<'a> {
     client: &'a SecurityDomainClient,

@@ -39,11 +39,9 @@ pub const OPERATIONS: &[::keyvault_runtime::OperationInfo] = &[
         "/settings/{setting-name}",
     ),
 ];
-/// The client for KeyVaultClient (api-version 2026-04-01).
+/// A Managed HSM's account settings.
 ///
-/// The Azure Key Vault Administration service client performs administrative operations
-/// including RBAC, BackupRestore, and settings management
-/// against the Azure Key Vault service.
+/// API version 2026-04-01.
 #[derive(Debug, Clone)]
 pub struct SettingsClient {
     endpoint: ::keyvault_runtime::http::Url,
@@ -52,7 +50,7 @@ pub struct SettingsClient {
     validate: bool,
 }
 impl SettingsClient {
-    /// A client for the service at the given `vault_base_url`, e.g. `<https://myvault.vault.azure.net`>.
+    /// A client for the service at the given `vault_base_url`, e.g. `https://myvault.vault.azure.net`.
     pub fn new(
         vault_base_url: &str,
         options: ::keyvault_runtime::ClientOptions,

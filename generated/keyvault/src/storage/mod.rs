@@ -176,9 +176,9 @@ pub const OPERATIONS: &[::keyvault_runtime::OperationInfo] = &[
         "/storage/{storage-account-name}",
     ),
 ];
-/// The client for KeyVaultClient (api-version 2025-07-01).
+/// Storage account keys managed by a vault, and their SAS definitions; deprecated upstream.
 ///
-/// The key vault client performs cryptographic key operations and vault operations against the Key Vault service.
+/// API version 2025-07-01.
 #[derive(Debug, Clone)]
 pub struct StorageClient {
     endpoint: ::keyvault_runtime::http::Url,
@@ -187,7 +187,7 @@ pub struct StorageClient {
     validate: bool,
 }
 impl StorageClient {
-    /// A client for the service at the given `vault_base_url`, e.g. `<https://myvault.vault.azure.net`>.
+    /// A client for the service at the given `vault_base_url`, e.g. `https://myvault.vault.azure.net`.
     pub fn new(
         vault_base_url: &str,
         options: ::keyvault_runtime::ClientOptions,
