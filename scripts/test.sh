@@ -21,6 +21,8 @@ cargo run -q -p codegen -- check
 cargo fmt --all --check
 cargo clippy -q --workspace --all-targets --all-features -- -D warnings
 RUSTDOCFLAGS="-D warnings" cargo doc -q --workspace --all-features --no-deps
+# Every publishable crate packages, with its LICENSE and README and without test keys.
+bash scripts/check_packages.sh
 # Without default features (no HTTP/2): still builds, still lint-free.
 cargo clippy -q -p keyvault-runtime -p keyvault --no-default-features -- -D warnings
 cargo test --workspace --all-features -- --show-output

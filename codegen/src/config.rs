@@ -19,6 +19,10 @@ pub struct Config {
     pub lock_file: String,
     /// The command that regenerates, quoted in every file header.
     pub regenerate_command: String,
+    /// The license text, relative to the workspace root: copied into every publishable
+    /// generated crate (MIT asks for the notice in every copy, and a package holds only its
+    /// own folder).
+    pub license_file: Option<String>,
     /// Crates to generate.
     #[serde(rename = "crate")]
     pub crates: Vec<CrateConfig>,
@@ -57,6 +61,12 @@ pub struct CrateConfig {
     /// Whether the crate may be published (fixture crates may not).
     #[serde(default = "yes")]
     pub publish: bool,
+    /// crates.io keywords (at most 5).
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    /// crates.io category slugs.
+    #[serde(default)]
+    pub categories: Vec<String>,
     /// Long-running operations (by operationId) whose result is the initial response's body,
     /// although the spec's `final-state-via` names the status monitor (whose body is only a
     /// status): the poller still polls to the end, then returns the initial body.

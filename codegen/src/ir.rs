@@ -18,6 +18,12 @@ pub struct CrateIr {
     pub description: String,
     /// Publishable.
     pub publish: bool,
+    /// crates.io keywords and categories.
+    pub keywords: Vec<String>,
+    /// crates.io category slugs.
+    pub categories: Vec<String>,
+    /// The license text its package carries (publishable crates).
+    pub license_text: Option<String>,
     /// Modules, in config order.
     pub modules: Vec<ModuleIr>,
 }

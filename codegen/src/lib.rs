@@ -40,7 +40,14 @@ pub fn lower(
                 Some(dir) => workspace_root.join(dir),
                 None => specs_dir.to_owned(),
             };
-            lower::lower_crate(krate, &dir, commits)
+            let mut lowered = lower::lower_crate(krate, &dir, commits)?;
+            if let (true, Some(file)) = (krate.publish, &config.license_file) {
+                let path = workspace_root.join(file);
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| Error::new(format!("license_file {}: {e}", path.display())))?;
+                lowered.license_text = Some(text);
+            }
+            Ok(lowered)
         })
         .collect()
 }

@@ -170,6 +170,13 @@ pub enum SyncError {
         /// The repeated `path`.
         entry: String,
     },
+    /// The mirror folder itself is missing: named as such rather than as the first file
+    /// not found in it.
+    #[error("the mirror folder {} does not exist (from --mirror or KV_SPECS_MIRROR); without a mirror, sync downloads the pinned files", mirror.display())]
+    MissingMirror {
+        /// The folder given.
+        mirror: PathBuf,
+    },
     /// A pinned file is not in the mirror.
     #[error("{path}: not found in mirror (looked at {})", mirror_file.display())]
     MissingMirrorFile {
@@ -527,6 +534,11 @@ pub(crate) enum Fetcher<'a> {
 impl<'a> Fetcher<'a> {
     pub(crate) fn new(source: &'a SyncSource, repository: &'a str) -> Result<Self, SyncError> {
         Ok(match source {
+            SyncSource::Mirror(mirror) if !mirror.is_dir() => {
+                return Err(SyncError::MissingMirror {
+                    mirror: mirror.clone(),
+                })
+            }
             SyncSource::Mirror(mirror) => Fetcher::Mirror(mirror),
             SyncSource::Download { base_url } => Fetcher::Download {
                 client: reqwest::blocking::Client::builder()

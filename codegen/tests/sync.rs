@@ -207,6 +207,19 @@ fn missing_mirror_file_is_named() {
     assert!(scratch_entries(root.path()).is_empty());
 }
 
+#[test]
+fn missing_mirror_folder_is_named_as_such() {
+    let root = tempfile::tempdir().unwrap();
+    let absent = root.path().join("shared/specs-upstream");
+    let dest = root.path().join("upstream");
+    let err = sync::sync(&sample_lock(), &SyncSource::Mirror(absent.clone()), &dest).unwrap_err();
+    assert!(matches!(err, SyncError::MissingMirror { .. }), "{err:?}");
+    let message = err.to_string();
+    assert!(message.contains(&absent.display().to_string()), "{message}");
+    assert!(message.contains("does not exist"), "{message}");
+    assert!(!dest.exists());
+}
+
 fn upstream_url_path(source: &str, commit: &str) -> String {
     format!("/{REPO}/{commit}/specification/{source}")
 }

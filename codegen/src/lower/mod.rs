@@ -79,6 +79,9 @@ pub fn lower_crate(
         version: krate.version.clone(),
         description: krate.description.clone(),
         publish: krate.publish,
+        keywords: krate.keywords.clone(),
+        categories: krate.categories.clone(),
+        license_text: None,
         modules,
     })
 }
