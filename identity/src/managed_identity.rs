@@ -100,7 +100,7 @@ impl ManagedIdentityCredential {
                 // Nor with the system's certificates: the endpoints are plain http.
                 let mut transport = TransportOptions::default().with_native_roots(false);
                 transport.proxy_from_env = false;
-                Arc::new(HyperTransport::new(&transport)?)
+                HyperTransport::shared(&transport)?
             }
         };
         Ok(ManagedIdentityCredential {

@@ -131,7 +131,7 @@ impl CredentialOptions {
     pub(crate) fn http(&self) -> Result<Arc<dyn HttpClient>> {
         match &self.transport {
             Some(t) => Ok(t.clone()),
-            None => Ok(Arc::new(HyperTransport::new(&self.transport_options)?)),
+            None => Ok(HyperTransport::shared(&self.transport_options)?),
         }
     }
 

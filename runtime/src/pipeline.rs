@@ -206,9 +206,7 @@ impl Pipeline {
         policies.push(Arc::new(LoggingPolicy));
         let transport = match &options.transport {
             Some(transport) => transport.clone(),
-            None => Arc::new(crate::transport::HyperTransport::new(
-                &options.transport_options,
-            )?),
+            None => crate::transport::HyperTransport::shared(&options.transport_options)?,
         };
         Ok(Pipeline {
             inner: Arc::new(Inner {

@@ -108,6 +108,17 @@ impl Proxy {
     }
 }
 
+/// Every environment variable [`ProxyRules::from_env`] reads.
+pub(crate) const ENVIRONMENT: [&str; 7] = [
+    "https_proxy",
+    "HTTPS_PROXY",
+    "http_proxy",
+    "all_proxy",
+    "ALL_PROXY",
+    "no_proxy",
+    "NO_PROXY",
+];
+
 /// The proxies the environment names, and the hosts that bypass them.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ProxyRules {
@@ -280,6 +291,24 @@ pub fn read_connect_reply(bytes: &[u8]) -> Result<Option<(u16, String, usize)>, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_environment_list_names_every_variable_read() {
+        let read = std::sync::Mutex::new(Vec::new());
+        let _ = ProxyRules::from_lookup(|name| {
+            read.lock().unwrap().push(name.to_owned());
+            None
+        });
+        let mut read = read.into_inner().unwrap();
+        read.sort();
+        read.dedup();
+        let mut listed: Vec<String> = ENVIRONMENT.iter().map(|s| s.to_string()).collect();
+        listed.sort();
+        assert_eq!(
+            read, listed,
+            "a shared transport's key must cover what it read"
+        );
+    }
     use std::collections::HashMap;
 
     fn rules(vars: &[(&str, &str)]) -> ProxyRules {

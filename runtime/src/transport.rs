@@ -25,7 +25,7 @@ use crate::http::{BoxFuture, HttpClient, RawResponse, Request};
 use crate::proxy::{Proxy, ProxyKind, ProxyRules};
 
 /// Settings for the default transport.
-#[derive(Clone)]
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct TransportOptions {
     /// Extra root certificates (PEM) to trust, e.g. a local emulator's self-signed certificate.
@@ -99,6 +99,31 @@ impl TransportOptions {
         self
     }
 
+    /// Connects through this proxy for every host (see [`TransportOptions::proxy`]).
+    pub fn with_proxy(mut self, proxy: impl Into<String>) -> Self {
+        self.proxy = Some(proxy.into());
+        self
+    }
+
+    /// Whether to read the proxy from the environment (on by default; see
+    /// [`TransportOptions::proxy_from_env`]).
+    pub fn with_proxy_from_env(mut self, read: bool) -> Self {
+        self.proxy_from_env = read;
+        self
+    }
+
+    /// Uses HTTP/1.1 only, even when the server offers HTTP/2.
+    pub fn with_http1_only(mut self, http1_only: bool) -> Self {
+        self.http1_only = http1_only;
+        self
+    }
+
+    /// Bounds connection set-up (DNS, TCP, a proxy's tunnel, TLS together); 10 s by default.
+    pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
     /// Whether to trust the system's root certificates too; without the `native-roots`
     /// feature there are none to trust and this changes nothing.
     pub fn with_native_roots(self, trust: bool) -> Self {
@@ -124,8 +149,62 @@ pub struct HyperTransport {
     client: Client<TimedConnector, Full<Bytes>>,
 }
 
+/// What makes two default transports interchangeable: equal settings, the same proxy
+/// environment (it is read when a transport is built), and the same tokio runtime (hyper runs
+/// a pooled connection on the runtime that opened it; one runtime's connections are useless
+/// after it shuts down, as each `#[tokio::test]`'s does).
+#[derive(PartialEq)]
+struct SharedKey {
+    options: TransportOptions,
+    proxy_env: Vec<Option<String>>,
+    runtime: Option<tokio::runtime::Id>,
+}
+
+impl SharedKey {
+    fn new(options: &TransportOptions) -> Self {
+        SharedKey {
+            options: options.clone(),
+            proxy_env: crate::proxy::ENVIRONMENT
+                .iter()
+                .map(|name| std::env::var(name).ok())
+                .collect(),
+            runtime: tokio::runtime::Handle::try_current()
+                .ok()
+                .map(|handle| handle.id()),
+        }
+    }
+}
+
 impl HyperTransport {
-    /// A transport with the given settings.
+    /// The process's transport for these settings: clients and credentials built with equal
+    /// [`TransportOptions`] (in the same tokio runtime, with the same proxy environment) share
+    /// one connection pool and TLS configuration, so a `SecretClient`, a `KeyClient` and their
+    /// credential talking to one vault reuse each other's connections. Held weakly: the pool
+    /// goes when the last client using it is dropped. What [`crate::Pipeline`] and the
+    /// credentials use unless given a transport.
+    pub fn shared(options: &TransportOptions) -> Result<Arc<HyperTransport>> {
+        use std::sync::{Mutex, OnceLock, PoisonError, Weak};
+        type Registry = Mutex<Vec<(SharedKey, Weak<HyperTransport>)>>;
+        static SHARED: OnceLock<Registry> = OnceLock::new();
+        let key = SharedKey::new(options);
+        let mut shared = SHARED
+            .get_or_init(Registry::default)
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        shared.retain(|(_, transport)| transport.strong_count() > 0);
+        if let Some(transport) = shared
+            .iter()
+            .find(|(k, _)| *k == key)
+            .and_then(|(_, transport)| transport.upgrade())
+        {
+            return Ok(transport);
+        }
+        let transport = Arc::new(HyperTransport::new(options)?);
+        shared.push((key, Arc::downgrade(&transport)));
+        Ok(transport)
+    }
+
+    /// A transport of its own (its own connection pool) with the given settings.
     pub fn new(options: &TransportOptions) -> Result<Self> {
         let mut roots = rustls::RootCertStore {
             roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),

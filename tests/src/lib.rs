@@ -135,6 +135,7 @@ pub fn closed_port() -> SocketAddr {
 /// The server; stops when dropped (its task is aborted).
 pub struct LoopbackServer {
     addr: SocketAddr,
+    connections: Arc<std::sync::atomic::AtomicUsize>,
     seen: Arc<Mutex<Vec<Seen>>>,
     replies: Arc<Mutex<VecDeque<Reply>>>,
     task: tokio::task::JoinHandle<()>,
@@ -167,11 +168,14 @@ impl LoopbackServer {
         let seen = Arc::new(Mutex::new(Vec::new()));
         let replies: Arc<Mutex<VecDeque<Reply>>> = Arc::new(Mutex::new(VecDeque::new()));
         let (seen2, replies2) = (seen.clone(), replies.clone());
+        let connections = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let accepted = connections.clone();
         let task = tokio::spawn(async move {
             loop {
                 let Ok((mut stream, _)) = listener.accept().await else {
                     return;
                 };
+                accepted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 let seen = seen2.clone();
                 let replies = replies2.clone();
                 let handler = handler.clone();
@@ -250,10 +254,16 @@ impl LoopbackServer {
         });
         LoopbackServer {
             addr,
+            connections,
             seen,
             replies,
             task,
         }
+    }
+
+    /// How many TCP connections it has accepted.
+    pub fn connections(&self) -> usize {
+        self.connections.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// `http://127.0.0.1:PORT`.

@@ -331,3 +331,91 @@ fn assert_cannot_heal(error: &keyvault_runtime::Error) {
         "{error:?}"
     );
 }
+
+/// A data-plane answer for any request, and a token for the token endpoint.
+fn vault_and_token_endpoint(seen: &e2e_tests::Seen) -> Reply {
+    if seen.path().ends_with("/oauth2/v2.0/token") {
+        Reply::token("shared-pool-token", 3600)
+    } else {
+        Reply::json(200, r#"{"value":"v","id":"https://v/secrets/s/1"}"#)
+    }
+}
+
+#[tokio::test]
+async fn clients_and_their_credential_share_one_connection_pool_by_default() {
+    use keyvault_identity::{ClientSecretCredential, CredentialOptions};
+    use keyvault_runtime::auth::AuthOptions;
+    use keyvault_runtime::ClientOptions;
+    use std::sync::Arc;
+
+    // Four clients of three crates and a credential, all with default transport settings,
+    // to one host: one pool, so sequential calls reuse one connection.
+    let server = LoopbackServer::start_with(vault_and_token_endpoint).await;
+    let url = server.url();
+    let credential = ClientSecretCredential::new(
+        "tenant",
+        "app",
+        "secret",
+        CredentialOptions::default()
+            .with_authority_host(url.parse().unwrap())
+            .with_http_loopback(true),
+    )
+    .unwrap();
+    let options = ClientOptions::default()
+        .with_credential(Arc::new(credential))
+        .with_auth_options(AuthOptions::default().with_http_loopback(true));
+    let secrets = keyvault::secrets::SecretClient::new(&url, options.clone()).unwrap();
+    let keys = keyvault::keys::KeyClient::new(&url, options.clone()).unwrap();
+    let certificates =
+        keyvault::certificates::CertificateClient::new(&url, options.clone()).unwrap();
+    let management =
+        keyvault_mgmt::management::KeyVaultManagementClient::with_endpoint(&url, "sub", options)
+            .unwrap();
+    for _ in 0..2 {
+        secrets.get_secret("s").await.unwrap();
+        let _ = keys.get_key("k").await;
+        let _ = certificates.get_certificate("c").await;
+        let _ = management.vaults().get("rg", "v").await;
+    }
+    let requests = server.seen().len();
+    assert!(requests >= 9, "8 calls and a token request: {requests}");
+    assert_eq!(
+        server.connections(),
+        1,
+        "{requests} requests over one connection"
+    );
+
+    // The control: a transport per client opens a connection per client.
+    let server = LoopbackServer::start_with(vault_and_token_endpoint).await;
+    let url = server.url();
+    for _ in 0..4 {
+        let own = Arc::new(HyperTransport::new(&TransportOptions::default()).unwrap());
+        let client = keyvault::secrets::SecretClient::new(
+            &url,
+            ClientOptions::default().with_transport(own),
+        )
+        .unwrap();
+        client.get_secret("s").await.unwrap();
+    }
+    assert_eq!(server.connections(), 4);
+}
+
+#[tokio::test]
+async fn different_settings_get_different_transports() {
+    let default = HyperTransport::shared(&TransportOptions::default()).unwrap();
+    let again = HyperTransport::shared(&TransportOptions::default()).unwrap();
+    assert!(std::sync::Arc::ptr_eq(&default, &again));
+    let mut http1 = TransportOptions::default();
+    http1.http1_only = true;
+    let other = HyperTransport::shared(&http1).unwrap();
+    assert!(!std::sync::Arc::ptr_eq(&default, &other));
+    // Another runtime gets its own: connections opened on this one die with it.
+    let elsewhere = std::thread::spawn(|| {
+        tokio::runtime::Runtime::new()
+            .unwrap()
+            .block_on(async { HyperTransport::shared(&TransportOptions::default()).unwrap() })
+    })
+    .join()
+    .unwrap();
+    assert!(!std::sync::Arc::ptr_eq(&default, &elsewhere));
+}
