@@ -23,6 +23,8 @@ pub mod pager;
 pub mod pipeline;
 pub mod poller;
 pub mod proxy;
+#[cfg(feature = "reqwest")]
+pub mod reqwest_transport;
 pub mod response;
 pub mod retry;
 pub mod secret;

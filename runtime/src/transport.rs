@@ -206,36 +206,7 @@ impl HyperTransport {
 
     /// A transport of its own (its own connection pool) with the given settings.
     pub fn new(options: &TransportOptions) -> Result<Self> {
-        let mut roots = rustls::RootCertStore {
-            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-        };
-        for pem in &options.extra_root_certificates_pem {
-            let mut found = false;
-            for certificate in CertificateDer::pem_slice_iter(pem) {
-                let certificate =
-                    certificate.map_err(|e| Error::transport("invalid root certificate PEM", e))?;
-                roots
-                    .add(certificate)
-                    .map_err(|e| Error::transport("invalid root certificate", e))?;
-                found = true;
-            }
-            if !found {
-                return Err(Error::transport(
-                    "invalid root certificate PEM",
-                    std::io::Error::other("no CERTIFICATE block"),
-                ));
-            }
-        }
-        #[cfg(feature = "native-roots")]
-        if options.native_roots {
-            add_native_roots(&mut roots)?;
-        }
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let tls = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| Error::transport("could not set up TLS", e))?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
+        let tls = tls_config(options)?;
 
         let mut http = HttpConnector::new();
         http.enforce_http(false);
@@ -251,13 +222,7 @@ impl HyperTransport {
         // Per TCP attempt (split across a host's addresses, so a dead one leaves time for the
         // next); `TimedConnector` below bounds the whole set-up by the same limit.
         http.set_connect_timeout(Some(connect_timeout));
-        let rules = match &options.proxy {
-            Some(proxy) => Some(ProxyRules::all(
-                Proxy::parse(proxy).map_err(|why| Error::invalid_input("proxy", why))?,
-            )),
-            None => options.proxy_from_env.then(ProxyRules::from_env),
-        }
-        .map(Arc::new);
+        let rules = proxy_rules(options)?.map(Arc::new);
         let connector = ProxyConnector { http, rules };
         let builder = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(tls)
@@ -281,6 +246,53 @@ impl HyperTransport {
             .build(connector);
         Ok(HyperTransport { client })
     }
+}
+
+/// The TLS settings every transport uses: the built-in webpki roots, the extra roots of
+/// `options` (and with `native-roots` the system's), TLS 1.2 and 1.3 through ring, no client
+/// certificate. ALPN is left to the transport.
+pub(crate) fn tls_config(options: &TransportOptions) -> Result<rustls::ClientConfig> {
+    let mut roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    for pem in &options.extra_root_certificates_pem {
+        let mut found = false;
+        for certificate in CertificateDer::pem_slice_iter(pem) {
+            let certificate =
+                certificate.map_err(|e| Error::transport("invalid root certificate PEM", e))?;
+            roots
+                .add(certificate)
+                .map_err(|e| Error::transport("invalid root certificate", e))?;
+            found = true;
+        }
+        if !found {
+            return Err(Error::transport(
+                "invalid root certificate PEM",
+                std::io::Error::other("no CERTIFICATE block"),
+            ));
+        }
+    }
+    #[cfg(feature = "native-roots")]
+    if options.native_roots {
+        add_native_roots(&mut roots)?;
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::transport("could not set up TLS", e))?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
+}
+
+/// The proxies a transport with these settings uses: the one named, or the environment's
+/// (unless turned off).
+pub(crate) fn proxy_rules(options: &TransportOptions) -> Result<Option<ProxyRules>> {
+    Ok(match &options.proxy {
+        Some(proxy) => Some(ProxyRules::all(
+            Proxy::parse(proxy).map_err(|why| Error::invalid_input("proxy", why))?,
+        )),
+        None => options.proxy_from_env.then(ProxyRules::from_env),
+    })
 }
 
 impl std::fmt::Debug for HyperTransport {
@@ -401,7 +413,7 @@ fn add_native_roots(roots: &mut rustls::RootCertStore) -> Result<()> {
 
 /// `host:port` of a request, for messages (bounded: a hostile host name must not make a huge
 /// message).
-fn target(url: &crate::http::Url) -> String {
+pub(crate) fn target(url: &crate::http::Url) -> String {
     crate::url::shown_in_errors(&format!(
         "{}:{}",
         url.host_str().unwrap_or(""),
@@ -437,7 +449,7 @@ fn map_error(e: hyper_util::client::legacy::Error, url: &crate::http::Url) -> Er
 /// The causes of `error`, outermost first. An `io::Error`'s own `source()` skips the error it
 /// wraps (it returns that one's source), and hyper-rustls nests a rustls error two I/O errors
 /// deep, so the wrapped error is taken instead.
-fn chain<'a>(
+pub(crate) fn chain<'a>(
     error: &'a (dyn StdError + 'static),
 ) -> impl Iterator<Item = &'a (dyn StdError + 'static)> {
     std::iter::successors(Some(error), |e| next_cause(*e))
@@ -452,7 +464,7 @@ fn next_cause<'a>(error: &'a (dyn StdError + 'static)) -> Option<&'a (dyn StdErr
 
 /// Whether an I/O timeout caused `error` (the connect timeout, or the TCP user timeout on a
 /// connection that stopped answering).
-fn has_timeout(error: &(dyn StdError + 'static)) -> bool {
+pub(crate) fn has_timeout(error: &(dyn StdError + 'static)) -> bool {
     chain(error).any(|cause| {
         cause
             .downcast_ref::<std::io::Error>()
@@ -461,7 +473,7 @@ fn has_timeout(error: &(dyn StdError + 'static)) -> bool {
 }
 
 /// Why a connection could not be set up, and whether another try may succeed.
-fn connect_cause(error: &(dyn StdError + 'static)) -> (String, bool) {
+pub(crate) fn connect_cause(error: &(dyn StdError + 'static)) -> (String, bool) {
     for cause in chain(error) {
         if let Some(proxy) = cause.downcast_ref::<ProxyError>() {
             return (proxy.message.clone(), proxy.transient);
@@ -490,7 +502,7 @@ fn connect_cause(error: &(dyn StdError + 'static)) -> (String, bool) {
 }
 
 /// Why an exchange on an open connection failed.
-fn exchange_cause(error: &(dyn StdError + 'static)) -> String {
+pub(crate) fn exchange_cause(error: &(dyn StdError + 'static)) -> String {
     for cause in chain(error) {
         if let Some(hyper) = cause.downcast_ref::<hyper::Error>() {
             if hyper.is_incomplete_message() {

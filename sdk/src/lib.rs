@@ -27,6 +27,8 @@
 //!   and by the vault otherwise.
 //! - `secret_cache::SecretCache`: secrets served from memory with a time-to-live, refreshed
 //!   in the background, a good value kept through failed refreshes up to a staleness bound.
+//! - `reqwest_transport` (feature `reqwest`): a `reqwest::Client` of your own (0.12) as the
+//!   transport, and a builder with this crate's safe defaults.
 //! - The pollers for Key Vault's delete, recover and certificate-creation operations, which
 //!   the spec does not mark as long-running: [`SecretPollers`], [`KeyPollers`],
 //!   [`CertificatePollers`] (`use keyvault_sdk::prelude::*;`).
@@ -108,6 +110,10 @@ pub use keyvault_identity as identity;
 
 /// Transport, authentication, paging and polling settings beyond the common ones.
 pub use keyvault_runtime::{auth::AuthOptions, transport::TransportOptions};
+
+/// A `reqwest::Client` (0.12) as the transport (feature `reqwest`).
+#[cfg(feature = "reqwest")]
+pub use keyvault_runtime::reqwest_transport;
 pub use keyvault_runtime::{
     AccessToken, CallOptions, ClientOptions, Error, ErrorKind, Page, Pager, Poller, PollerOptions,
     Response, Result, RetryOptions, Secret, ServiceError, TokenCredential, TokenRequest,

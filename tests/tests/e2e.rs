@@ -4,6 +4,10 @@
 //! crate has it (`cfg(keyvault_module = "...")`, set by `sdk/build.rs`, which this crate
 //! uses too): removing a module from the generator's config leaves the workspace building.
 
+/// The emulator suite runs over the default transport here, over reqwest in `e2e_reqwest`.
+#[allow(dead_code)] // when the emulator topics are compiled out
+const REQWEST_TRANSPORT: bool = false;
+
 #[cfg(keyvault_module = "secrets")]
 mod auth;
 mod contract;

@@ -9,6 +9,8 @@ use emulator::{Emulator, EmulatorOptions};
 use futures::TryStreamExt;
 use keyvault::secrets::{models, SecretClient};
 use keyvault_identity::{ClientSecretCredential, CredentialOptions};
+use keyvault_runtime::http::HttpClient;
+use keyvault_runtime::transport::TransportOptions;
 use keyvault_runtime::{ClientOptions, ErrorKind, PollerOptions};
 use keyvault_sdk::SecretPollers;
 
@@ -17,19 +19,35 @@ const TENANT: &str = "00000000-0000-0000-0000-00000000e001";
 pub(crate) async fn start(options: EmulatorOptions) -> (Emulator, ClientOptions) {
     let emulator = Emulator::start(options).await.unwrap();
     let pem = emulator.certificate_pem().as_bytes().to_vec();
-    let credential = ClientSecretCredential::new(
-        TENANT,
-        "app",
-        "pw",
-        CredentialOptions::default()
-            .with_authority_host(emulator.url().parse().unwrap())
-            .with_root_certificate_pem(pem.clone()),
-    )
-    .unwrap();
-    let options = ClientOptions::default()
-        .with_credential(Arc::new(credential))
-        .with_root_certificate_pem(pem);
+    let mut credential_options = CredentialOptions::default()
+        .with_authority_host(emulator.url().parse().unwrap())
+        .with_root_certificate_pem(pem.clone());
+    if let Some(transport) = suite_transport(&pem) {
+        credential_options = credential_options.with_transport(transport);
+    }
+    let credential = ClientSecretCredential::new(TENANT, "app", "pw", credential_options).unwrap();
+    let options = client_options(&pem).with_credential(Arc::new(credential));
     (emulator, options)
+}
+
+/// Options trusting the emulator's certificate, over the suite's transport.
+pub(crate) fn client_options(pem: &[u8]) -> ClientOptions {
+    let options = ClientOptions::default().with_root_certificate_pem(pem.to_vec());
+    match suite_transport(pem) {
+        Some(transport) => options.with_transport(transport),
+        None => options,
+    }
+}
+
+/// The transport this test binary runs the emulator suite over: `None` for the default one
+/// (binary `e2e`), a reqwest client built by `reqwest_transport::client` in `e2e_reqwest`, so
+/// both transports pass the same flows.
+pub(crate) fn suite_transport(pem: &[u8]) -> Option<Arc<dyn HttpClient>> {
+    crate::REQWEST_TRANSPORT.then(|| {
+        let settings = TransportOptions::default().with_root_certificate_pem(pem.to_vec());
+        Arc::new(keyvault_runtime::reqwest_transport::client(&settings).unwrap())
+            as Arc<dyn HttpClient>
+    })
 }
 
 /// The service error an operation failed with, checked for status and code.
@@ -239,11 +257,15 @@ async fn bad_requests_get_key_vaults_error_shape() {
         assert!(service.message.as_deref().is_some_and(|m| !m.is_empty()));
     }
     // Malformed JSON, straight through the transport.
-    let transport = keyvault_runtime::transport::HyperTransport::new(
-        &keyvault_runtime::transport::TransportOptions::default()
-            .with_root_certificate_pem(emulator.certificate_pem().as_bytes().to_vec()),
-    )
-    .unwrap();
+    let pem = emulator.certificate_pem().as_bytes();
+    let transport = suite_transport(pem).unwrap_or_else(|| {
+        Arc::new(
+            keyvault_runtime::transport::HyperTransport::new(
+                &TransportOptions::default().with_root_certificate_pem(pem.to_vec()),
+            )
+            .unwrap(),
+        )
+    });
     let mut request = keyvault_runtime::http::Request::new(
         keyvault_runtime::http::Method::PUT,
         format!("{}/secrets/x?api-version=2025-07-01", emulator.url())
@@ -254,7 +276,6 @@ async fn bad_requests_get_key_vaults_error_shape() {
         .headers
         .insert("authorization", "Bearer anything".parse().unwrap());
     request.body = bytes::Bytes::from_static(b"{not json");
-    use keyvault_runtime::http::HttpClient;
     let response = transport.execute(&request).await.unwrap();
     assert_eq!(response.status.as_u16(), 400);
     let body: serde_json::Value = serde_json::from_slice(&response.body).unwrap();
@@ -278,9 +299,7 @@ async fn strict_auth_accepts_only_tokens_it_issued() {
     }));
     let client = SecretClient::new(
         &emulator.url(),
-        ClientOptions::default()
-            .with_credential(forged)
-            .with_root_certificate_pem(emulator.certificate_pem().as_bytes().to_vec()),
+        client_options(emulator.certificate_pem().as_bytes()).with_credential(forged),
     )
     .unwrap();
     let err = client.get_secret("x").await.unwrap_err();

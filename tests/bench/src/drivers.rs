@@ -1,4 +1,4 @@
-//! The three clients, each driven the same way: a current-thread runtime on the client core,
+//! The clients, each driven the same way: a current-thread runtime on the client core,
 //! `concurrency` tasks sharing one client, warm-up (connections, challenge, token) excluded.
 
 use std::sync::Arc;
@@ -10,17 +10,26 @@ use crate::{cpu_time, FakeVault, Run};
 
 #[derive(Debug, Clone, Copy)]
 pub enum Driver {
+    /// Our client over its default transport (hyper directly).
     Ours,
+    /// Our client over the `reqwest` feature's transport.
+    OursReqwest,
     Raw,
     Official,
 }
 
 impl Driver {
-    pub const ALL: [Driver; 3] = [Driver::Ours, Driver::Raw, Driver::Official];
+    pub const ALL: [Driver; 4] = [
+        Driver::Ours,
+        Driver::OursReqwest,
+        Driver::Raw,
+        Driver::Official,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Driver::Ours => "ours",
+            Driver::OursReqwest => "ours-rq",
             Driver::Raw => "raw",
             Driver::Official => "official",
         }
@@ -41,15 +50,19 @@ fn bench_credential() -> Arc<keyvault_identity::CallbackCredential> {
     }))
 }
 
-fn ours(vault: &FakeVault, h2: bool) -> Call {
+fn ours(vault: &FakeVault, h2: bool, over_reqwest: bool) -> Call {
+    use keyvault_runtime::http::HttpClient;
     use keyvault_runtime::transport::{HyperTransport, TransportOptions};
-    let mut transport =
-        TransportOptions::default().with_root_certificate_pem(vault.cert_pem.clone());
-    transport.http1_only = !h2;
+    let settings = TransportOptions::default()
+        .with_root_certificate_pem(vault.cert_pem.clone())
+        .with_http1_only(!h2);
+    let transport: Arc<dyn HttpClient> = if over_reqwest {
+        Arc::new(keyvault_runtime::reqwest_transport::client(&settings).expect("reqwest"))
+    } else {
+        Arc::new(HyperTransport::new(&settings).expect("transport"))
+    };
     let options = keyvault_runtime::ClientOptions::default()
-        .with_transport(Arc::new(
-            HyperTransport::new(&transport).expect("transport"),
-        ))
+        .with_transport(transport)
         .with_credential(bench_credential());
     let client =
         Arc::new(keyvault::secrets::SecretClient::new(&vault.url, options).expect("client"));
@@ -153,7 +166,8 @@ pub fn run(
         .expect("runtime");
     runtime.block_on(async move {
         let call = match driver {
-            Driver::Ours => ours(vault, h2),
+            Driver::Ours => ours(vault, h2, false),
+            Driver::OursReqwest => ours(vault, h2, true),
             Driver::Raw => raw(vault, h2),
             Driver::Official => official(vault, h2),
         };

@@ -121,6 +121,17 @@ impl Run {
     }
 }
 
+/// Throughput ratios of one protocol and concurrency (req/s over req/s).
+struct Ratios {
+    proto: &'static str,
+    concurrency: usize,
+    ours_over_raw: f64,
+    ours_over_official: f64,
+    /// Our default transport (hyper) over our reqwest transport.
+    ours_over_ours_reqwest: f64,
+    ours_reqwest_over_raw: f64,
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("--serve") {
@@ -202,9 +213,14 @@ fn main() {
                 );
                 row.push(run.per_second());
             }
-            if !h2 {
-                ratios.push((concurrency, row[0] / row[1], row[0] / row[2]));
-            }
+            ratios.push(Ratios {
+                proto,
+                concurrency,
+                ours_over_raw: row[0] / row[2],
+                ours_over_official: row[0] / row[3],
+                ours_over_ours_reqwest: row[0] / row[1],
+                ours_reqwest_over_raw: row[1] / row[2],
+            });
         }
     }
 
@@ -258,14 +274,28 @@ fn main() {
     }
 
     println!();
-    let find = |c| {
-        ratios
-            .iter()
-            .find(|r| r.0 == c)
-            .copied()
-            .unwrap_or((c, 0.0, 0.0))
-    };
-    let (c1, c32) = (find(1), find(32));
-    println!("ratio ours/raw c1={:.2} c32={:.2}", c1.1, c32.1);
-    println!("ratio ours/official c1={:.2} c32={:.2}", c1.2, c32.2);
+    // One line per protocol and comparison, c1 and c32 side by side.
+    for proto in ["h1.1", "h2"] {
+        let at = |concurrency| {
+            ratios
+                .iter()
+                .find(|r| r.proto == proto && r.concurrency == concurrency)
+        };
+        let (Some(c1), Some(c32)) = (at(1), at(32)) else {
+            continue;
+        };
+        let lines: [(&str, fn(&Ratios) -> f64); 4] = [
+            ("ours/raw", |r| r.ours_over_raw),
+            ("ours/official", |r| r.ours_over_official),
+            ("ours/ours-rq", |r| r.ours_over_ours_reqwest),
+            ("ours-rq/raw", |r| r.ours_reqwest_over_raw),
+        ];
+        for (name, ratio) in lines {
+            println!(
+                "ratio {proto} {name} c1={:.2} c32={:.2}",
+                ratio(c1),
+                ratio(c32)
+            );
+        }
+    }
 }
