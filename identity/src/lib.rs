@@ -14,6 +14,8 @@
 #![deny(missing_docs)]
 
 mod azure_cli;
+#[cfg(feature = "azure-identity")]
+mod azure_core_credential;
 mod callback;
 #[cfg(feature = "certificate")]
 pub mod certificate;
@@ -28,6 +30,8 @@ mod options;
 mod token_endpoint;
 
 pub use azure_cli::AzureCliCredential;
+#[cfg(feature = "azure-identity")]
+pub use azure_core_credential::AzureCoreCredential;
 pub use callback::{CallbackCredential, TokenContext};
 pub use chain::{ChainedTokenCredential, DefaultAzureCredential};
 pub use client_assertion::{

@@ -28,6 +28,8 @@ mod fixtures;
 mod lro;
 #[cfg(keyvault_module = "keys")]
 mod models;
+#[cfg(keyvault_module = "secrets")]
+mod official_credentials;
 mod operations;
 #[cfg(keyvault_module = "secrets")]
 mod paging_and_errors;
