@@ -22,4 +22,5 @@ for crate in "${crates[@]}"; do
   fi
   echo "package $crate: $(wc -l <<<"$listing") files"
 done
+python3 scripts/check_rust_version.py "${crates[@]}" || status=1
 exit "$status"

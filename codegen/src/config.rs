@@ -23,6 +23,10 @@ pub struct Config {
     /// generated crate (MIT asks for the notice in every copy, and a package holds only its
     /// own folder).
     pub license_file: Option<String>,
+    /// The `rust-version` of every generated crate: what the crates and their dependencies
+    /// need (the hand-written crates declare the same; `scripts/check_rust_version.py`
+    /// checks it against the dependencies). None: no `rust-version` line.
+    pub rust_version: Option<String>,
     /// Crates to generate.
     #[serde(rename = "crate")]
     pub crates: Vec<CrateConfig>,

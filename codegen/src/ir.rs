@@ -24,6 +24,8 @@ pub struct CrateIr {
     pub categories: Vec<String>,
     /// The license text its package carries (publishable crates).
     pub license_text: Option<String>,
+    /// The `rust-version` its Cargo.toml declares, when the config names one.
+    pub rust_version: Option<String>,
     /// Modules, in config order.
     pub modules: Vec<ModuleIr>,
 }

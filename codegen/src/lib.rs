@@ -41,6 +41,7 @@ pub fn lower(
                 None => specs_dir.to_owned(),
             };
             let mut lowered = lower::lower_crate(krate, &dir, commits)?;
+            lowered.rust_version = config.rust_version.clone();
             if let (true, Some(file)) = (krate.publish, &config.license_file) {
                 let path = workspace_root.join(file);
                 let text = std::fs::read_to_string(&path)

@@ -78,3 +78,27 @@ fn generated_docs_keep_our_markdown_and_say_what_each_client_does() {
         "fixtures are not published"
     );
 }
+
+/// The top-level README's table of modules and api-versions is the generated crates' tables,
+/// row for row, so moving to a new api-version cannot leave it behind.
+#[test]
+fn the_readme_lists_every_module_at_its_generated_api_version() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let (config, files) =
+        codegen::generate_workspace(&root, &root.join("specs/codegen.toml")).unwrap();
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let listed: Vec<&str> = readme.lines().filter(|l| l.starts_with("| `")).collect();
+    let mut rows = 0;
+    for krate in config.crates.iter().filter(|k| k.publish) {
+        let generated = &files[&format!("{}/README.md", krate.path)];
+        for row in generated.lines().filter(|l| l.starts_with("| `")) {
+            rows += 1;
+            assert!(
+                listed.contains(&row),
+                "README.md's module table lacks `{row}` (from {}/README.md)",
+                krate.path
+            );
+        }
+    }
+    assert!(rows >= 10, "{rows} module rows");
+}

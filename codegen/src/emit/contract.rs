@@ -46,8 +46,11 @@ pub fn emit_contract_crate(
     let up = "../".repeat(depth);
     let mut cargo = header(&sources, regenerate, "#");
     cargo.push_str(&format!(
-        "\n[package]\nname = \"{}\"\nversion = \"0.0.0\"\nedition = \"2021\"\nrust-version = \"1.85\"\nlicense = \"MIT\"\ndescription = \"Contract-test support: every operation's request built from its spec examples through the generated clients, and its responses decoded.\"\npublish = false\n\n[dependencies]\n",
-        config.name
+        "\n[package]\nname = \"{}\"\nversion = \"0.0.0\"\nedition = \"2021\"\n{}license = \"MIT\"\ndescription = \"Contract-test support: every operation's request built from its spec examples through the generated clients, and its responses decoded.\"\npublish = false\n\n[dependencies]\n",
+        config.name,
+        super::crate_files::rust_version_line(
+            covered.first().and_then(|k| k.rust_version.as_deref())
+        )
     ));
     for krate in &covered {
         let features: Vec<String> = krate

@@ -140,12 +140,20 @@ fn readme(krate: &CrateIr) -> String {
     out
 }
 
+/// `rust-version = "..."` and a newline, or nothing.
+pub(crate) fn rust_version_line(rust_version: Option<&str>) -> String {
+    rust_version
+        .map(|v| format!("rust-version = \"{v}\"\n"))
+        .unwrap_or_default()
+}
+
 fn cargo_toml(krate: &CrateIr, sources: &[SourceFile], regenerate: &str) -> String {
     let mut out = header(sources, regenerate, "#");
     out.push_str(&format!(
-        "\n[package]\nname = \"{}\"\nversion = \"{}\"\nedition = \"2021\"\nrust-version = \"1.85\"\nlicense = \"MIT\"\ndescription = \"{}\"\n{}\n",
+        "\n[package]\nname = \"{}\"\nversion = \"{}\"\nedition = \"2021\"\n{}license = \"MIT\"\ndescription = \"{}\"\n{}\n",
         krate.name,
         krate.version,
+        rust_version_line(krate.rust_version.as_deref()),
         krate.description.replace('"', "\\\""),
         if krate.publish { "" } else { "publish = false\n" }
     ));

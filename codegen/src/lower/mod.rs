@@ -82,6 +82,7 @@ pub fn lower_crate(
         keywords: krate.keywords.clone(),
         categories: krate.categories.clone(),
         license_text: None,
+        rust_version: None,
         modules,
     })
 }
