@@ -509,7 +509,8 @@ async fn certificates_issue_cancel_import_and_manage() {
     };
     assert!(certificate.cer.as_ref().is_some_and(|der| der.len() > 300));
     assert_eq!(certificate.x509_thumbprint.as_ref().map(Vec::len), Some(20));
-    // Its secret holds the certificate and key as PEM; its key can sign.
+    // Its secret holds the certificate and key as PKCS#12, the service's default when the
+    // policy names no content type; its key can sign.
     let sid = certificate.sid.clone().unwrap();
     let secrets = SecretClient::new(&emulator.url(), options.clone()).unwrap();
     let secret = secrets
@@ -517,9 +518,29 @@ async fn certificates_issue_cancel_import_and_manage() {
         .secret_version(sid.rsplit('/').next().unwrap())
         .await
         .unwrap();
+    assert_eq!(secret.content_type.as_deref(), Some("application/x-pkcs12"));
+    assert!(certificate.kid.unwrap().contains("/keys/site/"));
+
+    // With PEM named, the secret holds the certificate and key as PEM.
+    let mut pem_policy = policy.clone();
+    pem_policy.secret_properties =
+        Some(c::SecretProperties::default().with_content_type("application/x-pem-file"));
+    let mut pem_params = params.clone();
+    pem_params.certificate_policy = Some(pem_policy);
+    let outcome = fast(client.begin_create_certificate("site-pem", pem_params))
+        .await
+        .unwrap();
+    let CertificateCreation::Issued(issued) = outcome else {
+        panic!("{outcome:?}")
+    };
+    let sid = issued.sid.unwrap();
+    let secret = secrets
+        .get_secret("site-pem")
+        .secret_version(sid.rsplit('/').next().unwrap())
+        .await
+        .unwrap();
     let pem = secret.value.unwrap().into_inner();
     assert!(pem.contains("BEGIN CERTIFICATE") && pem.contains("BEGIN PRIVATE KEY"));
-    assert!(certificate.kid.unwrap().contains("/keys/site/"));
 
     // Cancelled before issuance: the poller ends with the cancellation.
     let mut poller = client.begin_create_certificate("cancelled", params.clone());
@@ -633,7 +654,7 @@ async fn certificates_issue_cancel_import_and_manage() {
         .try_collect()
         .await
         .unwrap();
-    assert_eq!(listed.len(), 3, "site, imported and imported-pfx");
+    assert_eq!(listed.len(), 4, "site, site-pem, imported and imported-pfx");
     let mut update = c::CertificateUpdateParameters::default();
     update.tags = Some([("team".to_owned(), "web".to_owned())].into());
     let updated = client.update_certificate("site", update).await.unwrap();

@@ -312,7 +312,7 @@ fn start_job(
         result = effect(state, req, &body)?;
     }
     let job = crate::store::new_version();
-    let mut status = json!({"status": "InProgress", "statusDetails": null, "jobId": job, "startTime": crate::store::now()});
+    let mut status = json!({"status": "InProgress", "statusDetails": null, "error": null, "jobId": job, "startTime": crate::store::now(), "endTime": null});
     let mut done = status.clone();
     done["status"] = "Succeeded".into();
     done["endTime"] = crate::store::now().into();

@@ -145,7 +145,7 @@ pub(crate) fn encrypt(
         }
         Mode::Cbc { pad } => {
             let iv = cbc_iv(iv)?;
-            if !pad && data.len() % 16 != 0 {
+            if !pad && !data.len().is_multiple_of(16) {
                 return Err(format!(
                     "{alg} encrypts whole 16-byte blocks; use {alg}PAD for {} bytes",
                     data.len()

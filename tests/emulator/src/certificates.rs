@@ -168,25 +168,78 @@ pub(crate) fn handle(state: &State, settings: &Settings, req: &Req) -> Option<Re
 const PEM: &str = "application/x-pem-file";
 const PKCS12: &str = "application/x-pkcs12";
 
-/// The policy a creation without one gets, and the defaults filled into a given one.
+/// The policy a creation without one gets, and the defaults filled into a given one, as the
+/// service fills them: missing fields of `key_props`, `secret_props` (PKCS#12 unless PEM is
+/// named; also for an empty object, which the JavaScript SDK sends), `x509_props` (the server
+/// and client authentication EKUs, key usage, a non-CA basic constraint, 12 months) and
+/// `lifetime_actions` (auto-renew at 80% of the lifetime for self-signed certificates, an
+/// e-mail to the contacts otherwise).
 fn complete_policy(policy: Option<Value>) -> Value {
     let mut policy = policy.unwrap_or_else(|| json!({}));
-    if policy.get("key_props").is_none() {
-        policy["key_props"] =
-            json!({"exportable": true, "kty": "RSA", "key_size": 2048, "reuse_key": false});
+    if !policy.is_object() {
+        policy = json!({});
     }
-    if policy.get("secret_props").is_none() {
-        policy["secret_props"] = json!({ "contentType": PEM });
+    fill(
+        &mut policy["key_props"],
+        json!({"exportable": true, "kty": "RSA", "key_size": 2048, "reuse_key": false}),
+    );
+    if policy["key_props"]["kty"]
+        .as_str()
+        .is_some_and(|k| k.starts_with("EC"))
+    {
+        if let Some(props) = policy["key_props"].as_object_mut() {
+            props.remove("key_size");
+            props.entry("crv").or_insert_with(|| "P-256".into());
+        }
     }
-    if policy.get("x509_props").is_none() {
-        policy["x509_props"] = json!({"subject": "CN=emulator", "validity_months": 12});
-    }
-    if policy.get("issuer").is_none() {
-        policy["issuer"] = json!({"name": "Self"});
+    fill(
+        &mut policy["secret_props"],
+        json!({ "contentType": PKCS12 }),
+    );
+    fill(
+        &mut policy["x509_props"],
+        json!({
+            "subject": "CN=emulator",
+            "ekus": ["1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2"],
+            "key_usage": ["digitalSignature", "keyEncipherment"],
+            "validity_months": 12,
+            "basic_constraints": {"ca": false}
+        }),
+    );
+    fill(&mut policy["issuer"], json!({"name": "Self"}));
+    let empty_actions = policy["lifetime_actions"]
+        .as_array()
+        .is_none_or(Vec::is_empty);
+    if empty_actions {
+        let action = if policy["issuer"]["name"].as_str() == Some("Self") {
+            "AutoRenew"
+        } else {
+            "EmailContacts"
+        };
+        policy["lifetime_actions"] =
+            json!([{"trigger": {"lifetime_percentage": 80}, "action": {"action_type": action}}]);
     }
     policy["attributes"] =
         json!({"enabled": true, "created": crate::store::now(), "updated": crate::store::now()});
     policy
+}
+
+/// Sets each field of `defaults` that `target` lacks (or has as null); a target that is not
+/// an object becomes the defaults.
+fn fill(target: &mut Value, defaults: Value) {
+    let Value::Object(defaults) = defaults else {
+        return;
+    };
+    if !target.is_object() {
+        *target = json!({});
+    }
+    if let Some(map) = target.as_object_mut() {
+        for (key, value) in defaults {
+            if map.get(&key).is_none_or(Value::is_null) {
+                map.insert(key, value);
+            }
+        }
+    }
 }
 
 /// A key for the policy's `key_props`, as a private JWK and as PKCS#8 DER for signing.
@@ -516,24 +569,45 @@ fn import(state: &State, req: &Req, name: &str) -> Result<Resp, Resp> {
     let value = p
         .value
         .ok_or_else(|| bad_parameter("The certificate value is required."))?;
-    // PEM text, or a base64 PKCS#12 file (with `pwd`), as the service takes them; the
-    // secret keeps the imported format unless the policy names another.
-    let (der, key, content_type) = if value.contains("-----BEGIN") {
-        let (der, key) =
-            crypto::parse_pem_certificate_and_key(&value).map_err(|m| bad_parameter(&m))?;
-        (der, key, PEM)
+    // PEM text, base64 of a PEM file (what the Python SDK and the CLI send), or a base64
+    // PKCS#12 file (with `pwd`), as the service takes them; the secret keeps the imported
+    // format unless the policy names another.
+    let pem_text = if value.contains("-----BEGIN") {
+        Ok(value)
     } else {
-        let pfx = crypto::decode(value.trim()).map_err(|_| {
-            bad_parameter("The certificate value is neither PEM nor base64 PKCS#12.")
+        let bytes = crypto::decode(value.trim()).map_err(|_| {
+            bad_parameter(
+                "The certificate value is neither PEM nor base64 of a PEM or PKCS#12 file.",
+            )
         })?;
-        let (der, key) =
-            crypto::parse_pkcs12_certificate_and_key(&pfx, p.pwd.as_deref().unwrap_or(""))
-                .map_err(|m| bad_parameter(&m))?;
-        (der, key, PKCS12)
+        match String::from_utf8(bytes) {
+            Ok(text) if text.contains("-----BEGIN") => Ok(text),
+            Ok(text) => Err(text.into_bytes()),
+            Err(not_text) => Err(not_text.into_bytes()),
+        }
     };
-    let mut policy = p.policy.unwrap_or_else(|| json!({}));
-    if policy.get("secret_props").is_none() {
-        policy["secret_props"] = json!({ "contentType": content_type });
+    let (der, key, content_type) = match pem_text {
+        Ok(pem) => {
+            let (der, key) =
+                crypto::parse_pem_certificate_and_key(&pem).map_err(|m| bad_parameter(&m))?;
+            (der, key, PEM)
+        }
+        Err(pfx) => {
+            let (der, key) =
+                crypto::parse_pkcs12_certificate_and_key(&pfx, p.pwd.as_deref().unwrap_or(""))
+                    .map_err(|m| bad_parameter(&m))?;
+            (der, key, PKCS12)
+        }
+    };
+    let mut policy = p
+        .policy
+        .filter(Value::is_object)
+        .unwrap_or_else(|| json!({}));
+    if !policy["secret_props"].is_object() {
+        policy["secret_props"] = json!({});
+    }
+    if policy["secret_props"]["contentType"].as_str().is_none() {
+        policy["secret_props"]["contentType"] = content_type.into();
     }
     let policy = complete_policy(Some(policy));
     state.with_vault(&req.vault, |vault| {

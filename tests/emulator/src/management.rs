@@ -66,7 +66,7 @@ impl Drop for ArmVault {
 
 struct DeletedVault {
     vault: ArmVault,
-    deleted_date: String,
+    deleted_at: time::OffsetDateTime,
 }
 
 fn vault_json(v: &ArmVault) -> Value {
@@ -90,6 +90,15 @@ fn vault_json(v: &ArmVault) -> Value {
 
 fn deleted_json(d: &DeletedVault) -> Value {
     let v = &d.vault;
+    // The service keeps a deleted vault for its retention period (7-90 days, 90 by default).
+    let retention = v.properties["softDeleteRetentionInDays"]
+        .as_i64()
+        .unwrap_or(90)
+        .clamp(7, 90);
+    let rfc3339 = |t: time::OffsetDateTime| {
+        t.format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default()
+    };
     json!({
         "id": format!("/subscriptions/{}/providers/Microsoft.KeyVault/locations/{}/deletedVaults/{}", v.subscription, v.location, v.name),
         "name": v.name,
@@ -97,12 +106,62 @@ fn deleted_json(d: &DeletedVault) -> Value {
         "properties": {
             "vaultId": format!("/subscriptions/{}/resourceGroups/{}/providers/Microsoft.KeyVault/vaults/{}", v.subscription, v.group, v.name),
             "location": v.location,
-            "deletionDate": d.deleted_date,
-            "scheduledPurgeDate": d.deleted_date,
+            "deletionDate": rfc3339(d.deleted_at),
+            "scheduledPurgeDate": rfc3339(d.deleted_at + time::Duration::days(retention)),
             "tags": v.tags,
             "purgeProtectionEnabled": false,
         }
     })
+}
+
+/// `GET /metadata/endpoints`: the cloud's endpoints, as Azure Resource Manager serves them,
+/// all pointing at the emulator, so a custom cloud registered from it (`az cloud register
+/// --endpoint-resource-manager`) needs no `--skip-endpoint-discovery`. api-versions from
+/// 2019-05-01 get the list form, older ones the single-object form.
+pub(crate) fn metadata_endpoints(req: &Req) -> Option<Resp> {
+    if req.method != Method::GET || req.segments != ["metadata", "endpoints"] {
+        return None;
+    }
+    let base = format!("{}/", req.origin);
+    let audience = base.clone();
+    let list_form = req
+        .query
+        .get("api-version")
+        .is_some_and(|v| v.as_str() >= "2019-05-01");
+    let host = url::Url::parse(&req.origin)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_default();
+    Some(ok(if list_form {
+        json!([{
+            "name": "Emulator",
+            "portal": base,
+            "resourceManager": base,
+            "gallery": base,
+            "graph": base,
+            "graphAudience": base,
+            "microsoftGraphResourceId": base,
+            "activeDirectoryDataLake": base,
+            "sqlManagement": base,
+            "batch": base,
+            "media": base,
+            "vmImageAliasDoc": base,
+            "authentication": {
+                "loginEndpoint": base,
+                "audiences": [audience],
+                "tenant": "common",
+                "identityProvider": "AAD"
+            },
+            "suffixes": {"keyVaultDns": host, "storage": host, "acrLoginServer": host, "sqlServerHostname": host}
+        }])
+    } else {
+        json!({
+            "galleryEndpoint": base,
+            "graphEndpoint": base,
+            "portalEndpoint": base,
+            "authentication": {"loginEndpoint": base, "audiences": [audience]}
+        })
+    }))
 }
 
 fn arm_error(status: StatusCode, code: &str, message: &str) -> Resp {
@@ -165,16 +224,29 @@ fn subscription(state: &State, req: &Req, sub: &str, rest: &[&str]) -> Result<Re
             Ok(ok(json!({"value": value})))
         }
         (&Method::GET, ["resources"]) => {
+            // `$filter=resourceType eq '...'` (what the CLI and the JavaScript SDK send): only
+            // vaults are resources here.
+            let wanted = req.query.get("$filter").and_then(|f| {
+                let (_, rest) = f.split_once("resourceType eq '")?;
+                rest.split_once('\'').map(|(kind, _)| kind.to_owned())
+            });
+            let vaults_wanted =
+                wanted.is_none_or(|kind| kind.eq_ignore_ascii_case("Microsoft.KeyVault/vaults"));
             let value: Vec<Value> = arm
                 .vaults
                 .values()
-                .filter(|v| v.subscription == sub)
+                .filter(|v| vaults_wanted && v.subscription == sub)
                 .map(|v| {
                     let full = vault_json(v);
                     json!({"id": full["id"], "name": full["name"], "type": full["type"], "location": full["location"], "tags": full["tags"]})
                 })
                 .collect();
             Ok(ok(json!({"value": value})))
+        }
+        // Managed HSMs are not emulated on the management plane, so there are never deleted
+        // ones; `az keyvault list-deleted` asks for both kinds.
+        (&Method::GET, ["providers", "Microsoft.KeyVault", "deletedManagedHSMs"]) => {
+            Ok(ok(json!({"value": []})))
         }
         (&Method::GET, ["providers", "Microsoft.KeyVault", "deletedVaults"]) => {
             let value: Vec<Value> = arm
@@ -288,7 +360,7 @@ fn subscription(state: &State, req: &Req, sub: &str, rest: &[&str]) -> Result<Re
                                 key,
                                 DeletedVault {
                                     vault,
-                                    deleted_date: crate::store::now_rfc3339(),
+                                    deleted_at: time::OffsetDateTime::now_utc(),
                                 },
                             );
                         } else {

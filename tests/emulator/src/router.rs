@@ -26,19 +26,24 @@ fn data_plane_version(v: &str) -> bool {
         || management_version(v)
 }
 
-/// A management api-version: a date from 2016 on, optionally `-preview`.
+/// A management api-version: a date from 2014 on (ARM's own APIs, such as the generic
+/// resource list `az keyvault list` and the JavaScript `vaults.list` send with 2015-11-01,
+/// are that old), optionally `-preview`.
 fn management_version(v: &str) -> bool {
     let date = v.strip_suffix("-preview").unwrap_or(v);
     let parts: Vec<&str> = date.split('-').collect();
     matches!(parts.as_slice(), [y, m, d]
         if y.len() == 4 && m.len() == 2 && d.len() == 2
-            && y.parse::<u32>().is_ok_and(|y| (2016..2100).contains(&y))
+            && y.parse::<u32>().is_ok_and(|y| (2014..2100).contains(&y))
             && m.parse::<u32>().is_ok_and(|m| (1..=12).contains(&m))
             && d.parse::<u32>().is_ok_and(|d| (1..=31).contains(&d)))
 }
 
 pub(crate) fn route(state: &State, settings: &Settings, req: &Req) -> Resp {
     if let Some(response) = crate::auth::token_endpoint(state, req) {
+        return response;
+    }
+    if let Some(response) = crate::management::metadata_endpoints(req) {
         return response;
     }
     if let Err(challenge) = crate::auth::check(state, settings, req) {

@@ -169,7 +169,7 @@ impl OctKey {
             }
             Mode::Cbc { pad } => {
                 let iv = cbc_iv(alg, iv)?;
-                if !pad && data.len() % BLOCK != 0 {
+                if !pad && !data.len().is_multiple_of(BLOCK) {
                     return Err(invalid_input(format!(
                         "{alg} encrypts whole 16-byte blocks, not {} bytes; {alg}PAD pads",
                         data.len()
