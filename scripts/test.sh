@@ -9,6 +9,9 @@ export KV_SPECS_MIRROR
 # Prism, the independent spec validator the contract tests run (pinned by its lock file).
 SCARF_ANALYTICS=false DO_NOT_TRACK=1 npm ci --prefix tests/prism --no-audit --no-fund --loglevel=error
 
+# The official JavaScript SDKs for the emulator's JS fidelity check (pinned by its lock file).
+SCARF_ANALYTICS=false DO_NOT_TRACK=1 npm ci --prefix tests/js --no-audit --no-fund --loglevel=error
+
 # The official Python SDKs for the fidelity check against the emulator (pinned).
 [ -x tests/python/.venv/bin/python ] || python3 -m venv tests/python/.venv
 tests/python/.venv/bin/pip install -q --disable-pip-version-check -r tests/python/requirements.txt

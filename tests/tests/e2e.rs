@@ -27,6 +27,7 @@ mod emulator;
 #[cfg(all(keyvault_module = "secrets", keyvault_module = "certificates"))]
 mod emulator_fidelity;
 mod fixtures;
+mod js;
 mod lro;
 #[cfg(keyvault_module = "keys")]
 mod models;

@@ -1,0 +1,223 @@
+// Fidelity check: the official Azure JavaScript SDKs (unchanged, pinned in package-lock.json)
+// against our Key Vault emulator.
+//
+// Run by tests/tests/js.rs with EMULATOR_URL, and NODE_EXTRA_CA_CERTS naming the emulator's
+// self-signed certificate (PEM). Only settings any SDK user needs for a local server are used:
+// trusting the certificate (NODE_EXTRA_CA_CERTS), `disableChallengeResourceVerification` (the
+// challenge names the emulator, not vault.azure.net), the management `endpoint` and
+// `credentialScopes`, and a credential that returns a token (the emulator accepts any bearer
+// token after its challenge). Every client runs at its SDK's default api-version, printed as it
+// is first sent.
+
+import { createHash } from "node:crypto";
+import { KeyVaultManagementClient } from "@azure/arm-keyvault";
+import {
+  CertificateClient,
+  DefaultCertificatePolicy,
+} from "@azure/keyvault-certificates";
+import { CryptographyClient, KeyClient } from "@azure/keyvault-keys";
+import { SecretClient } from "@azure/keyvault-secrets";
+
+const URL_ = process.env.EMULATOR_URL;
+const TENANT = "00000000-0000-0000-0000-00000000e001";
+const SUBSCRIPTION = "00000000-0000-0000-0000-0000000000a5";
+
+/** Any token will do for the emulator; a real app would use @azure/identity. */
+const credential = {
+  async getToken() {
+    return { token: "js-fidelity-token", expiresOnTimestamp: Date.now() + 3600_000 };
+  },
+};
+
+let passed = 0;
+function check(condition, what) {
+  if (!condition) {
+    console.log(`FAILED: ${what}`);
+    process.exit(1);
+  }
+  passed += 1;
+  console.log(`ok: ${what}`);
+}
+
+/** A per-call policy that prints the api-version a client sends, once per client. */
+function apiVersionReporter(name) {
+  let seen = false;
+  return {
+    policy: {
+      name: "apiVersionReporter",
+      async sendRequest(request, next) {
+        const version = new URL(request.url).searchParams.get("api-version");
+        if (!seen && version) {
+          seen = true;
+          console.log(`api-version: ${name} ${version}`);
+        }
+        return next(request);
+      },
+    },
+    position: "perCall",
+  };
+}
+
+function dataPlane(name) {
+  return {
+    disableChallengeResourceVerification: true,
+    additionalPolicies: [apiVersionReporter(name)],
+  };
+}
+
+const fast = { intervalInMs: 100 };
+
+async function collect(iterable) {
+  const items = [];
+  for await (const item of iterable) items.push(item);
+  return items;
+}
+
+async function management() {
+  const client = new KeyVaultManagementClient(credential, SUBSCRIPTION, {
+    endpoint: URL_,
+    credentialScopes: [`${URL_}/.default`],
+    additionalPolicies: [apiVersionReporter("KeyVaultManagementClient")],
+  });
+  const parameters = {
+    location: "westeurope",
+    properties: {
+      tenantId: TENANT,
+      sku: { family: "A", name: "standard" },
+      accessPolicies: [
+        {
+          tenantId: TENANT,
+          objectId: "00000000-0000-0000-0000-0000000000b1",
+          permissions: { secrets: ["get", "set", "list", "delete"] },
+        },
+      ],
+      softDeleteRetentionInDays: 7,
+    },
+  };
+  const vault = await client.vaults.beginCreateOrUpdateAndWait("js-rg", "js-vault", parameters, {
+    updateIntervalInMs: 100,
+  });
+  const host = URL_.slice(0, URL_.lastIndexOf(":"));
+  check(vault.properties.vaultUri.startsWith(host), `management: vault created at ${vault.properties.vaultUri}`);
+  check(vault.properties.provisioningState === "Succeeded", "management: provisioning finished");
+  const got = await client.vaults.get("js-rg", "js-vault");
+  check(got.properties.accessPolicies.length === 1, "management: get, with its access policy");
+  const inGroup = await collect(client.vaults.listByResourceGroup("js-rg"));
+  check(inGroup.some((v) => v.name === "js-vault"), "management: list by resource group");
+  // vaults.list goes through ARM's generic resource list (api-version 2015-11-01).
+  const inSubscription = await collect(client.vaults.list());
+  check(inSubscription.some((v) => v.name === "js-vault"), "management: list by subscription");
+
+  // A second vault for the delete / list deleted / purge cycle.
+  await client.vaults.beginCreateOrUpdateAndWait("js-rg", "js-doomed", parameters, {
+    updateIntervalInMs: 100,
+  });
+  await client.vaults.delete("js-rg", "js-doomed");
+  const deleted = await collect(client.vaults.listDeleted());
+  const doomed = deleted.find((d) => d.name === "js-doomed");
+  check(doomed !== undefined, "management: delete, then list deleted");
+  const purgeIn = doomed.properties.scheduledPurgeDate - doomed.properties.deletionDate;
+  check(purgeIn === 7 * 24 * 3600 * 1000, "management: scheduled purge after the retention days");
+  const one = await client.vaults.getDeleted("js-doomed", "westeurope");
+  check(one.properties.vaultId.endsWith("/vaults/js-doomed"), "management: get deleted");
+  await client.vaults.beginPurgeDeletedAndWait("js-doomed", "westeurope", { updateIntervalInMs: 100 });
+  const afterPurge = await collect(client.vaults.listDeleted());
+  check(!afterPurge.some((d) => d.name === "js-doomed"), "management: purge");
+  return vault.properties.vaultUri;
+}
+
+async function secrets(vaultUrl) {
+  const client = new SecretClient(vaultUrl, credential, dataPlane("SecretClient"));
+  await client.setSecret("js-secret", "v1");
+  await client.setSecret("js-secret", "v2");
+  check((await client.getSecret("js-secret")).value === "v2", "secrets: set twice, get latest");
+  const names = (await collect(client.listPropertiesOfSecrets())).map((s) => s.name);
+  check(names.includes("js-secret"), "secrets: list");
+  const versions = await collect(client.listPropertiesOfSecretVersions("js-secret"));
+  check(versions.length === 2, "secrets: list versions");
+  const deleting = await client.beginDeleteSecret("js-secret", fast);
+  const deleted = await deleting.pollUntilDone();
+  check(deleted.recoveryId.endsWith("/deletedsecrets/js-secret"), "secrets: delete poller");
+  const recovering = await client.beginRecoverDeletedSecret("js-secret", fast);
+  const recovered = await recovering.pollUntilDone();
+  check(recovered.name === "js-secret", "secrets: recover poller");
+  check((await client.getSecret("js-secret")).value === "v2", "secrets: value back after recover");
+  await (await client.beginDeleteSecret("js-secret", fast)).pollUntilDone();
+  await client.purgeDeletedSecret("js-secret");
+  let gone = false;
+  try {
+    await client.getDeletedSecret("js-secret");
+  } catch (e) {
+    gone = e.statusCode === 404;
+  }
+  check(gone, "secrets: purge");
+}
+
+async function keys(vaultUrl) {
+  const client = new KeyClient(vaultUrl, credential, dataPlane("KeyClient"));
+  const rsa = await client.createRsaKey("js-rsa", { keySize: 2048 });
+  check(rsa.keyType === "RSA" && rsa.key.n.length === 256, "keys: create RSA");
+  // Built from the key (not its id): the SDK verifies and encrypts locally with the public
+  // key and asks the vault to sign and decrypt.
+  const crypto = new CryptographyClient(rsa, credential, dataPlane("CryptographyClient"));
+  const digest = createHash("sha256").update("fidelity").digest();
+  const signed = await crypto.sign("RS256", digest);
+  check((await crypto.verify("RS256", digest, signed.result)).result, "keys: sign by the vault + verify RS256");
+  const encrypted = await crypto.encrypt({ algorithm: "RSA-OAEP-256", plaintext: Buffer.from("plaintext") });
+  const decrypted = await crypto.decrypt({ algorithm: "RSA-OAEP-256", ciphertext: encrypted.result });
+  check(Buffer.from(decrypted.result).toString() === "plaintext", "keys: encrypt + decrypt RSA-OAEP-256");
+  const aesKey = Buffer.alloc(32, 7);
+  const wrapped = await crypto.wrapKey("RSA-OAEP", aesKey);
+  const unwrapped = await crypto.unwrapKey("RSA-OAEP", wrapped.result);
+  check(Buffer.compare(Buffer.from(unwrapped.result), aesKey) === 0, "keys: wrap + unwrap RSA-OAEP");
+  // By id: every operation goes to the vault.
+  const remote = new CryptographyClient(rsa.id, credential, dataPlane("CryptographyClient (by id)"));
+  check((await remote.verify("RS256", digest, signed.result)).result, "keys: verify RS256 by the vault");
+  const ec = await client.createEcKey("js-ec", { curve: "P-256" });
+  const ecCrypto = new CryptographyClient(ec, credential, dataPlane("CryptographyClient (EC)"));
+  const ecSigned = await ecCrypto.signData("ES256", Buffer.from("fidelity"));
+  check((await ecCrypto.verifyData("ES256", Buffer.from("fidelity"), ecSigned.result)).result, "keys: sign + verify ES256");
+  const rotated = await client.rotateKey("js-rsa");
+  check(rotated.properties.version !== rsa.properties.version, "keys: rotate");
+}
+
+async function certificates(vaultUrl) {
+  const client = new CertificateClient(vaultUrl, credential, dataPlane("CertificateClient"));
+  const poller = await client.beginCreateCertificate("js-cert", DefaultCertificatePolicy, fast);
+  const certificate = await poller.pollUntilDone();
+  check(certificate.cer && certificate.cer.length > 300, "certificates: create poller");
+  const got = await client.getCertificate("js-cert");
+  check(
+    Buffer.compare(Buffer.from(got.properties.x509Thumbprint), Buffer.from(certificate.properties.x509Thumbprint)) === 0,
+    "certificates: get",
+  );
+  const policy = await client.getCertificatePolicy("js-cert");
+  check(policy.contentType === "application/x-pkcs12", "certificates: PKCS#12 by default");
+  check(
+    policy.lifetimeActions?.some((a) => a.action === "AutoRenew"),
+    "certificates: default lifetime action",
+  );
+  const secrets = new SecretClient(vaultUrl, credential, dataPlane("SecretClient"));
+  const secret = await secrets.getSecret("js-cert");
+  check(secret.properties.contentType === "application/x-pkcs12", "certificates: its secret is PKCS#12");
+
+  // A PEM certificate, imported again as PEM.
+  const pemPoller = await client.beginCreateCertificate(
+    "js-pem",
+    { issuerName: "Self", subject: "CN=js-pem", contentType: "application/x-pem-file" },
+    fast,
+  );
+  await pemPoller.pollUntilDone();
+  const pem = (await secrets.getSecret("js-pem")).value;
+  check(pem.includes("-----BEGIN CERTIFICATE-----"), "certificates: PEM content type");
+  const imported = await client.importCertificate("js-imported", Buffer.from(pem), {
+    policy: { issuerName: "Self", subject: "CN=js-pem", contentType: "application/x-pem-file" },
+  });
+  check(imported.name === "js-imported", "certificates: import PEM");
+}
+
+const vaultUrl = await management();
+await secrets(vaultUrl);
+await keys(vaultUrl);
+await certificates(vaultUrl);
+console.log(`js fidelity: all ${passed} checks passed`);
