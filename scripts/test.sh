@@ -3,8 +3,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-: "${KV_SPECS_MIRROR:=$(cd .. && pwd)/shared/specs-upstream}"
-export KV_SPECS_MIRROR
+# The pinned spec files come from a mirror folder when there is one (KV_SPECS_MIRROR, or
+# ../shared/specs-upstream beside the checkout, as in CI); without one, `sync` downloads them at
+# their pinned commits.
+if [ -z "${KV_SPECS_MIRROR:-}" ] && [ -d ../shared/specs-upstream ]; then
+  KV_SPECS_MIRROR="$(cd ../shared/specs-upstream && pwd)"
+fi
+[ -n "${KV_SPECS_MIRROR:-}" ] && export KV_SPECS_MIRROR
 
 # Prism, the independent spec validator the contract tests run (pinned by its lock file).
 SCARF_ANALYTICS=false DO_NOT_TRACK=1 npm ci --prefix tests/prism --no-audit --no-fund --loglevel=error

@@ -201,12 +201,14 @@ pub enum SyncError {
         source: reqwest::Error,
     },
     /// A download failed before a complete response arrived.
-    #[error("{path}: download of {url} failed: {source}")]
+    #[error("{path}: download of {url} failed: {cause} (without network access to it, sync from a mirror folder: --mirror DIR or KV_SPECS_MIRROR)")]
     Download {
         /// The entry's `path`.
         path: String,
         /// The requested URL.
         url: String,
+        /// Why, down to the root cause (reqwest's own message only repeats the URL).
+        cause: String,
         /// The underlying error.
         #[source]
         source: reqwest::Error,
@@ -338,6 +340,26 @@ impl Lock {
             }
         }
         Ok(())
+    }
+}
+
+/// An error's causes after its own message, joined ("error sending request: client error
+/// (Connect): dns error: failed to lookup address information"); each only once, since
+/// wrappers often repeat their cause's text.
+fn causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = error.source();
+    while let Some(cause) = next {
+        let text = cause.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        next = cause.source();
+    }
+    if parts.is_empty() {
+        error.to_string()
+    } else {
+        parts.join(": ")
     }
 }
 
@@ -579,9 +601,10 @@ impl<'a> Fetcher<'a> {
                     "{base_url}/{repository}/{}/specification/{}",
                     file.commit, file.source
                 );
-                let failed = |source| SyncError::Download {
+                let failed = |source: reqwest::Error| SyncError::Download {
                     path: file.path.clone(),
                     url: url.clone(),
+                    cause: causes(&source),
                     source,
                 };
                 let response = client.get(&url).send().map_err(failed)?;

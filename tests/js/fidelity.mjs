@@ -6,7 +6,8 @@
 // trusting the certificate (NODE_EXTRA_CA_CERTS), `disableChallengeResourceVerification` (the
 // challenge names the emulator, not vault.azure.net), the management `endpoint` and
 // `credentialScopes`, and a credential that returns a token (the emulator accepts any bearer
-// token after its challenge). Every client runs at its SDK's default api-version, printed as it
+// token after its challenge). The emulator's fault injection (`/_emulator/faults`) checks the
+// SDK's retries. Every client runs at its SDK's default api-version, printed as it
 // is first sent.
 
 import { createHash } from "node:crypto";
@@ -216,8 +217,33 @@ async function certificates(vaultUrl) {
   check(imported.name === "js-imported", "certificates: import PEM");
 }
 
+/** The emulator's fault control, as a test of one's own retry handling would use it. */
+async function faults(method, body) {
+  const response = await fetch(`${URL_}/_emulator/faults`, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return response.json();
+}
+
+async function retries(vaultUrl) {
+  const client = new SecretClient(vaultUrl, credential, dataPlane("SecretClient"));
+  await client.setSecret("js-retried", "v");
+  // The next two requests are throttled: the SDK's retry policy waits Retry-After and succeeds.
+  await faults("PUT", { kind: "throttle", count: 2, retryAfterSeconds: 1 });
+  const started = Date.now();
+  check((await client.getSecret("js-retried")).value === "v", "faults: throttled twice, retried");
+  check(Date.now() - started >= 2000, "faults: Retry-After honoured");
+  check((await faults("GET")).injected === 2, "faults: two injected");
+  await faults("PUT", { kind: "unavailable", count: 1, retryAfterSeconds: 0 });
+  check((await client.getSecret("js-retried")).value === "v", "faults: 503 retried");
+  await faults("DELETE");
+}
+
 const vaultUrl = await management();
 await secrets(vaultUrl);
 await keys(vaultUrl);
 await certificates(vaultUrl);
+await retries(vaultUrl);
 console.log(`js fidelity: all ${passed} checks passed`);

@@ -24,6 +24,12 @@ mod cryptography;
     keyvault_module = "certificates"
 ))]
 mod emulator;
+#[cfg(all(
+    keyvault_module = "secrets",
+    keyvault_module = "keys",
+    keyvault_module = "certificates"
+))]
+mod emulator_faults;
 #[cfg(all(keyvault_module = "secrets", keyvault_module = "certificates"))]
 mod emulator_fidelity;
 mod fixtures;

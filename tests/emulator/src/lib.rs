@@ -22,6 +22,7 @@ mod auth;
 mod certificates;
 mod crypto;
 mod ekm;
+mod faults;
 mod http;
 mod keys;
 mod management;
@@ -32,4 +33,5 @@ mod server;
 mod store;
 mod tls;
 
+pub use faults::{FaultKind, FaultSettings};
 pub use server::{Emulator, EmulatorOptions};

@@ -1,15 +1,33 @@
-//! `emulator --addr 127.0.0.1:PORT [--cert-out FILE] [--http] [--strict-auth]
-//! [--delete-delay-ms N]`: runs the Key Vault emulator until interrupted.
+//! `emulator [flags]` (see `--help`): runs the Key Vault emulator until interrupted.
 
 use std::process::ExitCode;
 use std::time::Duration;
 
-const USAGE: &str = "usage: emulator [--addr 127.0.0.1:PORT] [--cert-out FILE] [--http] [--strict-auth] [--delete-delay-ms N]";
+const USAGE: &str = "\
+usage: emulator [flags]
+
+A local Azure Key Vault (data plane and management plane) for tests.
+
+  --addr IP:PORT         where to listen (default 127.0.0.1:0, a free port)
+  --cert-out FILE        write the self-signed certificate (PEM) to trust there
+  --http                 plain http instead of HTTPS (loopback addresses only)
+  --strict-auth          accept only tokens its own token endpoint issued
+  --delete-delay-ms N    how long a soft delete stays in progress (default 200)
+
+Fault injection (also at run time: PUT/GET/DELETE /_emulator/faults):
+  --fault KIND           throttle (429 + Retry-After), unavailable (503 + Retry-After), reset
+  --fault-share X        the share of requests faulted, 0 to 1 (default 1)
+  --fault-count N        only the next N faults
+  --retry-after S        the Retry-After seconds of 429 and 503 answers (default 1)
+  --latency-ms N         added to every request
+
+  -h, --help             this text";
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let mut options = emulator::EmulatorOptions::default();
     let mut cert_out = None;
+    let mut faults = emulator::FaultSettings::default();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = |name: &str| {
@@ -38,8 +56,33 @@ async fn main() -> ExitCode {
                     })
                     .map_err(|e| format!("--delete-delay-ms {v}: {e}"))
             }),
+            "--fault" => {
+                value("--fault").and_then(|v| v.parse().map(|kind| faults.kind = Some(kind)))
+            }
+            "--fault-share" => value("--fault-share").and_then(|v| {
+                v.parse()
+                    .map(|share| faults.share = Some(share))
+                    .map_err(|e| format!("--fault-share {v}: {e}"))
+            }),
+            "--fault-count" => value("--fault-count").and_then(|v| {
+                v.parse()
+                    .map(|count| faults.count = Some(count))
+                    .map_err(|e| format!("--fault-count {v}: {e}"))
+            }),
+            "--retry-after" => value("--retry-after").and_then(|v| {
+                v.parse()
+                    .map(|seconds| faults.retry_after_seconds = Some(seconds))
+                    .map_err(|e| format!("--retry-after {v}: {e}"))
+            }),
+            "--latency-ms" => value("--latency-ms").and_then(|v| {
+                v.parse()
+                    .map(|ms| faults.latency_ms = Some(ms))
+                    .map_err(|e| format!("--latency-ms {v}: {e}"))
+            }),
             "-h" | "--help" => {
-                println!("{USAGE}");
+                // Not println!: a closed pipe (`emulator --help | head`) is not a panic.
+                use std::io::Write;
+                let _ = writeln!(std::io::stdout(), "{USAGE}");
                 return ExitCode::SUCCESS;
             }
             other => Err(format!("unknown argument `{other}`\n{USAGE}")),
@@ -49,7 +92,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    let emulator = match emulator::Emulator::start(options).await {
+    let emulator = match emulator::Emulator::start(options.with_faults(faults)).await {
         Ok(emulator) => emulator,
         Err(e) => {
             eprintln!("error: cannot start: {e}");
@@ -57,7 +100,12 @@ async fn main() -> ExitCode {
         }
     };
     if let Some(path) = cert_out {
-        if let Err(e) = std::fs::write(&path, emulator.certificate_pem()) {
+        let written = std::path::Path::new(&path)
+            .parent()
+            .filter(|parent| !parent.as_os_str().is_empty())
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::write(&path, emulator.certificate_pem()));
+        if let Err(e) = written {
             eprintln!("error: cannot write the certificate to {path}: {e}");
             return ExitCode::FAILURE;
         }

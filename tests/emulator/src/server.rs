@@ -33,6 +33,8 @@ pub struct EmulatorOptions {
     pub delete_delay: Duration,
     /// Extra host names for the certificate (vault names as `*.localhost` are always in it).
     pub extra_names: Vec<String>,
+    /// Faults and latency injected from the start (also settable at run time).
+    pub faults: crate::faults::FaultSettings,
 }
 
 impl Default for EmulatorOptions {
@@ -43,6 +45,7 @@ impl Default for EmulatorOptions {
             strict_auth: false,
             delete_delay: Duration::from_millis(200),
             extra_names: Vec::new(),
+            faults: crate::faults::FaultSettings::default(),
         }
     }
 }
@@ -63,6 +66,12 @@ impl EmulatorOptions {
     /// Accepts only tokens it issued.
     pub fn with_strict_auth(mut self, strict: bool) -> Self {
         self.strict_auth = strict;
+        self
+    }
+
+    /// Injects faults (and latency) from the start.
+    pub fn with_faults(mut self, faults: crate::faults::FaultSettings) -> Self {
+        self.faults = faults;
         self
     }
 
@@ -116,7 +125,7 @@ fn serve(
                 let service = hyper::service::service_fn(move |request| {
                     let (context, vault) = (context.clone(), vault.clone());
                     async move {
-                        let response = match context.state.upgrade() {
+                        match context.state.upgrade() {
                             Some(state) => {
                                 handle(
                                     &state,
@@ -127,9 +136,8 @@ fn serve(
                                 )
                                 .await
                             }
-                            None => crate::http::empty(hyper::StatusCode::SERVICE_UNAVAILABLE),
-                        };
-                        Ok::<_, std::convert::Infallible>(response)
+                            None => Ok(crate::http::empty(hyper::StatusCode::SERVICE_UNAVAILABLE)),
+                        }
                     }
                 });
                 let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
@@ -168,7 +176,16 @@ impl Emulator {
         let addr = listener.local_addr()?;
         let pem = tls.as_ref().map(|t| t.pem.clone());
         let acceptor = tls.map(|t| tokio_rustls::TlsAcceptor::from(t.config));
+        options
+            .faults
+            .check()
+            .map_err(|why| std::io::Error::new(std::io::ErrorKind::InvalidInput, why))?;
         let state = Arc::new(State::default());
+        *state
+            .faults
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            crate::faults::Faults::new(options.faults.clone());
         let settings = Arc::new(Settings {
             delete_delay: options.delete_delay,
             strict_auth: options.strict_auth,
@@ -239,11 +256,15 @@ async fn handle(
     scheme: &str,
     fixed_vault: Option<&str>,
     request: hyper::Request<Incoming>,
-) -> hyper::Response<Full<Bytes>> {
+) -> Result<hyper::Response<Full<Bytes>>, std::io::Error> {
     let (parts, body) = request.into_parts();
     let body = match Limited::new(body, MAX_BODY).collect().await {
         Ok(collected) => collected.to_bytes(),
-        Err(_) => return bad_parameter("The request body is too large or was cut off."),
+        Err(_) => {
+            return Ok(bad_parameter(
+                "The request body is too large or was cut off.",
+            ))
+        }
     };
     let host = parts
         .uri
@@ -310,5 +331,49 @@ async fn handle(
         origin: format!("{scheme}://{host}"),
         vault,
     };
-    crate::router::route(state, settings, &req)
+    // The emulator's own endpoints, never faulted; nor is the token endpoint (the faults
+    // stand for the vault's throttling and outages).
+    if req.segments.first().map(String::as_str) == Some("_emulator") {
+        return Ok(control(state, &req));
+    }
+    let token_request = req.segments.len() == 4 && req.segments[1] == "oauth2";
+    if !token_request {
+        let decision = state
+            .faults
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .decide();
+        use crate::faults::Decision;
+        let latency = match &decision {
+            Decision::Pass { latency }
+            | Decision::Respond { latency, .. }
+            | Decision::Reset { latency } => *latency,
+        };
+        if !latency.is_zero() {
+            tokio::time::sleep(latency).await;
+        }
+        match decision {
+            Decision::Pass { .. } => {}
+            Decision::Respond { response, .. } => return Ok(response),
+            Decision::Reset { .. } => {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "injected connection reset",
+                ))
+            }
+        }
+    }
+    Ok(crate::router::route(state, settings, &req))
+}
+
+/// `/_emulator/...`: the emulator's controls (faults).
+fn control(state: &State, req: &Req) -> hyper::Response<Full<Bytes>> {
+    match req.segments.get(1).map(String::as_str) {
+        Some("faults") if req.segments.len() == 2 => state
+            .faults
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .handle(req),
+        _ => crate::http::no_route(req),
+    }
 }

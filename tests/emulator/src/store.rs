@@ -20,6 +20,8 @@ pub(crate) struct State {
     pub(crate) arm: Mutex<crate::management::Arm>,
     /// Administration: role-based access, settings, backup jobs.
     pub(crate) admin: Mutex<crate::admin::Admin>,
+    /// Injected faults and latency (`/_emulator/faults`).
+    pub(crate) faults: Mutex<crate::faults::Faults>,
     /// Starts a listener for a vault (on its own port); set by the server.
     pub(crate) vault_listeners: Mutex<Option<VaultListenerFactory>>,
 }
