@@ -6,9 +6,9 @@
 // trusting the certificate (NODE_EXTRA_CA_CERTS), `disableChallengeResourceVerification` (the
 // challenge names the emulator, not vault.azure.net), the management `endpoint` and
 // `credentialScopes`, and a credential that returns a token (the emulator accepts any bearer
-// token after its challenge). The emulator's fault injection (`/_emulator/faults`) checks the
-// SDK's retries. Every client runs at its SDK's default api-version, printed as it
-// is first sent.
+// token after its challenge). The emulator's own controls check more: fault injection
+// (`/_emulator/faults`) the SDK's retries, the simulated clock (`/_emulator/clock`) key expiry.
+// Every client runs at its SDK's default api-version, printed as it is first sent.
 
 import { createHash } from "node:crypto";
 import { KeyVaultManagementClient } from "@azure/arm-keyvault";
@@ -241,9 +241,37 @@ async function retries(vaultUrl) {
   await faults("DELETE");
 }
 
+/** The emulator's simulated clock, moved ahead so expiry happens without waiting. */
+async function clock(vaultUrl) {
+  const keys = new KeyClient(vaultUrl, credential, dataPlane("KeyClient"));
+  const { now } = await (await fetch(`${URL_}/_emulator/clock`)).json();
+  const key = await keys.createEcKey("js-expiring", {
+    curve: "P-256",
+    expiresOn: new Date(Date.parse(now) + 24 * 3600_000),
+  });
+  const remote = new CryptographyClient(key.id, credential, dataPlane("CryptographyClient (clock)"));
+  const digest = createHash("sha256").update("clock").digest();
+  const signed = await remote.sign("ES256", digest);
+  check(signed.result.length === 64, "clock: the key signs before it expires");
+  await fetch(`${URL_}/_emulator/clock`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ advance: "P2D" }),
+  });
+  let refused = 0;
+  try {
+    await remote.sign("ES256", digest);
+  } catch (e) {
+    refused = e.statusCode;
+  }
+  check(refused === 403, "clock: two days later the expired key does not sign");
+  check((await remote.verify("ES256", digest, signed.result)).result, "clock: but still verifies");
+}
+
 const vaultUrl = await management();
 await secrets(vaultUrl);
 await keys(vaultUrl);
 await certificates(vaultUrl);
 await retries(vaultUrl);
+await clock(vaultUrl);
 console.log(`js fidelity: all ${passed} checks passed`);

@@ -24,6 +24,8 @@ mod cryptography;
     keyvault_module = "certificates"
 ))]
 mod emulator;
+#[cfg(all(keyvault_module = "secrets", keyvault_module = "certificates"))]
+mod emulator_clock;
 #[cfg(all(
     keyvault_module = "secrets",
     keyvault_module = "keys",

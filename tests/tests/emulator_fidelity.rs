@@ -10,13 +10,13 @@ use keyvault_runtime::transport::{HyperTransport, TransportOptions};
 use serde_json::{json, Value};
 
 /// The emulator and a transport that trusts it.
-struct Raw {
-    emulator: Emulator,
+pub(crate) struct Raw {
+    pub(crate) emulator: Emulator,
     transport: HyperTransport,
 }
 
 impl Raw {
-    async fn start() -> Raw {
+    pub(crate) async fn start() -> Raw {
         let emulator = Emulator::start(EmulatorOptions::default()).await.unwrap();
         let transport = HyperTransport::new(
             &TransportOptions::default()
@@ -30,7 +30,12 @@ impl Raw {
     }
 
     /// Sends `method path` (with its query) with any bearer token; the status and JSON body.
-    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
+    pub(crate) async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let url = Url::parse(&format!("{}{path}", self.emulator.url())).unwrap();
         let mut request = Request::new(method, url);
         request
@@ -48,7 +53,7 @@ impl Raw {
         (response.status.as_u16(), value)
     }
 
-    async fn create_vault(&self, name: &str, retention_days: u32) {
+    pub(crate) async fn create_vault(&self, name: &str, retention_days: u32) {
         let (status, _) = self
             .call(
                 Method::PUT,

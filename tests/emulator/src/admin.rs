@@ -329,7 +329,7 @@ fn start_job(
         .insert(
             job.clone(),
             Job {
-                done_at: Instant::now() + JOB_TIME,
+                done_at: crate::clock::instant() + JOB_TIME,
                 body: done,
             },
         );
@@ -370,7 +370,7 @@ fn job_status(state: &State, job: &str) -> Result<Resp, Resp> {
             &format!("No job {job}."),
         )
     })?;
-    if Instant::now() < job.done_at {
+    if crate::clock::instant() < job.done_at {
         let mut running = job.body.clone();
         running["status"] = "InProgress".into();
         running["endTime"] = Value::Null;
@@ -475,7 +475,7 @@ fn security_domain(state: &State, req: &Req, kind: &str) -> Result<Resp, Resp> {
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .jobs
-        .insert(job, Job { done_at: Instant::now() + JOB_TIME, body: json!({"status": "Success", "status_details": format!("The security domain {kind} finished.")}) });
+        .insert(job, Job { done_at: crate::clock::instant() + JOB_TIME, body: json!({"status": "Success", "status_details": format!("The security domain {kind} finished.")}) });
     let mut response = respond(StatusCode::ACCEPTED, &response_body);
     if let Ok(v) = hyper::header::HeaderValue::from_str(&format!(
         "{}/securitydomain/{kind}/pending?api-version={}",

@@ -300,7 +300,7 @@ fn params(policy: &Value) -> Result<rcgen::CertificateParams, Resp> {
         .as_i64()
         .unwrap_or(12)
         .clamp(1, 1200);
-    let now = time::OffsetDateTime::now_utc();
+    let now = crate::clock::now_utc();
     params.not_before = now - Duration::from_secs(60);
     params.not_after = now + Duration::from_secs(months as u64 * 30 * 24 * 3600);
     Ok(params)
@@ -351,7 +351,7 @@ fn create(state: &State, req: &Req, name: &str) -> Result<Resp, Resp> {
         attributes: p.attributes,
         key,
         csr,
-        ready_at: Instant::now() + ISSUANCE_TIME,
+        ready_at: crate::clock::instant() + ISSUANCE_TIME,
         status: "inProgress".into(),
         error: None,
         cancellation_requested: false,
@@ -479,7 +479,7 @@ fn pending(state: &State, req: &Req, name: &str, action: PendingAction) -> Resul
             .as_str()
             .unwrap_or("Self")
             .to_ascii_lowercase();
-        if p.status == "inProgress" && issuer == "self" && Instant::now() >= p.ready_at {
+        if p.status == "inProgress" && issuer == "self" && crate::clock::instant() >= p.ready_at {
             let pair = signing_pair(&p.key)?;
             let der = params(&p.policy)?
                 .self_signed(&pair)

@@ -491,7 +491,94 @@ fn usable_key(
             "Operations are not allowed on a disabled key.",
         ));
     }
+    // Outside nbf..exp a key still decrypts, unwraps and verifies (so data made while it was
+    // valid stays readable), but makes nothing new, as the service documents.
+    if matches!(needed, "encrypt" | "wrapKey" | "sign") {
+        let now = crate::store::now();
+        let refused = |why: &str| {
+            error(
+                hyper::StatusCode::FORBIDDEN,
+                "Forbidden",
+                &format!("Operation {needed} is not allowed on {why} key."),
+            )
+        };
+        if v.attributes.not_before.is_some_and(|nbf| now < nbf) {
+            return Err(refused("a not-yet-valid"));
+        }
+        if v.attributes.expires.is_some_and(|exp| now >= exp) {
+            return Err(refused("an expired"));
+        }
+    }
     Ok((kid, v))
+}
+
+/// The most rotations one look at a vault makes for one key (each makes a new key pair).
+const MAX_ROTATIONS_PER_LOOK: usize = 10;
+
+/// Rotates the keys whose rotation policy says they are due, as the service does on its own:
+/// a `Rotate` action fires `timeAfterCreate` after the current version was created, or
+/// `timeBeforeExpiry` before it expires; the new version expires `attributes.expiryTime` after
+/// its creation. A clock moved past several periods rotates several times (up to
+/// [`MAX_ROTATIONS_PER_LOOK`] per look), each version dated when it was due.
+pub(crate) fn run_rotation_policies(vault: &mut crate::store::Vault, now: i64) {
+    use crate::clock::parse_iso_duration;
+    let policies: Vec<(String, Value)> = vault
+        .rotation_policies
+        .iter()
+        .map(|(key, policy)| (key.clone(), policy.clone()))
+        .collect();
+    for (key, policy) in policies {
+        let Some(action) = policy["lifetimeActions"].as_array().and_then(|actions| {
+            actions.iter().find(|a| {
+                a["action"]["type"]
+                    .as_str()
+                    .is_some_and(|t| t.eq_ignore_ascii_case("rotate"))
+            })
+        }) else {
+            continue;
+        };
+        let positive = |field: &str| {
+            action["trigger"][field]
+                .as_str()
+                .and_then(parse_iso_duration)
+                .filter(|seconds| *seconds > 0)
+        };
+        let (after_create, before_expiry) =
+            (positive("timeAfterCreate"), positive("timeBeforeExpiry"));
+        let expiry = policy["attributes"]["expiryTime"]
+            .as_str()
+            .and_then(parse_iso_duration)
+            .filter(|seconds| *seconds > 0);
+        for _ in 0..MAX_ROTATIONS_PER_LOOK {
+            let Some((display, item)) = vault.keys.live.get(&key) else {
+                break;
+            };
+            let Some((_, current)) = item.current() else {
+                break;
+            };
+            let due_at = match (after_create, before_expiry, current.attributes.expires) {
+                (Some(after), _, _) => current.attributes.created + after,
+                (None, Some(before), Some(expires)) => expires - before,
+                _ => break,
+            };
+            if due_at > now {
+                break;
+            }
+            let Ok(jwk) = material(&current.spec) else {
+                break;
+            };
+            let display = display.clone();
+            let mut next = current.clone();
+            next.jwk = jwk;
+            next.attributes = Attributes::new(None);
+            next.attributes.created = due_at;
+            next.attributes.updated = due_at;
+            next.attributes.expires = expiry.map(|seconds| due_at + seconds);
+            if vault.keys.add_version(&display, next).is_err() {
+                break;
+            }
+        }
+    }
 }
 
 /// The secure operations take a `JsonWebKeyWrapAlgorithm`, a narrower set than wrapKey's: of it

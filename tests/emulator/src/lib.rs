@@ -20,6 +20,7 @@ mod admin;
 mod aes;
 mod auth;
 mod certificates;
+mod clock;
 mod crypto;
 mod ekm;
 mod faults;

@@ -13,6 +13,8 @@ A local Azure Key Vault (data plane and management plane) for tests.
   --http                 plain http instead of HTTPS (loopback addresses only)
   --strict-auth          accept only tokens its own token endpoint issued
   --delete-delay-ms N    how long a soft delete stays in progress (default 200)
+  --clock-offset-days N  start the emulator's clock N days ahead (move it at run time with
+                         POST /_emulator/clock {\"advance\": \"P30D\"}; GET shows it)
 
 Fault injection (also at run time: PUT/GET/DELETE /_emulator/faults):
   --fault KIND           throttle (429 + Retry-After), unavailable (503 + Retry-After), reset
@@ -55,6 +57,18 @@ async fn main() -> ExitCode {
                         options = options.clone().with_delete_delay(Duration::from_millis(ms))
                     })
                     .map_err(|e| format!("--delete-delay-ms {v}: {e}"))
+            }),
+            "--clock-offset-days" => value("--clock-offset-days").and_then(|v| {
+                let days: u64 = v
+                    .parse()
+                    .map_err(|e| format!("--clock-offset-days {v}: {e}"))?;
+                if days > 36_500 {
+                    return Err(format!("--clock-offset-days {v}: at most 36500"));
+                }
+                options = options
+                    .clone()
+                    .with_clock_offset(Duration::from_secs(days * 86_400));
+                Ok(())
             }),
             "--fault" => {
                 value("--fault").and_then(|v| v.parse().map(|kind| faults.kind = Some(kind)))

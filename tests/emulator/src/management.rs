@@ -72,7 +72,7 @@ struct DeletedVault {
 fn vault_json(v: &ArmVault) -> Value {
     let mut properties = v.properties.clone();
     properties["vaultUri"] = v.uri.clone().into();
-    properties["provisioningState"] = if Instant::now() >= v.ready_at {
+    properties["provisioningState"] = if crate::clock::instant() >= v.ready_at {
         "Succeeded"
     } else {
         "Provisioning"
@@ -90,11 +90,6 @@ fn vault_json(v: &ArmVault) -> Value {
 
 fn deleted_json(d: &DeletedVault) -> Value {
     let v = &d.vault;
-    // The service keeps a deleted vault for its retention period (7-90 days, 90 by default).
-    let retention = v.properties["softDeleteRetentionInDays"]
-        .as_i64()
-        .unwrap_or(90)
-        .clamp(7, 90);
     let rfc3339 = |t: time::OffsetDateTime| {
         t.format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default()
@@ -107,7 +102,7 @@ fn deleted_json(d: &DeletedVault) -> Value {
             "vaultId": format!("/subscriptions/{}/resourceGroups/{}/providers/Microsoft.KeyVault/vaults/{}", v.subscription, v.group, v.name),
             "location": v.location,
             "deletionDate": rfc3339(d.deleted_at),
-            "scheduledPurgeDate": rfc3339(d.deleted_at + time::Duration::days(retention)),
+            "scheduledPurgeDate": rfc3339(d.deleted_at + retention(v)),
             "tags": v.tags,
             "purgeProtectionEnabled": false,
         }
@@ -189,7 +184,48 @@ pub(crate) fn handle(state: &State, req: &Req) -> Option<Resp> {
     Some(result.unwrap_or_else(|e| e))
 }
 
+/// Purges the deleted vaults whose scheduled purge date has passed (and their objects), as the
+/// service does on its own.
+fn purge_due(state: &State) {
+    let now = crate::clock::now_utc();
+    let due: Vec<String> = {
+        let mut arm = state
+            .arm
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let due: Vec<String> = arm
+            .deleted
+            .iter()
+            .filter(|(_, d)| d.deleted_at + retention(&d.vault) <= now)
+            .map(|(key, _)| key.clone())
+            .collect();
+        for key in &due {
+            arm.deleted.remove(key);
+        }
+        due
+    };
+    // The vaults' objects are a separate lock, never taken while holding the ARM state's.
+    let mut vaults = state
+        .vaults
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    for key in due {
+        vaults.remove(&key);
+    }
+}
+
+/// How long the service keeps a deleted vault: its retention period (7-90 days, 90 by default).
+fn retention(v: &ArmVault) -> time::Duration {
+    time::Duration::days(
+        v.properties["softDeleteRetentionInDays"]
+            .as_i64()
+            .unwrap_or(90)
+            .clamp(7, 90),
+    )
+}
+
 fn subscription(state: &State, req: &Req, sub: &str, rest: &[&str]) -> Result<Resp, Resp> {
+    purge_due(state);
     let mut arm = state
         .arm
         .lock()
@@ -285,7 +321,7 @@ fn subscription(state: &State, req: &Req, sub: &str, rest: &[&str]) -> Result<Re
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             let op = crate::store::new_version();
             arm.purges
-                .insert(op.clone(), Instant::now() + PROVISIONING_TIME);
+                .insert(op.clone(), crate::clock::instant() + PROVISIONING_TIME);
             let mut response = crate::http::empty(StatusCode::ACCEPTED);
             let location = format!(
                 "{}/subscriptions/{sub}/providers/Microsoft.KeyVault/locations/{location}/operationResults/{op}?api-version={}",
@@ -307,7 +343,7 @@ fn subscription(state: &State, req: &Req, sub: &str, rest: &[&str]) -> Result<Re
             &Method::GET,
             ["providers", "Microsoft.KeyVault", "locations", _, "operationResults", op],
         ) => match arm.purges.get(*op) {
-            Some(done) if Instant::now() < *done => {
+            Some(done) if crate::clock::instant() < *done => {
                 let mut response = crate::http::empty(StatusCode::ACCEPTED);
                 response.headers_mut().insert(
                     hyper::header::RETRY_AFTER,
@@ -360,7 +396,7 @@ fn subscription(state: &State, req: &Req, sub: &str, rest: &[&str]) -> Result<Re
                                 key,
                                 DeletedVault {
                                     vault,
-                                    deleted_at: time::OffsetDateTime::now_utc(),
+                                    deleted_at: crate::clock::now_utc(),
                                 },
                             );
                         } else {
@@ -479,7 +515,7 @@ fn create(
     if recover {
         let deleted = arm.deleted.remove(&key).ok_or_else(|| not_found(name))?;
         let mut vault = deleted.vault;
-        vault.ready_at = Instant::now() + PROVISIONING_TIME;
+        vault.ready_at = crate::clock::instant() + PROVISIONING_TIME;
         let response = respond(StatusCode::OK, &vault_json(&vault));
         arm.vaults.insert(key, vault);
         return Ok(response);
@@ -517,7 +553,7 @@ fn create(
         location,
         tags: body.get("tags").cloned().unwrap_or(json!({})),
         properties,
-        ready_at: Instant::now() + PROVISIONING_TIME,
+        ready_at: crate::clock::instant() + PROVISIONING_TIME,
         uri: uri.to_string(),
         listener: Some(listener),
     };

@@ -35,6 +35,8 @@ pub struct EmulatorOptions {
     pub extra_names: Vec<String>,
     /// Faults and latency injected from the start (also settable at run time).
     pub faults: crate::faults::FaultSettings,
+    /// How far ahead of real time the emulator's clock starts (also movable at run time).
+    pub clock_offset: Duration,
 }
 
 impl Default for EmulatorOptions {
@@ -46,6 +48,7 @@ impl Default for EmulatorOptions {
             delete_delay: Duration::from_millis(200),
             extra_names: Vec::new(),
             faults: crate::faults::FaultSettings::default(),
+            clock_offset: Duration::ZERO,
         }
     }
 }
@@ -66,6 +69,12 @@ impl EmulatorOptions {
     /// Accepts only tokens it issued.
     pub fn with_strict_auth(mut self, strict: bool) -> Self {
         self.strict_auth = strict;
+        self
+    }
+
+    /// Starts the emulator's clock this far ahead of real time.
+    pub fn with_clock_offset(mut self, offset: Duration) -> Self {
+        self.clock_offset = offset;
         self
     }
 
@@ -186,6 +195,10 @@ impl Emulator {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner) =
             crate::faults::Faults::new(options.faults.clone());
+        *state
+            .clock_offset
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = options.clock_offset;
         let settings = Arc::new(Settings {
             delete_delay: options.delete_delay,
             strict_auth: options.strict_auth,
@@ -333,8 +346,12 @@ async fn handle(
     };
     // The emulator's own endpoints, never faulted; nor is the token endpoint (the faults
     // stand for the vault's throttling and outages).
+    let offset = *state
+        .clock_offset
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     if req.segments.first().map(String::as_str) == Some("_emulator") {
-        return Ok(control(state, &req));
+        return Ok(crate::clock::with_offset(offset, || control(state, &req)));
     }
     let token_request = req.segments.len() == 4 && req.segments[1] == "oauth2";
     if !token_request {
@@ -363,12 +380,15 @@ async fn handle(
             }
         }
     }
-    Ok(crate::router::route(state, settings, &req))
+    Ok(crate::clock::with_offset(offset, || {
+        crate::router::route(state, settings, &req)
+    }))
 }
 
-/// `/_emulator/...`: the emulator's controls (faults).
+/// `/_emulator/...`: the emulator's controls (faults, clock).
 fn control(state: &State, req: &Req) -> hyper::Response<Full<Bytes>> {
     match req.segments.get(1).map(String::as_str) {
+        Some("clock") if req.segments.len() == 2 => clock(state, req),
         Some("faults") if req.segments.len() == 2 => state
             .faults
             .lock()
@@ -376,4 +396,49 @@ fn control(state: &State, req: &Req) -> hyper::Response<Full<Bytes>> {
             .handle(req),
         _ => crate::http::no_route(req),
     }
+}
+
+/// `/_emulator/clock`: `GET` shows the emulator's now and offset; `POST` with
+/// `{"advanceSeconds": N}` or `{"advance": "P30D"}` moves it forward.
+fn clock(state: &State, req: &Req) -> hyper::Response<Full<Bytes>> {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    struct Advance {
+        advance_seconds: Option<u64>,
+        advance: Option<String>,
+    }
+    let mut offset = state
+        .clock_offset
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    match req.method {
+        hyper::Method::GET => {}
+        hyper::Method::POST => {
+            let advance: Advance = match req.json() {
+                Ok(advance) => advance,
+                Err(response) => return response,
+            };
+            let seconds = match (advance.advance_seconds, advance.advance.as_deref()) {
+                (Some(seconds), None) => seconds,
+                (None, Some(text)) => match crate::clock::parse_iso_duration(text) {
+                    Some(seconds) => seconds as u64,
+                    None => {
+                        return bad_parameter(&format!(
+                            "advance `{text}` is not an ISO 8601 duration such as P30D or PT1H"
+                        ))
+                    }
+                },
+                _ => return bad_parameter("give one of advanceSeconds or advance"),
+            };
+            // At most 100 years in all: far enough for any test, and no overflow.
+            match offset.checked_add(Duration::from_secs(seconds)) {
+                Some(next) if next <= Duration::from_secs(100 * 365 * 86_400) => *offset = next,
+                _ => return bad_parameter("the clock can move at most 100 years ahead"),
+            }
+        }
+        _ => return crate::http::no_route(req),
+    }
+    let offset = *offset;
+    let now = crate::clock::with_offset(offset, crate::store::now_rfc3339);
+    crate::http::ok(serde_json::json!({"now": now, "offsetSeconds": offset.as_secs()}))
 }

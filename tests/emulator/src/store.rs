@@ -5,8 +5,6 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use time::OffsetDateTime;
-
 /// How long soft-deleted items are kept before a scheduled purge (the service's default).
 pub(crate) const RETENTION_DAYS: i64 = 90;
 
@@ -20,6 +18,8 @@ pub(crate) struct State {
     pub(crate) arm: Mutex<crate::management::Arm>,
     /// Administration: role-based access, settings, backup jobs.
     pub(crate) admin: Mutex<crate::admin::Admin>,
+    /// How far the emulator's clock is ahead of real time (`/_emulator/clock`).
+    pub(crate) clock_offset: Mutex<Duration>,
     /// Injected faults and latency (`/_emulator/faults`).
     pub(crate) faults: Mutex<crate::faults::Faults>,
     /// Starts a listener for a vault (on its own port); set by the server.
@@ -37,7 +37,15 @@ impl State {
             .vaults
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        f(vaults.entry(vault.to_owned()).or_default())
+        let vault = vaults.entry(vault.to_owned()).or_default();
+        // What time does on its own happens when the vault is next looked at: deleted objects
+        // past their scheduled purge date go, rotation policies that are due rotate.
+        let now = now();
+        vault.secrets.purge_due(now);
+        vault.keys.purge_due(now);
+        vault.certificates.purge_due(now);
+        crate::keys::run_rotation_policies(vault, now);
+        f(vault)
     }
 
     /// A listener for `vault` (see [`VaultListenerFactory`]).
@@ -146,14 +154,14 @@ impl Attributes {
     }
 }
 
-/// Seconds since the epoch.
+/// Seconds since the epoch, by the emulator's clock.
 pub(crate) fn now() -> i64 {
-    OffsetDateTime::now_utc().unix_timestamp()
+    crate::clock::unix_now()
 }
 
-/// Now, as RFC 3339 text (management-plane dates).
+/// Now, as RFC 3339 text (management-plane dates), by the emulator's clock.
 pub(crate) fn now_rfc3339() -> String {
-    OffsetDateTime::now_utc()
+    crate::clock::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
 }
@@ -224,7 +232,7 @@ pub(crate) struct Deleted<V> {
 impl<V> Deleted<V> {
     /// Whether the deletion has finished.
     pub(crate) fn settled(&self) -> bool {
-        Instant::now() >= self.settled_at
+        crate::clock::instant() >= self.settled_at
     }
 
     /// `deletedDate` and `scheduledPurgeDate`.
@@ -293,10 +301,16 @@ impl<V: Clone> Collection<V> {
         let deleted = Deleted {
             item,
             deleted_date: now(),
-            settled_at: Instant::now() + delay,
+            settled_at: crate::clock::instant() + delay,
         };
         self.deleted.insert(key, (display.clone(), deleted.clone()));
         Some((display, deleted))
+    }
+
+    /// Drops deleted objects whose scheduled purge date has passed, as the service does.
+    pub(crate) fn purge_due(&mut self, now: i64) {
+        self.deleted
+            .retain(|_, (_, deleted)| deleted.dates().1 > now);
     }
 
     /// A settled deleted object; `Err(Conflict::BeingDeleted)` while the deletion runs.
