@@ -199,6 +199,8 @@ fn set_up(root: &Path, mirror: &Path) {
         ),
     );
     workspace.remove("exclude");
+    // The real workspace's default member (the sdk) is not in the small one.
+    workspace.remove("default-members");
     let mut out = toml::Table::new();
     out.insert("workspace".into(), toml::Value::Table(workspace));
     write(&root.join("Cargo.toml"), &toml::to_string(&out).unwrap());
