@@ -149,14 +149,15 @@ pub struct HyperTransport {
     client: Client<TimedConnector, Full<Bytes>>,
 }
 
-/// What makes two default transports interchangeable: equal settings, the same proxy
-/// environment (it is read when a transport is built), and the same tokio runtime (hyper runs
+/// What makes two default transports interchangeable: equal settings, the same environment
+/// where a transport reads it when built (proxies, and the system roots' `SSL_CERT_FILE` and
+/// `SSL_CERT_DIR`), and the same tokio runtime (hyper runs
 /// a pooled connection on the runtime that opened it; one runtime's connections are useless
 /// after it shuts down, as each `#[tokio::test]`'s does).
 #[derive(PartialEq)]
 struct SharedKey {
     options: TransportOptions,
-    proxy_env: Vec<Option<String>>,
+    environment: Vec<Option<std::ffi::OsString>>,
     runtime: Option<tokio::runtime::Id>,
 }
 
@@ -164,9 +165,10 @@ impl SharedKey {
     fn new(options: &TransportOptions) -> Self {
         SharedKey {
             options: options.clone(),
-            proxy_env: crate::proxy::ENVIRONMENT
+            environment: crate::proxy::ENVIRONMENT
                 .iter()
-                .map(|name| std::env::var(name).ok())
+                .chain(&["SSL_CERT_FILE", "SSL_CERT_DIR"])
+                .map(std::env::var_os)
                 .collect(),
             runtime: tokio::runtime::Handle::try_current()
                 .ok()
@@ -183,14 +185,10 @@ impl HyperTransport {
     /// goes when the last client using it is dropped. What [`crate::Pipeline`] and the
     /// credentials use unless given a transport.
     pub fn shared(options: &TransportOptions) -> Result<Arc<HyperTransport>> {
-        use std::sync::{Mutex, OnceLock, PoisonError, Weak};
-        type Registry = Mutex<Vec<(SharedKey, Weak<HyperTransport>)>>;
-        static SHARED: OnceLock<Registry> = OnceLock::new();
+        use std::sync::{Mutex, PoisonError, Weak};
+        static SHARED: Mutex<Vec<(SharedKey, Weak<HyperTransport>)>> = Mutex::new(Vec::new());
         let key = SharedKey::new(options);
-        let mut shared = SHARED
-            .get_or_init(Registry::default)
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let mut shared = SHARED.lock().unwrap_or_else(PoisonError::into_inner);
         shared.retain(|(_, transport)| transport.strong_count() > 0);
         if let Some(transport) = shared
             .iter()

@@ -117,14 +117,19 @@ pub(crate) struct Faults {
     injected: u64,
 }
 
-/// What to do with one request.
-pub(crate) enum Decision {
-    /// Answer it normally, after `latency`.
-    Pass { latency: Duration },
-    /// Answer with this instead, after `latency`.
-    Respond { latency: Duration, response: Resp },
-    /// Close the connection, after `latency`.
-    Reset { latency: Duration },
+/// What to do with one request: wait `latency`, then answer it normally unless `fault` says
+/// otherwise.
+pub(crate) struct Decision {
+    pub(crate) latency: Duration,
+    pub(crate) fault: Option<Fault>,
+}
+
+/// An injected fault.
+pub(crate) enum Fault {
+    /// Answer with this instead.
+    Respond(Resp),
+    /// Close the connection.
+    Reset,
 }
 
 impl Faults {
@@ -137,20 +142,25 @@ impl Faults {
 
     /// Decides for the next request.
     pub(crate) fn decide(&mut self) -> Decision {
-        let latency = Duration::from_millis(self.settings.latency_ms.unwrap_or(0));
-        let Some(kind) = self.settings.kind else {
-            return Decision::Pass { latency };
-        };
+        Decision {
+            latency: Duration::from_millis(self.settings.latency_ms.unwrap_or(0)),
+            fault: self.fault(),
+        }
+    }
+
+    /// The fault for the next request, if it gets one (counted).
+    fn fault(&mut self) -> Option<Fault> {
+        let kind = self.settings.kind?;
         if self
             .settings
             .count
             .is_some_and(|count| self.injected >= count)
         {
-            return Decision::Pass { latency };
+            return None;
         }
         let share = self.settings.share.unwrap_or(1.0);
         if share < 1.0 && random_unit() >= share {
-            return Decision::Pass { latency };
+            return None;
         }
         self.injected += 1;
         let retry_after = self.settings.retry_after_seconds.unwrap_or(1);
@@ -161,27 +171,21 @@ impl Faults {
                     .headers_mut()
                     .insert(hyper::header::RETRY_AFTER, value);
             }
-            response
+            Fault::Respond(response)
         };
-        match kind {
-            FaultKind::Throttle => Decision::Respond {
-                latency,
-                response: answer(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "Throttled",
-                    "Rate limit is exceeded. Try again in a few seconds. (Injected by the emulator.)",
-                ),
-            },
-            FaultKind::Unavailable => Decision::Respond {
-                latency,
-                response: answer(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "ServiceUnavailable",
-                    "The service is unavailable. (Injected by the emulator.)",
-                ),
-            },
-            FaultKind::Reset => Decision::Reset { latency },
-        }
+        Some(match kind {
+            FaultKind::Throttle => answer(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Throttled",
+                "Rate limit is exceeded. Try again in a few seconds. (Injected by the emulator.)",
+            ),
+            FaultKind::Unavailable => answer(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "ServiceUnavailable",
+                "The service is unavailable. (Injected by the emulator.)",
+            ),
+            FaultKind::Reset => Fault::Reset,
+        })
     }
 
     /// `/_emulator/faults`: GET shows, PUT replaces, DELETE clears.

@@ -360,19 +360,13 @@ async fn handle(
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .decide();
-        use crate::faults::Decision;
-        let latency = match &decision {
-            Decision::Pass { latency }
-            | Decision::Respond { latency, .. }
-            | Decision::Reset { latency } => *latency,
-        };
-        if !latency.is_zero() {
-            tokio::time::sleep(latency).await;
+        if !decision.latency.is_zero() {
+            tokio::time::sleep(decision.latency).await;
         }
-        match decision {
-            Decision::Pass { .. } => {}
-            Decision::Respond { response, .. } => return Ok(response),
-            Decision::Reset { .. } => {
+        match decision.fault {
+            None => {}
+            Some(crate::faults::Fault::Respond(response)) => return Ok(response),
+            Some(crate::faults::Fault::Reset) => {
                 return Err(std::io::Error::new(
                     std::io::ErrorKind::ConnectionReset,
                     "injected connection reset",
