@@ -18,6 +18,7 @@ mod error;
 pub mod header;
 pub mod http;
 mod id;
+mod loopback_dns;
 pub mod options;
 pub mod pager;
 pub mod pipeline;

@@ -22,6 +22,7 @@ use crate::error::{Error, Result};
 use bytes::Bytes;
 
 use crate::http::{BoxFuture, HttpClient, RawResponse, Request};
+use crate::loopback_dns::LoopbackAwareResolver;
 use crate::proxy::{Proxy, ProxyKind, ProxyRules};
 
 /// Settings for the default transport.
@@ -206,7 +207,7 @@ impl HyperTransport {
     pub fn new(options: &TransportOptions) -> Result<Self> {
         let tls = tls_config(options)?;
 
-        let mut http = HttpConnector::new();
+        let mut http = HttpConnector::new_with_resolver(LoopbackAwareResolver::default());
         http.enforce_http(false);
         http.set_nodelay(true);
         // Pooled connections can die silently behind NATs and load balancers; keep-alive probes
@@ -581,7 +582,7 @@ impl tower_service::Service<http::Uri> for TimedConnector {
 /// tunnel through an `http://` proxy, or SOCKS5.
 #[derive(Clone)]
 struct ProxyConnector {
-    http: HttpConnector,
+    http: HttpConnector<LoopbackAwareResolver>,
     rules: Option<Arc<ProxyRules>>,
 }
 
@@ -750,7 +751,7 @@ async fn connect_tunnel(
 /// Through a SOCKS5 proxy (hyper-util's client); for `socks5://` the name is resolved here, for
 /// `socks5h://` by the proxy.
 async fn socks5(
-    http: HttpConnector,
+    http: HttpConnector<LoopbackAwareResolver>,
     proxy: &Proxy,
     remote_dns: bool,
     host: &str,
@@ -759,6 +760,8 @@ async fn socks5(
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     let address = if remote_dns || bare.parse::<std::net::IpAddr>().is_ok() {
         bare.to_owned()
+    } else if crate::loopback_dns::is_localhost(bare) {
+        std::net::Ipv4Addr::LOCALHOST.to_string()
     } else {
         let mut found = tokio::net::lookup_host((bare, port)).await.map_err(|_| {
             ProxyError::boxed(format!("the host name {bare} could not be resolved"), true)

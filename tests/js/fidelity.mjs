@@ -11,6 +11,8 @@
 // Every client runs at its SDK's default api-version, printed as it is first sent.
 
 import { createHash } from "node:crypto";
+import dns from "node:dns";
+import https from "node:https";
 import { KeyVaultManagementClient } from "@azure/arm-keyvault";
 import {
   CertificateClient,
@@ -268,10 +270,59 @@ async function clock(vaultUrl) {
   check((await remote.verify("ES256", digest, signed.result)).result, "clock: but still verifies");
 }
 
+/** Node resolves `localhost` but not names under it (the C library does not, without
+ * systemd-resolved): an agent whose lookup answers `*.localhost` with loopback, set on each
+ * request by a policy (the pipeline uses `request.agent` when set). */
+const loopbackAgent = new https.Agent({
+  keepAlive: true,
+  lookup(hostname, options, callback) {
+    if (hostname === "localhost" || hostname.endsWith(".localhost")) {
+      return options.all
+        ? callback(null, [{ address: "127.0.0.1", family: 4 }])
+        : callback(null, "127.0.0.1", 4);
+    }
+    return dns.lookup(hostname, options, callback);
+  },
+});
+const useLoopbackAgent = {
+  policy: {
+    name: "loopbackAgent",
+    async sendRequest(request, next) {
+      request.agent = loopbackAgent;
+      return next(request);
+    },
+  },
+  position: "perRetry",
+};
+
+/** Several vaults on one emulator: by host name `{vault}.localhost` with the SDK's
+ * challenge-resource verification on (the emulator names the parent domain, `localhost`, as
+ * the service names `vault.azure.net`), the same vault on its own port and through an alias. */
+async function vaults() {
+  const byHost = new SecretClient(process.env.EMULATOR_HOST_URL, credential, {
+    additionalPolicies: [apiVersionReporter("secrets (vault by host name)"), useLoopbackAgent],
+  });
+  const ownPort = new SecretClient(process.env.EMULATOR_NAMED_URL, credential, dataPlane("secrets"));
+  const alias = new SecretClient(process.env.EMULATOR_ALIAS_URL, credential, dataPlane("secrets"));
+  const main = new SecretClient(URL_, credential, dataPlane("secrets"));
+  const set = await byHost.setSecret("js-vaults", "in js-named");
+  check(set.properties.id.startsWith(process.env.EMULATOR_HOST_URL), "vaults: by host name, challenge resource verified");
+  check((await ownPort.getSecret("js-vaults")).value === "in js-named", "vaults: the same vault on its own port");
+  check((await alias.getSecret("js-vaults")).value === "in js-named", "vaults: the same vault through an alias");
+  let missing = false;
+  try {
+    await main.getSecret("js-vaults");
+  } catch (e) {
+    missing = e.statusCode === 404;
+  }
+  check(missing, "vaults: another vault on the main address does not have it");
+}
+
 const vaultUrl = await management();
 await secrets(vaultUrl);
 await keys(vaultUrl);
 await certificates(vaultUrl);
 await retries(vaultUrl);
 await clock(vaultUrl);
+await vaults();
 console.log(`js fidelity: all ${passed} checks passed`);

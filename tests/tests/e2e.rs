@@ -34,6 +34,12 @@ mod emulator_clock;
 mod emulator_faults;
 #[cfg(all(keyvault_module = "secrets", keyvault_module = "certificates"))]
 mod emulator_fidelity;
+#[cfg(all(
+    keyvault_module = "secrets",
+    keyvault_module = "keys",
+    keyvault_module = "certificates"
+))]
+mod emulator_vaults;
 mod fixtures;
 mod js;
 mod lro;

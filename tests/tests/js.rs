@@ -16,17 +16,28 @@ async fn official_javascript_sdks_work_against_the_emulator() {
         js.join("node_modules/@azure/keyvault-secrets").exists(),
         "the JavaScript SDKs are not installed: run `npm ci --prefix tests/js` (scripts/test.sh does)"
     );
-    let emulator = emulator::Emulator::start(emulator::EmulatorOptions::default())
-        .await
-        .unwrap();
+    // A named vault: by host name, on its own port, and through the alias `localhost`.
+    let emulator = emulator::Emulator::start(
+        emulator::EmulatorOptions::default()
+            .with_vault("js-named")
+            .with_alias("localhost", "js-named"),
+    )
+    .await
+    .unwrap();
     let cert = std::env::temp_dir().join(format!("kv-emulator-js-{}.pem", std::process::id()));
     std::fs::write(&cert, emulator.certificate_pem()).unwrap();
     let url = emulator.url();
+    let named = emulator.vault_url("js-named").unwrap();
+    let by_host = emulator.vault_host_url("js-named");
+    let alias = format!("https://localhost:{}", emulator.addr().port());
     let output = tokio::task::spawn_blocking(move || {
         Command::new("node")
             .arg("fidelity.mjs")
             .current_dir(js)
             .env("EMULATOR_URL", url)
+            .env("EMULATOR_NAMED_URL", named)
+            .env("EMULATOR_HOST_URL", by_host)
+            .env("EMULATOR_ALIAS_URL", alias)
             // How Node trusts a private CA: read once at start, added to the built-in roots.
             .env("NODE_EXTRA_CA_CERTS", &cert)
             .output()

@@ -15,7 +15,7 @@ use crate::url::Host;
 #[non_exhaustive]
 pub struct AuthOptions {
     /// Allow bearer tokens over plain `http` to loopback hosts (127.0.0.0/8, `::1`,
-    /// `localhost`) for local emulators. Other `http` hosts are always refused.
+    /// `localhost` and names under it) for local emulators. Other `http` hosts are always refused.
     pub allow_http_loopback: bool,
     /// Check that a Key Vault challenge's resource is the vault's host or a parent domain of it
     /// (on by default: it stops a spoofed vault URL from harvesting tokens). Emulators on
@@ -80,7 +80,9 @@ pub fn ensure_secure_transport(url: &Url, allow_http_loopback: bool) -> Result<(
 
 fn is_loopback(url: &Url) -> bool {
     match url.host() {
-        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        // `*.localhost` too: loopback by RFC 6761, and how an emulator names several vaults on
+        // one port (the default transport resolves them so without asking DNS).
+        Some(Host::Domain(d)) => crate::loopback_dns::is_localhost(d),
         Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
         Some(Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
         None => false,
@@ -550,6 +552,8 @@ mod tests {
         assert!(ok("http://127.0.0.1:8080/", true));
         assert!(ok("http://127.9.9.9/", true));
         assert!(ok("http://localhost/", true));
+        assert!(ok("http://my-vault.localhost:8443/", true));
+        assert!(!ok("http://my-vault.localhost:8443/", false));
         assert!(ok("http://[::1]:9/", true));
         assert!(!ok("http://10.0.0.1/", true));
         assert!(!ok("http://localhost.evil.example/", true));

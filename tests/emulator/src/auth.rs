@@ -76,7 +76,9 @@ pub(crate) fn check(state: &State, settings: &Settings, req: &Req) -> Result<(),
     );
     let challenge = format!(
         r#"Bearer authorization="{}/{}", resource="{}""#,
-        req.origin, settings.tenant, req.origin
+        req.origin,
+        settings.tenant,
+        challenge_resource(&req.origin)
     );
     if let Ok(value) = hyper::header::HeaderValue::from_str(&challenge) {
         response
@@ -84,4 +86,44 @@ pub(crate) fn check(state: &State, settings: &Settings, req: &Req) -> Result<(),
             .insert(hyper::header::WWW_AUTHENTICATE, value);
     }
     Err(response)
+}
+
+/// The challenge's `resource`: as the service names `https://vault.azure.net` to the vault
+/// `https://{name}.vault.azure.net`, the parent domain of a host name with one
+/// (`https://alpha.localhost:PORT` -> `https://localhost`), so SDKs that check the resource is
+/// a parent of the vault's host (JavaScript, Python, .NET) accept it; else the origin itself
+/// (an IP address or a single-label name has no parent).
+fn challenge_resource(origin: &str) -> String {
+    let Some((scheme, authority)) = origin.split_once("://") else {
+        return origin.to_owned();
+    };
+    let host = authority
+        .rsplit_once(':')
+        .filter(|(_, port)| port.chars().all(|c| c.is_ascii_digit()))
+        .map_or(authority, |(host, _)| host);
+    if host.starts_with('[') || host.parse::<std::net::Ipv4Addr>().is_ok() {
+        return origin.to_owned();
+    }
+    match host.split_once('.') {
+        Some((_, parent)) if !parent.is_empty() => format!("{scheme}://{parent}"),
+        _ => origin.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::challenge_resource;
+
+    #[test]
+    fn the_resource_is_the_parent_domain_of_a_vault_host() {
+        for (origin, resource) in [
+            ("https://alpha.localhost:8443", "https://localhost"),
+            ("https://kv.vault.azure.net", "https://vault.azure.net"),
+            ("https://127.0.0.1:8443", "https://127.0.0.1:8443"),
+            ("https://[::1]:8443", "https://[::1]:8443"),
+            ("https://localhost:8443", "https://localhost:8443"),
+        ] {
+            assert_eq!(challenge_resource(origin), resource, "{origin}");
+        }
+    }
 }

@@ -32,7 +32,8 @@ pub(crate) struct Req {
     pub(crate) base: String,
     /// `scheme://host[:port]`: where the emulator's own endpoints (token) are.
     pub(crate) origin: String,
-    /// Which vault: the host the client addressed (any name works).
+    /// Which vault (lower case): by path `/vaults/{name}`, the port's own vault, an alias, the
+    /// `{name}` of `{name}.localhost`, or else the host the client addressed (any name works).
     pub(crate) vault: String,
 }
 

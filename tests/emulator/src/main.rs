@@ -13,6 +13,10 @@ A local Azure Key Vault (data plane and management plane) for tests.
   --http                 plain http instead of HTTPS (loopback addresses only)
   --strict-auth          accept only tokens its own token endpoint issued
   --delete-delay-ms N    how long a soft delete stays in progress (default 200)
+  --vault NAME           name a vault (repeatable): served on a port of its own as well, and
+                         NAME.localhost is in the certificate (any vault also works unnamed:
+                         https://NAME.localhost:PORT or https://127.0.0.1:PORT/vaults/NAME)
+  --alias HOST=NAME      requests addressed to HOST go to the vault NAME (repeatable)
   --clock-offset-days N  start the emulator's clock N days ahead (move it at run time with
                          POST /_emulator/clock {\"advance\": \"P30D\"}; GET shows it)
 
@@ -43,6 +47,14 @@ async fn main() -> ExitCode {
                     .map_err(|e| format!("--addr {v}: {e}"))
             }),
             "--cert-out" => value("--cert-out").map(|v| cert_out = Some(v)),
+            "--vault" => value("--vault").map(|v| options = options.clone().with_vault(&v)),
+            "--alias" => value("--alias").and_then(|v| match v.split_once('=') {
+                Some((host, vault)) if !host.is_empty() && !vault.is_empty() => {
+                    options = options.clone().with_alias(host, vault);
+                    Ok(())
+                }
+                _ => Err(format!("--alias {v}: expected HOST=NAME")),
+            }),
             "--http" => {
                 options = options.clone().with_plain_http();
                 Ok(())
@@ -125,6 +137,12 @@ async fn main() -> ExitCode {
         }
     }
     println!("listening on {}", emulator.url());
+    for (name, url) in emulator.named_vaults() {
+        println!(
+            "vault {name}: {url} (also {})",
+            emulator.vault_host_url(name)
+        );
+    }
     let _ = tokio::signal::ctrl_c().await;
     ExitCode::SUCCESS
 }

@@ -31,12 +31,18 @@ pub struct EmulatorOptions {
     /// How long a deletion stays "in progress" (the deleted object cannot be read, recovered
     /// or purged yet), as on the service.
     pub delete_delay: Duration,
-    /// Extra host names for the certificate (vault names as `*.localhost` are always in it).
+    /// Extra host names for the server certificate made at start (any other
+    /// `{vault}.localhost` gets a certificate of its own on its first handshake).
     pub extra_names: Vec<String>,
     /// Faults and latency injected from the start (also settable at run time).
     pub faults: crate::faults::FaultSettings,
     /// How far ahead of real time the emulator's clock starts (also movable at run time).
     pub clock_offset: Duration,
+    /// Vaults named at start: each is also served on a port of its own (see
+    /// [`Emulator::vault_url`]) and its `{name}.localhost` is in the certificate.
+    pub vaults: Vec<String>,
+    /// Host names (lower case) that address a vault of another name: `(host, vault)`.
+    pub aliases: Vec<(String, String)>,
 }
 
 impl Default for EmulatorOptions {
@@ -49,6 +55,8 @@ impl Default for EmulatorOptions {
             extra_names: Vec::new(),
             faults: crate::faults::FaultSettings::default(),
             clock_offset: Duration::ZERO,
+            vaults: Vec::new(),
+            aliases: Vec::new(),
         }
     }
 }
@@ -89,6 +97,42 @@ impl EmulatorOptions {
         self.delete_delay = delay;
         self
     }
+
+    /// Names a vault at start: it is also served on a port of its own, and
+    /// `{name}.localhost` is in the certificate. (Any vault name works without this, on the
+    /// main port: by host name `{name}.localhost` or by path `/vaults/{name}`.)
+    pub fn with_vault(mut self, name: &str) -> Self {
+        self.vaults.push(name.to_ascii_lowercase());
+        self
+    }
+
+    /// Requests addressed to `host` (a host name, without port) go to the vault `vault`; the
+    /// name is added to the certificate.
+    pub fn with_alias(mut self, host: &str, vault: &str) -> Self {
+        self.aliases
+            .push((host.to_ascii_lowercase(), vault.to_ascii_lowercase()));
+        self
+    }
+}
+
+/// Which vault a request addresses, from its host (without port, lower case): an alias, else
+/// `{vault}.localhost`, else the host itself.
+pub(crate) fn vault_of_host<'a>(host: &'a str, aliases: &'a [(String, String)]) -> &'a str {
+    if let Some((_, vault)) = aliases.iter().find(|(alias, _)| alias == host) {
+        return vault;
+    }
+    match host.strip_suffix(".localhost") {
+        Some(vault) if !vault.is_empty() => vault,
+        _ => host,
+    }
+}
+
+/// Whether `name` can name a vault: a DNS label (letters, digits and hyphens, 1 to 63).
+fn valid_vault_name(name: &str) -> bool {
+    (1..=63).contains(&name.len())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && !name.starts_with('-')
+        && !name.ends_with('-')
 }
 
 /// What the handlers need to know about the configuration.
@@ -97,6 +141,8 @@ pub(crate) struct Settings {
     pub(crate) delete_delay: Duration,
     pub(crate) strict_auth: bool,
     pub(crate) tenant: String,
+    /// `(host, vault)` pairs: see [`EmulatorOptions::with_alias`].
+    pub(crate) aliases: Vec<(String, String)>,
 }
 
 /// A running emulator; stops when dropped.
@@ -104,6 +150,8 @@ pub struct Emulator {
     addr: SocketAddr,
     pem: Option<String>,
     task: tokio::task::JoinHandle<()>,
+    /// The named vaults' own listeners: name, port, task.
+    named: Vec<(String, u16, tokio::task::JoinHandle<()>)>,
     _state: Arc<State>,
 }
 
@@ -176,8 +224,23 @@ impl Emulator {
                 "plain http is only served on loopback addresses",
             ));
         }
+        for name in options
+            .vaults
+            .iter()
+            .chain(options.aliases.iter().map(|(_, vault)| vault))
+        {
+            if !valid_vault_name(name) {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    format!("`{name}` is not a vault name: 1 to 63 letters, digits and hyphens"),
+                ));
+            }
+        }
+        let mut names = options.extra_names.clone();
+        names.extend(options.vaults.iter().map(|v| format!("{v}.localhost")));
+        names.extend(options.aliases.iter().map(|(host, _)| host.clone()));
         let tls = if options.tls {
-            Some(crate::tls::self_signed(&options.extra_names)?)
+            Some(crate::tls::server(&names)?)
         } else {
             None
         };
@@ -203,6 +266,7 @@ impl Emulator {
             delete_delay: options.delete_delay,
             strict_auth: options.strict_auth,
             tenant: "00000000-0000-0000-0000-00000000e001".to_owned(),
+            aliases: options.aliases.clone(),
         });
         let scheme = if acceptor.is_some() { "https" } else { "http" };
         let context = Arc::new(ServeContext {
@@ -229,13 +293,58 @@ impl Emulator {
                     serve(listener, spawner_context.clone(), Some(vault.to_owned())),
                 ))
             }));
+        let mut named = Vec::new();
+        for name in &options.vaults {
+            let (port, task) = state.start_vault_listener(name)?;
+            named.push((name.clone(), port, task));
+        }
         let task = serve(listener, context, None);
         Ok(Emulator {
             addr,
             pem,
             task,
+            named,
             _state: state,
         })
+    }
+
+    /// The URL of a vault named at start ([`EmulatorOptions::with_vault`]) on its own port:
+    /// `https://127.0.0.1:PORT`, which every client can reach without name resolution.
+    pub fn vault_url(&self, name: &str) -> Option<String> {
+        let (_, port, _) = self
+            .named
+            .iter()
+            .find(|(n, _, _)| n.eq_ignore_ascii_case(name))?;
+        let mut addr = self.addr;
+        addr.set_port(*port);
+        Some(format!("{}://{addr}", self.scheme()))
+    }
+
+    /// `https://{name}.localhost:PORT`: any vault by name on the main port. `*.localhost`
+    /// resolves to loopback in this SDK's transport, curl, browsers and with systemd-resolved
+    /// or macOS; elsewhere (the C library alone) use [`Emulator::vault_url`] or an alias.
+    pub fn vault_host_url(&self, name: &str) -> String {
+        format!(
+            "{}://{}.localhost:{}",
+            self.scheme(),
+            name.to_ascii_lowercase(),
+            self.addr.port()
+        )
+    }
+
+    /// The names of the vaults named at start, with their own ports' URLs.
+    pub fn named_vaults(&self) -> impl Iterator<Item = (&str, String)> + '_ {
+        self.named
+            .iter()
+            .map(|(name, _, _)| (name.as_str(), self.vault_url(name).unwrap_or_default()))
+    }
+
+    fn scheme(&self) -> &'static str {
+        if self.pem.is_some() {
+            "https"
+        } else {
+            "http"
+        }
     }
 
     /// The address it listens on.
@@ -246,11 +355,11 @@ impl Emulator {
     /// `https://127.0.0.1:PORT` (or `http://` when serving plain http): the vault URL of a
     /// vault named by its host; any host name that resolves here works too.
     pub fn url(&self) -> String {
-        let scheme = if self.pem.is_some() { "https" } else { "http" };
-        format!("{scheme}://{}", self.addr)
+        format!("{}://{}", self.scheme(), self.addr)
     }
 
-    /// The self-signed certificate (PEM) to trust; empty for plain http.
+    /// The certificate (PEM) to trust: the emulator's own CA, made at start, which signs the
+    /// server certificates of every host name it serves; empty for plain http.
     pub fn certificate_pem(&self) -> &str {
         self.pem.as_deref().unwrap_or("")
     }
@@ -259,6 +368,9 @@ impl Emulator {
 impl Drop for Emulator {
     fn drop(&mut self) {
         self.task.abort();
+        for (_, _, task) in &self.named {
+            task.abort();
+        }
         self._state.stop_vault_listeners();
     }
 }
@@ -291,11 +403,12 @@ async fn handle(
                 .map(str::to_owned)
         })
         .unwrap_or_else(|| "localhost".to_owned());
-    let vault = host
+    let bare_host = host
         .rsplit_once(':')
         .filter(|(_, port)| port.chars().all(|c| c.is_ascii_digit()))
         .map_or(host.as_str(), |(h, _)| h)
         .to_ascii_lowercase();
+    let vault = vault_of_host(&bare_host, &settings.aliases).to_owned();
     let path = parts.uri.path();
     let segments: Vec<String> = path
         .trim_start_matches('/')

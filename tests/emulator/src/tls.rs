@@ -1,35 +1,160 @@
-//! The self-signed certificate the emulator serves, made at start.
+//! The emulator's TLS: a certificate authority made at start (the one certificate clients
+//! trust), and server certificates it signs: one for `localhost`, `127.0.0.1`, `::1`, the
+//! named vaults and aliases, made at start, and one per other `{vault}.localhost` name, made on
+//! the first handshake that asks for it. (A single `*.localhost` wildcard does not do: rustls's
+//! and OpenSSL's host checks refuse a wildcard one label above a top-level name.)
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
+    KeyUsagePurpose,
+};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use rustls::server::{ClientHello, ResolvesServerCert};
+use rustls::sign::CertifiedKey;
 
-/// A certificate for `localhost`, `127.0.0.1` and `::1` (plus any extra names), and the TLS
-/// server configuration using it (HTTP/2 and HTTP/1.1 offered).
+/// The CA's certificate (PEM) to trust, and the TLS server configuration (HTTP/2 and
+/// HTTP/1.1 offered).
 pub(crate) struct Tls {
     pub(crate) pem: String,
     pub(crate) config: Arc<rustls::ServerConfig>,
 }
 
-pub(crate) fn self_signed(extra_names: &[String]) -> std::io::Result<Tls> {
+/// At most this many on-demand server certificates are kept (one per vault host name).
+const MAX_ISSUED: usize = 1024;
+
+/// Signs server certificates with the emulator's CA.
+struct Authority {
+    certificate: rcgen::Certificate,
+    key: KeyPair,
+    provider: Arc<rustls::crypto::CryptoProvider>,
+}
+
+impl Authority {
+    fn new(provider: Arc<rustls::crypto::CryptoProvider>) -> std::io::Result<Authority> {
+        let mut params = CertificateParams::default();
+        params.distinguished_name = rcgen::DistinguishedName::new();
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "Key Vault emulator CA");
+        params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        validity(&mut params);
+        let key = KeyPair::generate().map_err(std::io::Error::other)?;
+        let certificate = params.self_signed(&key).map_err(std::io::Error::other)?;
+        Ok(Authority {
+            certificate,
+            key,
+            provider,
+        })
+    }
+
+    /// A server certificate for `names` (DNS names or IP addresses), with the CA after it.
+    fn issue(&self, names: Vec<String>) -> std::io::Result<Arc<CertifiedKey>> {
+        let mut params = CertificateParams::new(names).map_err(std::io::Error::other)?;
+        params.distinguished_name = rcgen::DistinguishedName::new();
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "Key Vault emulator");
+        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        params.use_authority_key_identifier_extension = true;
+        validity(&mut params);
+        let key = KeyPair::generate().map_err(std::io::Error::other)?;
+        let certificate = params
+            .signed_by(&key, &self.certificate, &self.key)
+            .map_err(std::io::Error::other)?;
+        let der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+        let signing = self
+            .provider
+            .key_provider
+            .load_private_key(der)
+            .map_err(std::io::Error::other)?;
+        Ok(Arc::new(CertifiedKey::new(
+            vec![
+                CertificateDer::from(certificate.der().to_vec()),
+                CertificateDer::from(self.certificate.der().to_vec()),
+            ],
+            signing,
+        )))
+    }
+}
+
+/// Valid from a day ago (clocks differ) for ten years.
+fn validity(params: &mut CertificateParams) {
+    let now = time::OffsetDateTime::now_utc();
+    params.not_before = now - time::Duration::days(1);
+    params.not_after = now + time::Duration::days(3650);
+}
+
+/// Picks the server certificate by the name the client asked for (SNI).
+struct Resolver {
+    authority: Authority,
+    /// For clients that send no name (an IP address) or one of the names made at start.
+    default: Arc<CertifiedKey>,
+    default_names: Vec<String>,
+    issued: Mutex<HashMap<String, Arc<CertifiedKey>>>,
+}
+
+impl std::fmt::Debug for Resolver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Resolver")
+            .field("default_names", &self.default_names)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ResolvesServerCert for Resolver {
+    fn resolve(&self, hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        let Some(name) = hello.server_name().map(str::to_ascii_lowercase) else {
+            return Some(self.default.clone());
+        };
+        if self.default_names.contains(&name) || !name.ends_with(".localhost") {
+            return Some(self.default.clone());
+        }
+        let mut issued = self.issued.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(key) = issued.get(&name) {
+            return Some(key.clone());
+        }
+        if issued.len() >= MAX_ISSUED {
+            return Some(self.default.clone());
+        }
+        let key = self.authority.issue(vec![name.clone()]).ok()?;
+        issued.insert(name, key.clone());
+        Some(key)
+    }
+}
+
+/// The CA and a TLS configuration serving certificates it signs (see the module docs).
+pub(crate) fn server(extra_names: &[String]) -> std::io::Result<Tls> {
     let mut names = vec![
         "localhost".to_owned(),
         "127.0.0.1".to_owned(),
         "::1".to_owned(),
-        "*.localhost".to_owned(),
     ];
-    names.extend(extra_names.iter().cloned());
-    let certified = rcgen::generate_simple_self_signed(names).map_err(std::io::Error::other)?;
-    let pem = certified.cert.pem();
-    let der = CertificateDer::from(certified.cert.der().to_vec());
-    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(certified.key_pair.serialize_der()));
+    for name in extra_names {
+        let name = name.to_ascii_lowercase();
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let authority = Authority::new(provider.clone())?;
+    let pem = authority.certificate.pem();
+    let default = authority.issue(names.clone())?;
+    let resolver = Resolver {
+        authority,
+        default,
+        default_names: names,
+        issued: Mutex::new(HashMap::new()),
+    };
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(std::io::Error::other)?
         .with_no_client_auth()
-        .with_single_cert(vec![der], key)
-        .map_err(std::io::Error::other)?;
+        .with_cert_resolver(Arc::new(resolver));
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(Tls {
         pem,
