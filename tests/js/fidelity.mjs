@@ -318,6 +318,24 @@ async function vaults() {
   check(missing, "vaults: another vault on the main address does not have it");
 }
 
+/** Export and import (`/_emulator/state`): a snapshot taken, the secret deleted and purged
+ * through the SDK, the snapshot put back: the secret is there again. */
+async function state() {
+  const client = new SecretClient(URL_, credential, dataPlane("secrets"));
+  await client.setSecret("js-state", "snapshotted");
+  const exported = await (await fetch(`${URL_}/_emulator/state`)).text();
+  const poller = await client.beginDeleteSecret("js-state", fast);
+  await poller.pollUntilDone();
+  await client.purgeDeletedSecret("js-state");
+  const put = await fetch(`${URL_}/_emulator/state`, {
+    method: "PUT",
+    headers: { "content-type": "application/json" },
+    body: exported,
+  });
+  check(put.status === 204, "state: a snapshot imported");
+  check((await client.getSecret("js-state")).value === "snapshotted", "state: the purged secret is back");
+}
+
 const vaultUrl = await management();
 await secrets(vaultUrl);
 await keys(vaultUrl);
@@ -325,4 +343,5 @@ await certificates(vaultUrl);
 await retries(vaultUrl);
 await clock(vaultUrl);
 await vaults();
+await state();
 console.log(`js fidelity: all ${passed} checks passed`);

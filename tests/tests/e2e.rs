@@ -34,6 +34,8 @@ mod emulator_clock;
 mod emulator_faults;
 #[cfg(all(keyvault_module = "secrets", keyvault_module = "certificates"))]
 mod emulator_fidelity;
+#[cfg(all(keyvault_module = "secrets", keyvault_module = "keys"))]
+mod emulator_state;
 #[cfg(all(
     keyvault_module = "secrets",
     keyvault_module = "keys",

@@ -16,17 +16,22 @@ use crate::store::State;
 const JOB_TIME: Duration = Duration::from_millis(200);
 
 /// Jobs and snapshots of every vault.
-#[derive(Default)]
+#[derive(Default, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Admin {
     jobs: BTreeMap<String, Job>,
     /// Full backups by folder URL.
     backups: BTreeMap<String, crate::store::Collection<crate::keys::KeyVersion>>,
+    #[serde(with = "crate::persist::pair_keyed")]
     role_definitions: BTreeMap<(String, String), Value>,
+    #[serde(with = "crate::persist::pair_keyed")]
     role_assignments: BTreeMap<(String, String), Value>,
+    #[serde(with = "crate::persist::pair_keyed")]
     settings: BTreeMap<(String, String), String>,
 }
 
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 struct Job {
+    #[serde(with = "crate::persist::deadline")]
     done_at: Instant,
     body: Value,
 }

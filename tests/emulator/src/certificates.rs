@@ -37,7 +37,7 @@ pub(crate) struct CertVersion {
 }
 
 /// A creation in progress.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Pending {
     policy: Value,
     tags: Option<Value>,
@@ -45,6 +45,7 @@ pub(crate) struct Pending {
     /// The private key (JWK) the certificate will be for.
     key: Map<String, Value>,
     csr: Vec<u8>,
+    #[serde(with = "crate::persist::deadline")]
     ready_at: Instant,
     status: String,
     error: Option<Value>,

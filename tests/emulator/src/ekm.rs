@@ -16,7 +16,7 @@ use crate::store::State;
 const CLIENT_SUBJECT: &str = "Azure Key Vault EKM Client";
 
 /// One vault's EKM state.
-#[derive(Default)]
+#[derive(Default, Clone, Serialize, Deserialize)]
 pub(crate) struct Ekm {
     connection: Option<Connection>,
     /// The client certificate (DER), made on first request and kept for the vault's life: a
@@ -25,7 +25,7 @@ pub(crate) struct Ekm {
 }
 
 /// An `EkmConnection`, with the fields under their wire names.
-#[derive(Serialize)]
+#[derive(Clone, Serialize, Deserialize)]
 struct Connection {
     host: String,
     #[serde(skip_serializing_if = "Option::is_none")]

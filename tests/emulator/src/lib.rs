@@ -28,6 +28,7 @@ mod http;
 mod keys;
 mod management;
 mod objects;
+mod persist;
 mod router;
 mod secrets;
 mod server;

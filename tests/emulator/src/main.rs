@@ -17,6 +17,9 @@ A local Azure Key Vault (data plane and management plane) for tests.
                          NAME.localhost is in the certificate (any vault also works unnamed:
                          https://NAME.localhost:PORT or https://127.0.0.1:PORT/vaults/NAME)
   --alias HOST=NAME      requests addressed to HOST go to the vault NAME (repeatable)
+  --state FILE           load the state from FILE (if it exists) and write it there after
+                         every change, atomically (export and import it at run time with
+                         GET/PUT /_emulator/state); without it the state is in memory only
   --clock-offset-days N  start the emulator's clock N days ahead (move it at run time with
                          POST /_emulator/clock {\"advance\": \"P30D\"}; GET shows it)
 
@@ -47,6 +50,7 @@ async fn main() -> ExitCode {
                     .map_err(|e| format!("--addr {v}: {e}"))
             }),
             "--cert-out" => value("--cert-out").map(|v| cert_out = Some(v)),
+            "--state" => value("--state").map(|v| options = options.clone().with_state_file(v)),
             "--vault" => value("--vault").map(|v| options = options.clone().with_vault(&v)),
             "--alias" => value("--alias").and_then(|v| match v.split_once('=') {
                 Some((host, vault)) if !host.is_empty() && !vault.is_empty() => {

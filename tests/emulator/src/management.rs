@@ -17,16 +17,44 @@ use crate::store::State;
 const PROVISIONING_TIME: Duration = Duration::from_millis(200);
 
 /// ARM state.
-#[derive(Default)]
+#[derive(Default, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Arm {
     /// Vaults by lower-cased name (vault names are global).
     vaults: BTreeMap<String, ArmVault>,
     /// Soft-deleted vaults by lower-cased name.
     deleted: BTreeMap<String, DeletedVault>,
     /// Purges in progress: operation id to when they finish.
+    #[serde(with = "deadlines")]
     purges: BTreeMap<String, Instant>,
 }
 
+/// A map of deadlines (see [`crate::persist::deadline`]).
+mod deadlines {
+    use std::collections::BTreeMap;
+    use std::time::Instant;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(transparent)]
+    struct Deadline(#[serde(with = "crate::persist::deadline")] Instant);
+
+    pub(super) fn serialize<S: Serializer>(
+        map: &BTreeMap<String, Instant>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.collect_map(map.iter().map(|(k, v)| (k, Deadline(*v))))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<BTreeMap<String, Instant>, D::Error> {
+        let map: BTreeMap<String, Deadline> = BTreeMap::deserialize(d)?;
+        Ok(map.into_iter().map(|(k, v)| (k, v.0)).collect())
+    }
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
 struct ArmVault {
     subscription: String,
     group: String,
@@ -34,14 +62,82 @@ struct ArmVault {
     location: String,
     tags: Value,
     properties: Value,
+    #[serde(with = "crate::persist::deadline")]
     ready_at: Instant,
     /// The vault's own data-plane URL (its own port on the emulator's address).
     uri: String,
     /// The listener serving that port.
+    #[serde(skip)]
     listener: Option<tokio::task::JoinHandle<()>>,
 }
 
+/// A copy without the listener (which stays with the original).
+impl Clone for ArmVault {
+    fn clone(&self) -> Self {
+        ArmVault {
+            subscription: self.subscription.clone(),
+            group: self.group.clone(),
+            name: self.name.clone(),
+            location: self.location.clone(),
+            tags: self.tags.clone(),
+            properties: self.properties.clone(),
+            ready_at: self.ready_at,
+            uri: self.uri.clone(),
+            listener: None,
+        }
+    }
+}
+
 impl Arm {
+    /// Moves over the listeners of `old`'s vaults that this state has too, at the same URI.
+    pub(crate) fn take_listeners_from(&mut self, old: &mut Arm) {
+        let mut serving: BTreeMap<String, (String, tokio::task::JoinHandle<()>)> = BTreeMap::new();
+        let old_vaults = old
+            .vaults
+            .iter_mut()
+            .chain(old.deleted.iter_mut().map(|(key, d)| (key, &mut d.vault)));
+        for (key, vault) in old_vaults {
+            if let Some(listener) = vault.listener.take() {
+                serving.insert(key.clone(), (vault.uri.clone(), listener));
+            }
+        }
+        let new_vaults = self
+            .vaults
+            .iter_mut()
+            .chain(self.deleted.iter_mut().map(|(key, d)| (key, &mut d.vault)));
+        for (key, vault) in new_vaults {
+            match serving.remove(key) {
+                Some((uri, listener)) if uri == vault.uri => vault.listener = Some(listener),
+                Some((_, listener)) => listener.abort(),
+                None => {}
+            }
+        }
+        for (_, (_, listener)) in serving {
+            listener.abort();
+        }
+    }
+
+    /// Starts a listener for every vault (live or soft-deleted) loaded from a saved state, on
+    /// the port its `vaultUri` names when that port is free (else another, and the URI says
+    /// so).
+    pub(crate) fn start_listeners(&mut self, state: &State) {
+        let vaults = self
+            .vaults
+            .iter_mut()
+            .chain(self.deleted.iter_mut().map(|(key, d)| (key, &mut d.vault)));
+        for (key, vault) in vaults.filter(|(_, v)| v.listener.is_none()) {
+            let Ok(mut uri) = url::Url::parse(&vault.uri) else {
+                continue;
+            };
+            let wanted = uri.port().unwrap_or(0);
+            if let Ok((port, listener)) = state.start_vault_listener(key, wanted) {
+                let _ = uri.set_port(Some(port));
+                vault.uri = uri.to_string();
+                vault.listener = Some(listener);
+            }
+        }
+    }
+
     /// Stops every vault's listener (the emulator is going away).
     pub(crate) fn stop_listeners(&mut self) {
         let vaults = self
@@ -64,8 +160,10 @@ impl Drop for ArmVault {
     }
 }
 
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 struct DeletedVault {
     vault: ArmVault,
+    #[serde(with = "time::serde::rfc3339")]
     deleted_at: time::OffsetDateTime,
 }
 
@@ -537,7 +635,7 @@ fn create(
     if properties.get("accessPolicies").is_none() {
         properties["accessPolicies"] = json!([]);
     }
-    let (port, listener) = state.start_vault_listener(&key).map_err(|e| {
+    let (port, listener) = state.start_vault_listener(&key, 0).map_err(|e| {
         arm_error(
             StatusCode::INTERNAL_SERVER_ERROR,
             "InternalError",

@@ -43,6 +43,9 @@ pub struct EmulatorOptions {
     pub vaults: Vec<String>,
     /// Host names (lower case) that address a vault of another name: `(host, vault)`.
     pub aliases: Vec<(String, String)>,
+    /// Load the state from this file at start (when it exists) and write it there after
+    /// every change; `None` (the default) keeps it in memory only.
+    pub state_file: Option<std::path::PathBuf>,
 }
 
 impl Default for EmulatorOptions {
@@ -57,6 +60,7 @@ impl Default for EmulatorOptions {
             clock_offset: Duration::ZERO,
             vaults: Vec::new(),
             aliases: Vec::new(),
+            state_file: None,
         }
     }
 }
@@ -95,6 +99,13 @@ impl EmulatorOptions {
     /// Sets how long deletions take.
     pub fn with_delete_delay(mut self, delay: Duration) -> Self {
         self.delete_delay = delay;
+        self
+    }
+
+    /// Persists the state in `path`: loaded at start when the file exists, written after every
+    /// change before the answer is sent (atomically: a kill leaves the old or the new state).
+    pub fn with_state_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.state_file = Some(path.into());
         self
     }
 
@@ -252,7 +263,17 @@ impl Emulator {
             .faults
             .check()
             .map_err(|why| std::io::Error::new(std::io::ErrorKind::InvalidInput, why))?;
-        let state = Arc::new(State::default());
+        let (state_file, snapshot) = match &options.state_file {
+            Some(path) => {
+                let (file, snapshot) = crate::persist::StateFile::open(path)?;
+                (Some(file), snapshot)
+            }
+            None => (None, None),
+        };
+        let state = Arc::new(State {
+            state_file,
+            ..State::default()
+        });
         *state
             .faults
             .lock()
@@ -283,8 +304,9 @@ impl Emulator {
             .vault_listeners
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner) =
-            Some(Box::new(move |vault: &str| {
-                let listener = std::net::TcpListener::bind((ip, 0))?;
+            Some(Box::new(move |vault: &str, port: u16| {
+                let listener = std::net::TcpListener::bind((ip, port))
+                    .or_else(|_| std::net::TcpListener::bind((ip, 0)))?;
                 listener.set_nonblocking(true)?;
                 let port = listener.local_addr()?.port();
                 let listener = TcpListener::from_std(listener)?;
@@ -293,9 +315,12 @@ impl Emulator {
                     serve(listener, spawner_context.clone(), Some(vault.to_owned())),
                 ))
             }));
+        if let Some(snapshot) = snapshot {
+            snapshot.restore(&state);
+        }
         let mut named = Vec::new();
         for name in &options.vaults {
-            let (port, task) = state.start_vault_listener(name)?;
+            let (port, task) = state.start_vault_listener(name, 0)?;
             named.push((name.clone(), port, task));
         }
         let task = serve(listener, context, None);
@@ -464,7 +489,9 @@ async fn handle(
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     if req.segments.first().map(String::as_str) == Some("_emulator") {
-        return Ok(crate::clock::with_offset(offset, || control(state, &req)));
+        return Ok(crate::clock::with_offset(offset, || {
+            persisted(state, control(state, &req))
+        }));
     }
     let token_request = req.segments.len() == 4 && req.segments[1] == "oauth2";
     if !token_request {
@@ -488,19 +515,57 @@ async fn handle(
         }
     }
     Ok(crate::clock::with_offset(offset, || {
-        crate::router::route(state, settings, &req)
+        persisted(state, crate::router::route(state, settings, &req))
     }))
+}
+
+/// `response`, once the state it may have changed is in the state file (if there is one); a
+/// failed write is a 500 naming why, since the change would not survive a restart.
+fn persisted(
+    state: &State,
+    response: hyper::Response<Full<Bytes>>,
+) -> hyper::Response<Full<Bytes>> {
+    match &state.state_file {
+        Some(file) => match file.save(state) {
+            Ok(()) => response,
+            Err(e) => crate::http::error(
+                hyper::StatusCode::INTERNAL_SERVER_ERROR,
+                "InternalError",
+                &format!("the change was made but the state file could not be written: {e}"),
+            ),
+        },
+        None => response,
+    }
 }
 
 /// `/_emulator/...`: the emulator's controls (faults, clock).
 fn control(state: &State, req: &Req) -> hyper::Response<Full<Bytes>> {
     match req.segments.get(1).map(String::as_str) {
         Some("clock") if req.segments.len() == 2 => clock(state, req),
+        Some("state") if req.segments.len() == 2 => state_control(state, req),
         Some("faults") if req.segments.len() == 2 => state
             .faults
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .handle(req),
+        _ => crate::http::no_route(req),
+    }
+}
+
+/// `/_emulator/state`: `GET` exports the whole state (the `--state` file's JSON), `PUT`
+/// replaces the state with one exported before.
+fn state_control(state: &State, req: &Req) -> hyper::Response<Full<Bytes>> {
+    match req.method {
+        hyper::Method::GET => crate::http::ok(
+            serde_json::to_value(crate::persist::Snapshot::take(state)).unwrap_or_default(),
+        ),
+        hyper::Method::PUT => match crate::persist::Snapshot::parse(&req.body) {
+            Ok(snapshot) => {
+                snapshot.restore(state);
+                crate::http::empty(hyper::StatusCode::NO_CONTENT)
+            }
+            Err(why) => bad_parameter(&why),
+        },
         _ => crate::http::no_route(req),
     }
 }

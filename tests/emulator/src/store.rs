@@ -24,11 +24,14 @@ pub(crate) struct State {
     pub(crate) faults: Mutex<crate::faults::Faults>,
     /// Starts a listener for a vault (on its own port); set by the server.
     pub(crate) vault_listeners: Mutex<Option<VaultListenerFactory>>,
+    /// Where the state is persisted (`--state`), if anywhere.
+    pub(crate) state_file: Option<crate::persist::StateFile>,
 }
 
-/// Starts a listener serving one vault; returns its port and task.
+/// Starts a listener serving one vault, on the port given when it is free (0: any); returns
+/// its port and task.
 pub(crate) type VaultListenerFactory =
-    Box<dyn Fn(&str) -> std::io::Result<(u16, tokio::task::JoinHandle<()>)> + Send + Sync>;
+    Box<dyn Fn(&str, u16) -> std::io::Result<(u16, tokio::task::JoinHandle<()>)> + Send + Sync>;
 
 impl State {
     /// Runs `f` on a vault's data (empty on first use), holding the lock over every vault.
@@ -52,13 +55,14 @@ impl State {
     pub(crate) fn start_vault_listener(
         &self,
         vault: &str,
+        port: u16,
     ) -> std::io::Result<(u16, tokio::task::JoinHandle<()>)> {
         match &*self
             .vault_listeners
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
         {
-            Some(factory) => factory(vault),
+            Some(factory) => factory(vault, port),
             None => Err(std::io::Error::other("the server is not running")),
         }
     }
@@ -77,7 +81,7 @@ impl State {
 }
 
 /// One vault's objects.
-#[derive(Default)]
+#[derive(Default, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Vault {
     pub(crate) secrets: Collection<crate::secrets::SecretVersion>,
     pub(crate) keys: Collection<crate::keys::KeyVersion>,
@@ -185,7 +189,7 @@ pub(crate) fn new_version() -> String {
 }
 
 /// An object: its versions, oldest first (the last is current).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Item<V> {
     pub(crate) versions: Vec<(String, V)>,
 }
@@ -220,12 +224,13 @@ impl<V> Item<V> {
 }
 
 /// A soft-deleted object.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Deleted<V> {
     pub(crate) item: Item<V>,
     pub(crate) deleted_date: i64,
     /// Until then the deletion is in progress: the deleted object cannot be read, recovered or
     /// purged yet ("currently being deleted"), as on the service.
+    #[serde(with = "crate::persist::deadline")]
     pub(crate) settled_at: Instant,
 }
 
@@ -245,7 +250,11 @@ impl<V> Deleted<V> {
 }
 
 /// Live and deleted objects of one kind, by lower-cased name (names are case-insensitive).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(bound(
+    serialize = "V: serde::Serialize",
+    deserialize = "V: serde::Deserialize<'de>"
+))]
 pub(crate) struct Collection<V> {
     pub(crate) live: BTreeMap<String, (String, Item<V>)>,
     pub(crate) deleted: BTreeMap<String, (String, Deleted<V>)>,
