@@ -4,7 +4,7 @@
 # and README, and no key material (test certificates and keys stay in the repository).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-crates=(keyvault-runtime keyvault-identity keyvault keyvault-mgmt keyvault-sdk)
+crates=(keyvault-runtime keyvault-identity keyvault keyvault-mgmt keyvault-sdk keyvault-emulator)
 # --no-verify: verifying would compile every package again from its tarball (the workspace
 # build already compiles the same sources); --allow-dirty: the test command runs on work trees.
 cargo package -q --no-verify --allow-dirty $(printf -- '-p %s ' "${crates[@]}") 2>&1 \

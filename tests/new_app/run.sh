@@ -13,8 +13,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-(cd "$repo" && cargo build -q -p emulator)
-"$repo/target/debug/emulator" --addr 127.0.0.1:0 --cert-out "$work/emulator.pem" >"$work/emulator.log" 2>&1 &
+(cd "$repo" && cargo build -q -p keyvault-emulator)
+"$repo/target/debug/keyvault-emulator" --addr 127.0.0.1:0 --cert-out "$work/emulator.pem" >"$work/emulator.log" 2>&1 &
 emulator_pid=$!
 
 cd "$work"

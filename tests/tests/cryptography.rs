@@ -16,7 +16,7 @@ use keyvault_sdk::cryptography::{CryptographyClient, CryptographyError, Performe
 use rand_core::{OsRng, RngCore};
 
 use crate::emulator::start;
-use emulator::EmulatorOptions;
+use keyvault_emulator::EmulatorOptions;
 
 fn random(len: usize) -> Vec<u8> {
     let mut bytes = vec![0u8; len];

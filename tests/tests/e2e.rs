@@ -26,6 +26,7 @@ mod cryptography;
 mod emulator;
 #[cfg(all(keyvault_module = "secrets", keyvault_module = "certificates"))]
 mod emulator_clock;
+mod emulator_coverage;
 #[cfg(all(
     keyvault_module = "secrets",
     keyvault_module = "keys",
@@ -34,6 +35,8 @@ mod emulator_clock;
 mod emulator_faults;
 #[cfg(all(keyvault_module = "secrets", keyvault_module = "certificates"))]
 mod emulator_fidelity;
+#[cfg(keyvault_module = "secrets")]
+mod emulator_helper;
 #[cfg(all(keyvault_module = "secrets", keyvault_module = "keys"))]
 mod emulator_state;
 #[cfg(all(

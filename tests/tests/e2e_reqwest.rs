@@ -3,7 +3,7 @@
 //! credential, so the two transports stay equal in behaviour; plus what only the reqwest
 //! transport has to show (`reqwest_transport.rs`).
 
-/// Read by `emulator::suite_transport`.
+/// Read by `keyvault_emulator::suite_transport`.
 const REQWEST_TRANSPORT: bool = true;
 
 #[cfg(all(

@@ -5,9 +5,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use emulator::{Emulator, EmulatorOptions};
 use futures::TryStreamExt;
 use keyvault::secrets::{models, SecretClient};
+use keyvault_emulator::{Emulator, EmulatorOptions};
 use keyvault_identity::{ClientSecretCredential, CredentialOptions};
 use keyvault_runtime::http::HttpClient;
 use keyvault_runtime::transport::TransportOptions;

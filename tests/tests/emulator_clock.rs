@@ -240,3 +240,101 @@ async fn the_clock_only_moves_forward_and_refuses_bad_input() {
     let (_, clock) = raw.call(Method::GET, "/_emulator/clock", None).await;
     assert_eq!(clock["offsetSeconds"], 0);
 }
+
+/// The version count of `/{collection}/{name}/versions`.
+async fn version_count(raw: &Raw, collection: &str, name: &str) -> usize {
+    let (status, list) = raw
+        .call(
+            Method::GET,
+            &format!("/{collection}/{name}/versions?api-version=2026-04-01"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{list}");
+    list["value"].as_array().unwrap().len()
+}
+
+/// Creates a self-issued certificate with `lifetime_actions` and waits for its issuance.
+async fn issue(raw: &Raw, name: &str, lifetime_actions: Value) {
+    let policy = json!({
+        "key_props": {"kty": "EC", "crv": "P-256"},
+        "x509_props": {"subject": format!("CN={name}"), "validity_months": 12},
+        "issuer": {"name": "Self"},
+        "lifetime_actions": lifetime_actions,
+    });
+    let (status, answer) = raw
+        .call(
+            Method::POST,
+            &format!("/certificates/{name}/create?api-version=2026-04-01"),
+            Some(json!({"policy": policy})),
+        )
+        .await;
+    assert_eq!(status, 202, "{answer}");
+    advance(raw, json!({"advanceSeconds": 1})).await;
+    let (_, pending) = raw
+        .call(
+            Method::GET,
+            &format!("/certificates/{name}/pending?api-version=2026-04-01"),
+            None,
+        )
+        .await;
+    assert_eq!(pending["status"], "completed", "{pending}");
+}
+
+#[tokio::test]
+async fn certificate_auto_renew_fires_at_its_trigger_and_email_actions_do_not_renew() {
+    let raw = Raw::start().await;
+    let renew =
+        |trigger: Value| json!([{"trigger": trigger, "action": {"action_type": "AutoRenew"}}]);
+    issue(&raw, "by-share", renew(json!({"lifetime_percentage": 80}))).await;
+    issue(&raw, "by-days", renew(json!({"days_before_expiry": 30}))).await;
+    issue(
+        &raw,
+        "mail-only",
+        json!([{"trigger": {"lifetime_percentage": 50}, "action": {"action_type": "EmailContacts"}}]),
+    )
+    .await;
+    // A lifetime is 360 days here (12 months of 30): 80% is day 288, 30 days before its end is
+    // day 330.
+    advance(&raw, json!({"advance": "P280D"})).await;
+    assert_eq!(version_count(&raw, "certificates", "by-share").await, 1);
+    advance(&raw, json!({"advance": "P10D"})).await;
+    assert_eq!(
+        version_count(&raw, "certificates", "by-share").await,
+        2,
+        "renewed at 80%"
+    );
+    assert_eq!(version_count(&raw, "certificates", "by-days").await, 1);
+    // Its key and secret were renewed with it, and the new version is the current one.
+    assert_eq!(version_count(&raw, "keys", "by-share").await, 2);
+    assert_eq!(version_count(&raw, "secrets", "by-share").await, 2);
+    let (_, current) = raw
+        .call(
+            Method::GET,
+            "/certificates/by-share?api-version=2026-04-01",
+            None,
+        )
+        .await;
+    let start = now(&raw).await;
+    let created = current["attributes"]["created"].as_i64().unwrap();
+    assert!(
+        (start - created) < 3 * DAY,
+        "issued when due: {created} vs now {start}"
+    );
+
+    advance(&raw, json!({"advance": "P45D"})).await;
+    assert_eq!(
+        version_count(&raw, "certificates", "by-days").await,
+        2,
+        "renewed 30 days before its end"
+    );
+    assert_eq!(
+        version_count(&raw, "certificates", "mail-only").await,
+        1,
+        "e-mail actions renew nothing"
+    );
+
+    // Two more lifetimes at once: renewed once per lifetime, not once per look.
+    advance(&raw, json!({"advance": "P576D"})).await;
+    assert_eq!(version_count(&raw, "certificates", "by-share").await, 4);
+}

@@ -5,8 +5,8 @@
 
 use std::time::{Duration, Instant};
 
-use emulator::{EmulatorOptions, FaultKind, FaultSettings};
 use keyvault::secrets::{models::SecretSetParameters, SecretClient};
+use keyvault_emulator::{EmulatorOptions, FaultKind, FaultSettings};
 use keyvault_runtime::http::{HttpClient, Method, Request, Url};
 use keyvault_runtime::transport::{HyperTransport, TransportOptions};
 use keyvault_runtime::{ErrorKind, RetryOptions};
@@ -21,7 +21,11 @@ fn quick_retries(max: u32) -> RetryOptions {
 }
 
 /// `method /_emulator/faults` with an optional JSON body; the answer as JSON.
-async fn control(emulator: &emulator::Emulator, method: Method, body: Option<Value>) -> Value {
+async fn control(
+    emulator: &keyvault_emulator::Emulator,
+    method: Method,
+    body: Option<Value>,
+) -> Value {
     let transport = HyperTransport::new(
         &TransportOptions::default()
             .with_root_certificate_pem(emulator.certificate_pem().as_bytes().to_vec()),

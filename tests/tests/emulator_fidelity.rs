@@ -4,7 +4,7 @@
 
 use base64::Engine;
 use bytes::Bytes;
-use emulator::{Emulator, EmulatorOptions};
+use keyvault_emulator::{Emulator, EmulatorOptions};
 use keyvault_runtime::http::{HttpClient, Method, Request, Url};
 use keyvault_runtime::transport::{HyperTransport, TransportOptions};
 use serde_json::{json, Value};

@@ -5,13 +5,13 @@
 
 use std::time::Duration;
 
-use emulator::EmulatorOptions;
 use keyvault::keys::models::{
     JsonWebKeyEncryptionAlgorithm as Enc, JsonWebKeyType, KeyCreateParameters,
     KeyOperationsParameters,
 };
 use keyvault::keys::KeyClient;
 use keyvault::secrets::{models::SecretSetParameters, SecretClient};
+use keyvault_emulator::EmulatorOptions;
 use keyvault_mgmt::management::{models as m, KeyVaultManagementClient};
 use keyvault_runtime::http::{HttpClient, Method, Request, Url};
 use keyvault_runtime::PollerOptions;
@@ -19,7 +19,7 @@ use keyvault_sdk::SecretPollers;
 
 /// A control request to `/_emulator/...` with any token; status and body.
 async fn control(
-    emulator: &emulator::Emulator,
+    emulator: &keyvault_emulator::Emulator,
     method: Method,
     path: &str,
     body: Option<Vec<u8>>,

@@ -2,8 +2,8 @@
 //! resolves to loopback itself), by alias, by path, and named vaults on ports of their own;
 //! each vault's objects stay its own, and ids name the URL the client used.
 
-use emulator::{Emulator, EmulatorOptions};
 use keyvault::secrets::{models::SecretSetParameters, SecretClient};
+use keyvault_emulator::{Emulator, EmulatorOptions};
 use keyvault_runtime::ErrorKind;
 
 async fn secret_value(client: &SecretClient, name: &str) -> Option<String> {

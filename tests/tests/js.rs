@@ -17,8 +17,8 @@ async fn official_javascript_sdks_work_against_the_emulator() {
         "the JavaScript SDKs are not installed: run `npm ci --prefix tests/js` (scripts/test.sh does)"
     );
     // A named vault: by host name, on its own port, and through the alias `localhost`.
-    let emulator = emulator::Emulator::start(
-        emulator::EmulatorOptions::default()
+    let emulator = keyvault_emulator::Emulator::start(
+        keyvault_emulator::EmulatorOptions::default()
             .with_vault("js-named")
             .with_alias("localhost", "js-named"),
     )

@@ -2,7 +2,7 @@
 //! would be installed) is trusted without naming the certificate in the options. A test binary
 //! of its own, because it sets a process-wide environment variable.
 
-use emulator::{Emulator, EmulatorOptions};
+use keyvault_emulator::{Emulator, EmulatorOptions};
 use keyvault_runtime::http::{HttpClient, Method, Request};
 use keyvault_runtime::transport::{HyperTransport, TransportOptions};
 use keyvault_runtime::ErrorKind;

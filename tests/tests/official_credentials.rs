@@ -6,8 +6,8 @@
 use std::sync::Arc;
 
 use azure_core::http::{AsyncRawResponse, HttpClient as AzureHttpClient, StatusCode, Transport};
-use emulator::{Emulator, EmulatorOptions};
 use keyvault::secrets::{models::SecretSetParameters, SecretClient};
+use keyvault_emulator::{Emulator, EmulatorOptions};
 use keyvault_identity::AzureCoreCredential;
 use keyvault_runtime::http::{HeaderName, HeaderValue, HttpClient, Method, Request, Url};
 use keyvault_runtime::transport::{HyperTransport, TransportOptions};

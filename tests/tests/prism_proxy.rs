@@ -39,8 +39,8 @@ async fn emulator_responses_pass_prism_validation_in_the_end_to_end_flows() {
     let groups = ["secrets", "keys", "certificates"];
     let entries: Vec<(String, bool)> = groups.iter().map(|g| (spec_of(&root, g), true)).collect();
     preprocess(&specs, &temp.0, &entries);
-    let emulator = emulator::Emulator::start(
-        emulator::EmulatorOptions::default()
+    let emulator = keyvault_emulator::Emulator::start(
+        keyvault_emulator::EmulatorOptions::default()
             .with_plain_http()
             .with_delete_delay(Duration::from_millis(100)),
     )

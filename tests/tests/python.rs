@@ -14,9 +14,10 @@ async fn official_python_sdks_work_against_the_emulator() {
         python.exists(),
         "the Python SDKs are not installed: run `python3 -m venv tests/python/.venv && tests/python/.venv/bin/pip install -r tests/python/requirements.txt` (scripts/test.sh does)"
     );
-    let emulator = emulator::Emulator::start(emulator::EmulatorOptions::default())
-        .await
-        .unwrap();
+    let emulator =
+        keyvault_emulator::Emulator::start(keyvault_emulator::EmulatorOptions::default())
+            .await
+            .unwrap();
     let cert = std::env::temp_dir().join(format!("kv-emulator-{}.pem", std::process::id()));
     std::fs::write(&cert, emulator.certificate_pem()).unwrap();
     let script = root.join("tests/python/fidelity.py");

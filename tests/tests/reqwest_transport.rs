@@ -108,9 +108,10 @@ async fn failures_are_classified_as_the_default_transport_classifies_them() {
     );
 
     // An untrusted certificate: named, not transient, not retried.
-    let emulator = emulator::Emulator::start(emulator::EmulatorOptions::default())
-        .await
-        .unwrap();
+    let emulator =
+        keyvault_emulator::Emulator::start(keyvault_emulator::EmulatorOptions::default())
+            .await
+            .unwrap();
     let proxy = ConnectProxy::start().await;
     let settings = TransportOptions::default().with_proxy(proxy.url.clone());
     let client = SecretClient::new(
@@ -162,9 +163,10 @@ async fn failures_are_classified_as_the_default_transport_classifies_them() {
 async fn the_proxy_settings_and_root_certificates_apply() {
     // Through an explicit CONNECT proxy with credentials, to the emulator whose certificate
     // the settings trust.
-    let emulator = emulator::Emulator::start(emulator::EmulatorOptions::default())
-        .await
-        .unwrap();
+    let emulator =
+        keyvault_emulator::Emulator::start(keyvault_emulator::EmulatorOptions::default())
+            .await
+            .unwrap();
     let proxy = ConnectProxy::start().await;
     let settings = TransportOptions::default()
         .with_proxy(proxy.url.replace("http://", "http://alice:s3cret@"))
@@ -212,9 +214,10 @@ async fn the_proxy_settings_and_root_certificates_apply() {
 
 #[tokio::test]
 async fn http2_is_negotiated_unless_turned_off() {
-    let emulator = emulator::Emulator::start(emulator::EmulatorOptions::default())
-        .await
-        .unwrap();
+    let emulator =
+        keyvault_emulator::Emulator::start(keyvault_emulator::EmulatorOptions::default())
+            .await
+            .unwrap();
     let pem = emulator.certificate_pem().as_bytes().to_vec();
     for (http1_only, expected) in [
         (false, reqwest::Version::HTTP_2),

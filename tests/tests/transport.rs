@@ -185,9 +185,10 @@ async fn an_untrusted_certificate_is_named_and_not_retried() {
     use keyvault::secrets::SecretClient;
     use keyvault_runtime::{ClientOptions, RetryOptions};
 
-    let emulator = emulator::Emulator::start(emulator::EmulatorOptions::default())
-        .await
-        .unwrap();
+    let emulator =
+        keyvault_emulator::Emulator::start(keyvault_emulator::EmulatorOptions::default())
+            .await
+            .unwrap();
     let proxy = ConnectProxy::start().await;
     let mut options = ClientOptions::default().with_retry(
         RetryOptions::default()

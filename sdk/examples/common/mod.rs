@@ -11,7 +11,7 @@ use keyvault_sdk::ClientOptions;
 /// Where the example runs.
 pub struct Target {
     /// Keeps the emulator running for the example's lifetime.
-    pub emulator: Option<emulator::Emulator>,
+    pub emulator: Option<keyvault_emulator::Emulator>,
     /// The data-plane vault URL (`AZURE_KEYVAULT_URL` or the emulator's).
     pub vault_url: String,
     /// The management endpoint (`https://management.azure.com` or the emulator's).
@@ -44,7 +44,8 @@ pub async fn target() -> Result<Target, Box<dyn std::error::Error>> {
             options,
         });
     }
-    let emulator = emulator::Emulator::start(emulator::EmulatorOptions::default()).await?;
+    let emulator =
+        keyvault_emulator::Emulator::start(keyvault_emulator::EmulatorOptions::default()).await?;
     let url = emulator.url();
     println!("(no AZURE_* environment: running against the local emulator at {url})");
     let pem = emulator.certificate_pem().as_bytes().to_vec();

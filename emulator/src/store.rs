@@ -48,6 +48,7 @@ impl State {
         vault.keys.purge_due(now);
         vault.certificates.purge_due(now);
         crate::keys::run_rotation_policies(vault, now);
+        crate::certificates::run_lifetime_actions(vault, now);
         f(vault)
     }
 

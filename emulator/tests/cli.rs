@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 
 #[test]
 fn help_lists_every_flag_the_binary_parses() {
-    let output = Command::new(env!("CARGO_BIN_EXE_emulator"))
+    let output = Command::new(env!("CARGO_BIN_EXE_keyvault-emulator"))
         .arg("--help")
         .output()
         .unwrap();
@@ -32,7 +32,7 @@ fn help_lists_every_flag_the_binary_parses() {
 fn cert_out_creates_its_folder_and_an_unknown_flag_is_refused() {
     let dir = std::env::temp_dir().join(format!("kv-emulator-cli-{}", std::process::id()));
     let path = dir.join("nested/emulator.pem");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_emulator"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_keyvault-emulator"))
         .args(["--cert-out", path.to_str().unwrap()])
         .stdout(Stdio::piped())
         .spawn()
@@ -51,7 +51,7 @@ fn cert_out_creates_its_folder_and_an_unknown_flag_is_refused() {
     assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"));
     std::fs::remove_dir_all(&dir).unwrap();
 
-    let output = Command::new(env!("CARGO_BIN_EXE_emulator"))
+    let output = Command::new(env!("CARGO_BIN_EXE_keyvault-emulator"))
         .arg("--no-such-flag")
         .output()
         .unwrap();

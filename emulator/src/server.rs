@@ -364,6 +364,17 @@ impl Emulator {
             .map(|(name, _, _)| (name.as_str(), self.vault_url(name).unwrap_or_default()))
     }
 
+    /// A new token accepted by this emulator (also with strict auth).
+    pub(crate) fn issue_token(&self) -> String {
+        let token = format!("emulator.{}", crate::store::new_version());
+        self._state
+            .tokens
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(token.clone());
+        token
+    }
+
     fn scheme(&self) -> &'static str {
         if self.pem.is_some() {
             "https"

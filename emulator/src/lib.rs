@@ -7,7 +7,7 @@
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
-//! let emulator = emulator::Emulator::start(emulator::EmulatorOptions::default()).await?;
+//! let emulator = keyvault_emulator::Emulator::start(keyvault_emulator::EmulatorOptions::default()).await?;
 //! println!("{} (trust {} bytes of PEM)", emulator.url(), emulator.certificate_pem().len());
 //! # Ok(()) }
 //! ```
@@ -33,7 +33,9 @@ mod router;
 mod secrets;
 mod server;
 mod store;
+mod testing;
 mod tls;
 
 pub use faults::{FaultKind, FaultSettings};
 pub use server::{Emulator, EmulatorOptions};
+pub use testing::{start, EmulatorCredential};

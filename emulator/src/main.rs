@@ -34,9 +34,9 @@ Fault injection (also at run time: PUT/GET/DELETE /_emulator/faults):
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let mut options = emulator::EmulatorOptions::default();
+    let mut options = keyvault_emulator::EmulatorOptions::default();
     let mut cert_out = None;
-    let mut faults = emulator::FaultSettings::default();
+    let mut faults = keyvault_emulator::FaultSettings::default();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = |name: &str| {
@@ -122,7 +122,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    let emulator = match emulator::Emulator::start(options.with_faults(faults)).await {
+    let emulator = match keyvault_emulator::Emulator::start(options.with_faults(faults)).await {
         Ok(emulator) => emulator,
         Err(e) => {
             eprintln!("error: cannot start: {e}");

@@ -26,6 +26,13 @@ pub(crate) fn with_offset<T>(offset: Duration, f: impl FnOnce() -> T) -> T {
     OFFSET.sync_scope(offset, f)
 }
 
+/// Runs `f` with the emulator's clock at `unix` seconds (or real time, when that is later):
+/// for what happened at a moment between two looks (a renewal when it fell due).
+pub(crate) fn with_offset_at<T>(unix: i64, f: impl FnOnce() -> T) -> T {
+    let ahead = unix - OffsetDateTime::now_utc().unix_timestamp();
+    with_offset(Duration::from_secs(ahead.max(0) as u64), f)
+}
+
 /// The emulator's now.
 pub(crate) fn now_utc() -> OffsetDateTime {
     OffsetDateTime::now_utc() + offset()

@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 
 /// Starts the binary over plain http with the state file; its address.
 fn start(state: &Path) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_emulator"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_keyvault-emulator"))
         .args(["--http", "--delete-delay-ms", "0", "--state"])
         .arg(state)
         .stdout(Stdio::piped())
@@ -152,7 +152,7 @@ fn a_state_file_that_is_not_one_is_refused_naming_it() {
         (r#"{"vaults": {}}"#, "no `format` field"),
     ] {
         std::fs::write(&file, content).unwrap();
-        let output = Command::new(env!("CARGO_BIN_EXE_emulator"))
+        let output = Command::new(env!("CARGO_BIN_EXE_keyvault-emulator"))
             .args(["--http", "--state"])
             .arg(&file)
             .output()

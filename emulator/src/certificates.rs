@@ -384,7 +384,7 @@ struct NewVersion<'a> {
 /// Stores a certificate version with its key and secret.
 fn store(
     vault: &mut crate::store::Vault,
-    req: &Req,
+    base: &str,
     name: &str,
     new: NewVersion<'_>,
 ) -> Result<String, Resp> {
@@ -420,13 +420,115 @@ fn store(
         policy,
         tags,
         attributes: Attributes::new(attributes),
-        kid: format!("{}/keys/{name}/{key_id}", req.base),
-        sid: format!("{}/secrets/{name}/{secret_id}", req.base),
+        kid: format!("{base}/keys/{name}/{key_id}"),
+        sid: format!("{base}/secrets/{name}/{secret_id}"),
     };
     vault
         .certificates
         .add_version(name, version)
         .map_err(|c| c.response("Certificate", name))
+}
+
+/// When a version's `AutoRenew` lifetime action is due: at its trigger's share of the
+/// lifetime (`lifetime_percentage`) or days before it ends (`days_before_expiry`), the lifetime
+/// being the policy's `validity_months` from the version's creation, as issued.
+fn renewal_due_at(version: &CertVersion) -> Option<i64> {
+    let actions = version.policy["lifetime_actions"].as_array()?;
+    let renew = actions.iter().find(|a| {
+        a["action"]["action_type"]
+            .as_str()
+            .is_some_and(|t| t.eq_ignore_ascii_case("AutoRenew"))
+    })?;
+    let start = version.attributes.created;
+    let months = version.policy["x509_props"]["validity_months"]
+        .as_i64()
+        .unwrap_or(12)
+        .clamp(1, 1200);
+    let end = start + months * 30 * 86_400;
+    let trigger = &renew["trigger"];
+    if let Some(percentage) = trigger["lifetime_percentage"].as_i64() {
+        return Some(start + (end - start) * percentage.clamp(1, 99) / 100);
+    }
+    let days = trigger["days_before_expiry"].as_i64()?;
+    Some((end - days.max(0) * 86_400).max(start))
+}
+
+/// Runs due `AutoRenew` lifetime actions of self-issued certificates (on the emulator's clock):
+/// a new version with a new key, its key and secret too, as the service renews them; several
+/// lifetimes passed renew several times. `EmailContacts` has nothing to do here.
+pub(crate) fn run_lifetime_actions(vault: &mut crate::store::Vault, now: i64) {
+    let due: Vec<String> = vault
+        .certificates
+        .live
+        .iter()
+        .filter(|(_, (_, item))| {
+            item.current().is_some_and(|(_, v)| {
+                v.policy["issuer"]["name"]
+                    .as_str()
+                    .is_some_and(|i| i.eq_ignore_ascii_case("Self"))
+                    && renewal_due_at(v).is_some_and(|at| at <= now)
+            })
+        })
+        .map(|(_, (display, _))| display.clone())
+        .collect();
+    for name in due {
+        // At most a few renewals per look: each is a new key pair.
+        for _ in 0..8 {
+            let Some((_, (_, item))) = vault
+                .certificates
+                .live
+                .iter()
+                .find(|(_, (display, _))| *display == name)
+            else {
+                break;
+            };
+            let Some((_, current)) = item.current() else {
+                break;
+            };
+            let renew_at = renewal_due_at(current).unwrap_or(i64::MAX);
+            if renew_at > now {
+                break;
+            }
+            // The renewal happens when it was due, so a long jump renews once per lifetime.
+            let _ = crate::clock::with_offset_at(renew_at, || renew(vault, &name));
+        }
+    }
+}
+
+/// One renewal of `name` from its current version's policy.
+fn renew(vault: &mut crate::store::Vault, name: &str) -> Result<(), Resp> {
+    let current = vault
+        .certificates
+        .get(name)
+        .and_then(|(_, item)| item.current())
+        .map(|(_, v)| v.clone())
+        .ok_or_else(|| not_found(KIND, name))?;
+    // The vault's base URL, as the version's key id names it.
+    let base = current
+        .kid
+        .split_once("/keys/")
+        .map(|(base, _)| base.to_owned())
+        .unwrap_or_default();
+    let (key, pair) = policy_key(&current.policy)?;
+    let der = params(&current.policy)?
+        .self_signed(&pair)
+        .map_err(|e| bad_parameter(&format!("cannot issue: {e}")))?
+        .der()
+        .to_vec();
+    let attributes = json!({"enabled": current.attributes.enabled});
+    store(
+        vault,
+        &base,
+        name,
+        NewVersion {
+            der,
+            key: &key,
+            policy: current.policy.clone(),
+            attributes: Some(&attributes),
+            tags: current.tags.clone(),
+        },
+    )?;
+    Ok(())
 }
 
 fn pem_block(label: &str, der: &[u8]) -> String {
@@ -489,7 +591,7 @@ fn pending(state: &State, req: &Req, name: &str, action: PendingAction) -> Resul
                 .to_vec();
             store(
                 vault,
-                req,
+                &req.base,
                 name,
                 NewVersion {
                     der,
@@ -534,7 +636,7 @@ fn merge(state: &State, req: &Req, name: &str) -> Result<Resp, Resp> {
         })?;
         let id = store(
             vault,
-            req,
+            &req.base,
             name,
             NewVersion {
                 der,
@@ -614,7 +716,7 @@ fn import(state: &State, req: &Req, name: &str) -> Result<Resp, Resp> {
     state.with_vault(&req.vault, |vault| {
         let id = store(
             vault,
-            req,
+            &req.base,
             name,
             NewVersion {
                 der,
