@@ -39,3 +39,8 @@ mod tls;
 pub use faults::{FaultKind, FaultSettings};
 pub use server::{Emulator, EmulatorOptions};
 pub use testing::{start, EmulatorCredential};
+
+/// The crate README's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
