@@ -34,15 +34,17 @@ pub(crate) fn random_uuid() -> [u8; 36] {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let hi = (random_u64() & 0xffff_ffff_ffff_0fff) | 0x0000_0000_0000_4000;
     let lo = (mix(hi ^ seed()) & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000;
-    let bits = ((hi as u128) << 64) | lo as u128;
+    let bytes = (((hi as u128) << 64) | lo as u128).to_be_bytes();
     let mut out = [b'-'; 36];
-    let mut nibble = 0;
-    for (i, byte) in out.iter_mut().enumerate() {
-        if matches!(i, 8 | 13 | 18 | 23) {
-            continue;
+    // Two hex digits per byte; the dashes after bytes 4, 6, 8 and 10.
+    let mut at = 0;
+    for (i, byte) in bytes.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            at += 1;
         }
-        *byte = HEX[((bits >> (124 - 4 * nibble)) & 0xf) as usize];
-        nibble += 1;
+        out[at] = HEX[(byte >> 4) as usize];
+        out[at + 1] = HEX[(byte & 0xf) as usize];
+        at += 2;
     }
     out
 }

@@ -335,9 +335,14 @@ impl Policy for ClientRequestIdPolicy {
         request: &'a mut Request,
         next: Next<'a>,
     ) -> BoxFuture<'a, Result<RawResponse>> {
-        if !request.headers.contains_key("x-ms-client-request-id") {
-            if let Ok(value) = HeaderValue::from_bytes(&crate::id::random_uuid()) {
-                request.headers.insert("x-ms-client-request-id", value);
+        const NAME: http::HeaderName = http::HeaderName::from_static("x-ms-client-request-id");
+        if let http::header::Entry::Vacant(entry) = request.headers.entry(NAME) {
+            if let Ok(mut value) = HeaderValue::from_bytes(&crate::id::random_uuid()) {
+                // Never indexed by HTTP/2's header compression: a value used once would only
+                // push reusable entries (authority, path, user agent) out of the HPACK table
+                // and cost a comparison against every id before it (h2 sends it as a literal).
+                value.set_sensitive(true);
+                entry.insert(value);
             }
         }
         next.send(ctx, request)

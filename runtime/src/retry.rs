@@ -140,14 +140,25 @@ impl RetryPolicy {
         let started = Instant::now();
         let max_retries = ctx.options.max_retries.unwrap_or(self.options.max_retries);
         let try_timeout = ctx.options.try_timeout;
-        // The request as the caller built it, to start each retry from (policies after this one
-        // add headers such as `Authorization`).
-        let original = request.clone();
+        // Each retry starts from the request as the caller built it. The policies after this
+        // one (authentication, logging) change only `Authorization` (the challenge flow puts
+        // back the body it holds back), so that header is all that is kept, not a copy of the
+        // whole request on every call.
+        let caller_authorization = request.headers.get(http::header::AUTHORIZATION).cloned();
         let may_repeat = ctx.may_repeat(&request.method);
         let mut retry = 0;
         loop {
             if retry > 0 {
-                *request = original.clone();
+                match &caller_authorization {
+                    Some(value) => {
+                        request
+                            .headers
+                            .insert(http::header::AUTHORIZATION, value.clone());
+                    }
+                    None => {
+                        request.headers.remove(http::header::AUTHORIZATION);
+                    }
+                }
             }
             let result = match try_timeout {
                 Some(limit) => match tokio::time::timeout(limit, next.send(ctx, request)).await {
