@@ -38,6 +38,9 @@ cargo test --workspace --all-features -- --show-output
 # Every fuzz target for a few seconds (nightly + cargo-fuzz; long runs: bash fuzz/run.sh 600).
 bash fuzz/run.sh "${KV_FUZZ_SECONDS:-5}"
 
+# The emulator without its `crypto` feature (what the main job builds).
+cargo test -q -p keyvault-emulator --no-default-features --test without_crypto
+
 # The README's main job and the other examples, against the in-process emulator.
 for example in quickstart get_key_and_secret create_vault manage_vaults recovery ids_and_cache local_crypto; do
   env -u AZURE_KEYVAULT_URL -u AZURE_SUBSCRIPTION_ID \

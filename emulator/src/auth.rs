@@ -23,7 +23,7 @@ pub(crate) fn token_endpoint(state: &State, req: &Req) -> Option<Resp> {
             "use POST",
         ));
     }
-    let form: std::collections::BTreeMap<String, String> = url::form_urlencoded::parse(&req.body)
+    let form: std::collections::BTreeMap<String, String> = form_urlencoded::parse(&req.body)
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
     if form.get("grant_type").map(String::as_str) != Some("client_credentials") {

@@ -10,7 +10,6 @@ use base64::Engine;
 use hyper::{Method, StatusCode};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
-use sha1::Digest;
 
 use crate::crypto;
 use crate::http::{bad_parameter, check_name, error, not_found, ok, Req, Resp};
@@ -73,7 +72,7 @@ impl ObjectKind for Certificates {
             "id": format!("{}/certificates/{name}/{version}", req.base),
             "kid": v.kid,
             "sid": v.sid,
-            "x5t": URL_SAFE_NO_PAD.encode(sha1::Sha1::digest(&v.der)),
+            "x5t": URL_SAFE_NO_PAD.encode(ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, &v.der)),
             "cer": STANDARD.encode(&v.der),
             "attributes": v.attributes.to_json(),
             "policy": policy,

@@ -2,32 +2,16 @@
 //! secp256k1) keys kept as private JSON Web Keys, with the algorithms Key Vault names for
 //! encrypt/decrypt, wrap/unwrap and sign/verify (of a caller-supplied digest).
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use rand_core::{OsRng, RngCore};
+use rand_core::OsRng;
 use rsa::traits::{PrivateKeyParts, PublicKeyParts};
 use rsa::{BigUint, Oaep, Pkcs1v15Encrypt, Pkcs1v15Sign, Pss, RsaPrivateKey, RsaPublicKey};
 use serde_json::{Map, Value};
 
-/// What went wrong, as the message of a 400.
-pub(crate) type CryptoResult<T> = Result<T, String>;
-
-fn b64(bytes: &[u8]) -> Value {
-    Value::from(URL_SAFE_NO_PAD.encode(bytes))
-}
-
-fn unb64(jwk: &Map<String, Value>, field: &str) -> CryptoResult<Vec<u8>> {
-    let text = jwk
-        .get(field)
-        .and_then(Value::as_str)
-        .ok_or_else(|| format!("the key has no `{field}`"))?;
-    URL_SAFE_NO_PAD
-        .decode(text.trim_end_matches('='))
-        .or_else(|_| {
-            base64::engine::general_purpose::STANDARD_NO_PAD.decode(text.trim_end_matches('='))
-        })
-        .map_err(|_| format!("`{field}` is not base64url"))
-}
+use crate::material::{b64, unb64};
+pub(crate) use crate::material::{
+    decode, encode, generate_oct, oct_key, public, random, CryptoResult,
+};
 
 fn big(jwk: &Map<String, Value>, field: &str) -> CryptoResult<BigUint> {
     Ok(BigUint::from_bytes_be(&unb64(jwk, field)?))
@@ -128,21 +112,6 @@ pub(crate) fn generate_ec(crv: &str) -> CryptoResult<Map<String, Value>> {
     })
 }
 
-/// A new symmetric key (Managed HSM `oct-HSM`).
-pub(crate) fn generate_oct(bits: usize) -> CryptoResult<Map<String, Value>> {
-    if ![128, 192, 256].contains(&bits) {
-        return Err(format!(
-            "oct key size {bits} is not supported: use 128, 192 or 256"
-        ));
-    }
-    let mut k = vec![0u8; bits / 8];
-    OsRng.fill_bytes(&mut k);
-    let mut jwk = Map::new();
-    jwk.insert("kty".into(), "oct".into());
-    jwk.insert("k".into(), b64(&k));
-    Ok(jwk)
-}
-
 /// Checks an imported private JWK and normalizes it (RSA CRT parameters recomputed, EC public
 /// point derived from `d` when missing).
 pub(crate) fn import(jwk: &Map<String, Value>) -> CryptoResult<Map<String, Value>> {
@@ -172,14 +141,6 @@ pub(crate) fn import(jwk: &Map<String, Value>) -> CryptoResult<Map<String, Value
     }
 }
 
-/// The public part of a private JWK (what Key Vault returns).
-pub(crate) fn public(jwk: &Map<String, Value>) -> Map<String, Value> {
-    jwk.iter()
-        .filter(|(k, _)| ["kty", "n", "e", "crv", "x", "y"].contains(&k.as_str()))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect()
-}
-
 fn oaep(alg: &str) -> Option<Oaep> {
     match alg {
         "RSA-OAEP" => Some(Oaep::new::<sha1::Sha1>()),
@@ -202,11 +163,6 @@ pub(crate) fn unwrap(jwk: &Map<String, Value>, alg: &str, wrapped: &[u8]) -> Cry
         Some("oct") => crate::aes::key_wrap(&oct_key(jwk)?, alg, wrapped, false),
         _ => decrypt(jwk, alg, wrapped),
     }
-}
-
-/// The symmetric key of an oct JWK.
-pub(crate) fn oct_key(jwk: &Map<String, Value>) -> CryptoResult<Vec<u8>> {
-    unb64(jwk, "k")
 }
 
 /// Encrypts (or wraps) with the key's public part.
@@ -484,28 +440,6 @@ fn ec_jwk(crv: &str, d: &[u8]) -> Map<String, Value> {
     jwk.insert("crv".into(), crv.into());
     jwk.insert("d".into(), b64(d));
     jwk
-}
-
-/// `count` random bytes.
-pub(crate) fn random(count: usize) -> Vec<u8> {
-    let mut bytes = vec![0u8; count];
-    OsRng.fill_bytes(&mut bytes);
-    bytes
-}
-
-/// base64url helper for handlers.
-pub(crate) fn encode(bytes: &[u8]) -> Value {
-    b64(bytes)
-}
-
-/// Decodes a base64url request field.
-pub(crate) fn decode(text: &str) -> CryptoResult<Vec<u8>> {
-    URL_SAFE_NO_PAD
-        .decode(text.trim_end_matches('='))
-        .or_else(|_| {
-            base64::engine::general_purpose::STANDARD_NO_PAD.decode(text.trim_end_matches('='))
-        })
-        .map_err(|_| "`value` is not base64url".to_owned())
 }
 
 #[cfg(test)]

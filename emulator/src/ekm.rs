@@ -104,7 +104,10 @@ fn check_certificates(certificates: &[String]) -> Result<Vec<String>, Resp> {
                 .map_err(|_| {
                     bad_parameter(&format!("server_ca_certificates[{i}] is not base64."))
                 })?;
-            p12_keystore::Certificate::from_der(&der).map_err(|_| {
+            webpki::EndEntityCert::try_from(&rustls::pki_types::CertificateDer::from(
+                der.as_slice(),
+            ))
+            .map_err(|_| {
                 bad_parameter(&format!(
                     "server_ca_certificates[{i}] is not a DER X.509 certificate."
                 ))

@@ -211,6 +211,6 @@ impl Faults {
 
 /// A uniform number in [0, 1) from the operating system's generator.
 fn random_unit() -> f64 {
-    use rand_core::RngCore;
-    (rand_core::OsRng.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    let bytes: [u8; 8] = crate::material::random(8).try_into().unwrap_or_default();
+    (u64::from_le_bytes(bytes) >> 11) as f64 / (1u64 << 53) as f64
 }

@@ -172,3 +172,56 @@ pub(crate) fn page(req: &Req, path: &str, items: Vec<Value>) -> Result<Resp, Res
     }
     Ok(ok(body))
 }
+
+/// `scheme`, host (IPv6 in brackets) and port of a URL such as `https://127.0.0.1:8443/x`.
+pub(crate) fn url_parts(url: &str) -> Option<(&str, &str, Option<u16>)> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split('/').next().unwrap_or(rest);
+    let (host, port) = match authority.strip_prefix('[') {
+        Some(v6) => {
+            let (inside, after) = v6.split_once(']')?;
+            let host = &authority[..inside.len() + 2];
+            (host, after.strip_prefix(':'))
+        }
+        None => match authority.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        },
+    };
+    let port = match port {
+        Some(port) => Some(port.parse().ok()?),
+        None => None,
+    };
+    Some((scheme, host, port))
+}
+
+/// `scheme://host:port/` from a URL's scheme and host and another port.
+pub(crate) fn with_port(url: &str, port: u16) -> Option<String> {
+    let (scheme, host, _) = url_parts(url)?;
+    Some(format!("{scheme}://{host}:{port}/"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn url_parts_and_ports() {
+        use super::{url_parts, with_port};
+        assert_eq!(
+            url_parts("https://127.0.0.1:8443/x"),
+            Some(("https", "127.0.0.1", Some(8443)))
+        );
+        assert_eq!(
+            url_parts("http://[::1]:9/"),
+            Some(("http", "[::1]", Some(9)))
+        );
+        assert_eq!(
+            url_parts("https://a.localhost"),
+            Some(("https", "a.localhost", None))
+        );
+        assert_eq!(url_parts("nonsense"), None);
+        assert_eq!(
+            with_port("https://a.localhost:1", 2).as_deref(),
+            Some("https://a.localhost:2/")
+        );
+    }
+}

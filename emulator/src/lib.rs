@@ -17,16 +17,19 @@
 #![allow(clippy::result_large_err)]
 
 mod admin;
+#[cfg(feature = "crypto")]
 mod aes;
 mod auth;
 mod certificates;
 mod clock;
+#[cfg(feature = "crypto")]
 mod crypto;
 mod ekm;
 mod faults;
 mod http;
 mod keys;
 mod management;
+mod material;
 mod objects;
 mod persist;
 mod router;
@@ -35,6 +38,10 @@ mod server;
 mod store;
 mod testing;
 mod tls;
+#[cfg(not(feature = "crypto"))]
+mod without_crypto;
+#[cfg(not(feature = "crypto"))]
+use without_crypto::{aes, crypto};
 
 pub use faults::{FaultKind, FaultSettings};
 pub use server::{Emulator, EmulatorOptions};

@@ -126,13 +126,13 @@ impl Arm {
             .iter_mut()
             .chain(self.deleted.iter_mut().map(|(key, d)| (key, &mut d.vault)));
         for (key, vault) in vaults.filter(|(_, v)| v.listener.is_none()) {
-            let Ok(mut uri) = url::Url::parse(&vault.uri) else {
+            let Some((_, _, wanted)) = crate::http::url_parts(&vault.uri) else {
                 continue;
             };
-            let wanted = uri.port().unwrap_or(0);
-            if let Ok((port, listener)) = state.start_vault_listener(key, wanted) {
-                let _ = uri.set_port(Some(port));
-                vault.uri = uri.to_string();
+            if let Ok((port, listener)) = state.start_vault_listener(key, wanted.unwrap_or(0)) {
+                if let Some(uri) = crate::http::with_port(&vault.uri, port) {
+                    vault.uri = uri;
+                }
                 vault.listener = Some(listener);
             }
         }
@@ -221,9 +221,8 @@ pub(crate) fn metadata_endpoints(req: &Req) -> Option<Resp> {
         .query
         .get("api-version")
         .is_some_and(|v| v.as_str() >= "2019-05-01");
-    let host = url::Url::parse(&req.origin)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_owned))
+    let host = crate::http::url_parts(&req.origin)
+        .map(|(_, host, _)| host.to_owned())
         .unwrap_or_default();
     Some(ok(if list_form {
         json!([{
@@ -642,8 +641,7 @@ fn create(
             &format!("cannot serve the vault: {e}"),
         )
     })?;
-    let mut uri = url::Url::parse(&req.origin).map_err(|_| bad_parameter("bad host"))?;
-    let _ = uri.set_port(Some(port));
+    let uri = crate::http::with_port(&req.origin, port).ok_or_else(|| bad_parameter("bad host"))?;
     let vault = ArmVault {
         subscription: sub.to_owned(),
         group: group.to_owned(),
@@ -652,7 +650,7 @@ fn create(
         tags: body.get("tags").cloned().unwrap_or(json!({})),
         properties,
         ready_at: crate::clock::instant() + PROVISIONING_TIME,
-        uri: uri.to_string(),
+        uri,
         listener: Some(listener),
     };
     let response = respond(StatusCode::CREATED, &vault_json(&vault));

@@ -464,7 +464,7 @@ async fn handle(
         .uri
         .query()
         .map(|q| {
-            url::form_urlencoded::parse(q.as_bytes())
+            form_urlencoded::parse(q.as_bytes())
                 .map(|(k, v)| (k.into_owned(), v.into_owned()))
                 .collect()
         })

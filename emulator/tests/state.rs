@@ -1,8 +1,11 @@
 //! `--state FILE` survives `kill -9`: every change the emulator acknowledged is in the file
 //! when the process dies at any moment, and a new process serves it.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+mod common;
+
+use std::io::{BufRead, BufReader};
+
+use common::send;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
@@ -25,22 +28,6 @@ fn start(state: &Path) -> (Child, String) {
         .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
         .to_owned();
     (child, addr)
-}
-
-/// One request on its own connection; the status, or `None` when the connection failed or
-/// broke before a whole status line came back.
-fn send(addr: &str, method: &str, path: &str, body: &str) -> Option<(u16, String)> {
-    let mut stream = TcpStream::connect(addr).ok()?;
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer any\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).ok()?;
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).ok()?;
-    let status = answer.split(' ').nth(1)?.parse().ok()?;
-    let body = answer.split_once("\r\n\r\n").map(|(_, b)| b.to_owned())?;
-    Some((status, body))
 }
 
 #[test]

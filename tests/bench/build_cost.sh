@@ -3,6 +3,9 @@
 # and DefaultAzureCredential, and the same with the official azure_security_keyvault_secrets and
 # azure_identity crates. Each is built from clean (its own target folder) in debug, then in
 # release; reported: debug build wall time and its ratio, unique crates, stripped release binary.
+# Also the README's main job, `cargo run --example quickstart` (the sdk with its default
+# features and the in-process emulator), built from clean in debug in the same run: its time
+# against the official hello-world's.
 #
 #   bash tests/bench/build_cost.sh
 set -euo pipefail
@@ -79,9 +82,22 @@ measure() {
   echo "$debug $crates $size"
 }
 
+main_job() {
+  local start end
+  start=$(date +%s.%N)
+  (cd "$root" && CARGO_TARGET_DIR="$work/main-job" cargo build -q --example quickstart)
+  end=$(date +%s.%N)
+  local crates
+  crates=$(cd "$root" && cargo tree -p keyvault-sdk -e normal,build,dev --prefix none 2>/dev/null | sed 's/ (\*)//; s/ (proc-macro)//' | awk '{print $1" "$2}' | sort -u | wc -l)
+  echo "$(echo "$end - $start" | bc) $crates"
+}
+
 read -r ours_time ours_crates ours_size < <(measure "$work/ours")
 read -r off_time off_crates off_size < <(measure "$work/official")
+read -r main_time main_crates < <(main_job)
 printf '%-10s %14s %14s %18s\n' "hello" "debug build s" "unique crates" "release stripped"
 printf '%-10s %14.1f %14d %15.1f MB\n' ours "$ours_time" "$ours_crates" "$(echo "$ours_size / 1000000" | bc -l)"
 printf '%-10s %14.1f %14d %15.1f MB\n' official "$off_time" "$off_crates" "$(echo "$off_size / 1000000" | bc -l)"
+printf '%-10s %14.1f %14d %18s\n' main-job "$main_time" "$main_crates" "(debug only)"
 printf 'ratio build ours/official = %.2f\n' "$(echo "$ours_time / $off_time" | bc -l)"
+printf 'ratio build main-job/official-hello = %.2f\n' "$(echo "$main_time / $off_time" | bc -l)"
