@@ -1,8 +1,9 @@
 //! The emulator binary's command line: `--help` documents every flag it parses, and
 //! `--cert-out` writes the certificate even into a folder that does not exist yet.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+mod common;
+
+use std::process::Command;
 
 #[test]
 fn help_lists_every_flag_the_binary_parses() {
@@ -32,15 +33,7 @@ fn help_lists_every_flag_the_binary_parses() {
 fn cert_out_creates_its_folder_and_an_unknown_flag_is_refused() {
     let dir = std::env::temp_dir().join(format!("kv-emulator-cli-{}", std::process::id()));
     let path = dir.join("nested/emulator.pem");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_keyvault-emulator"))
-        .args(["--cert-out", path.to_str().unwrap()])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let (mut child, line) = common::spawn(["--cert-out", path.to_str().unwrap()]);
     child.kill().unwrap();
     child.wait().unwrap();
     assert!(

@@ -3,25 +3,18 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-
 use common::send;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 
 /// Starts the binary over plain http with the state file; its address.
 fn start(state: &Path) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_keyvault-emulator"))
-        .args(["--http", "--delete-delay-ms", "0", "--state"])
-        .arg(state)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let mut args: Vec<std::ffi::OsString> = ["--http", "--delete-delay-ms", "0", "--state"]
+        .iter()
+        .map(Into::into)
+        .collect();
+    args.push(state.into());
+    let (child, line) = common::spawn(args);
     let addr = line
         .trim()
         .strip_prefix("listening on http://")
