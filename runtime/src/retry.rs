@@ -141,14 +141,17 @@ impl RetryPolicy {
         let max_retries = ctx.options.max_retries.unwrap_or(self.options.max_retries);
         let try_timeout = ctx.options.try_timeout;
         // Each retry starts from the request as the caller built it. The policies after this
-        // one (authentication, logging) change only `Authorization` (the challenge flow puts
-        // back the body it holds back), so that header is all that is kept, not a copy of the
-        // whole request on every call.
+        // one (authentication, logging) change only `Authorization` and, while the challenge
+        // flow sends its probe, the body: a try cut off by its timeout leaves the body held
+        // back. So those two are kept (the body is shared bytes, not copied), not a copy of
+        // the whole request on every call.
         let caller_authorization = request.headers.get(http::header::AUTHORIZATION).cloned();
+        let caller_body = request.body.clone();
         let may_repeat = ctx.may_repeat(&request.method);
         let mut retry = 0;
         loop {
             if retry > 0 {
+                request.body = caller_body.clone();
                 match &caller_authorization {
                     Some(value) => {
                         request

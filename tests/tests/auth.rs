@@ -87,6 +87,43 @@ async fn challenge_flow_keeps_the_body_discovers_the_tenant_and_is_cached_across
     assert_eq!(tokens.seen().len(), 1, "the token was cached");
 }
 
+/// A try cut off by its timeout while the challenge probe (sent without the body) is out: the
+/// retry still sends the body whole.
+#[tokio::test]
+async fn a_challenge_probe_that_times_out_is_retried_with_the_body() {
+    let tokens = LoopbackServer::start(Reply::token("kv-token", 3600)).await;
+    let vault = vault(
+        format!("{}/tenant", tokens.url()),
+        "http://127.0.0.1".into(),
+    )
+    .await;
+    vault.push(Reply::stall());
+    let credential: Arc<dyn TokenCredential> = Arc::new(
+        ClientSecretCredential::new("tenant", "app", "pw", token_options(&tokens)).unwrap(),
+    );
+    let client = SecretClient::new(&vault.url(), client_options(credential)).unwrap();
+    client
+        .set_secret("s", SecretSetParameters::new("kept-through-the-timeout"))
+        .call_options(
+            keyvault_runtime::CallOptions::default()
+                .with_try_timeout(std::time::Duration::from_millis(300)),
+        )
+        .await
+        .unwrap();
+    let seen = vault.seen();
+    assert_eq!(
+        seen.len(),
+        3,
+        "stalled probe, probe again, the authorized request"
+    );
+    assert!(seen[0].body.is_empty() && seen[1].body.is_empty());
+    assert_eq!(seen[2].header("authorization"), Some("Bearer kv-token"));
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&seen[2].body).unwrap(),
+        serde_json::json!({"value": "kept-through-the-timeout"}),
+    );
+}
+
 #[tokio::test]
 async fn challenge_resource_must_match_the_vault_host() {
     let tokens = LoopbackServer::start(Reply::token("never-sent", 3600)).await;
