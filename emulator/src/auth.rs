@@ -32,16 +32,22 @@ pub(crate) fn token_endpoint(state: &State, req: &Req) -> Option<Resp> {
             &json!({"error": "unsupported_grant_type", "error_description": "The emulator issues tokens for the client_credentials grant."}),
         ));
     }
+    let token = issue_token(state);
+    Some(json(
+        StatusCode::OK,
+        &json!({"token_type": "Bearer", "expires_in": 3600, "ext_expires_in": 3600, "access_token": token}),
+    ))
+}
+
+/// A new token, remembered so strict auth accepts it.
+pub(crate) fn issue_token(state: &State) -> String {
     let token = format!("emulator.{}", crate::store::new_version());
     state
         .tokens
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .insert(token.clone());
-    Some(json(
-        StatusCode::OK,
-        &json!({"token_type": "Bearer", "expires_in": 3600, "ext_expires_in": 3600, "access_token": token}),
-    ))
+    token
 }
 
 /// Lets an authorized request through; answers anything else with the challenge.
@@ -94,13 +100,9 @@ pub(crate) fn check(state: &State, settings: &Settings, req: &Req) -> Result<(),
 /// a parent of the vault's host (JavaScript, Python, .NET) accept it; else the origin itself
 /// (an IP address or a single-label name has no parent).
 fn challenge_resource(origin: &str) -> String {
-    let Some((scheme, authority)) = origin.split_once("://") else {
+    let Some((scheme, host, _)) = crate::http::url_parts(origin) else {
         return origin.to_owned();
     };
-    let host = authority
-        .rsplit_once(':')
-        .filter(|(_, port)| port.chars().all(|c| c.is_ascii_digit()))
-        .map_or(authority, |(host, _)| host);
     if host.starts_with('[') || host.parse::<std::net::Ipv4Addr>().is_ok() {
         return origin.to_owned();
     }

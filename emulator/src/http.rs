@@ -177,22 +177,27 @@ pub(crate) fn page(req: &Req, path: &str, items: Vec<Value>) -> Result<Resp, Res
 pub(crate) fn url_parts(url: &str) -> Option<(&str, &str, Option<u16>)> {
     let (scheme, rest) = url.split_once("://")?;
     let authority = rest.split('/').next().unwrap_or(rest);
+    let (host, port) = split_authority(authority)?;
+    Some((scheme, host, port))
+}
+
+/// The host (IPv6 in brackets) and port of `host[:port]`; `None` when the port is not a
+/// number.
+pub(crate) fn split_authority(authority: &str) -> Option<(&str, Option<u16>)> {
     let (host, port) = match authority.strip_prefix('[') {
         Some(v6) => {
             let (inside, after) = v6.split_once(']')?;
-            let host = &authority[..inside.len() + 2];
-            (host, after.strip_prefix(':'))
+            (&authority[..inside.len() + 2], after.strip_prefix(':'))
         }
         None => match authority.rsplit_once(':') {
             Some((host, port)) => (host, Some(port)),
             None => (authority, None),
         },
     };
-    let port = match port {
-        Some(port) => Some(port.parse().ok()?),
-        None => None,
-    };
-    Some((scheme, host, port))
+    match port {
+        Some(port) => Some((host, Some(port.parse().ok()?))),
+        None => Some((host, None)),
+    }
 }
 
 /// `scheme://host:port/` from a URL's scheme and host and another port.

@@ -24,34 +24,8 @@ pub(crate) struct Arm {
     /// Soft-deleted vaults by lower-cased name.
     deleted: BTreeMap<String, DeletedVault>,
     /// Purges in progress: operation id to when they finish.
-    #[serde(with = "deadlines")]
+    #[serde(with = "crate::persist::deadline_map")]
     purges: BTreeMap<String, Instant>,
-}
-
-/// A map of deadlines (see [`crate::persist::deadline`]).
-mod deadlines {
-    use std::collections::BTreeMap;
-    use std::time::Instant;
-
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    #[derive(Serialize, Deserialize)]
-    #[serde(transparent)]
-    struct Deadline(#[serde(with = "crate::persist::deadline")] Instant);
-
-    pub(super) fn serialize<S: Serializer>(
-        map: &BTreeMap<String, Instant>,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
-        s.collect_map(map.iter().map(|(k, v)| (k, Deadline(*v))))
-    }
-
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<BTreeMap<String, Instant>, D::Error> {
-        let map: BTreeMap<String, Deadline> = BTreeMap::deserialize(d)?;
-        Ok(map.into_iter().map(|(k, v)| (k, v.0)).collect())
-    }
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]

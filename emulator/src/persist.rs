@@ -218,6 +218,32 @@ pub(crate) mod deadline {
     }
 }
 
+/// Maps of deadlines by name, each as [`deadline`] writes one.
+pub(crate) mod deadline_map {
+    use std::collections::BTreeMap;
+    use std::time::Instant;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(transparent)]
+    struct Deadline(#[serde(with = "crate::persist::deadline")] Instant);
+
+    pub(crate) fn serialize<S: Serializer>(
+        map: &BTreeMap<String, Instant>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.collect_map(map.iter().map(|(k, v)| (k, Deadline(*v))))
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<BTreeMap<String, Instant>, D::Error> {
+        let map: BTreeMap<String, Deadline> = BTreeMap::deserialize(d)?;
+        Ok(map.into_iter().map(|(k, v)| (k, v.0)).collect())
+    }
+}
+
 /// Maps keyed by a pair (scope, name) as a list of entries: JSON object keys are strings.
 pub(crate) mod pair_keyed {
     use std::collections::BTreeMap;

@@ -366,13 +366,7 @@ impl Emulator {
 
     /// A new token accepted by this emulator (also with strict auth).
     pub(crate) fn issue_token(&self) -> String {
-        let token = format!("emulator.{}", crate::store::new_version());
-        self._state
-            .tokens
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(token.clone());
-        token
+        crate::auth::issue_token(&self._state)
     }
 
     fn scheme(&self) -> &'static str {
@@ -439,9 +433,7 @@ async fn handle(
                 .map(str::to_owned)
         })
         .unwrap_or_else(|| "localhost".to_owned());
-    let bare_host = host
-        .rsplit_once(':')
-        .filter(|(_, port)| port.chars().all(|c| c.is_ascii_digit()))
+    let bare_host = crate::http::split_authority(&host)
         .map_or(host.as_str(), |(h, _)| h)
         .to_ascii_lowercase();
     let vault = vault_of_host(&bare_host, &settings.aliases).to_owned();
