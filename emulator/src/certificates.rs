@@ -456,40 +456,36 @@ fn renewal_due_at(version: &CertVersion) -> Option<i64> {
 /// a new version with a new key, its key and secret too, as the service renews them; several
 /// lifetimes passed renew several times. `EmailContacts` has nothing to do here.
 pub(crate) fn run_lifetime_actions(vault: &mut crate::store::Vault, now: i64) {
-    let due: Vec<String> = vault
+    let self_issued: Vec<String> = vault
         .certificates
         .live
-        .iter()
-        .filter(|(_, (_, item))| {
+        .values()
+        .filter(|(_, item)| {
             item.current().is_some_and(|(_, v)| {
                 v.policy["issuer"]["name"]
                     .as_str()
                     .is_some_and(|i| i.eq_ignore_ascii_case("Self"))
-                    && renewal_due_at(v).is_some_and(|at| at <= now)
             })
         })
-        .map(|(_, (display, _))| display.clone())
+        .map(|(display, _)| display.clone())
         .collect();
-    for name in due {
-        // At most a few renewals per look: each is a new key pair.
+    for name in self_issued {
+        // At most a few renewals per look (each is a new key pair); a failed one stops.
         for _ in 0..8 {
-            let Some((_, (_, item))) = vault
+            let due = vault
                 .certificates
-                .live
-                .iter()
-                .find(|(_, (display, _))| *display == name)
-            else {
-                break;
-            };
-            let Some((_, current)) = item.current() else {
-                break;
-            };
-            let renew_at = renewal_due_at(current).unwrap_or(i64::MAX);
-            if renew_at > now {
-                break;
+                .get(&name)
+                .and_then(|(_, item)| item.current())
+                .and_then(|(_, current)| renewal_due_at(current));
+            match due {
+                // The renewal happens when it was due, so a long jump renews once per lifetime.
+                Some(at) if at <= now => {
+                    if crate::clock::with_offset_at(at, || renew(vault, &name)).is_err() {
+                        break;
+                    }
+                }
+                _ => break,
             }
-            // The renewal happens when it was due, so a long jump renews once per lifetime.
-            let _ = crate::clock::with_offset_at(renew_at, || renew(vault, &name));
         }
     }
 }
