@@ -92,6 +92,30 @@ for i, v in enumerate(vectors["ec_sign"]):
     put("jwk", f"ec{i}", bytes([6 + i % 4]) + json.dumps(jwk).encode())
 for i, v in enumerate(vectors["aes_kw"]):
     put("jwk", f"oct{i}", bytes([i]) + json.dumps({"kty": "oct", "k": b64(v["kek"])}).encode())
+# Emulator state files: empty, and one vault with a live and a deleted secret, an oct key
+# with a rotation policy, a deleted management vault and a pending purge.
+attributes = {"enabled": True, "not_before": None, "expires": 4102444800, "created": 1700000000, "updated": 1700000000}
+secret = {"value": "v", "content_type": None, "tags": None, "attributes": attributes}
+key = {"jwk": {"kty": "oct", "k": "AAECAwQFBgcICQoLDA0ODw"}, "kty": "oct-HSM", "key_ops": ["encrypt"], "tags": None,
+       "attributes": attributes, "spec": {"kty": "oct-HSM", "size": 128, "crv": None, "public_exponent": None}}
+empty = {"live": {}, "deleted": {}}
+vault = {
+    "secrets": {"live": {"s": ["S", {"versions": [["0a", secret]]}]},
+                "deleted": {"d": ["D", {"item": {"versions": [["0b", secret]]}, "deleted_date": 1700000000, "settled_at": 5}]}},
+    "keys": {"live": {"k": ["k", {"versions": [["0c", key]]}]}, "deleted": {}},
+    "rotation_policies": {"k": {"lifetimeActions": [{"trigger": {"timeAfterCreate": "P30D"}, "action": {"type": "Rotate"}}]}},
+    "certificates": empty, "pending": {}, "issuers": {}, "contacts": None,
+    "ekm": {"connection": None, "client_certificate": None},
+}
+arm_vault = {"subscription": "s", "group": "g", "name": "v", "location": "l", "tags": {}, "properties": {"softDeleteRetentionInDays": 7},
+             "ready_at": 0, "uri": "https://127.0.0.1:1/"}
+admin = {"jobs": {}, "backups": {}, "role_definitions": [], "role_assignments": [], "settings": [[["/", "s"], "v"]]}
+for i, (vaults, arm) in enumerate([
+    ({}, {"vaults": {}, "deleted": {}, "purges": {}}),
+    ({"127.0.0.1": vault}, {"vaults": {}, "deleted": {"v": {"vault": arm_vault, "deleted_at": "2026-01-01T00:00:00Z"}}, "purges": {"p": 10}}),
+]):
+    state = {"format": 1, "clockOffsetSeconds": 86400 * i, "vaults": vaults, "tokens": ["t"], "management": arm, "administration": admin}
+    put("emulator_state", f"seed{i}", json.dumps(state).encode())
 put("form", "seed0", b"grant_type\tclient_credentials\nclient_secret\ta+b/c=d&e\nscope\thttps://vault.azure.net/.default")
 PY
 fi

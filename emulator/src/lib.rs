@@ -44,6 +44,8 @@ mod without_crypto;
 use without_crypto::{aes, crypto};
 
 pub use faults::{FaultKind, FaultSettings};
+#[doc(hidden)]
+pub use persist::fuzz_state_file;
 pub use server::{Emulator, EmulatorOptions};
 pub use testing::{start, EmulatorCredential};
 

@@ -20,6 +20,9 @@ use crate::store::{State, Vault};
 /// The format's version, checked on load.
 const FORMAT: u32 = 1;
 
+/// The most the clock can be ahead: 100 years.
+pub(crate) const MAX_CLOCK_OFFSET_SECONDS: u64 = 100 * 365 * 86_400;
+
 /// Everything the emulator holds, as written to the state file.
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -87,7 +90,15 @@ impl Snapshot {
             Ok(Format {
                 format: Some(FORMAT),
                 clock_offset_seconds,
-            }) => Duration::from_secs(clock_offset_seconds.unwrap_or(0)),
+            }) => match clock_offset_seconds.unwrap_or(0) {
+                // What `/_emulator/clock` allows, and what the clock can add without overflow.
+                seconds if seconds <= MAX_CLOCK_OFFSET_SECONDS => Duration::from_secs(seconds),
+                seconds => {
+                    return Err(format!(
+                        "clockOffsetSeconds {seconds} is more than 100 years ({MAX_CLOCK_OFFSET_SECONDS})"
+                    ))
+                }
+            },
             Ok(Format {
                 format: Some(other),
                 ..
@@ -133,6 +144,38 @@ impl Snapshot {
         drop(arm);
         // Dropped outside the lock: dropping a vault stops its listener.
         drop(old);
+    }
+}
+
+/// For the fuzz target `emulator_state`: reads `bytes` as a state file; when they are one, loads
+/// them into a fresh state, lets time act on every vault (purges, rotations, renewals), and
+/// writes the state out again, which must read back.
+#[doc(hidden)]
+pub fn fuzz_state_file(bytes: &[u8]) {
+    let Ok(snapshot) = Snapshot::parse(bytes) else {
+        return;
+    };
+    let state = State::default();
+    snapshot.restore(&state);
+    let offset = *state
+        .clock_offset
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    let names: Vec<String> = state
+        .vaults
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .keys()
+        .cloned()
+        .collect();
+    crate::clock::with_offset(offset, || {
+        for name in &names {
+            state.with_vault(name, |_| ());
+        }
+    });
+    let written = serde_json::to_vec(&Snapshot::take(&state)).expect("a state serializes");
+    if let Err(why) = Snapshot::parse(&written) {
+        panic!("a state written does not read back: {why}");
     }
 }
 

@@ -607,7 +607,11 @@ fn clock(state: &State, req: &Req) -> hyper::Response<Full<Bytes>> {
             };
             // At most 100 years in all: far enough for any test, and no overflow.
             match offset.checked_add(Duration::from_secs(seconds)) {
-                Some(next) if next <= Duration::from_secs(100 * 365 * 86_400) => *offset = next,
+                Some(next)
+                    if next <= Duration::from_secs(crate::persist::MAX_CLOCK_OFFSET_SECONDS) =>
+                {
+                    *offset = next
+                }
                 _ => return bad_parameter("the clock can move at most 100 years ahead"),
             }
         }
