@@ -35,8 +35,9 @@ bash scripts/check_packages.sh
 cargo clippy -q -p keyvault-runtime -p keyvault --no-default-features -- -D warnings
 cargo test --workspace --all-features -- --show-output
 
-# Every fuzz target for a few seconds (nightly + cargo-fuzz; long runs: bash fuzz/run.sh 600).
-bash fuzz/run.sh "${KV_FUZZ_SECONDS:-5}"
+# Every fuzz target for a few seconds, built unoptimized to keep the build short (nightly +
+# cargo-fuzz; long runs, optimized: bash fuzz/run.sh 600).
+KV_FUZZ_BUILD="${KV_FUZZ_BUILD:-dev}" bash fuzz/run.sh "${KV_FUZZ_SECONDS:-5}"
 
 # The emulator without its `crypto` feature (what the main job builds).
 cargo test -q -p keyvault-emulator --no-default-features --test without_crypto

@@ -34,6 +34,10 @@ const QUERY: &AsciiSet = &CONTROLS
     .add(b'<')
     .add(b'>')
     .add(b'\'');
+/// The printable ASCII characters [`PATH`] encodes (it encodes controls too).
+const PATH_RAW_FORBIDDEN: &[u8] = b" \"#<>?`{}";
+/// The printable ASCII characters [`QUERY`] encodes.
+const QUERY_RAW_FORBIDDEN: &[u8] = b" \"#<>'";
 /// Characters encoded in a fragment.
 const FRAGMENT: &AsciiSet = &CONTROLS.add(b' ').add(b'"').add(b'<').add(b'>').add(b'`');
 /// Characters encoded in user information.
@@ -387,6 +391,47 @@ impl Url {
                 let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
                 (decode_form(name), decode_form(value))
             })
+    }
+
+    /// This URL's scheme and authority with `path` and `query` (empty: none) in their place
+    /// and no fragment, in one allocation. Both are taken as they are when they need no work
+    /// (the request URL builder encodes every segment and query part itself); a path with a
+    /// character to encode or a dot segment goes through [`Url::set_path`].
+    pub(crate) fn with_path_and_query(&self, path: &str, query: &str) -> Url {
+        let raw_ok = |text: &str, forbidden: &[u8]| {
+            text.bytes()
+                .all(|b| b.is_ascii_graphic() && !forbidden.contains(&b))
+        };
+        let needs_work = !path.starts_with('/')
+            || path.contains("/.")
+            || !raw_ok(path, PATH_RAW_FORBIDDEN)
+            || !raw_ok(query, QUERY_RAW_FORBIDDEN);
+        if needs_work {
+            let mut url = self.clone();
+            url.set_path(path);
+            url.set_query((!query.is_empty()).then_some(query));
+            url.set_fragment(None);
+            return url;
+        }
+        let mut text = String::with_capacity(self.path_start + path.len() + 1 + query.len());
+        text.push_str(&self.text[..self.path_start]);
+        text.push_str(path);
+        let query_start = (!query.is_empty()).then(|| {
+            let start = text.len();
+            text.push('?');
+            text.push_str(query);
+            start
+        });
+        Url {
+            text,
+            scheme_end: self.scheme_end,
+            host_start: self.host_start,
+            host_end: self.host_end,
+            port: self.port,
+            path_start: self.path_start,
+            query_start,
+            fragment_start: None,
+        }
     }
 
     /// Replaces the path: characters that may not appear raw are percent-encoded, dot segments
@@ -893,6 +938,42 @@ mod tests {
         u.set_path("/p");
         assert_eq!(u.path(), "/p");
         assert_eq!(u.query(), Some("api-version=7.6&a%20b=c%26d%3De"));
+    }
+
+    #[test]
+    fn with_path_and_query_matches_setting_each_part() {
+        let bases = [
+            "https://vault.example:8443/base?old=1#frag",
+            "https://user:pw@[::1]/",
+            "http://127.0.0.1",
+        ];
+        let parts = [
+            ("/secrets/a%2Fb/", "api-version=7.6"),
+            ("/keys/k1", ""),
+            // Each of these needs the slow path: encoding, dot segments, no leading slash.
+            ("/a b/c", "x=1 2"),
+            ("/a/./b/../c", "q=\"'"),
+            ("relative", "a=b"),
+            ("/caf\u{e9}", "v=\u{e9}"),
+            ("/tab\tin", "#hash"),
+        ];
+        for base in bases {
+            let base = url(base);
+            for (path, query) in parts {
+                let mut expected = base.clone();
+                expected.set_path(path);
+                expected.set_query((!query.is_empty()).then_some(query));
+                expected.set_fragment(None);
+                let built = base.with_path_and_query(path, query);
+                assert_eq!(built.as_str(), expected.as_str(), "{base:?} {path} {query}");
+                assert_eq!(built, expected, "{path} {query}: the parts' positions");
+                assert_eq!(
+                    built,
+                    url(built.as_str()),
+                    "{path} {query}: reparses the same"
+                );
+            }
+        }
     }
 
     #[test]

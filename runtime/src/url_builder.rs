@@ -17,21 +17,21 @@ const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
 /// when the client is made; each request only has its path and query checked on top of it
 /// (parsing the whole URL again, host included, is most of the cost of building one).
 #[derive(Debug)]
-pub struct UrlBuilder {
-    url: Url,
+pub struct UrlBuilder<'a> {
+    base: &'a Url,
     path: String,
     query: String,
 }
 
-impl UrlBuilder {
+impl<'a> UrlBuilder<'a> {
     /// Starts from the client's endpoint; a trailing `/` on its path is dropped because every
     /// spec path starts with one.
-    pub fn new(base: &Url) -> Self {
+    pub fn new(base: &'a Url) -> Self {
         let base_path = base.path().trim_end_matches('/');
         let mut path = String::with_capacity(base_path.len() + 64);
         path.push_str(base_path);
         UrlBuilder {
-            url: base.clone(),
+            base,
             path,
             query: String::new(),
         }
@@ -110,15 +110,7 @@ impl UrlBuilder {
 
     /// Finishes the URL.
     pub fn build(self) -> Result<Url> {
-        let UrlBuilder {
-            mut url,
-            path,
-            query,
-        } = self;
-        url.set_path(&path);
-        url.set_query((!query.is_empty()).then_some(query.as_str()));
-        url.set_fragment(None);
-        Ok(url)
+        Ok(self.base.with_path_and_query(&self.path, &self.query))
     }
 }
 
@@ -201,7 +193,8 @@ mod path_tests {
     use super::*;
 
     fn build(scope: &str) -> Result<String> {
-        let mut url = UrlBuilder::new(&Url::parse("https://v.vault.azure.net/").unwrap());
+        let base = Url::parse("https://v.vault.azure.net/").unwrap();
+        let mut url = UrlBuilder::new(&base);
         url.literal("/");
         url.path("scope", scope)?;
         url.literal("/providers/x");

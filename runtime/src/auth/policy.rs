@@ -412,27 +412,16 @@ impl ChallengeAuthPolicy {
         }
     }
 
+    /// Everything but the fast path: `refused` is the answer to a fresh token the vault
+    /// turned down (401), if one was sent.
     async fn handle(
         &self,
         ctx: &Context,
         request: &mut Request,
         next: Next<'_>,
+        refused: Option<RawResponse>,
     ) -> Result<RawResponse> {
-        // Checked before anything is sent: the call would need a token on this channel.
-        ensure_secure_transport(&request.url, self.allow_http_loopback)?;
-        // Fast path: the token this policy attached last is still fresh for this vault.
-        let answered_fresh = match self.slot.get(|key| is_authority_of(key, &request.url)) {
-            Some(header) => {
-                request.headers.insert(http::header::AUTHORIZATION, header);
-                let response = next.send(ctx, request).await?;
-                if response.status != StatusCode::UNAUTHORIZED {
-                    return Ok(response);
-                }
-                self.slot.clear();
-                Some(response)
-            }
-            None => None,
-        };
+        let answered_fresh = refused;
         let key = authority(&request.url);
         // The cache is per process: another client, perhaps with verification off, may have
         // stored this challenge, so it is checked against this policy's rules before use.
@@ -493,7 +482,26 @@ impl Policy for ChallengeAuthPolicy {
         request: &'a mut Request,
         next: Next<'a>,
     ) -> BoxFuture<'a, Result<RawResponse>> {
-        Box::pin(self.handle(ctx, request, next))
+        // The fast path is a future of its own: the full handling (discovery, verification,
+        // claims) is a much larger state machine, boxed only when no fresh token is at hand
+        // or the vault refuses it.
+        Box::pin(async move {
+            // Checked before anything is sent: the call would need a token on this channel.
+            ensure_secure_transport(&request.url, self.allow_http_loopback)?;
+            let refused = match self.slot.get(|key| is_authority_of(key, &request.url)) {
+                Some(header) => {
+                    request.headers.insert(http::header::AUTHORIZATION, header);
+                    let response = next.send(ctx, request).await?;
+                    if response.status != StatusCode::UNAUTHORIZED {
+                        return Ok(response);
+                    }
+                    self.slot.clear();
+                    Some(response)
+                }
+                None => None,
+            };
+            Box::pin(self.handle(ctx, request, next, refused)).await
+        })
     }
 }
 

@@ -1,13 +1,29 @@
-//! Side-by-side benchmark: `get_secret` through our generated client (with our challenge auth),
-//! raw reqwest (the ceiling, same TLS and connection settings) and the official
-//! `azure_security_keyvault_secrets` crate, against a fast fake vault in its own process, at
-//! concurrency 1 and 32 over TLS HTTP/1.1 (headline) and HTTP/2; then paging memory (10k vs
-//! 100k secrets through our pager) and the time to regenerate every crate.
+//! Side-by-side benchmark of our generated client (with our challenge auth), raw reqwest (the
+//! ceiling, same TLS and connection settings) and the official `azure_security_keyvault_*`
+//! crates, against a fast fake vault in its own process, over TLS HTTP/1.1 and HTTP/2:
+//! - `get_secret` throughput at concurrency 1 and 32;
+//! - large bodies (a 25 KB secret set and got, a certificate, a 40 KB backup and restore);
+//! - many clients (50, sharing one transport or each its own, 32 calls at once);
+//! - cold start (a fresh process per sample, to the first secret);
+//! - resident memory per idle client and per in-flight call;
+//! - then paging memory (10k vs 100k secrets through our pager) and the time to regenerate
+//!   every crate.
+//!
+//! Each comparison ends as a `ratio` line: ours against a peer, above 1 when ours is better.
 //!
 //! `cargo run --release --manifest-path tests/bench/Cargo.toml`
+//!
+//! Some sections only: `KV_BENCH_SECTIONS=throughput,large,clients,cold,memory,paging,codegen`;
+//! some cases only: `KV_BENCH_ONLY=ours,raw KV_BENCH_PROTO=h2 KV_BENCH_CONC=1` (lists);
+//! one large-body case: `KV_BENCH_OP=restore_secret_40k`; rounds: `KV_BENCH_ROUNDS` (5 for throughput, at most 3 elsewhere).
 
+mod cold_start;
 mod drivers;
 mod fake_vault;
+mod memory;
+mod payloads;
+
+use drivers::{Case, Driver, Op};
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -35,7 +51,7 @@ pub fn cpu_time() -> Duration {
 }
 
 /// A `VmRSS`/`VmHWM` figure of this process from `/proc/self/status`, in KiB.
-fn status_kib(field: &str) -> u64 {
+pub fn status_kib(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .unwrap_or_default()
         .lines()
@@ -50,11 +66,12 @@ fn reset_peak_rss() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
-/// A fake vault process; killed when dropped.
+/// A fake vault process (killed when dropped), or one another process started (`attach`).
 pub struct FakeVault {
-    child: std::process::Child,
+    child: Option<std::process::Child>,
     pub url: String,
     pub cert_pem: Vec<u8>,
+    pub cert_path: std::path::PathBuf,
 }
 
 impl FakeVault {
@@ -85,17 +102,31 @@ impl FakeVault {
             .parse()
             .expect("port");
         FakeVault {
-            child,
+            child: Some(child),
             url: format!("https://127.0.0.1:{port}"),
             cert_pem: std::fs::read(&cert).expect("certificate"),
+            cert_path: cert,
+        }
+    }
+
+    /// The vault a parent process started (its URL and certificate file).
+    pub fn attach(url: &str, cert: &str) -> FakeVault {
+        FakeVault {
+            child: None,
+            url: url.to_owned(),
+            cert_pem: std::fs::read(cert).expect("certificate"),
+            cert_path: cert.into(),
         }
     }
 }
 
 impl Drop for FakeVault {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+            let _ = std::fs::remove_file(&self.cert_path);
+        }
     }
 }
 
@@ -121,112 +152,351 @@ impl Run {
     }
 }
 
-/// Throughput ratios of one protocol and concurrency (req/s over req/s).
-struct Ratios {
-    proto: &'static str,
-    concurrency: usize,
-    ours_over_raw: f64,
-    ours_over_official: f64,
-    /// Our default transport (hyper) over our reqwest transport.
-    ours_over_ours_reqwest: f64,
-    ours_reqwest_over_raw: f64,
+/// The `ratio` lines, printed together at the end.
+#[derive(Default)]
+struct Ratios(Vec<String>);
+
+impl Ratios {
+    /// `ratio LABEL NAME k=v ...`, each value ours against the peer (above 1: ours better).
+    fn push(&mut self, label: &str, name: &str, values: &[(&str, f64)]) {
+        let values: Vec<String> = values.iter().map(|(k, v)| format!("{k}={v:.2}")).collect();
+        self.0
+            .push(format!("ratio {label} {name} {}", values.join(" ")));
+    }
 }
 
+/// Which sections, protocols, concurrencies and clients to run (environment filters).
+fn only(var: &str, value: &str) -> bool {
+    std::env::var(var).map_or(true, |v| v.split(',').any(|v| v == value))
+}
+
+const PROTOCOLS: [(&str, bool); 2] = [("h1.1", false), ("h2", true)];
+
 fn main() {
+    let started = Instant::now();
     let args: Vec<String> = std::env::args().collect();
-    if args.get(1).map(String::as_str) == Some("--serve") {
-        let h2 = args[2] == "h2";
-        let size: usize = args[3].parse().expect("size");
-        fake_vault::serve(h2, size, &args[4]);
-        return;
-    }
-    if args.get(1).map(String::as_str) == Some("--paging") {
-        let count: usize = args[2].parse().expect("count");
-        let runtime = tokio::runtime::Runtime::new().expect("runtime");
-        let vault = FakeVault::start(false, count);
-        reset_peak_rss();
-        let before = status_kib("VmRSS:");
-        let seen = runtime.block_on(drivers::page_through(&vault, count));
-        println!("{seen} {before} {}", status_kib("VmHWM:"));
-        return;
+    match args.get(1).map(String::as_str) {
+        Some("--serve") => {
+            let h2 = args[2] == "h2";
+            let size: usize = args[3].parse().expect("size");
+            fake_vault::serve(h2, size, &args[4]);
+            return;
+        }
+        Some("--paging") => {
+            let count: usize = args[2].parse().expect("count");
+            let runtime = tokio::runtime::Runtime::new().expect("runtime");
+            let vault = FakeVault::start(false, count);
+            reset_peak_rss();
+            let before = status_kib("VmRSS:");
+            let seen = runtime.block_on(drivers::page_through(&vault, count));
+            println!("{seen} {before} {}", status_kib("VmHWM:"));
+            return;
+        }
+        Some("--cold") => cold_start::child(&args[2], &args[3], &args[4], started),
+        Some("--memory") => {
+            memory::child(&args[2], &args[3], &args[4], &args[5], args[6] == "h2");
+            return;
+        }
+        _ => {}
     }
     pin_to_core(0);
-    let total_c1 = 4_000;
-    let total_c32 = 40_000;
     let rounds: usize = std::env::var("KV_BENCH_ROUNDS")
         .ok()
         .and_then(|r| r.parse().ok())
         .unwrap_or(5);
-    println!("get_secret against a fake vault in its own process (TLS; 2-core machine; client on core 0, vault on core 1); median of {rounds} interleaved rounds");
+    let mut ratios = Ratios::default();
+    let vaults: Vec<(&str, FakeVault)> = PROTOCOLS
+        .iter()
+        .filter(|(proto, _)| only("KV_BENCH_PROTO", proto))
+        .map(|&(proto, h2)| (proto, FakeVault::start(h2, 0)))
+        .collect();
+    println!("against a fake vault in its own process (TLS; 2-core machine; client on core 0, vault on core 1)");
+    if only("KV_BENCH_SECTIONS", "throughput") {
+        throughput(&vaults, rounds, &mut ratios);
+    }
+    if only("KV_BENCH_SECTIONS", "large") {
+        large_bodies(&vaults, rounds.min(3), &mut ratios);
+    }
+    if only("KV_BENCH_SECTIONS", "clients") {
+        many_clients(&vaults, rounds.min(3), &mut ratios);
+    }
+    if only("KV_BENCH_SECTIONS", "cold") {
+        cold_starts(&vaults, &mut ratios);
+    }
+    if only("KV_BENCH_SECTIONS", "memory") {
+        memory_use(&vaults, &mut ratios);
+    }
+    drop(vaults);
+    if only("KV_BENCH_SECTIONS", "paging") {
+        paging();
+    }
+    if only("KV_BENCH_SECTIONS", "codegen") {
+        codegen_time();
+    }
+    println!();
+    println!("ratio lines: ours against a peer, above 1 when ours is better (calls per second, time, bytes)");
+    for line in &ratios.0 {
+        println!("{line}");
+    }
+}
+
+fn print_header(first: &str) {
     println!(
-        "{:<10} {:<6} {:>5} {:>10} {:>9} {:>9} {:>10}",
+        "{first:<18} {:<10} {:<6} {:>5} {:>10} {:>9} {:>9} {:>10}",
         "client", "proto", "conc", "req/s", "p50 us", "p99 us", "CPU us/op"
     );
-    // For profiling or comparing some cases only, e.g. KV_BENCH_ONLY=ours,raw
-    // KV_BENCH_PROTO=h1.1 KV_BENCH_CONC=32 (comma-separated lists).
-    let only = |var: &str, value: &str| {
-        std::env::var(var).map_or(true, |v| v.split(',').any(|v| v == value))
-    };
-    let mut ratios = Vec::new();
-    for h2 in [false, true] {
-        if !only("KV_BENCH_PROTO", if h2 { "h2" } else { "h1.1" }) {
-            continue;
+}
+
+/// Runs one case for every driver in `drivers`, `rounds` interleaved rounds (a slow spell of
+/// this shared machine hits all of them alike), prints each driver's median round and returns
+/// its calls per second (NaN for a driver filtered out).
+fn compare(
+    label: &str,
+    drivers: &[Driver],
+    vault: &FakeVault,
+    proto: &str,
+    h2: bool,
+    case: &Case,
+    rounds: usize,
+) -> Vec<f64> {
+    let mut runs: Vec<Vec<Run>> = drivers.iter().map(|_| Vec::new()).collect();
+    for _ in 0..rounds {
+        for (i, &driver) in drivers.iter().enumerate() {
+            if only("KV_BENCH_ONLY", driver.name()) {
+                runs[i].push(drivers::run(driver, vault, h2, case));
+            }
         }
-        let vault = FakeVault::start(h2, 0);
-        let proto = if h2 { "h2" } else { "h1.1" };
-        for concurrency in [1, 32] {
+    }
+    drivers
+        .iter()
+        .zip(runs)
+        .map(|(driver, mut runs)| {
+            if runs.is_empty() {
+                return f64::NAN;
+            }
+            runs.sort_by(|a, b| a.per_second().total_cmp(&b.per_second()));
+            let run = &runs[runs.len() / 2];
+            println!(
+                "{label:<18} {:<10} {:<6} {:>5} {:>10.0} {:>9.0} {:>9.0} {:>10.1}",
+                driver.name(),
+                proto,
+                case.concurrency,
+                run.per_second(),
+                run.percentile(0.5).as_secs_f64() * 1e6,
+                run.percentile(0.99).as_secs_f64() * 1e6,
+                run.cpu_per_call_us()
+            );
+            run.per_second()
+        })
+        .collect()
+}
+
+/// `get_secret` at concurrency 1 and 32, every driver.
+fn throughput(vaults: &[(&str, FakeVault)], rounds: usize, ratios: &mut Ratios) {
+    println!();
+    println!("get_secret: median of {rounds} interleaved rounds");
+    print_header("case");
+    for (proto, vault) in vaults {
+        let h2 = *proto == "h2";
+        let mut by_concurrency = Vec::new();
+        for (concurrency, requests) in [(1, 4_000), (32, 40_000)] {
             if !only("KV_BENCH_CONC", &concurrency.to_string()) {
                 continue;
             }
-            let requests = if concurrency == 1 {
-                total_c1
-            } else {
-                total_c32
-            };
-            // Rounds interleave the clients, so a slow spell of this shared machine hits all
-            // of them alike; each client's median round is reported.
-            let mut runs: Vec<Vec<Run>> = drivers::Driver::ALL.iter().map(|_| Vec::new()).collect();
-            for _ in 0..rounds {
-                for (i, driver) in drivers::Driver::ALL.into_iter().enumerate() {
-                    if only("KV_BENCH_ONLY", driver.name()) {
-                        runs[i].push(drivers::run(driver, &vault, h2, concurrency, requests));
-                    }
-                }
-            }
-            let mut row = Vec::new();
-            for (driver, mut runs) in drivers::Driver::ALL.into_iter().zip(runs) {
-                if runs.is_empty() {
-                    row.push(f64::NAN);
-                    continue;
-                }
-                runs.sort_by(|a, b| a.per_second().total_cmp(&b.per_second()));
-                let run = &runs[runs.len() / 2];
-                println!(
-                    "{:<10} {:<6} {:>5} {:>10.0} {:>9.0} {:>9.0} {:>10.1}",
-                    driver.name(),
-                    proto,
-                    concurrency,
-                    run.per_second(),
-                    run.percentile(0.5).as_secs_f64() * 1e6,
-                    run.percentile(0.99).as_secs_f64() * 1e6,
-                    run.cpu_per_call_us()
-                );
-                row.push(run.per_second());
-            }
-            ratios.push(Ratios {
-                proto,
+            let case = Case {
+                op: Op::GetSecret,
                 concurrency,
-                ours_over_raw: row[0] / row[2],
-                ours_over_official: row[0] / row[3],
-                ours_over_ours_reqwest: row[0] / row[1],
-                ours_reqwest_over_raw: row[1] / row[2],
-            });
+                requests,
+                clients: 1,
+                shared: false,
+            };
+            let row = compare("get_secret", &Driver::ALL, vault, proto, h2, &case, rounds);
+            by_concurrency.push((concurrency, row));
+        }
+        let [(1, c1), (32, c32)] = by_concurrency.as_slice() else {
+            continue;
+        };
+        // Columns of Driver::ALL: ours, ours-rq, raw, official.
+        let pairs: [(&str, usize, usize); 4] = [
+            ("ours/raw", 0, 2),
+            ("ours/official", 0, 3),
+            ("ours/ours-rq", 0, 1),
+            ("ours-rq/raw", 1, 2),
+        ];
+        for (name, a, b) in pairs {
+            ratios.push(
+                proto,
+                name,
+                &[("c1", c1[a] / c1[b]), ("c32", c32[a] / c32[b])],
+            );
         }
     }
+}
 
-    if std::env::var_os("KV_BENCH_ONLY").is_some() {
-        return;
+/// Pushes `ours/raw` and `ours/official` lines for rows of `Driver::PEERS` (ours, raw,
+/// official) per concurrency.
+fn peer_ratios(ratios: &mut Ratios, label: &str, rows: &[(String, Vec<f64>)]) {
+    for (name, peer) in [("ours/raw", 1), ("ours/official", 2)] {
+        let values: Vec<(&str, f64)> = rows
+            .iter()
+            .map(|(column, row)| (column.as_str(), row[0] / row[peer]))
+            .collect();
+        ratios.push(label, name, &values);
     }
+}
+
+/// A 25 KB secret set and got, a certificate got, a 40 KB backup and restore; c1 and c32.
+fn large_bodies(vaults: &[(&str, FakeVault)], rounds: usize, ratios: &mut Ratios) {
+    println!();
+    println!(
+        "large bodies: median of {rounds} interleaved rounds (raw reads the fields it uses with serde)"
+    );
+    print_header("case");
+    for (proto, vault) in vaults {
+        let h2 = *proto == "h2";
+        for op in Op::LARGE {
+            if !only("KV_BENCH_OP", op.name()) {
+                continue;
+            }
+            let mut rows = Vec::new();
+            for (concurrency, requests) in [(1, 1_000), (32, 8_000)] {
+                if !only("KV_BENCH_CONC", &concurrency.to_string()) {
+                    continue;
+                }
+                let case = Case {
+                    op,
+                    concurrency,
+                    requests,
+                    clients: 1,
+                    shared: false,
+                };
+                let row = compare(op.name(), &Driver::PEERS, vault, proto, h2, &case, rounds);
+                rows.push((format!("c{concurrency}"), row));
+            }
+            peer_ratios(ratios, &format!("{proto} {}", op.name()), &rows);
+        }
+    }
+}
+
+/// 50 clients, 32 calls at once spread over them, sharing one transport or each its own.
+fn many_clients(vaults: &[(&str, FakeVault)], rounds: usize, ratios: &mut Ratios) {
+    const CLIENTS: usize = 50;
+    println!();
+    println!("{CLIENTS} clients, get_secret, 32 calls at once taking turns on them: median of {rounds} interleaved rounds");
+    print_header("case");
+    for (proto, vault) in vaults {
+        let h2 = *proto == "h2";
+        let mut rows = Vec::new();
+        for shared in [true, false] {
+            let case = Case {
+                op: Op::GetSecret,
+                concurrency: 32,
+                requests: 20_000,
+                clients: CLIENTS,
+                shared,
+            };
+            let label = if shared {
+                "shared transport"
+            } else {
+                "own transports"
+            };
+            let row = compare(label, &Driver::PEERS, vault, proto, h2, &case, rounds);
+            rows.push((if shared { "shared" } else { "own" }.to_owned(), row));
+        }
+        peer_ratios(ratios, &format!("{proto} clients-{CLIENTS}-c32"), &rows);
+    }
+}
+
+/// A fresh process per sample; median and p90 of 25 per client and protocol.
+fn cold_starts(vaults: &[(&str, FakeVault)], ratios: &mut Ratios) {
+    const SAMPLES: usize = 25;
+    println!();
+    println!("cold start: a fresh process per sample to its first secret ({SAMPLES} per client, interleaved); ms");
+    println!(
+        "{:<10} {:<6} {:>12} {:>12} {:>14} {:>14}",
+        "client", "proto", "first p50", "first p90", "process p50", "process p90"
+    );
+    for (proto, vault) in vaults {
+        let results = cold_start::measure(vault, SAMPLES);
+        let figures: Vec<[f64; 4]> = results
+            .iter()
+            .map(|(driver, samples)| {
+                let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
+                let f = [
+                    ms(cold_start::quantile(&samples.in_process, 0.5)),
+                    ms(cold_start::quantile(&samples.in_process, 0.9)),
+                    ms(cold_start::quantile(&samples.whole, 0.5)),
+                    ms(cold_start::quantile(&samples.whole, 0.9)),
+                ];
+                println!(
+                    "{:<10} {:<6} {:>12.2} {:>12.2} {:>14.2} {:>14.2}",
+                    driver.name(),
+                    proto,
+                    f[0],
+                    f[1],
+                    f[2],
+                    f[3]
+                );
+                f
+            })
+            .collect();
+        // Time ratios, the peer's over ours (above 1: ours reaches its first secret sooner).
+        for (name, peer) in [("raw/ours", 1), ("official/ours", 2)] {
+            ratios.push(
+                &format!("{proto} cold-start"),
+                &format!("time {name}"),
+                &[
+                    ("p50", figures[peer][0] / figures[0][0]),
+                    ("p90", figures[peer][1] / figures[0][1]),
+                ],
+            );
+        }
+    }
+}
+
+/// Resident bytes per idle client (both protocols) and per in-flight call (HTTP/2).
+fn memory_use(vaults: &[(&str, FakeVault)], ratios: &mut Ratios) {
+    println!();
+    println!("resident memory (median of 3 processes each): KiB per idle client (own transport, connected) and per in-flight call (one HTTP/2 connection)");
+    println!(
+        "{:<10} {:<6} {:<16} {:>10}",
+        "client", "proto", "what", "KiB"
+    );
+    for (proto, vault) in vaults {
+        let h2 = *proto == "h2";
+        let mut kinds = vec![memory::Kind::IdleClient];
+        if h2 {
+            kinds.push(memory::Kind::InFlightCall);
+        }
+        for kind in kinds {
+            let figures: Vec<f64> = Driver::PEERS
+                .iter()
+                .map(|&driver| {
+                    let bytes = memory::measure(vault, driver, kind, h2);
+                    println!(
+                        "{:<10} {:<6} {:<16} {:>10.1}",
+                        driver.name(),
+                        proto,
+                        kind.name(),
+                        bytes / 1024.0
+                    );
+                    bytes
+                })
+                .collect();
+            ratios.push(
+                &format!("{proto} memory {}", kind.name()),
+                "bytes",
+                &[
+                    ("raw/ours", figures[1] / figures[0]),
+                    ("official/ours", figures[2] / figures[0]),
+                ],
+            );
+        }
+    }
+}
+
+/// Our pager streaming every secret of 10k and 100k: peak resident memory.
+fn paging() {
     println!();
     println!(
         "paging: our pager streaming every secret of the list (25 per page), peak resident memory"
@@ -249,7 +519,10 @@ fn main() {
             );
         }
     }
+}
 
+/// The time to regenerate every crate (release build of the generator).
+fn codegen_time() {
     println!();
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let config = root.join("specs/codegen.toml");
@@ -271,31 +544,5 @@ fn main() {
             times[times.len() / 2].as_secs_f64() * 1000.0,
             times.len()
         );
-    }
-
-    println!();
-    // One line per protocol and comparison, c1 and c32 side by side.
-    for proto in ["h1.1", "h2"] {
-        let at = |concurrency| {
-            ratios
-                .iter()
-                .find(|r| r.proto == proto && r.concurrency == concurrency)
-        };
-        let (Some(c1), Some(c32)) = (at(1), at(32)) else {
-            continue;
-        };
-        let lines: [(&str, fn(&Ratios) -> f64); 4] = [
-            ("ours/raw", |r| r.ours_over_raw),
-            ("ours/official", |r| r.ours_over_official),
-            ("ours/ours-rq", |r| r.ours_over_ours_reqwest),
-            ("ours-rq/raw", |r| r.ours_reqwest_over_raw),
-        ];
-        for (name, ratio) in lines {
-            println!(
-                "ratio {proto} {name} c1={:.2} c32={:.2}",
-                ratio(c1),
-                ratio(c32)
-            );
-        }
     }
 }
