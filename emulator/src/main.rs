@@ -1,15 +1,15 @@
-//! `emulator [flags]` (see `--help`): runs the Key Vault emulator until interrupted.
+//! `keyvault-emulator [flags]` (see `--help`): runs the Key Vault emulator until interrupted.
 
 use std::process::ExitCode;
 use std::time::Duration;
 
 const USAGE: &str = "\
-usage: emulator [flags]
+usage: keyvault-emulator [flags]
 
 A local Azure Key Vault (data plane and management plane) for tests.
 
   --addr IP:PORT         where to listen (default 127.0.0.1:0, a free port)
-  --cert-out FILE        write the self-signed certificate (PEM) to trust there
+  --cert-out FILE        write the emulator's CA certificate (PEM) to trust there
   --http                 plain http instead of HTTPS (loopback addresses only)
   --strict-auth          accept only tokens its own token endpoint issued
   --delete-delay-ms N    how long a soft delete stays in progress (default 200)

@@ -141,47 +141,35 @@ pub fn calls(
 ) -> Vec<Call> {
     let payloads = payloads();
     match driver {
-        Driver::Ours | Driver::OursReqwest => {
-            let transport = || ours_transport(vault, h2, driver == Driver::OursReqwest);
-            let first = transport();
-            (0..clients)
-                .map(|i| {
-                    let t = if shared || i == 0 {
-                        first.clone()
-                    } else {
-                        transport()
-                    };
-                    ours(vault, t, op, payloads.clone())
-                })
-                .collect()
-        }
-        Driver::Raw => {
-            let first = raw_client(vault, h2);
-            (0..clients)
-                .map(|i| {
-                    let c = if shared || i == 0 {
-                        first.clone()
-                    } else {
-                        raw_client(vault, h2)
-                    };
-                    raw(vault, c, op, payloads.clone())
-                })
-                .collect()
-        }
-        Driver::Official => {
-            let first = official_http(vault, h2);
-            (0..clients)
-                .map(|i| {
-                    let c = if shared || i == 0 {
-                        first.clone()
-                    } else {
-                        official_http(vault, h2)
-                    };
-                    official(vault, c, op, payloads.clone())
-                })
-                .collect()
-        }
+        Driver::Ours | Driver::OursReqwest => transports(clients, shared, || {
+            ours_transport(vault, h2, driver == Driver::OursReqwest)
+        })
+        .into_iter()
+        .map(|t| ours(vault, t, op, payloads.clone()))
+        .collect(),
+        Driver::Raw => transports(clients, shared, || raw_client(vault, h2))
+            .into_iter()
+            .map(|c| raw(vault, c, op, payloads.clone()))
+            .collect(),
+        Driver::Official => transports(clients, shared, || official_http(vault, h2))
+            .into_iter()
+            .map(|c| official(vault, c, op, payloads.clone()))
+            .collect(),
     }
+}
+
+/// One transport per client, or one for all of them (`shared`; clones share its pool).
+fn transports<T: Clone>(clients: usize, shared: bool, make: impl Fn() -> T) -> Vec<T> {
+    let first = make();
+    (0..clients)
+        .map(|i| {
+            if shared || i == 0 {
+                first.clone()
+            } else {
+                make()
+            }
+        })
+        .collect()
 }
 
 fn ours_transport(
