@@ -36,7 +36,7 @@ macro_rules! nullable_form {
 /// The serde functions of a bytes format written with `$engine` and read leniently (either
 /// alphabet, padded or not), with its `option` and `nullable` forms.
 macro_rules! bytes_form {
-    ($engine:path) => {
+    ($engine:path, standard_first: $standard_first:literal) => {
         use super::*;
         use ::base64::Engine;
 
@@ -52,10 +52,11 @@ macro_rules! bytes_form {
         pub fn deserialize<'de, T: From<Vec<u8>>, D: Deserializer<'de>>(
             deserializer: D,
         ) -> Result<T, D::Error> {
-            let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-            super::decode_base64_lenient(&text)
+            deserializer
+                .deserialize_str(super::Base64Text {
+                    standard_first: $standard_first,
+                })
                 .map(T::from)
-                .map_err(serde::de::Error::custom)
         }
 
         /// The same for `Option`.
@@ -77,13 +78,12 @@ macro_rules! bytes_form {
             pub fn deserialize<'de, T: From<Vec<u8>>, D: Deserializer<'de>>(
                 deserializer: D,
             ) -> Result<Option<T>, D::Error> {
-                let text = Option::<std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-                text.map(|t| {
-                    super::super::decode_base64_lenient(&t)
-                        .map(T::from)
-                        .map_err(serde::de::Error::custom)
-                })
-                .transpose()
+                let text = super::super::Base64Text {
+                    standard_first: $standard_first,
+                };
+                deserializer
+                    .deserialize_option(super::super::OptionalBase64Text(text))
+                    .map(|bytes| bytes.map(T::from))
             }
         }
 
@@ -94,22 +94,70 @@ macro_rules! bytes_form {
 /// `format: base64url`: bytes as unpadded URL-safe base64. Decoding also accepts padding and
 /// the standard alphabet, because services are not consistent about either.
 pub mod base64url {
-    bytes_form!(::base64::engine::general_purpose::URL_SAFE_NO_PAD);
+    bytes_form!(::base64::engine::general_purpose::URL_SAFE_NO_PAD, standard_first: false);
 }
 
 /// `format: byte`: bytes as standard padded base64 (decoded as leniently as `base64url`).
 pub mod base64 {
-    bytes_form!(::base64::engine::general_purpose::STANDARD);
+    bytes_form!(::base64::engine::general_purpose::STANDARD, standard_first: true);
 }
 
-fn decode_base64_lenient(text: &str) -> Result<Vec<u8>, String> {
+/// Decodes base64 in either alphabet, padded or not: the field's own alphabet first (a value
+/// in it decodes in one pass), the other when that fails.
+fn decode_base64_lenient(text: &str, standard_first: bool) -> Result<Vec<u8>, String> {
     use ::base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
     use ::base64::Engine;
     let trimmed = text.trim_end_matches('=');
-    URL_SAFE_NO_PAD
+    let (first, second) = if standard_first {
+        (&STANDARD_NO_PAD, &URL_SAFE_NO_PAD)
+    } else {
+        (&URL_SAFE_NO_PAD, &STANDARD_NO_PAD)
+    };
+    first
         .decode(trimmed)
-        .or_else(|_| STANDARD_NO_PAD.decode(trimmed))
+        .or_else(|_| second.decode(trimmed))
         .map_err(|e| format!("invalid base64 ({e})"))
+}
+
+/// Decodes a base64 string where the deserializer holds it (serde's `Cow<str>` would copy it
+/// into a `String` first: a certificate's `cer` or a 40 KB backup, on every response).
+struct Base64Text {
+    standard_first: bool,
+}
+
+impl<'de> serde::de::Visitor<'de> for Base64Text {
+    type Value = Vec<u8>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a base64 string")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Vec<u8>, E> {
+        decode_base64_lenient(text, self.standard_first).map_err(E::custom)
+    }
+}
+
+/// [`Base64Text`] or `null`.
+struct OptionalBase64Text(Base64Text);
+
+impl<'de> serde::de::Visitor<'de> for OptionalBase64Text {
+    type Value = Option<Vec<u8>>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a base64 string or null")
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(self.0).map(Some)
+    }
 }
 
 /// `format: unixtime`: seconds since the epoch as an integer.
@@ -427,12 +475,61 @@ mod tests {
         .unwrap();
         assert_eq!(s.bytes, vec![0xfb, 0xff]);
     }
+
+    #[derive(Deserialize, Debug, PartialEq)]
+    struct Optional {
+        #[serde(with = "super::base64::option", default)]
+        standard: Option<Vec<u8>>,
+        #[serde(with = "super::base64url::option", default)]
+        url_safe: Option<Vec<u8>>,
+    }
+
+    #[test]
+    fn either_alphabet_padded_or_not_null_or_absent_in_both_forms() {
+        let read = |json: &str| serde_json::from_str::<Optional>(json);
+        let both = |standard: Option<&[u8]>, url_safe: Option<&[u8]>| Optional {
+            standard: standard.map(<[u8]>::to_vec),
+            url_safe: url_safe.map(<[u8]>::to_vec),
+        };
+        let bytes: &[u8] = &[0xfb, 0xff, 0xfe];
+        for value in ["+//+", "-__-", "+/8", "-_8=", "+/8="] {
+            let expected: &[u8] = if value.len() == 4 && !value.ends_with('=') {
+                bytes
+            } else {
+                &bytes[..2]
+            };
+            let json = format!(r#"{{"standard":"{value}","url_safe":"{value}"}}"#);
+            assert_eq!(
+                read(&json).unwrap(),
+                both(Some(expected), Some(expected)),
+                "{value}"
+            );
+        }
+        // Escaped text (which the deserializer unescapes into a scratch buffer) decodes too.
+        let escaped = read(r#"{"standard":"\u002b/8=","url_safe":"\u002d_8"}"#).unwrap();
+        assert_eq!(escaped, both(Some(&bytes[..2]), Some(&bytes[..2])));
+        assert_eq!(read(r#"{"standard":null}"#).unwrap(), both(None, None));
+        assert_eq!(read("{}").unwrap(), both(None, None));
+        // Through a `serde_json::Value`, which hands over owned strings.
+        let value = serde_json::json!({"standard": "+/8=", "url_safe": "-_8"});
+        assert_eq!(
+            serde_json::from_value::<Optional>(value).unwrap(),
+            both(Some(&bytes[..2]), Some(&bytes[..2]))
+        );
+        for bad in [r#"{"standard":"*"}"#, r#"{"url_safe":12}"#] {
+            let error = read(bad).unwrap_err().to_string();
+            assert!(
+                error.contains("invalid base64") || error.contains("a base64 string"),
+                "{bad}: {error}"
+            );
+        }
+    }
 }
 
 /// Arrays of bytes: `base64url_list` and `base64_list` encode each item; used only on optional
 /// fields, hence only the `option` forms.
 macro_rules! byte_list_codec {
-    ($name:ident, $engine:path, $doc:literal) => {
+    ($name:ident, $engine:path, standard_first: $standard_first:literal, $doc:literal) => {
         #[doc = $doc]
         pub mod $name {
             /// The `Option<Vec<Vec<u8>>>` form.
@@ -462,7 +559,7 @@ macro_rules! byte_list_codec {
                             items
                                 .iter()
                                 .map(|i| {
-                                    super::super::decode_base64_lenient(i)
+                                    super::super::decode_base64_lenient(i, $standard_first)
                                         .map_err(serde::de::Error::custom)
                                 })
                                 .collect()
@@ -477,10 +574,12 @@ macro_rules! byte_list_codec {
 byte_list_codec!(
     base64url_list,
     ::base64::engine::general_purpose::URL_SAFE_NO_PAD,
+    standard_first: false,
     "Arrays of `format: base64url` items."
 );
 byte_list_codec!(
     base64_list,
     ::base64::engine::general_purpose::STANDARD,
+    standard_first: true,
     "Arrays of `format: byte` items."
 );

@@ -349,7 +349,7 @@ fn peer_ratios(ratios: &mut Ratios, label: &str, rows: &[(String, Vec<f64>)]) {
 fn large_bodies(vaults: &[(&str, FakeVault)], rounds: usize, ratios: &mut Ratios) {
     println!();
     println!(
-        "large bodies: median of {rounds} interleaved rounds (raw reads the fields it uses with serde)"
+        "large bodies: median of {rounds} interleaved rounds (raw: serde structs of the fields used, base64 decoded and encoded)"
     );
     print_header("case");
     for (proto, vault) in vaults {
