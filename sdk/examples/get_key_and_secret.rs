@@ -1,8 +1,8 @@
 //! The seed's first flow: read a key and a specific version of a secret, authenticating with
 //! a callback that is told what the vault's challenge asked for (authorization server,
-//! resource, scope) and returns a token.
+//! resource, the scopes to ask for) and returns a token.
 //!
-//! `cargo run --example get_key_and_secret`
+//! `cargo run --features keyvault-sdk/cryptography --example get_key_and_secret`
 
 mod common;
 
@@ -29,8 +29,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let inner = inner.clone();
         Box::pin(async move {
             println!(
-                "token callback: authorization server {:?}, resource {:?}, scope {:?}",
-                context.authorization_server, context.resource, context.scope
+                "token callback: authorization server {:?}, resource {:?}, scopes to ask for {:?}",
+                context.authorization_server, context.resource, context.scopes
             );
             let mut request = TokenRequest::new(context.scopes.clone());
             request.tenant_id = context.tenant_id.clone();
