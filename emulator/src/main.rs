@@ -19,7 +19,8 @@ A local Azure Key Vault (data plane and management plane) for tests.
   --alias HOST=NAME      requests addressed to HOST go to the vault NAME (repeatable)
   --state FILE           load the state from FILE (if it exists) and write it there after
                          every change, atomically (export and import it at run time with
-                         GET/PUT /_emulator/state); without it the state is in memory only
+                         GET/PUT /_emulator/state); without it the state is in memory only.
+                         The CA is kept beside it (FILE.ca.pem), so clients keep trusting it
   --clock-offset-days N  start the emulator's clock N days ahead (move it at run time with
                          POST /_emulator/clock {\"advance\": \"P30D\"}; GET shows it)
 

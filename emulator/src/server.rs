@@ -169,6 +169,8 @@ pub struct Emulator {
 /// What every listener shares.
 struct ServeContext {
     state: std::sync::Weak<State>,
+    /// Ends (`changed` fails) when the state is dropped: the emulator has stopped.
+    stopped: tokio::sync::watch::Receiver<()>,
     settings: Arc<Settings>,
     acceptor: Option<tokio_rustls::TlsAcceptor>,
     scheme: &'static str,
@@ -189,41 +191,55 @@ fn serve(
             let _ = stream.set_nodelay(true);
             let (context, vault) = (context.clone(), vault.clone());
             tokio::spawn(async move {
-                let acceptor = context.acceptor.clone();
-                let service = hyper::service::service_fn(move |request| {
-                    let (context, vault) = (context.clone(), vault.clone());
-                    async move {
-                        match context.state.upgrade() {
-                            Some(state) => {
-                                handle(
-                                    &state,
-                                    &context.settings,
-                                    context.scheme,
-                                    vault.as_deref(),
-                                    request,
-                                )
-                                .await
-                            }
-                            None => Ok(crate::http::empty(hyper::StatusCode::SERVICE_UNAVAILABLE)),
-                        }
-                    }
-                });
-                let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-                match acceptor {
-                    Some(acceptor) => {
-                        if let Ok(tls) = acceptor.accept(stream).await {
-                            let _ = builder.serve_connection(TokioIo::new(tls), service).await;
-                        }
-                    }
-                    None => {
-                        let _ = builder
-                            .serve_connection(TokioIo::new(stream), service)
-                            .await;
-                    }
+                let mut stopped = context.stopped.clone();
+                tokio::select! {
+                    () = serve_connection(stream, context, vault) => {}
+                    // The sender is only ever dropped, never sent on.
+                    _ = stopped.changed() => {}
                 }
             });
         }
     })
+}
+
+/// Serves one accepted connection (TLS when the emulator has an acceptor).
+async fn serve_connection(
+    stream: tokio::net::TcpStream,
+    context: Arc<ServeContext>,
+    vault: Option<String>,
+) {
+    let acceptor = context.acceptor.clone();
+    let service = hyper::service::service_fn(move |request| {
+        let (context, vault) = (context.clone(), vault.clone());
+        async move {
+            match context.state.upgrade() {
+                Some(state) => {
+                    handle(
+                        &state,
+                        &context.settings,
+                        context.scheme,
+                        vault.as_deref(),
+                        request,
+                    )
+                    .await
+                }
+                None => Ok(crate::http::empty(hyper::StatusCode::SERVICE_UNAVAILABLE)),
+            }
+        }
+    });
+    let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    match acceptor {
+        Some(acceptor) => {
+            if let Ok(tls) = acceptor.accept(stream).await {
+                let _ = builder.serve_connection(TokioIo::new(tls), service).await;
+            }
+        }
+        None => {
+            let _ = builder
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        }
+    }
 }
 
 impl Emulator {
@@ -251,7 +267,8 @@ impl Emulator {
         names.extend(options.vaults.iter().map(|v| format!("{v}.localhost")));
         names.extend(options.aliases.iter().map(|(host, _)| host.clone()));
         let tls = if options.tls {
-            Some(crate::tls::server(&names)?)
+            let kept_ca = options.state_file.as_deref().map(crate::tls::kept_ca_path);
+            Some(crate::tls::server(&names, kept_ca.as_deref())?)
         } else {
             None
         };
@@ -292,6 +309,7 @@ impl Emulator {
         let scheme = if acceptor.is_some() { "https" } else { "http" };
         let context = Arc::new(ServeContext {
             state: Arc::downgrade(&state),
+            stopped: state.stopped.subscribe(),
             settings,
             acceptor,
             scheme,

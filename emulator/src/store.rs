@@ -26,6 +26,10 @@ pub(crate) struct State {
     pub(crate) vault_listeners: Mutex<Option<VaultListenerFactory>>,
     /// Where the state is persisted (`--state`), if anywhere.
     pub(crate) state_file: Option<crate::persist::StateFile>,
+    /// Dropped with the state: open connections watch it and close, so a client's pooled
+    /// connection to a stopped emulator (in the same process) fails over to a new one
+    /// instead of being answered 503 by what is left of it.
+    pub(crate) stopped: tokio::sync::watch::Sender<()>,
 }
 
 /// Starts a listener serving one vault, on the port given when it is free (0: any); returns

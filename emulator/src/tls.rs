@@ -3,8 +3,12 @@
 //! named vaults and aliases, made at start, and one per other `{vault}.localhost` name, made on
 //! the first handshake that asks for it. (A single `*.localhost` wildcard does not do: rustls's
 //! and OpenSSL's host checks refuse a wildcard one label above a top-level name.)
+//!
+//! With a state file the CA is kept beside it (`FILE.ca.pem`: its certificate and key), so a
+//! restarted emulator is still trusted by clients that read its certificate before.
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use rcgen::{
@@ -27,13 +31,29 @@ const MAX_ISSUED: usize = 1024;
 
 /// Signs server certificates with the emulator's CA.
 struct Authority {
+    /// Signs; the same subject and key as `der`.
     certificate: rcgen::Certificate,
     key: KeyPair,
+    /// The CA certificate clients trust, sent after each server certificate.
+    der: CertificateDer<'static>,
+    pem: String,
     provider: Arc<rustls::crypto::CryptoProvider>,
 }
 
+/// Where the CA of the emulator with `state_file` is kept.
+pub(crate) fn kept_ca_path(state_file: &Path) -> PathBuf {
+    let mut name = state_file.as_os_str().to_owned();
+    name.push(".ca.pem");
+    PathBuf::from(name)
+}
+
 impl Authority {
-    fn new(provider: Arc<rustls::crypto::CryptoProvider>) -> std::io::Result<Authority> {
+    /// The CA kept at `kept` when there is one there, else a new one (written there when
+    /// `kept` is given).
+    fn new(
+        provider: Arc<rustls::crypto::CryptoProvider>,
+        kept: Option<&Path>,
+    ) -> std::io::Result<Authority> {
         let mut params = CertificateParams::default();
         params.distinguished_name = rcgen::DistinguishedName::new();
         params
@@ -42,11 +62,52 @@ impl Authority {
         params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
         params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
         validity(&mut params);
+        if let Some(path) = kept.filter(|path| path.exists()) {
+            let named = |why: String| {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("{}: not the emulator's CA ({why})", path.display()),
+                )
+            };
+            let text = std::fs::read_to_string(path).map_err(|e| named(e.to_string()))?;
+            let key_start = text
+                .find("-----BEGIN PRIVATE KEY-----")
+                .ok_or_else(|| named("no private key".into()))?;
+            let (pem, key_pem) = text.split_at(key_start);
+            let key = KeyPair::from_pem(key_pem).map_err(|e| named(e.to_string()))?;
+            let der = rustls::pki_types::pem::PemObject::from_pem_slice(pem.as_bytes())
+                .map_err(|e| named(format!("its certificate: {e:?}")))?;
+            // The signing certificate is made again from the same subject and key: the
+            // certificates it signs chain to the kept one, which clients trust.
+            let certificate = params.self_signed(&key).map_err(std::io::Error::other)?;
+            return Ok(Authority {
+                certificate,
+                key,
+                der,
+                pem: pem.trim_end().to_owned() + "\n",
+                provider,
+            });
+        }
         let key = KeyPair::generate().map_err(std::io::Error::other)?;
         let certificate = params.self_signed(&key).map_err(std::io::Error::other)?;
+        let pem = certificate.pem();
+        if let Some(path) = kept {
+            crate::persist::write_atomically(
+                path,
+                format!("{pem}{}", key.serialize_pem()).as_bytes(),
+            )
+            .map_err(|e| {
+                std::io::Error::new(
+                    e.kind(),
+                    format!("cannot keep the emulator's CA in {}: {e}", path.display()),
+                )
+            })?;
+        }
         Ok(Authority {
+            der: CertificateDer::from(certificate.der().to_vec()),
             certificate,
             key,
+            pem,
             provider,
         })
     }
@@ -75,7 +136,7 @@ impl Authority {
         Ok(Arc::new(CertifiedKey::new(
             vec![
                 CertificateDer::from(certificate.der().to_vec()),
-                CertificateDer::from(self.certificate.der().to_vec()),
+                self.der.clone(),
             ],
             signing,
         )))
@@ -127,8 +188,9 @@ impl ResolvesServerCert for Resolver {
     }
 }
 
-/// The CA and a TLS configuration serving certificates it signs (see the module docs).
-pub(crate) fn server(extra_names: &[String]) -> std::io::Result<Tls> {
+/// The CA (the one kept at `kept_ca`, if any) and a TLS configuration serving certificates it
+/// signs (see the module docs).
+pub(crate) fn server(extra_names: &[String], kept_ca: Option<&Path>) -> std::io::Result<Tls> {
     let mut names = vec![
         "localhost".to_owned(),
         "127.0.0.1".to_owned(),
@@ -141,8 +203,8 @@ pub(crate) fn server(extra_names: &[String]) -> std::io::Result<Tls> {
         }
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let authority = Authority::new(provider.clone())?;
-    let pem = authority.certificate.pem();
+    let authority = Authority::new(provider.clone(), kept_ca)?;
+    let pem = authority.pem.clone();
     let default = authority.issue(names.clone())?;
     let resolver = Resolver {
         authority,

@@ -1,7 +1,8 @@
 //! The emulator's state outliving the process (`with_state_file`, `--state`) and its export
 //! and import (`/_emulator/state`), through our clients: secrets, a key's private material (a
 //! ciphertext made before the restart is decrypted after it), a soft delete, a vault created
-//! through the management plane (its `vaultUri` served again), and the simulated clock.
+//! through the management plane (its `vaultUri` served again), the simulated clock, and the
+//! CA (clients that trusted the first run's certificate still connect).
 
 use std::time::Duration;
 
@@ -114,6 +115,7 @@ async fn a_restarted_emulator_serves_the_state_it_wrote() {
     assert_eq!(status, 200);
     let exported = control(&emulator, Method::GET, "/_emulator/state", None).await;
     assert_eq!(exported.0, 200);
+    let first_ca = emulator.certificate_pem().to_owned();
     drop(emulator);
     // Dropping aborts the listeners' tasks; their sockets close once the runtime has run the
     // aborts (a new process, the real use, finds them closed).
@@ -123,9 +125,23 @@ async fn a_restarted_emulator_serves_the_state_it_wrote() {
     // `127.0.0.1` again).
     let (emulator, options) =
         crate::emulator::start(EmulatorOptions::default().with_state_file(&file)).await;
-    let secrets = SecretClient::new(&emulator.url(), options.clone()).unwrap();
+    // The CA is kept beside the state: a client set up with the first run's certificate
+    // connects to the new process (TLS verified against that certificate).
+    assert_eq!(
+        emulator.certificate_pem(),
+        first_ca,
+        "the same CA after a restart"
+    );
+    let ca_file = std::fs::read_to_string(dir.join("nested/state.json.ca.pem")).unwrap();
+    assert!(ca_file.starts_with(&first_ca) && ca_file.contains("PRIVATE KEY"));
+    // Trusting only the first run's certificate (the token comes from the new process).
+    let trusting_first = keyvault_runtime::ClientOptions::default()
+        .with_root_certificate_pem(first_ca.as_bytes().to_vec())
+        .with_credential(options.credential.clone().unwrap());
+    let secrets = SecretClient::new(&emulator.url(), trusting_first).unwrap();
     let kept = secrets.get_secret("kept").await.unwrap();
     assert_eq!(kept.value.unwrap().expose(), "across restarts");
+    let secrets = SecretClient::new(&emulator.url(), options.clone()).unwrap();
     assert!(secrets.get_secret("doomed").await.is_err());
     assert!(
         secrets.get_deleted_secret("doomed").await.is_ok(),
