@@ -126,6 +126,16 @@ for i, (vaults, arm) in enumerate([
 ]):
     state = {"format": 1, "clockOffsetSeconds": 86400 * i, "vaults": vaults, "tokens": ["t"], "management": arm, "administration": admin}
     put("emulator_state", f"seed{i}", json.dumps(state).encode())
+# A kept emulator CA: a self-signed P-256 certificate, then its PKCS#8 key (as the emulator
+# writes FILE.ca.pem), made with openssl when it is there.
+import shutil, subprocess, tempfile
+if shutil.which("openssl"):
+    with tempfile.TemporaryDirectory() as tmp:
+        made = subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                               "-nodes", "-keyout", f"{tmp}/k.pem", "-out", f"{tmp}/c.pem", "-days", "1",
+                               "-subj", "/CN=Key Vault emulator CA"], capture_output=True)
+        if made.returncode == 0:
+            put("emulator_ca", "seed0", open(f"{tmp}/c.pem", "rb").read() + open(f"{tmp}/k.pem", "rb").read())
 put("form", "seed0", b"grant_type\tclient_credentials\nclient_secret\ta+b/c=d&e\nscope\thttps://vault.azure.net/.default")
 PY
 fi

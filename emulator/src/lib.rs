@@ -48,6 +48,8 @@ pub use faults::{FaultKind, FaultSettings};
 pub use persist::fuzz_state_file;
 pub use server::{Emulator, EmulatorOptions};
 pub use testing::{start, EmulatorCredential};
+#[doc(hidden)]
+pub use tls::fuzz_kept_ca;
 
 /// The crate README's examples, compiled as doctests.
 #[cfg(doctest)]

@@ -54,14 +54,7 @@ impl Authority {
         provider: Arc<rustls::crypto::CryptoProvider>,
         kept: Option<&Path>,
     ) -> std::io::Result<Authority> {
-        let mut params = CertificateParams::default();
-        params.distinguished_name = rcgen::DistinguishedName::new();
-        params
-            .distinguished_name
-            .push(DnType::CommonName, "Key Vault emulator CA");
-        params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
-        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-        validity(&mut params);
+        let params = ca_params();
         if let Some(path) = kept.filter(|path| path.exists()) {
             let named = |why: String| {
                 std::io::Error::new(
@@ -70,23 +63,7 @@ impl Authority {
                 )
             };
             let text = std::fs::read_to_string(path).map_err(|e| named(e.to_string()))?;
-            let key_start = text
-                .find("-----BEGIN PRIVATE KEY-----")
-                .ok_or_else(|| named("no private key".into()))?;
-            let (pem, key_pem) = text.split_at(key_start);
-            let key = KeyPair::from_pem(key_pem).map_err(|e| named(e.to_string()))?;
-            let der = rustls::pki_types::pem::PemObject::from_pem_slice(pem.as_bytes())
-                .map_err(|e| named(format!("its certificate: {e:?}")))?;
-            // The signing certificate is made again from the same subject and key: the
-            // certificates it signs chain to the kept one, which clients trust.
-            let certificate = params.self_signed(&key).map_err(std::io::Error::other)?;
-            return Ok(Authority {
-                certificate,
-                key,
-                der,
-                pem: pem.trim_end().to_owned() + "\n",
-                provider,
-            });
+            return Authority::from_kept(&text, params, provider).map_err(named);
         }
         let key = KeyPair::generate().map_err(std::io::Error::other)?;
         let certificate = params.self_signed(&key).map_err(std::io::Error::other)?;
@@ -108,6 +85,31 @@ impl Authority {
             certificate,
             key,
             pem,
+            provider,
+        })
+    }
+
+    /// The CA kept as `text`: its certificate (PEM), then its key (PKCS#8 PEM).
+    fn from_kept(
+        text: &str,
+        params: CertificateParams,
+        provider: Arc<rustls::crypto::CryptoProvider>,
+    ) -> Result<Authority, String> {
+        let key_start = text
+            .find("-----BEGIN PRIVATE KEY-----")
+            .ok_or("no private key")?;
+        let (pem, key_pem) = text.split_at(key_start);
+        let key = KeyPair::from_pem(key_pem).map_err(|e| e.to_string())?;
+        let der = rustls::pki_types::pem::PemObject::from_pem_slice(pem.as_bytes())
+            .map_err(|e| format!("its certificate: {e:?}"))?;
+        // The signing certificate is made again from the same subject and key: the
+        // certificates it signs chain to the kept one, which clients trust.
+        let certificate = params.self_signed(&key).map_err(|e| e.to_string())?;
+        Ok(Authority {
+            certificate,
+            key,
+            der,
+            pem: pem.trim_end().to_owned() + "\n",
             provider,
         })
     }
@@ -141,6 +143,19 @@ impl Authority {
             signing,
         )))
     }
+}
+
+/// The CA certificate's contents (its validity from now on: a kept CA is signed anew).
+fn ca_params() -> CertificateParams {
+    let mut params = CertificateParams::default();
+    params.distinguished_name = rcgen::DistinguishedName::new();
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "Key Vault emulator CA");
+    params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    validity(&mut params);
+    params
 }
 
 /// Valid from a day ago (clocks differ) for ten years.
@@ -222,4 +237,39 @@ pub(crate) fn server(extra_names: &[String], kept_ca: Option<&Path>) -> std::io:
         pem,
         config: Arc::new(config),
     })
+}
+
+/// For the fuzz target `emulator_ca`: reads `bytes` as a kept CA file (`--state FILE` keeps
+/// `FILE.ca.pem`); when they are one, it must sign a server certificate or say why not.
+#[doc(hidden)]
+pub fn fuzz_kept_ca(bytes: &[u8]) {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return;
+    };
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    if let Ok(authority) = Authority::from_kept(text, ca_params(), provider) {
+        let _ = authority.issue(vec!["localhost".to_owned()]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kept_ca_is_read_back_and_a_broken_one_is_refused_naming_its_file() {
+        let dir = std::env::temp_dir().join(format!("kv-emulator-ca-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("state.json.ca.pem");
+        let _ = std::fs::remove_file(&path);
+        let first = server(&[], Some(&path)).unwrap().pem;
+        let again = server(&[], Some(&path)).unwrap().pem;
+        assert_eq!(first, again);
+        assert_ne!(server(&[], None).unwrap().pem, first, "no file: a new CA");
+        std::fs::write(&path, first.as_bytes()).unwrap();
+        let error = server(&[], Some(&path)).err().unwrap().to_string();
+        assert!(error.contains(&path.display().to_string()), "{error}");
+        assert!(error.contains("no private key"), "{error}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
