@@ -34,10 +34,6 @@ const QUERY: &AsciiSet = &CONTROLS
     .add(b'<')
     .add(b'>')
     .add(b'\'');
-/// The printable ASCII characters [`PATH`] encodes (it encodes controls too).
-const PATH_RAW_FORBIDDEN: &[u8] = b" \"#<>?`{}";
-/// The printable ASCII characters [`QUERY`] encodes.
-const QUERY_RAW_FORBIDDEN: &[u8] = b" \"#<>'";
 /// Characters encoded in a fragment.
 const FRAGMENT: &AsciiSet = &CONTROLS.add(b' ').add(b'"').add(b'<').add(b'>').add(b'`');
 /// Characters encoded in user information.
@@ -394,18 +390,19 @@ impl Url {
     }
 
     /// This URL's scheme and authority with `path` and `query` (empty: none) in their place
-    /// and no fragment, in one allocation. Both are taken as they are when they need no work
-    /// (the request URL builder encodes every segment and query part itself); a path with a
-    /// character to encode or a dot segment goes through [`Url::set_path`].
+    /// and no fragment, in one allocation. Both are taken as they are when `set_path` and
+    /// `set_query` would leave them so (the request URL builder encodes every segment and
+    /// query part itself); otherwise they go through those.
     pub(crate) fn with_path_and_query(&self, path: &str, query: &str) -> Url {
-        let raw_ok = |text: &str, forbidden: &[u8]| {
-            text.bytes()
-                .all(|b| b.is_ascii_graphic() && !forbidden.contains(&b))
+        // The same sets and dot-segment rule as `set_path`/`set_query`, asked whether they
+        // would change anything.
+        let unchanged = |text: &str, set: &'static AsciiSet| {
+            text.is_empty() || utf8_percent_encode(text, set).next() == Some(text)
         };
         let needs_work = !path.starts_with('/')
-            || path.contains("/.")
-            || !raw_ok(path, PATH_RAW_FORBIDDEN)
-            || !raw_ok(query, QUERY_RAW_FORBIDDEN);
+            || !unchanged(path, PATH)
+            || matches!(remove_dot_segments(path), Cow::Owned(_))
+            || !unchanged(query, QUERY);
         if needs_work {
             let mut url = self.clone();
             url.set_path(path);
@@ -953,6 +950,8 @@ mod tests {
             // Each of these needs the slow path: encoding, dot segments, no leading slash.
             ("/a b/c", "x=1 2"),
             ("/a/./b/../c", "q=\"'"),
+            ("/a/%2e%2E/b", "x=1"),
+            ("/a/.%2e", ""),
             ("relative", "a=b"),
             ("/caf\u{e9}", "v=\u{e9}"),
             ("/tab\tin", "#hash"),
