@@ -412,16 +412,15 @@ impl ChallengeAuthPolicy {
         }
     }
 
-    /// Everything but the fast path: `refused` is the answer to a fresh token the vault
-    /// turned down (401), if one was sent.
+    /// Everything but the fast path: `answered_fresh` is the answer to a fresh token the
+    /// vault turned down (401), if one was sent.
     async fn handle(
         &self,
         ctx: &Context,
         request: &mut Request,
         next: Next<'_>,
-        refused: Option<RawResponse>,
+        answered_fresh: Option<RawResponse>,
     ) -> Result<RawResponse> {
-        let answered_fresh = refused;
         let key = authority(&request.url);
         // The cache is per process: another client, perhaps with verification off, may have
         // stored this challenge, so it is checked against this policy's rules before use.
